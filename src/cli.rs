@@ -1,0 +1,62 @@
+//! The command-line parser. Only parsing lives here; `main.rs` turns the parsed
+//! arguments into typed options for the library.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Measure what it costs to import Python code from a zip archive instead of a
+/// directory tree.
+#[derive(Debug, Parser)]
+#[command(name = "zipimport-bench", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate, package and measure scenarios; write results.json and print a summary.
+    Run {
+        /// Scenario files (TOML).
+        #[arg(default_value = "scenarios/default.toml")]
+        scenarios: Vec<PathBuf>,
+        /// Directory for results.json.
+        #[arg(long, default_value = "reports/latest")]
+        out: PathBuf,
+        /// Timed samples per case (overrides the scenarios).
+        #[arg(long)]
+        samples: Option<u32>,
+        /// Discarded rounds before the timed ones (overrides the scenarios).
+        #[arg(long)]
+        warmup: Option<u32>,
+        /// Modes to measure, comma-separated: cold, warm (overrides the scenarios).
+        #[arg(long, value_delimiter = ',')]
+        modes: Option<Vec<String>>,
+        /// Seconds a worker may take to start or to answer one request.
+        #[arg(long)]
+        timeout: Option<u32>,
+        /// Keep the generated artifacts in OUT/artifacts.
+        #[arg(long)]
+        keep_artifacts: bool,
+        /// Do not draw a progress bar.
+        #[arg(long)]
+        no_progress: bool,
+    },
+    /// Materialise every variant of a scenario without measuring; write manifest.json.
+    Generate {
+        /// Scenario file (TOML).
+        scenario: PathBuf,
+        /// Directory to write the artifacts and manifest.json into.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Internal: a measurement worker (started by `run`).
+    #[command(name = "__worker", hide = true)]
+    Worker {
+        /// Job file written by the parent.
+        job: PathBuf,
+    },
+}

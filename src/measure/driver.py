@@ -1,0 +1,128 @@
+"""The side of zipimport-bench that runs inside a worker's embedded interpreter.
+
+The Rust worker loads this file as a module, calls `setup` once, then `run_import`
+once per request. Only the loop over `importlib.import_module` is timed; clearing,
+garbage collection and verification happen outside the timer.
+"""
+
+import gc
+import importlib
+import os
+import sys
+import time
+import traceback
+import zipimport
+
+_state = {}
+
+
+def setup(artifact, layout, modules, roots, probe):
+    """Put the artifact first on sys.path and remember what to import.
+
+    artifact: the directory or .zip file; layout: "dir" or "zip"; modules: names the
+    timed section imports, in order; roots: top-level package names of the tree (what
+    a reset removes from sys.modules); probe: install audit-hook counters.
+    """
+    sys.dont_write_bytecode = True
+    # Anything the imported code prints must not reach the protocol stream.
+    sys.stdout = sys.stderr
+    sys.path.insert(0, artifact)
+    _state.update(
+        artifact=artifact,
+        prefix=os.path.join(artifact, ""),
+        layout=layout,
+        modules=list(modules),
+        roots=frozenset(roots),
+        rounds=0,
+        counting=False,
+        counts={},
+        probe=probe,
+    )
+    if probe:
+        sys.addaudithook(_audit)
+
+
+_COUNTED = {"compile": "compiles", "marshal.loads": "unmarshals", "open": "opens"}
+
+
+def _audit(event, args):
+    if _state["counting"]:
+        key = _COUNTED.get(event)
+        if key is not None:
+            counts = _state["counts"]
+            counts[key] = counts.get(key, 0) + 1
+
+
+def _reset():
+    """Forget the tree's modules so the next import runs the loaders again.
+
+    Importer caches (sys.path_importer_cache, zipimport's directory cache, the path
+    finder's directory listings) are kept: this is the warm, steady state.
+    """
+    roots = _state["roots"]
+    for name in [n for n in sys.modules if n.partition(".")[0] in roots]:
+        del sys.modules[name]
+
+
+def run_import():
+    """Import the workload once; return (wall ns, cpu ns, counters).
+
+    Counters are empty unless the job is a probe; then they hold the audit-event counts
+    of the import and the number of tree modules loaded.
+
+    Raises whatever the import raises.
+    """
+    if _state["rounds"]:
+        _reset()
+    _state["rounds"] += 1
+    gc.collect()
+    modules = _state["modules"]
+    import_module = importlib.import_module
+    _state["counts"] = {}
+    _state["counting"] = True
+    c0 = time.process_time_ns()
+    t0 = time.perf_counter_ns()
+    try:
+        for name in modules:
+            import_module(name)
+    finally:
+        t1 = time.perf_counter_ns()
+        c1 = time.process_time_ns()
+        _state["counting"] = False
+    counts = dict(_state["counts"])
+    if _state["probe"]:
+        roots = _state["roots"]
+        counts["modules"] = sum(1 for n in sys.modules if n.partition(".")[0] in roots)
+    return t1 - t0, c1 - c0, counts
+
+
+def verify():
+    """Return None if every module of the tree that is loaded came from the artifact,
+    else a sentence naming the first one that did not."""
+    prefix = _state["prefix"]
+    roots = _state["roots"]
+    want_zip = _state["layout"] == "zip"
+    loaded = 0
+    for name, module in list(sys.modules.items()):
+        if name.partition(".")[0] not in roots:
+            continue
+        loaded += 1
+        spec = getattr(module, "__spec__", None)
+        origin = getattr(spec, "origin", None)
+        if not origin or not origin.startswith(prefix):
+            return f"module {name} was imported from {origin!r}, not from {_state['artifact']}"
+        is_zip = isinstance(getattr(spec, "loader", None), zipimport.zipimporter)
+        if is_zip != want_zip:
+            loader = type(getattr(spec, "loader", None)).__name__
+            return f"module {name} was loaded by {loader}, not by the {_state['layout']} importer"
+    missing = [n for n in _state["modules"] if n not in sys.modules]
+    if missing:
+        return f"module {missing[0]} is not in sys.modules after importing it"
+    if loaded == 0:
+        return "no module of the tree was imported"
+    return None
+
+
+def describe(exc):
+    """`Type: message` of an exception, as the last line of a traceback shows it."""
+    return "".join(traceback.format_exception_only(type(exc), exc)).strip()

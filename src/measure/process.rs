@@ -1,0 +1,174 @@
+//! The parent's handle on one worker process: start it in a controlled environment,
+//! send requests, wait for replies with a timeout, and make sure it is gone afterwards.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::time::Duration;
+
+use wait_timeout::ChildExt;
+
+use super::protocol::{IMPORT_REQUEST, REPLY_PREFIX, Reply};
+
+/// How to start workers.
+#[derive(Debug, Clone)]
+pub struct WorkerCommand {
+    /// This binary (its hidden `__worker` subcommand).
+    pub exe: PathBuf,
+    /// Working directory of workers; stderr logs go here too.
+    pub work_dir: PathBuf,
+    /// Longest a worker may take to start or to answer one request.
+    pub timeout: Duration,
+}
+
+impl WorkerCommand {
+    /// The command line and environment of a worker for `job`.
+    ///
+    /// The environment is cleared: the embedded interpreter is isolated anyway (see
+    /// `crate::python`), and the C library only needs a fixed time zone (zipimport
+    /// converts member times with `time.mktime`, so `TZ=UTC` keeps them equal to the
+    /// UTC times the pyc headers record) and a UTF-8 locale.
+    fn command(&self, job: &Path, stderr: &Path) -> std::io::Result<Command> {
+        let log = std::fs::File::create(stderr)?;
+        let mut cmd = Command::new(&self.exe);
+        cmd.arg("__worker")
+            .arg(job)
+            .env_clear()
+            .env("TZ", "UTC")
+            .env("LC_ALL", "C.UTF-8")
+            .env("PATH", "/usr/bin:/bin")
+            .current_dir(&self.work_dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(log));
+        Ok(cmd)
+    }
+}
+
+/// A running worker.
+pub struct WorkerProcess {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    replies: Receiver<Result<Reply, String>>,
+    stderr_path: PathBuf,
+    timeout: Duration,
+}
+
+impl WorkerProcess {
+    /// Starts a worker for `job` and waits for its ready line; returns the worker and
+    /// its interpreter start-up time in nanoseconds.
+    pub fn spawn(cmd: &WorkerCommand, job: &Path, stderr: &Path) -> Result<(Self, u64), String> {
+        let mut child = cmd
+            .command(job, stderr)
+            .and_then(|mut c| c.spawn())
+            .map_err(|e| format!("cannot start worker {}: {e}", cmd.exe.display()))?;
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let stdin = child.stdin.take();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                let Some(json) = line.strip_prefix(REPLY_PREFIX) else { continue };
+                let reply = serde_json::from_str(json)
+                    .map_err(|e| format!("unreadable reply from worker ({e}): {json}"));
+                if tx.send(reply).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut worker = WorkerProcess {
+            child,
+            stdin,
+            replies: rx,
+            stderr_path: stderr.to_owned(),
+            timeout: cmd.timeout,
+        };
+        match worker.receive("start")? {
+            Reply::Ready { startup_ns, .. } => Ok((worker, startup_ns)),
+            other => Err(format!("worker sent {other:?} instead of its ready line")),
+        }
+    }
+
+    /// Asks for one import and returns the reply.
+    pub fn import(&mut self) -> Result<Reply, String> {
+        let sent = self
+            .stdin
+            .as_mut()
+            .map(|s| writeln!(s, "{IMPORT_REQUEST}").and_then(|()| s.flush()));
+        if let Some(Err(e)) = sent {
+            return Err(self.died(&format!("cannot send a request: {e}")));
+        }
+        self.receive("import")
+    }
+
+    /// Closes stdin and waits for a clean exit.
+    pub fn close(mut self) -> Result<(), String> {
+        drop(self.stdin.take());
+        match self.child.wait_timeout(self.timeout) {
+            Ok(Some(status)) if status.success() => Ok(()),
+            Ok(Some(status)) => Err(self.describe_exit(status)),
+            Ok(None) => Err(format!(
+                "worker did not exit within {} s after its last request",
+                self.timeout.as_secs()
+            )),
+            Err(e) => Err(format!("waiting for the worker: {e}")),
+        }
+    }
+
+    fn receive(&mut self, what: &str) -> Result<Reply, String> {
+        match self.replies.recv_timeout(self.timeout) {
+            Ok(reply) => reply,
+            Err(RecvTimeoutError::Timeout) => {
+                let _ = self.child.kill();
+                Err(format!(
+                    "worker timed out after {} s waiting for {what}",
+                    self.timeout.as_secs()
+                ))
+            }
+            Err(RecvTimeoutError::Disconnected) => Err(self.died(&format!("no reply to {what}"))),
+        }
+    }
+
+    /// The worker's stdout closed or a write failed: wait for it and say how it ended.
+    fn died(&mut self, context: &str) -> String {
+        match self.child.wait_timeout(Duration::from_secs(5)) {
+            Ok(Some(status)) => format!("{context}: {}", self.describe_exit(status)),
+            _ => {
+                let _ = self.child.kill();
+                format!("{context}: worker stopped answering{}", self.stderr_tail())
+            }
+        }
+    }
+
+    fn describe_exit(&self, status: ExitStatus) -> String {
+        use std::os::unix::process::ExitStatusExt;
+        let how = match (status.code(), status.signal()) {
+            (Some(code), _) => format!("worker exited with status {code}"),
+            (None, Some(sig)) => format!("worker was killed by signal {sig}"),
+            _ => format!("worker ended with {status}"),
+        };
+        format!("{how}{}", self.stderr_tail())
+    }
+
+    /// The last lines the worker wrote to stderr, for error messages.
+    fn stderr_tail(&self) -> String {
+        let text = std::fs::read_to_string(&self.stderr_path).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+        if lines.is_empty() {
+            return String::new();
+        }
+        let tail = lines[lines.len().saturating_sub(5)..].join("\n  ");
+        format!("; its stderr ends with:\n  {tail}")
+    }
+}
+
+impl Drop for WorkerProcess {
+    fn drop(&mut self) {
+        drop(self.stdin.take());
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! What the harness and a worker process say to each other.
+//!
+//! The parent writes a [`Job`] file and starts `zipimport-bench __worker JOB`. The worker
+//! answers on stdout with one [`Reply::Ready`], then one reply per `import` line it reads
+//! on stdin, and exits when stdin closes. Reply lines start with [`REPLY_PREFIX`]; any
+//! other output on stdout (from C code in imported modules, say) is ignored.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::scenario::Layout;
+
+/// Marks a protocol line on the worker's stdout.
+pub const REPLY_PREFIX: &str = "ZIB1 ";
+
+/// Request line: import the workload once and reply with a sample.
+pub const IMPORT_REQUEST: &str = "import";
+
+/// What a worker is to import, from where.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Job {
+    /// The directory or `.zip` file to put first on `sys.path`.
+    pub artifact: PathBuf,
+    /// Its layout, to check which loader imported each module.
+    pub layout: Layout,
+    /// Names the timed section imports, in order.
+    pub modules: Vec<String>,
+    /// Top-level package names of the tree.
+    pub roots: Vec<String>,
+    /// Count compiles, unmarshals and opens with an audit hook (probe runs only:
+    /// the hook slows every audited event, so timed workers never install it).
+    pub probe: bool,
+}
+
+/// A worker's answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum Reply {
+    /// The interpreter is up and the artifact is on `sys.path`.
+    Ready {
+        /// Time `Py_InitializeFromConfig` took.
+        startup_ns: u64,
+        /// Time loading the driver and setting up took (harness overhead, not timed).
+        setup_ns: u64,
+    },
+    /// One import of the workload, timed.
+    Sample {
+        /// Wall time of the import loop (`time.perf_counter_ns`).
+        wall_ns: u64,
+        /// CPU time of the process over the same loop (`time.process_time_ns`).
+        cpu_ns: u64,
+        /// Audit-event counts during the loop (empty unless the job is a probe).
+        counters: BTreeMap<String, u64>,
+    },
+    /// The import raised, or imported something from outside the artifact.
+    Failed {
+        /// `Type: message` of the exception, or what the verification found.
+        error: String,
+        /// Whether the import raised (rather than failing verification).
+        raised: bool,
+    },
+}

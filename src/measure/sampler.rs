@@ -1,0 +1,122 @@
+//! The [`Sampler`] trait (one timed import of one case) and its two real
+//! implementations: a fresh worker process per sample (cold) and one long-lived worker
+//! (warm).
+
+use std::path::PathBuf;
+
+use super::process::{WorkerCommand, WorkerProcess};
+use super::protocol::Reply;
+
+/// One timed import.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SampleValue {
+    /// Wall time of the import section.
+    pub wall_ns: u64,
+    /// CPU time of the worker over the import section.
+    pub cpu_ns: u64,
+    /// Interpreter start-up of the worker that took this sample (cold samples only).
+    pub startup_ns: Option<u64>,
+}
+
+/// What taking a sample gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// A timed import.
+    Sample(SampleValue),
+    /// The case cannot be measured; no further samples are taken.
+    Failed(String),
+}
+
+/// Takes samples of one case. Implementations decide what a sample is; the scheduler
+/// only decides when. Report and scheduling code is tested with synthetic samplers.
+pub trait Sampler {
+    /// Takes one sample.
+    fn sample(&mut self) -> Outcome;
+}
+
+fn reply_outcome(reply: Result<Reply, String>, startup_ns: Option<u64>) -> Outcome {
+    match reply {
+        Ok(Reply::Sample { wall_ns, cpu_ns, .. }) => Outcome::Sample(SampleValue {
+            wall_ns,
+            cpu_ns,
+            startup_ns,
+        }),
+        Ok(Reply::Failed { error, .. }) => Outcome::Failed(error),
+        Ok(other) => Outcome::Failed(format!("unexpected reply {other:?}")),
+        Err(e) => Outcome::Failed(e),
+    }
+}
+
+/// Cold: every sample starts a fresh worker, imports once and lets it exit.
+pub struct ColdSampler {
+    cmd: WorkerCommand,
+    job: PathBuf,
+    stderr: PathBuf,
+}
+
+impl ColdSampler {
+    /// A sampler for the case described by the job file `job`.
+    pub fn new(cmd: WorkerCommand, job: PathBuf, stderr: PathBuf) -> Self {
+        ColdSampler { cmd, job, stderr }
+    }
+}
+
+impl Sampler for ColdSampler {
+    fn sample(&mut self) -> Outcome {
+        let (mut worker, startup_ns) = match WorkerProcess::spawn(&self.cmd, &self.job, &self.stderr)
+        {
+            Ok(w) => w,
+            Err(e) => return Outcome::Failed(e),
+        };
+        let outcome = reply_outcome(worker.import(), Some(startup_ns));
+        match (outcome, worker.close()) {
+            (Outcome::Sample(_), Err(e)) => Outcome::Failed(e),
+            (outcome, _) => outcome,
+        }
+    }
+}
+
+/// Warm: one worker imports the workload once when the sampler is created; each sample
+/// then forgets the tree's modules and imports them again, importer caches kept.
+pub struct WarmSampler {
+    worker: Option<WorkerProcess>,
+    failure: Option<String>,
+}
+
+impl WarmSampler {
+    /// Starts the worker and does the first, untimed import.
+    pub fn start(cmd: &WorkerCommand, job: PathBuf, stderr: PathBuf) -> Self {
+        let started = WorkerProcess::spawn(cmd, &job, &stderr).and_then(|(mut worker, _)| {
+            match reply_outcome(worker.import(), None) {
+                Outcome::Sample(_) => Ok(worker),
+                Outcome::Failed(e) => Err(e),
+            }
+        });
+        match started {
+            Ok(worker) => WarmSampler {
+                worker: Some(worker),
+                failure: None,
+            },
+            Err(e) => WarmSampler {
+                worker: None,
+                failure: Some(e),
+            },
+        }
+    }
+}
+
+impl Sampler for WarmSampler {
+    fn sample(&mut self) -> Outcome {
+        match (&mut self.worker, &self.failure) {
+            (Some(worker), _) => {
+                let outcome = reply_outcome(worker.import(), None);
+                if let Outcome::Failed(_) = outcome {
+                    self.worker = None;
+                }
+                outcome
+            }
+            (None, Some(e)) => Outcome::Failed(e.clone()),
+            (None, None) => Outcome::Failed("warm worker is gone".into()),
+        }
+    }
+}

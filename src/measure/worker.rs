@@ -1,0 +1,110 @@
+//! The worker process: `zipimport-bench __worker JOB`. Starts the embedded interpreter,
+//! puts the artifact on `sys.path` and serves import requests (see [`super::protocol`]).
+
+use std::io::{BufRead, Write};
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use pyo3::prelude::*;
+
+use super::protocol::{IMPORT_REQUEST, Job, REPLY_PREFIX, Reply};
+use crate::python::{self, format_err, load_module};
+
+/// Runs a worker until its stdin closes.
+pub fn run(job_path: &Path) -> Result<()> {
+    let job: Job = serde_json::from_slice(
+        &std::fs::read(job_path).with_context(|| format!("reading job {}", job_path.display()))?,
+    )
+    .with_context(|| format!("parsing job {}", job_path.display()))?;
+
+    let t0 = Instant::now();
+    python::ensure_initialized();
+    let startup_ns = t0.elapsed().as_nanos() as u64;
+
+    python::attach(|py| {
+        let t1 = Instant::now();
+        let driver = load_module(py, "zib_driver", include_str!("driver.py"))?;
+        let layout = match job.layout {
+            crate::scenario::Layout::Dir => "dir",
+            crate::scenario::Layout::Zip => "zip",
+        };
+        driver
+            .call_method1(
+                "setup",
+                (
+                    job.artifact.to_string_lossy().into_owned(),
+                    layout,
+                    job.modules.clone(),
+                    job.roots.clone(),
+                    job.probe,
+                ),
+            )
+            .map_err(|e| anyhow::anyhow!("worker setup: {}", format_err(py, &e)))?;
+        let setup_ns = t1.elapsed().as_nanos() as u64;
+        send(&Reply::Ready {
+            startup_ns,
+            setup_ns,
+        })?;
+
+        for line in std::io::stdin().lock().lines() {
+            let line = line.context("reading a request")?;
+            if line.trim() != IMPORT_REQUEST {
+                anyhow::bail!("unknown request {line:?}");
+            }
+            send(&import_once(py, &driver))?;
+        }
+        Ok(())
+    })
+}
+
+fn import_once(py: Python<'_>, driver: &Bound<'_, PyModule>) -> Reply {
+    match driver.call_method0("run_import") {
+        Err(e) => Reply::Failed {
+            error: describe(py, driver, &e),
+            raised: true,
+        },
+        Ok(value) => {
+            let (wall_ns, cpu_ns, counters) = match value.extract() {
+                Ok(v) => v,
+                Err(e) => {
+                    return Reply::Failed {
+                        error: format!("driver returned a malformed sample: {e}"),
+                        raised: false,
+                    };
+                }
+            };
+            match driver.call_method0("verify").and_then(|v| v.extract::<Option<String>>()) {
+                Ok(None) => Reply::Sample {
+                    wall_ns,
+                    cpu_ns,
+                    counters,
+                },
+                Ok(Some(problem)) => Reply::Failed {
+                    error: problem,
+                    raised: false,
+                },
+                Err(e) => Reply::Failed {
+                    error: format!("verifying the import: {}", format_err(py, &e)),
+                    raised: false,
+                },
+            }
+        }
+    }
+}
+
+/// The exception as the driver formats it (`zlib.error: Error -3 ...`).
+fn describe(py: Python<'_>, driver: &Bound<'_, PyModule>, err: &PyErr) -> String {
+    driver
+        .call_method1("describe", (err.value(py),))
+        .and_then(|v| v.extract())
+        .unwrap_or_else(|_| format_err(py, err))
+}
+
+fn send(reply: &Reply) -> Result<()> {
+    let line = serde_json::to_string(reply).context("encoding a reply")?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{REPLY_PREFIX}{line}")
+        .and_then(|()| out.flush())
+        .context("writing a reply")
+}

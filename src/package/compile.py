@@ -1,0 +1,46 @@
+"""Compiles generated sources for zipimport-bench, inside the embedded interpreter.
+
+The harness builds pyc headers itself (it needs timestamp and both hash flavours from
+one compilation), so this only returns the marshalled code object and the source hash
+that `importlib` would compute for each file.
+"""
+
+import importlib.util
+import marshal
+
+
+def compile_all(items):
+    """Compile (path, source bytes) pairs; return (marshalled code, source hash) pairs.
+
+    `path` becomes the code object's co_filename; it is the path relative to the tree
+    root, so the bytes do not depend on where the artifact is written.
+    """
+    out = []
+    for path, source in items:
+        code = compile(source, path, "exec", dont_inherit=True, optimize=0)
+        out.append((marshal.dumps(code), importlib.util.source_hash(source)))
+    return out
+
+
+def write_zip(path, entries, date_time, method):
+    """Write a zip with Python's zipfile, for methods the Rust zip crate cannot write.
+
+    `entries` are (name, bytes or None for a directory) pairs in archive order;
+    `method` is a zipfile constant name such as "ZIP_LZMA". Member times, permissions
+    and order are fixed, so the archive is byte-identical from run to run.
+    """
+    import zipfile
+
+    compress_type = getattr(zipfile, method)
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in entries:
+            info = zipfile.ZipInfo(name, date_time=tuple(date_time))
+            info.create_system = 3
+            if data is None:
+                info.external_attr = (0o40755 << 16) | 0x10
+                info.compress_type = zipfile.ZIP_STORED
+                zf.writestr(info, b"")
+            else:
+                info.external_attr = 0o100644 << 16
+                info.compress_type = compress_type
+                zf.writestr(info, data)

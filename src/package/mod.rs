@@ -1,0 +1,175 @@
+//! Packaging: a generated tree and its bytecode become one artifact per variant, a
+//! directory tree or a zip archive, with bytecode where each importer looks for it.
+//!
+//! Where bytecode goes:
+//! - directory, `pyc` and hash modes: `pkg/__pycache__/mod.<cache_tag>.pyc`, where the
+//!   path-based finder looks;
+//! - zip, `pyc` and hash modes: `pkg/mod.pyc` beside `pkg/mod.py`, the only place
+//!   zipimport looks (it ignores `__pycache__`);
+//! - `pyc-only`, both layouts: `pkg/mod.pyc` and no source (sourceless import).
+//!
+//! Every source file and member carries the fixed time [`SOURCE_EPOCH`], and timestamp
+//! pycs record that time and the source size, so they are never stale.
+
+mod bytecode;
+mod dir;
+mod zip;
+
+pub use bytecode::{CompiledTree, SOURCE_EPOCH, compile};
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::generate::SourceTree;
+use crate::scenario::{Bytecode, Layout, Variant};
+
+/// A packaged variant on disk.
+#[derive(Debug, Clone)]
+pub struct Artifact {
+    /// What was packaged.
+    pub variant: Variant,
+    /// Where it is and what it holds.
+    pub info: ArtifactInfo,
+}
+
+/// Size and identity of an artifact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArtifactInfo {
+    /// The directory or `.zip` file that goes on `sys.path`.
+    pub path: PathBuf,
+    /// Bytes on disk: the archive's size, or the sum of the directory's file sizes.
+    pub size: u64,
+    /// Archive members (directory entries included), or files in the directory.
+    pub entries: u64,
+    /// Hex sha256 of the archive file; for a directory, of every file's relative path,
+    /// a NUL, its length as 8 little-endian bytes and its contents, in path order.
+    pub sha256: String,
+}
+
+/// One file of an artifact before it is written.
+#[derive(Debug, Clone)]
+pub(crate) struct Entry {
+    /// Path relative to the artifact root, `/`-separated.
+    pub path: String,
+    /// Contents.
+    pub data: Vec<u8>,
+}
+
+/// The files a variant holds, sorted by path.
+pub(crate) fn entries(variant: &Variant, tree: &SourceTree, compiled: &CompiledTree) -> Vec<Entry> {
+    let mut out = Vec::with_capacity(tree.files.len() * 2);
+    for (index, file) in tree.files.iter().enumerate() {
+        if file.module.is_none() {
+            out.push(Entry {
+                path: file.path.clone(),
+                data: file.contents.clone(),
+            });
+            continue;
+        }
+        if variant.bytecode.has_sources() {
+            out.push(Entry {
+                path: file.path.clone(),
+                data: file.contents.clone(),
+            });
+        }
+        if let Some(pyc) = compiled.pyc(index, file.contents.len(), variant.bytecode) {
+            out.push(Entry {
+                path: pyc_path(&file.path, variant, &compiled.cache_tag),
+                data: pyc,
+            });
+        }
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out
+}
+
+/// Where the bytecode of the source at `source_path` goes in a variant.
+fn pyc_path(source_path: &str, variant: &Variant, cache_tag: &str) -> String {
+    let stem = source_path.strip_suffix(".py").unwrap_or(source_path);
+    let legacy = variant.layout == Layout::Zip || variant.bytecode == Bytecode::PycOnly;
+    if legacy {
+        return format!("{stem}.pyc");
+    }
+    match stem.rsplit_once('/') {
+        Some((dir, name)) => format!("{dir}/__pycache__/{name}.{cache_tag}.pyc"),
+        None => format!("__pycache__/{stem}.{cache_tag}.pyc"),
+    }
+}
+
+/// Writes one variant under `root`: `root/<id>/` for a directory, `root/<id>.zip` for
+/// an archive.
+pub fn package(
+    variant: &Variant,
+    tree: &SourceTree,
+    compiled: &CompiledTree,
+    root: &Path,
+) -> Result<Artifact> {
+    let files = entries(variant, tree, compiled);
+    let info = match variant.layout {
+        Layout::Dir => dir::write(&root.join(variant.id()), &files)?,
+        Layout::Zip => {
+            let compression = variant
+                .compression
+                .expect("validated: zip variants have a compression");
+            zip::write(&root.join(format!("{}.zip", variant.id())), &files, compression)?
+        }
+    };
+    Ok(Artifact {
+        variant: *variant,
+        info,
+    })
+}
+
+/// Hash of a set of files as [`ArtifactInfo::sha256`] defines it for directories.
+pub(crate) fn tree_sha256(files: &[Entry]) -> String {
+    let mut h = Sha256::new();
+    for f in files {
+        h.update(f.path.as_bytes());
+        h.update([0]);
+        h.update((f.data.len() as u64).to_le_bytes());
+        h.update(&f.data);
+    }
+    hex::encode(h.finalize())
+}
+
+/// Hex sha256 of a byte string.
+pub(crate) fn sha256_hex(data: &[u8]) -> String {
+    hex::encode(Sha256::digest(data))
+}
+
+/// An artifact path relative to `base` when it lies under it (for manifests).
+pub fn relative_to(path: &Path, base: &Path) -> PathBuf {
+    path.strip_prefix(base).map_or_else(|_| path.to_owned(), Path::to_path_buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Compression;
+
+    fn v(layout: Layout, bytecode: Bytecode) -> Variant {
+        Variant {
+            layout,
+            compression: (layout == Layout::Zip).then_some(Compression::Stored),
+            bytecode,
+        }
+    }
+
+    #[test]
+    fn bytecode_goes_where_each_importer_looks() {
+        let tag = "cpython-311";
+        assert_eq!(
+            pyc_path("a/b/m.py", &v(Layout::Dir, Bytecode::Pyc), tag),
+            "a/b/__pycache__/m.cpython-311.pyc"
+        );
+        assert_eq!(
+            pyc_path("a/__init__.py", &v(Layout::Dir, Bytecode::CheckedHash), tag),
+            "a/__pycache__/__init__.cpython-311.pyc"
+        );
+        assert_eq!(pyc_path("a/b/m.py", &v(Layout::Zip, Bytecode::Pyc), tag), "a/b/m.pyc");
+        assert_eq!(pyc_path("a/m.py", &v(Layout::Dir, Bytecode::PycOnly), tag), "a/m.pyc");
+    }
+}

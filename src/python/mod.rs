@@ -1,0 +1,134 @@
+//! The embedded CPython: initialised once per process with an explicit, isolated
+//! configuration, and the facts about it that results record.
+//!
+//! PyO3's `auto-initialize` would start the interpreter from whatever the environment
+//! says (PYTHONHOME, PYTHONPATH, PYTHONDONTWRITEBYTECODE, the first `python3` on PATH),
+//! so this module initialises it first, through `PyConfig`:
+//! - isolated (`PyConfig_InitIsolatedConfig`): no environment variables, no user site,
+//!   no current directory on `sys.path`;
+//! - `home` and `executable` baked in by `build.rs`, so the standard library is the one
+//!   that belongs to the libpython we linked, whatever `python3` is first on PATH;
+//! - no bytecode writing, so measuring a directory never grows a `__pycache__`;
+//! - a fixed hash seed, so dict and set layouts do not vary between samples;
+//! - no Python signal handlers, so SIGINT and SIGTERM end a worker at once.
+
+use std::ffi::CString;
+use std::sync::Once;
+
+use anyhow::{Context, Result, bail};
+use pyo3::ffi;
+use pyo3::prelude::*;
+use pyo3::types::PyModule;
+use serde::{Deserialize, Serialize};
+
+/// The prefix of the interpreter this binary was built against.
+pub const PYTHON_HOME: &str = env!("ZIB_PYTHON_HOME");
+/// Its executable.
+pub const PYTHON_EXECUTABLE: &str = env!("ZIB_PYTHON_EXECUTABLE");
+
+static INIT: Once = Once::new();
+
+/// Initialises the embedded interpreter if this process has not yet done so.
+///
+/// # Panics
+/// If CPython reports a configuration error: the build is broken, not the input.
+pub fn ensure_initialized() {
+    INIT.call_once(|| {
+        // SAFETY: runs once, before any other Python API call of this process (every
+        // caller goes through `attach` below, which calls this first). The config struct
+        // is initialised by `PyConfig_InitIsolatedConfig` before any field is read, the
+        // strings passed are NUL-terminated and outlive the calls, and the config is
+        // cleared after use. `PyEval_SaveThread` releases the GIL that initialisation
+        // took, as PyO3's own initialisation does, so `Python::attach` can take it.
+        unsafe {
+            let mut config = std::mem::MaybeUninit::<ffi::PyConfig>::uninit();
+            ffi::PyConfig_InitIsolatedConfig(config.as_mut_ptr());
+            let mut config = config.assume_init();
+            let home = CString::new(PYTHON_HOME).expect("home has no NUL");
+            let exe = CString::new(PYTHON_EXECUTABLE).expect("executable has no NUL");
+            let status = ffi::PyConfig_SetBytesString(&mut config, &mut config.home, home.as_ptr());
+            assert_eq!(ffi::PyStatus_Exception(status), 0, "PyConfig.home");
+            let status =
+                ffi::PyConfig_SetBytesString(&mut config, &mut config.executable, exe.as_ptr());
+            assert_eq!(ffi::PyStatus_Exception(status), 0, "PyConfig.executable");
+            config.write_bytecode = 0;
+            config.use_hash_seed = 1;
+            config.hash_seed = 0;
+            config.install_signal_handlers = 0;
+            let status = ffi::Py_InitializeFromConfig(&config);
+            ffi::PyConfig_Clear(&mut config);
+            assert_eq!(ffi::PyStatus_Exception(status), 0, "Py_InitializeFromConfig failed");
+            ffi::PyEval_SaveThread();
+        }
+    });
+}
+
+/// Runs `f` with the GIL held, initialising the interpreter first if needed.
+pub fn attach<R>(f: impl for<'py> FnOnce(Python<'py>) -> R) -> R {
+    ensure_initialized();
+    Python::attach(f)
+}
+
+/// Loads one of this crate's Python files (given as text) as a module.
+pub fn load_module<'py>(py: Python<'py>, name: &str, code: &str) -> Result<Bound<'py, PyModule>> {
+    let code_c = CString::new(code).context("Python source contains NUL")?;
+    let file_c = CString::new(format!("<zipimport-bench {name}.py>")).expect("no NUL");
+    let name_c = CString::new(name).context("module name contains NUL")?;
+    PyModule::from_code(py, &code_c, &file_c, &name_c)
+        .map_err(|e| anyhow::anyhow!("loading the harness module {name}: {}", format_err(py, &e)))
+}
+
+/// `Type: message` of a Python exception, as the last line of a traceback shows it.
+pub fn format_err(py: Python<'_>, err: &PyErr) -> String {
+    let formatted = (|| -> PyResult<String> {
+        let tb = py.import("traceback")?;
+        let lines: Vec<String> = tb
+            .call_method1("format_exception_only", (err.value(py),))?
+            .extract()?;
+        Ok(lines.concat().trim_end().to_owned())
+    })();
+    formatted.unwrap_or_else(|_| err.to_string())
+}
+
+/// Facts about the embedded interpreter, recorded with every run.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PythonInfo {
+    /// `sys.version`.
+    pub version: String,
+    /// `major.minor.micro`.
+    pub version_short: String,
+    /// `sys.implementation.name`.
+    pub implementation: String,
+    /// `sys.implementation.cache_tag` (`cpython-311`), used in `__pycache__` names.
+    pub cache_tag: String,
+    /// `importlib.util.MAGIC_NUMBER` as hex.
+    pub magic: String,
+    /// `sys.executable` inside the embedded interpreter.
+    pub executable: String,
+    /// `sys.prefix`.
+    pub prefix: String,
+    /// `platform.python_compiler()`.
+    pub compiler: String,
+    /// `platform.python_build()` joined with a space.
+    pub build: String,
+}
+
+/// Asks the embedded interpreter about itself.
+pub fn info() -> Result<PythonInfo> {
+    attach(|py| {
+        let m = load_module(py, "zib_info", include_str!("info.py"))?;
+        let json: String = m
+            .call_method0("info_json")
+            .and_then(|v| v.extract())
+            .map_err(|e| anyhow::anyhow!("querying the interpreter: {}", format_err(py, &e)))?;
+        let info: PythonInfo = serde_json::from_str(&json).context("parsing interpreter info")?;
+        if info.prefix != PYTHON_HOME {
+            bail!(
+                "the embedded interpreter runs from {} but this binary was built for {}",
+                info.prefix,
+                PYTHON_HOME
+            );
+        }
+        Ok(info)
+    })
+}

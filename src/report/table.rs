@@ -1,0 +1,126 @@
+//! The summary table printed at the end of a run: per scenario and mode, every case's
+//! median, its 95% interval, relative spread and ratio to the reference variant.
+
+use std::fmt::Write;
+
+use crate::measure::Status;
+use crate::results::{CaseResult, Results};
+
+/// `12.3 ms`, `850 us`, `1.25 s`.
+pub fn format_duration_ns(ns: f64) -> String {
+    if ns >= 1e9 {
+        format!("{:.2} s", ns / 1e9)
+    } else if ns >= 1e7 {
+        format!("{:.1} ms", ns / 1e6)
+    } else if ns >= 1e6 {
+        format!("{:.2} ms", ns / 1e6)
+    } else {
+        format!("{:.0} us", ns / 1e3)
+    }
+}
+
+/// `512 B`, `12.0 KiB`, `3.4 MiB`.
+pub fn format_size(bytes: u64) -> String {
+    let b = bytes as f64;
+    if b >= 1024.0 * 1024.0 {
+        format!("{:.1} MiB", b / 1024.0 / 1024.0)
+    } else if b >= 1024.0 {
+        format!("{:.1} KiB", b / 1024.0)
+    } else {
+        format!("{bytes} B")
+    }
+}
+
+/// The table for every scenario and mode of `results`.
+pub fn summary_table(results: &Results) -> String {
+    let mut out = String::new();
+    for s in &results.scenarios {
+        for &mode in &s.modes {
+            let mut cases: Vec<&CaseResult> = results
+                .cases
+                .iter()
+                .filter(|c| c.scenario == s.name && c.mode == mode)
+                .collect();
+            cases.sort_by(|a, b| {
+                let key = |c: &CaseResult| match c.status {
+                    Status::Ok => 0,
+                    Status::Unsupported => 1,
+                    Status::Error => 2,
+                };
+                let med = |c: &CaseResult| c.summary.as_ref().map_or(f64::MAX, |s| s.median);
+                key(a).cmp(&key(b)).then(med(a).total_cmp(&med(b)))
+            });
+            let startup: Vec<u64> = cases.iter().flat_map(|c| c.startup_ns.iter().copied()).collect();
+            let _ = write!(
+                out,
+                "\n{} / {mode}: {} modules imported, {} samples per case, reference {}",
+                s.name,
+                s.workload_modules.len(),
+                s.samples,
+                s.reference
+            );
+            if let Some(st) = crate::results::Summary::of(&startup) {
+                let _ = write!(out, "; interpreter start-up {} (median)", format_duration_ns(st.median));
+            }
+            let _ = writeln!(out);
+            let _ = writeln!(
+                out,
+                "  {:<26} {:>9} {:>21} {:>6} {:>7} {:>10} {:>7}",
+                "variant", "median", "95% CI of median", "MAD", "ratio", "size", "entries"
+            );
+            for c in cases {
+                let _ = write!(out, "  {:<26} ", c.variant);
+                match (&c.status, &c.summary) {
+                    (Status::Ok, Some(sm)) => {
+                        let ratio = c
+                            .ratio_to_reference
+                            .map_or_else(|| "-".to_owned(), |r| format!("{r:.2}x"));
+                        let _ = write!(
+                            out,
+                            "{:>9} {:>21} {:>5.1}% {:>7} {:>10} {:>7}",
+                            format_duration_ns(sm.median),
+                            format!(
+                                "[{}, {}]",
+                                format_duration_ns(sm.ci95_low),
+                                format_duration_ns(sm.ci95_high)
+                            ),
+                            100.0 * sm.rel_mad(),
+                            ratio,
+                            format_size(c.artifact.size),
+                            c.artifact.entries
+                        );
+                    }
+                    (status, _) => {
+                        let label = match status {
+                            Status::Unsupported => "unsupported",
+                            _ => "error",
+                        };
+                        let error = c.error.as_deref().unwrap_or("no samples");
+                        let first_line = error.lines().next().unwrap_or_default();
+                        let _ = write!(out, "{label}: {first_line}");
+                    }
+                }
+                let _ = writeln!(out);
+                for w in &c.warnings {
+                    let _ = writeln!(out, "    warning: {w}");
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_and_sizes_read_well() {
+        assert_eq!(format_duration_ns(850_000.0), "850 us");
+        assert_eq!(format_duration_ns(2_345_000.0), "2.35 ms");
+        assert_eq!(format_duration_ns(92_100_000.0), "92.1 ms");
+        assert_eq!(format_duration_ns(1_250_000_000.0), "1.25 s");
+        assert_eq!(format_size(512), "512 B");
+        assert_eq!(format_size(2048), "2.0 KiB");
+    }
+}

@@ -1,0 +1,122 @@
+//! Results: measured cases become [`CaseResult`]s with summaries, ratios and warnings,
+//! written atomically as `results.json`.
+
+mod metadata;
+mod schema;
+pub mod stats;
+
+pub use metadata::{harness, host};
+pub use schema::{
+    CaseResult, HarnessInfo, HostInfo, Results, RunMetadata, SCHEMA_VERSION, ScenarioInfo,
+};
+pub use stats::Summary;
+
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+
+use crate::measure::{CaseOutcome, Status};
+use crate::package::Artifact;
+
+/// Turns one scenario's measured cases into results, with ratios to `reference`.
+pub fn cases(
+    scenario: &str,
+    reference: &str,
+    outcomes: Vec<CaseOutcome>,
+    artifacts: &[Artifact],
+) -> Vec<CaseResult> {
+    let mut out: Vec<CaseResult> = outcomes
+        .into_iter()
+        .map(|o| {
+            let artifact = artifacts
+                .iter()
+                .find(|a| a.variant == o.variant)
+                .expect("every outcome has an artifact");
+            let wall: Vec<u64> = o.samples.iter().map(|s| s.wall_ns).collect();
+            let cpu: Vec<u64> = o.samples.iter().map(|s| s.cpu_ns).collect();
+            let startup: Vec<u64> = o.samples.iter().filter_map(|s| s.startup_ns).collect();
+            let warnings = warnings(&o);
+            CaseResult {
+                scenario: scenario.to_owned(),
+                variant: o.variant.id(),
+                layout: o.variant.layout,
+                compression: o.variant.compression.map(|c| c.method().to_owned()),
+                level: o.variant.compression.and_then(|c| c.level()),
+                bytecode: o.variant.bytecode,
+                mode: o.mode,
+                status: o.status,
+                error: o.error,
+                summary: Summary::of(&wall),
+                samples_ns: wall,
+                cpu_samples_ns: cpu,
+                startup: Summary::of(&startup),
+                startup_ns: startup,
+                ratio_to_reference: None,
+                artifact: artifact.info.clone(),
+                probe: o.probe,
+                warnings,
+            }
+        })
+        .collect();
+    for i in 0..out.len() {
+        let reference_median = out
+            .iter()
+            .find(|c| c.variant == reference && c.mode == out[i].mode && c.status == Status::Ok)
+            .and_then(|c| c.summary.as_ref())
+            .map(|s| s.median);
+        if let (Some(r), Some(s)) = (reference_median, out[i].summary.as_ref()) {
+            if r > 0.0 && out[i].status == Status::Ok {
+                out[i].ratio_to_reference = Some(s.median / r);
+            }
+        }
+    }
+    out
+}
+
+/// What a reader must know about a case that its numbers alone do not say.
+fn warnings(o: &CaseOutcome) -> Vec<String> {
+    let mut w = Vec::new();
+    if let Some(p) = &o.probe {
+        let compiles = p.first.get("compiles").copied().unwrap_or(0);
+        if o.variant.bytecode.has_bytecode() && compiles > 0 {
+            w.push(format!(
+                "bytecode present but not used: {compiles} of {} modules were compiled from \
+                 source (stale timestamps, or pyc files where the importer does not look)",
+                p.modules
+            ));
+        }
+    }
+    w
+}
+
+/// Writes `results` to `path` atomically: a temporary file in the same directory,
+/// then a rename, so a reader never sees a half-written file.
+pub fn write(results: &Results, path: &Path) -> Result<()> {
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let json = serde_json::to_vec_pretty(results).context("encoding results")?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
+    std::io::Write::write_all(&mut tmp, &json)
+        .with_context(|| format!("writing {}", tmp.path().display()))?;
+    tmp.persist(path)
+        .with_context(|| format!("renaming the results into {}", path.display()))?;
+    Ok(())
+}
+
+/// Reads a results file, refusing other schema versions with a clear message.
+pub fn read(path: &Path) -> Result<Results> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let value: serde_json::Value = serde_json::from_slice(&bytes)
+        .with_context(|| format!("{} is not valid JSON", path.display()))?;
+    match value.get("schema_version").and_then(|v| v.as_u64()) {
+        Some(v) if v == u64::from(SCHEMA_VERSION) => {}
+        Some(v) => bail!(
+            "{} has schema_version {v}; this zipimport-bench reads version {SCHEMA_VERSION}",
+            path.display()
+        ),
+        None => bail!("{} is not a zipimport-bench results file (no schema_version)", path.display()),
+    }
+    serde_json::from_value(value)
+        .with_context(|| format!("{} does not match the results format", path.display()))
+}

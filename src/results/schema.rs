@@ -1,0 +1,165 @@
+//! The results file (`results.json`): every raw sample, summaries, probe counters and
+//! the run's metadata. The format is documented field by field in `FORMAT.md` beside
+//! this file; bump [`SCHEMA_VERSION`] on any incompatible change.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::stats::Summary;
+use crate::measure::{Probe, Status};
+use crate::package::ArtifactInfo;
+use crate::python::PythonInfo;
+use crate::scenario::{Bytecode, Layout, Mode, TreeSpec};
+
+/// Version of this format.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// A whole run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Results {
+    /// [`SCHEMA_VERSION`] of the writer.
+    pub schema_version: u32,
+    /// Where and how the run happened.
+    pub metadata: RunMetadata,
+    /// The scenarios measured, in command-line order.
+    pub scenarios: Vec<ScenarioInfo>,
+    /// One entry per scenario, variant and mode.
+    pub cases: Vec<CaseResult>,
+}
+
+/// Where, when and with what a run was made.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunMetadata {
+    /// Start, RFC 3339 UTC.
+    pub started_at: String,
+    /// End, RFC 3339 UTC.
+    pub finished_at: String,
+    /// Wall time of the whole run in seconds, generation and packaging included.
+    pub duration_s: f64,
+    /// The harness.
+    pub harness: HarnessInfo,
+    /// The machine.
+    pub host: HostInfo,
+    /// The embedded interpreter.
+    pub python: PythonInfo,
+    /// Arguments the harness was started with.
+    pub command_line: Vec<String>,
+}
+
+/// The harness that made the run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HarnessInfo {
+    /// Crate version.
+    pub version: String,
+    /// Git commit it was built from, when built in a git checkout.
+    pub git_commit: Option<String>,
+    /// `debug` or `release`: a debug harness is slower between samples, not inside them.
+    pub profile: String,
+}
+
+/// The machine a run was made on.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HostInfo {
+    /// Host name.
+    pub hostname: String,
+    /// CPU model name from `/proc/cpuinfo`.
+    pub cpu_model: String,
+    /// Logical CPUs available to the process.
+    pub cores: usize,
+    /// Operating system (`PRETTY_NAME` of `/etc/os-release`).
+    pub os: String,
+    /// Kernel release.
+    pub kernel: String,
+    /// CPU architecture.
+    pub arch: String,
+}
+
+/// A scenario as it was run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ScenarioInfo {
+    /// Scenario name.
+    pub name: String,
+    /// Its description.
+    pub description: String,
+    /// The scenario file as given.
+    pub path: String,
+    /// Hex sha256 of the scenario file.
+    pub sha256: String,
+    /// Generation seed.
+    pub seed: u64,
+    /// Tree shape.
+    pub tree: TreeSpec,
+    /// `all`, `leaf` or `modules`.
+    pub workload: String,
+    /// Modules the timed section imports, in order.
+    pub workload_modules: Vec<String>,
+    /// Variant every ratio is relative to.
+    pub reference: String,
+    /// Timed samples per case (after command-line overrides).
+    pub samples: u32,
+    /// Discarded rounds per case.
+    pub warmup: u32,
+    /// Modes measured.
+    pub modes: Vec<Mode>,
+    /// Per-request worker timeout, seconds.
+    pub timeout_secs: u32,
+    /// Files and bytes of the generated tree.
+    pub tree_files: u64,
+    /// Bytes of the generated tree.
+    pub tree_bytes: u64,
+    /// Seconds spent generating, compiling and packaging every variant.
+    pub generate_s: f64,
+}
+
+/// One scenario, variant and mode.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CaseResult {
+    /// Scenario name.
+    pub scenario: String,
+    /// Variant id (`zip-deflate6-pyc`).
+    pub variant: String,
+    /// `dir` or `zip`.
+    pub layout: Layout,
+    /// Compression method (`stored`, `deflate`, ...); null for directories.
+    pub compression: Option<String>,
+    /// Compression level where the method has one.
+    pub level: Option<u8>,
+    /// Bytecode mode.
+    pub bytecode: Bytecode,
+    /// `cold` or `warm`.
+    pub mode: Mode,
+    /// `ok`, `unsupported` or `error`.
+    pub status: Status,
+    /// Python's exception (`zlib.error: Error -3 ...`) or the harness's explanation.
+    pub error: Option<String>,
+    /// Wall time of each timed import, nanoseconds, in the order taken.
+    pub samples_ns: Vec<u64>,
+    /// CPU time of the worker over each timed import, nanoseconds.
+    pub cpu_samples_ns: Vec<u64>,
+    /// Summary of `samples_ns`.
+    pub summary: Option<Summary>,
+    /// Interpreter start-up of each cold sample's worker, nanoseconds (empty for warm).
+    pub startup_ns: Vec<u64>,
+    /// Summary of `startup_ns`.
+    pub startup: Option<Summary>,
+    /// Median of this case / median of the reference variant in the same mode.
+    pub ratio_to_reference: Option<f64>,
+    /// The packaged artifact.
+    pub artifact: ArtifactInfo,
+    /// Audit-event counts from the variant's probe.
+    pub probe: Option<Probe>,
+    /// Things a reader must know about this case (bytecode that was not used, ...).
+    pub warnings: Vec<String>,
+}
+
+impl Results {
+    /// Cases of one scenario and mode, keyed by variant id.
+    pub fn by_variant(&self, scenario: &str, mode: Mode) -> BTreeMap<&str, &CaseResult> {
+        self.cases
+            .iter()
+            .filter(|c| c.scenario == scenario && c.mode == mode)
+            .map(|c| (c.variant.as_str(), c))
+            .collect()
+    }
+}

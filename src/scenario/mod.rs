@@ -1,0 +1,368 @@
+//! Scenarios: what to generate, how to package it and how to measure it.
+//!
+//! A scenario file (TOML, see `scenarios/README.md`) is read into the serde "wire" structs
+//! of [`wire`], then checked and turned into the domain types below by [`load`]. Every
+//! problem found on the way is a [`ScenarioError`] that names the file, line, column and
+//! field.
+
+mod validate;
+mod wire;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+pub use validate::{LIMITS, Limits};
+
+/// A fully validated scenario, ready to generate and measure.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// Short name, used in case ids and file names (`[a-z0-9_-]+`).
+    pub name: String,
+    /// Free text shown in reports.
+    pub description: String,
+    /// Seed of every pseudo-random choice made while generating the tree.
+    pub seed: u64,
+    /// The file this scenario came from and the sha256 of its bytes.
+    pub source: ScenarioSource,
+    /// The synthetic module tree.
+    pub tree: TreeSpec,
+    /// What the timed section imports.
+    pub workload: Workload,
+    /// Variants to package and measure, in file order, without duplicates.
+    pub variants: Vec<Variant>,
+    /// Id of the variant every other one is compared against.
+    pub reference: String,
+    /// Modes, samples and warm-up rounds.
+    pub measure: MeasureSpec,
+}
+
+/// Where a scenario was read from.
+#[derive(Debug, Clone)]
+pub struct ScenarioSource {
+    /// Path as given on the command line.
+    pub path: PathBuf,
+    /// Hex sha256 of the file's bytes.
+    pub sha256: String,
+}
+
+/// Shape and content of the synthetic module tree.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct TreeSpec {
+    /// Top-level packages.
+    pub packages: u32,
+    /// Levels of subpackages below each top-level package (0 = flat packages).
+    pub depth: u32,
+    /// Subpackages in each package that has children.
+    pub subpackages: u32,
+    /// Plain modules in every package, at every level.
+    pub modules: u32,
+    /// Approximate lines of code per module.
+    pub lines: u32,
+    /// Imports of other modules of the tree that each module makes (at most).
+    pub imports: u32,
+    /// Non-Python data files per package.
+    pub data_files: u32,
+    /// Size in bytes of each data file.
+    pub data_size: u32,
+    /// Name prefix of the top-level packages (`zb` gives `zb0`, `zb1`, ...).
+    pub prefix: String,
+}
+
+impl TreeSpec {
+    /// Number of packages at every level, top-level ones included.
+    pub fn package_count(&self) -> u64 {
+        let mut per_top = 1u64;
+        let mut level = 1u64;
+        for _ in 0..self.depth {
+            level = level.saturating_mul(u64::from(self.subpackages));
+            per_top = per_top.saturating_add(level);
+        }
+        per_top.saturating_mul(u64::from(self.packages))
+    }
+
+    /// Number of plain modules (package `__init__` modules not included).
+    pub fn module_count(&self) -> u64 {
+        self.package_count().saturating_mul(u64::from(self.modules))
+    }
+}
+
+/// Which modules the timed section imports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Workload {
+    /// Every package and module of the tree, in tree order.
+    All,
+    /// The last module of the deepest last package: exposes fixed per-archive costs.
+    Leaf,
+    /// These modules, in this order.
+    Modules(Vec<String>),
+}
+
+/// How a variant lays its files out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Layout {
+    /// A directory tree on sys.path.
+    Dir,
+    /// A zip archive on sys.path, imported by zipimport.
+    Zip,
+}
+
+/// Compression of the members of a zip archive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Compression {
+    /// Method 0: no compression.
+    Stored,
+    /// Method 8 at a level from 1 to 9.
+    Deflate(u8),
+    /// Method 12 (zipimport cannot read it).
+    Bzip2,
+    /// Method 14 (zipimport cannot read it).
+    Lzma,
+    /// Method 95 (zipimport cannot read it).
+    Xz,
+    /// Method 93 (zipimport before 3.15 cannot read it).
+    Zstd,
+}
+
+impl Compression {
+    /// Parses `stored`, `deflate` (level 6), `deflate1` .. `deflate9`, `bzip2`, `lzma`,
+    /// `xz` or `zstd`.
+    pub fn parse(name: &str) -> Result<Self, String> {
+        Ok(match name {
+            "stored" => Compression::Stored,
+            "deflate" => Compression::Deflate(6),
+            "bzip2" => Compression::Bzip2,
+            "lzma" => Compression::Lzma,
+            "xz" => Compression::Xz,
+            "zstd" => Compression::Zstd,
+            _ => match name.strip_prefix("deflate").map(str::parse::<u8>) {
+                Some(Ok(level @ 1..=9)) => Compression::Deflate(level),
+                Some(_) => return Err(format!("deflate level must be 1 to 9, got `{name}`")),
+                None => {
+                    return Err(format!(
+                        "unknown compression `{name}`; expected one of stored, deflate, \
+                         deflate1 .. deflate9, bzip2, lzma, xz, zstd"
+                    ));
+                }
+            },
+        })
+    }
+
+    /// The method name without level (`deflate`).
+    pub fn method(self) -> &'static str {
+        match self {
+            Compression::Stored => "stored",
+            Compression::Deflate(_) => "deflate",
+            Compression::Bzip2 => "bzip2",
+            Compression::Lzma => "lzma",
+            Compression::Xz => "xz",
+            Compression::Zstd => "zstd",
+        }
+    }
+
+    /// The compression level, for methods that take one.
+    pub fn level(self) -> Option<u8> {
+        match self {
+            Compression::Deflate(level) => Some(level),
+            _ => None,
+        }
+    }
+
+    /// Whether zipimport (CPython 3.9 to 3.14) can read members of this method.
+    pub fn zipimport_readable(self) -> bool {
+        matches!(self, Compression::Stored | Compression::Deflate(_))
+    }
+}
+
+impl fmt::Display for Compression {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Compression::Deflate(level) => write!(f, "deflate{level}"),
+            other => f.write_str(other.method()),
+        }
+    }
+}
+
+/// What bytecode a variant carries, and where.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Bytecode {
+    /// Sources only: every import compiles.
+    None,
+    /// Timestamp-validated pyc beside each source (`__pycache__` for directories).
+    Pyc,
+    /// Hash-based pyc whose source hash is checked on every import.
+    CheckedHash,
+    /// Hash-based pyc that is never checked against its source.
+    UncheckedHash,
+    /// Sourceless: legacy-location `.pyc` files only.
+    PycOnly,
+}
+
+impl Bytecode {
+    /// All modes, in the order reports list them.
+    pub const ALL: [Bytecode; 5] = [
+        Bytecode::None,
+        Bytecode::Pyc,
+        Bytecode::CheckedHash,
+        Bytecode::UncheckedHash,
+        Bytecode::PycOnly,
+    ];
+
+    /// The name used in scenario files and variant ids.
+    pub fn name(self) -> &'static str {
+        match self {
+            Bytecode::None => "none",
+            Bytecode::Pyc => "pyc",
+            Bytecode::CheckedHash => "checked-hash",
+            Bytecode::UncheckedHash => "unchecked-hash",
+            Bytecode::PycOnly => "pyc-only",
+        }
+    }
+
+    /// Parses a name from a scenario file.
+    pub fn parse(name: &str) -> Result<Self, String> {
+        Self::ALL.into_iter().find(|b| b.name() == name).ok_or_else(|| {
+            format!(
+                "unknown bytecode mode `{name}`; expected one of none, pyc, checked-hash, \
+                 unchecked-hash, pyc-only"
+            )
+        })
+    }
+
+    /// Whether the artifact holds `.py` sources.
+    pub fn has_sources(self) -> bool {
+        self != Bytecode::PycOnly
+    }
+
+    /// Whether the artifact holds `.pyc` files.
+    pub fn has_bytecode(self) -> bool {
+        self != Bytecode::None
+    }
+}
+
+/// One way of packaging the tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Variant {
+    /// Directory or zip.
+    pub layout: Layout,
+    /// Member compression; `None` for directories.
+    pub compression: Option<Compression>,
+    /// Bytecode mode.
+    pub bytecode: Bytecode,
+}
+
+impl Variant {
+    /// Stable id such as `dir-pyc` or `zip-deflate6-pyc`.
+    pub fn id(&self) -> String {
+        match self.compression {
+            Some(c) => format!("zip-{c}-{}", self.bytecode.name()),
+            None => format!("dir-{}", self.bytecode.name()),
+        }
+    }
+}
+
+/// A measurement mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    /// A fresh worker process per sample.
+    Cold,
+    /// Repeated imports in one long-lived interpreter, importer caches kept.
+    Warm,
+}
+
+impl Mode {
+    /// The name used in scenario files, on the command line and in results.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Cold => "cold",
+            Mode::Warm => "warm",
+        }
+    }
+
+    /// Parses `cold` or `warm`.
+    pub fn parse(name: &str) -> Result<Self, String> {
+        match name {
+            "cold" => Ok(Mode::Cold),
+            "warm" => Ok(Mode::Warm),
+            _ => Err(format!("unknown mode `{name}`; expected cold or warm")),
+        }
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// How to measure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeasureSpec {
+    /// Modes to measure, without duplicates.
+    pub modes: Vec<Mode>,
+    /// Timed samples per case.
+    pub samples: u32,
+    /// Untimed rounds before the timed ones (warm mode always does at least one).
+    pub warmup: u32,
+    /// Seconds a worker may take for one sample before it is killed.
+    pub timeout_secs: u32,
+}
+
+/// A scenario file that could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    /// The file could not be read.
+    #[error("cannot read scenario {}: {source}", path.display())]
+    Io {
+        /// The scenario file.
+        path: PathBuf,
+        /// What went wrong.
+        source: std::io::Error,
+    },
+    /// A syntax, type or value error at a known place.
+    #[error("{}:{line}:{column}: {field}: {message}", path.display())]
+    Invalid {
+        /// The scenario file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// Dotted field path (`tree.modules`), or `(syntax)` for a TOML syntax error.
+        field: String,
+        /// What is wrong and what was expected.
+        message: String,
+    },
+}
+
+/// Reads, parses and validates a scenario file.
+pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+    let bytes = std::fs::read(path).map_err(|source| ScenarioError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    parse(path, &bytes)
+}
+
+/// Parses and validates scenario text; `path` is only used in errors and metadata.
+pub fn parse(path: &Path, bytes: &[u8]) -> Result<Scenario, ScenarioError> {
+    use sha2::Digest;
+    let sha256 = hex::encode(sha2::Sha256::digest(bytes));
+    let text = std::str::from_utf8(bytes).map_err(|e| ScenarioError::Invalid {
+        path: path.to_owned(),
+        line: 1 + bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count(),
+        column: 1,
+        field: "(file)".into(),
+        message: "file is not valid UTF-8".into(),
+    })?;
+    let source = ScenarioSource {
+        path: path.to_owned(),
+        sha256,
+    };
+    validate::parse_and_validate(text, source)
+}

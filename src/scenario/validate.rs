@@ -1,0 +1,494 @@
+//! Turns the wire structs into a [`Scenario`], checking every value against [`LIMITS`]
+//! before anything is generated.
+
+use std::collections::HashSet;
+use std::ops::{Range, RangeInclusive};
+
+use toml::Spanned;
+
+use super::wire;
+use super::{
+    Bytecode, Compression, Layout, MeasureSpec, Mode, Scenario, ScenarioError, ScenarioSource,
+    TreeSpec, Variant, Workload,
+};
+use crate::generate::TreeLayout;
+
+/// Bounds on scenario values, checked before any work starts.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// `tree.packages`
+    pub packages: RangeInclusive<i64>,
+    /// `tree.depth`
+    pub depth: RangeInclusive<i64>,
+    /// `tree.subpackages`
+    pub subpackages: RangeInclusive<i64>,
+    /// `tree.modules` (per package)
+    pub modules: RangeInclusive<i64>,
+    /// Packages of all levels together.
+    pub total_packages: u64,
+    /// Modules of the whole tree.
+    pub total_modules: u64,
+    /// `tree.lines`
+    pub lines: RangeInclusive<i64>,
+    /// `tree.imports`
+    pub imports: RangeInclusive<i64>,
+    /// `tree.data-files`
+    pub data_files: RangeInclusive<i64>,
+    /// `tree.data-size`
+    pub data_size: RangeInclusive<i64>,
+    /// Bytes of generated source and data, all files together.
+    pub total_bytes: u64,
+    /// `measure.samples`
+    pub samples: RangeInclusive<i64>,
+    /// `measure.warmup`
+    pub warmup: RangeInclusive<i64>,
+    /// `measure.timeout-secs`
+    pub timeout_secs: RangeInclusive<i64>,
+}
+
+/// The limits in force (documented in `scenarios/README.md`).
+pub const LIMITS: Limits = Limits {
+    packages: 1..=10_000,
+    depth: 0..=16,
+    subpackages: 1..=1_000,
+    modules: 1..=100_000,
+    total_packages: 20_000,
+    total_modules: 200_000,
+    lines: 1..=50_000,
+    imports: 0..=100,
+    data_files: 0..=10_000,
+    data_size: 0..=64 * 1024 * 1024,
+    total_bytes: 4 * 1024 * 1024 * 1024,
+    samples: 1..=100_000,
+    warmup: 0..=1_000,
+    timeout_secs: 1..=86_400,
+};
+
+/// Rough bytes per generated line, used to bound the tree size before generating it.
+const BYTES_PER_LINE: u64 = 40;
+
+struct Ctx<'a> {
+    text: &'a str,
+    source: &'a ScenarioSource,
+}
+
+impl Ctx<'_> {
+    fn err(&self, span: Range<usize>, field: &str, message: impl Into<String>) -> ScenarioError {
+        let (line, column) = line_col(self.text, span.start);
+        ScenarioError::Invalid {
+            path: self.source.path.clone(),
+            line,
+            column,
+            field: field.to_owned(),
+            message: message.into(),
+        }
+    }
+
+    fn int(
+        &self,
+        value: &Spanned<i64>,
+        field: &str,
+        range: &RangeInclusive<i64>,
+    ) -> Result<u32, ScenarioError> {
+        let v = *value.get_ref();
+        if !range.contains(&v) {
+            return Err(self.err(
+                value.span(),
+                field,
+                format!("must be from {} to {}, got {v}", range.start(), range.end()),
+            ));
+        }
+        u32::try_from(v).map_err(|_| self.err(value.span(), field, "value too large"))
+    }
+
+    fn opt_int(
+        &self,
+        value: &Option<Spanned<i64>>,
+        field: &str,
+        range: &RangeInclusive<i64>,
+        default: u32,
+    ) -> Result<u32, ScenarioError> {
+        value
+            .as_ref()
+            .map_or(Ok(default), |v| self.int(v, field, range))
+    }
+}
+
+/// 1-based line and column of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+/// Best guess of the dotted field a TOML error points at: the key on the error's line,
+/// prefixed by the table header in force there.
+fn field_at(text: &str, offset: usize) -> String {
+    let offset = offset.min(text.len());
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+    let line = &text[line_start..line_end];
+    let table = text[..line_start]
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('['))
+        .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim().to_owned());
+    let key = line
+        .split_once('=')
+        .map(|(k, _)| k.trim().trim_matches('"').to_owned())
+        .filter(|k| !k.is_empty() && !k.starts_with('['));
+    match (table, key) {
+        (Some(t), Some(k)) => format!("{t}.{k}"),
+        (None, Some(k)) => k,
+        (Some(t), None) => t,
+        (None, None) => "(document)".to_owned(),
+    }
+}
+
+pub(super) fn parse_and_validate(
+    text: &str,
+    source: ScenarioSource,
+) -> Result<Scenario, ScenarioError> {
+    let ctx = Ctx {
+        text,
+        source: &source,
+    };
+    let wire: wire::Scenario = toml::from_str(text).map_err(|e| {
+        let span = e.span().unwrap_or(0..0);
+        ctx.err(span.clone(), &field_at(text, span.start), e.message().trim())
+    })?;
+
+    let name = wire.name.get_ref();
+    let name_ok = name.len() <= 64
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    if !name_ok {
+        return Err(ctx.err(
+            wire.name.span(),
+            "name",
+            format!(
+                "`{name}` is not a valid scenario name: use 1 to 64 of a-z, 0-9, `-`, `_`, \
+                 starting with a letter"
+            ),
+        ));
+    }
+    let seed = u64::try_from(*wire.seed.get_ref())
+        .map_err(|_| ctx.err(wire.seed.span(), "seed", "must not be negative"))?;
+
+    let tree = tree_spec(&ctx, &wire.tree)?;
+    let layout = TreeLayout::new(&tree);
+    let workload = workload(&ctx, &wire.workload, &layout)?;
+    let (variants, reference) = variants(&ctx, &wire.variants)?;
+    let measure = measure(&ctx, &wire.measure)?;
+
+    Ok(Scenario {
+        name: name.clone(),
+        description: wire.description,
+        seed,
+        source: source.clone(),
+        tree,
+        workload,
+        variants,
+        reference,
+        measure,
+    })
+}
+
+fn tree_spec(ctx: &Ctx, w: &Spanned<wire::Tree>) -> Result<TreeSpec, ScenarioError> {
+    let t = w.get_ref();
+    let l = &LIMITS;
+    let depth = ctx.opt_int(&t.depth, "tree.depth", &l.depth, 0)?;
+    let spec = TreeSpec {
+        packages: ctx.int(&t.packages, "tree.packages", &l.packages)?,
+        depth,
+        subpackages: ctx.opt_int(&t.subpackages, "tree.subpackages", &l.subpackages, 2)?,
+        modules: ctx.int(&t.modules, "tree.modules", &l.modules)?,
+        lines: ctx.opt_int(&t.lines, "tree.lines", &l.lines, 60)?,
+        imports: ctx.opt_int(&t.imports, "tree.imports", &l.imports, 2)?,
+        data_files: ctx.opt_int(&t.data_files, "tree.data-files", &l.data_files, 0)?,
+        data_size: ctx.opt_int(&t.data_size, "tree.data-size", &l.data_size, 1024)?,
+        prefix: match &t.prefix {
+            None => "zb".to_owned(),
+            Some(p) => {
+                check_identifier(p.get_ref())
+                    .map_err(|m| ctx.err(p.span(), "tree.prefix", m))?;
+                p.get_ref().clone()
+            }
+        },
+    };
+    let packages = spec.package_count();
+    if packages > l.total_packages {
+        return Err(ctx.err(
+            w.span(),
+            "tree",
+            format!(
+                "the tree would have {packages} packages (packages x subpackages^depth); \
+                 the limit is {}",
+                l.total_packages
+            ),
+        ));
+    }
+    let modules = spec.module_count();
+    if modules > l.total_modules {
+        return Err(ctx.err(
+            t.modules.span(),
+            "tree.modules",
+            format!(
+                "the tree would have {modules} modules ({packages} packages x {} modules); \
+                 the limit is {}",
+                spec.modules, l.total_modules
+            ),
+        ));
+    }
+    let bytes = modules * u64::from(spec.lines) * BYTES_PER_LINE
+        + packages * u64::from(spec.data_files) * u64::from(spec.data_size);
+    if bytes > l.total_bytes {
+        return Err(ctx.err(
+            w.span(),
+            "tree",
+            format!(
+                "the tree would hold about {} MiB of files; the limit is {} MiB",
+                bytes >> 20,
+                l.total_bytes >> 20
+            ),
+        ));
+    }
+    Ok(spec)
+}
+
+/// Python keywords (3.9 to 3.13, soft keywords excluded: they are valid names).
+const KEYWORDS: &[&str] = &[
+    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class",
+    "continue", "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if",
+    "import", "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try",
+    "while", "with", "yield",
+];
+
+/// Checks that `s` can start a Python module name (ASCII identifier, not a keyword).
+fn check_identifier(s: &str) -> Result<(), String> {
+    let ok = !s.is_empty()
+        && s.len() <= 32
+        && s.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !ok {
+        return Err(format!(
+            "`{s}` is not a valid module name prefix: use 1 to 32 ASCII letters, digits or `_`, \
+             not starting with a digit"
+        ));
+    }
+    if KEYWORDS.contains(&s) {
+        return Err(format!("`{s}` is a Python keyword"));
+    }
+    Ok(())
+}
+
+fn workload(
+    ctx: &Ctx,
+    w: &wire::Workload,
+    layout: &TreeLayout,
+) -> Result<Workload, ScenarioError> {
+    match (&w.import, &w.modules) {
+        (Some(i), Some(_)) => Err(ctx.err(
+            i.span(),
+            "workload.import",
+            "give either `import` or `modules`, not both",
+        )),
+        (None, None) => Ok(Workload::All),
+        (Some(i), None) => match i.get_ref().as_str() {
+            "all" => Ok(Workload::All),
+            "leaf" => Ok(Workload::Leaf),
+            other => Err(ctx.err(
+                i.span(),
+                "workload.import",
+                format!("unknown workload `{other}`; expected `all` or `leaf`, or use `modules`"),
+            )),
+        },
+        (None, Some(list)) => {
+            if list.get_ref().is_empty() {
+                return Err(ctx.err(list.span(), "workload.modules", "must not be empty"));
+            }
+            let known: HashSet<&str> = layout.modules().iter().map(|m| m.name.as_str()).collect();
+            let mut names = Vec::new();
+            for m in list.get_ref() {
+                if !known.contains(m.get_ref().as_str()) {
+                    return Err(ctx.err(
+                        m.span(),
+                        "workload.modules",
+                        format!(
+                            "the tree has no module `{}` (modules are named like `{}`)",
+                            m.get_ref(),
+                            layout.modules().last().map_or("", |m| m.name.as_str())
+                        ),
+                    ));
+                }
+                names.push(m.get_ref().clone());
+            }
+            Ok(Workload::Modules(names))
+        }
+    }
+}
+
+fn variants(
+    ctx: &Ctx,
+    w: &Spanned<wire::Variants>,
+) -> Result<(Vec<Variant>, String), ScenarioError> {
+    let v = w.get_ref();
+    if v.matrix.is_empty() {
+        return Err(ctx.err(
+            w.span(),
+            "variants.matrix",
+            "declare at least one [[variants.matrix]] entry",
+        ));
+    }
+    let mut out: Vec<Variant> = Vec::new();
+    let mut seen = HashSet::new();
+    for (i, entry) in v.matrix.iter().enumerate() {
+        let m = entry.get_ref();
+        let field = |f: &str| format!("variants.matrix[{i}].{f}");
+        let mut layouts = Vec::new();
+        for name in &m.layout.get_ref().0 {
+            layouts.push(match name.as_str() {
+                "dir" => Layout::Dir,
+                "zip" => Layout::Zip,
+                other => {
+                    return Err(ctx.err(
+                        m.layout.span(),
+                        &field("layout"),
+                        format!("unknown layout `{other}`; expected `dir` or `zip`"),
+                    ));
+                }
+            });
+        }
+        let mut bytecodes = Vec::new();
+        for name in &m.bytecode.get_ref().0 {
+            bytecodes.push(
+                Bytecode::parse(name).map_err(|e| ctx.err(m.bytecode.span(), &field("bytecode"), e))?,
+            );
+        }
+        let mut compressions = Vec::new();
+        match &m.compression {
+            Some(c) => {
+                if !layouts.contains(&Layout::Zip) {
+                    return Err(ctx.err(
+                        c.span(),
+                        &field("compression"),
+                        "compression applies only to layout `zip`",
+                    ));
+                }
+                for name in &c.get_ref().0 {
+                    compressions.push(
+                        Compression::parse(name)
+                            .map_err(|e| ctx.err(c.span(), &field("compression"), e))?,
+                    );
+                }
+            }
+            None if layouts.contains(&Layout::Zip) => {
+                return Err(ctx.err(
+                    entry.span(),
+                    &field("compression"),
+                    "layout `zip` needs a compression list, for example [\"stored\", \"deflate6\"]",
+                ));
+            }
+            None => {}
+        }
+        for layout in &layouts {
+            let comps: Vec<Option<Compression>> = match layout {
+                Layout::Dir => vec![None],
+                Layout::Zip => compressions.iter().copied().map(Some).collect(),
+            };
+            for compression in comps {
+                for &bytecode in &bytecodes {
+                    let variant = Variant {
+                        layout: *layout,
+                        compression,
+                        bytecode,
+                    };
+                    if !seen.insert(variant.id()) {
+                        return Err(ctx.err(
+                            entry.span(),
+                            &format!("variants.matrix[{i}]"),
+                            format!("variant `{}` is declared twice", variant.id()),
+                        ));
+                    }
+                    out.push(variant);
+                }
+            }
+        }
+    }
+    let reference = match &v.reference {
+        Some(r) => {
+            if !seen.contains(r.get_ref()) {
+                let mut ids: Vec<String> = out.iter().map(Variant::id).collect();
+                ids.truncate(8);
+                return Err(ctx.err(
+                    r.span(),
+                    "variants.reference",
+                    format!(
+                        "`{}` is not one of the declared variants ({}{})",
+                        r.get_ref(),
+                        ids.join(", "),
+                        if out.len() > 8 { ", ..." } else { "" }
+                    ),
+                ));
+            }
+            r.get_ref().clone()
+        }
+        None if seen.contains("dir-pyc") => "dir-pyc".to_owned(),
+        None => out[0].id(),
+    };
+    Ok((out, reference))
+}
+
+fn measure(ctx: &Ctx, w: &wire::Measure) -> Result<MeasureSpec, ScenarioError> {
+    let l = &LIMITS;
+    let modes = match &w.modes {
+        None => vec![Mode::Cold, Mode::Warm],
+        Some(list) => {
+            let mut modes = Vec::new();
+            for name in &list.get_ref().0 {
+                let mode =
+                    Mode::parse(name).map_err(|e| ctx.err(list.span(), "measure.modes", e))?;
+                if modes.contains(&mode) {
+                    return Err(ctx.err(
+                        list.span(),
+                        "measure.modes",
+                        format!("mode `{name}` is listed twice"),
+                    ));
+                }
+                modes.push(mode);
+            }
+            if modes.is_empty() {
+                return Err(ctx.err(list.span(), "measure.modes", "must not be empty"));
+            }
+            modes
+        }
+    };
+    Ok(MeasureSpec {
+        modes,
+        samples: ctx.opt_int(&w.samples, "measure.samples", &l.samples, 10)?,
+        warmup: ctx.opt_int(&w.warmup, "measure.warmup", &l.warmup, 1)?,
+        timeout_secs: ctx.opt_int(&w.timeout_secs, "measure.timeout-secs", &l.timeout_secs, 120)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_from_one() {
+        assert_eq!(line_col("a\nbc\n", 0), (1, 1));
+        assert_eq!(line_col("a\nbc\n", 3), (2, 2));
+    }
+
+    #[test]
+    fn field_at_prefixes_table() {
+        let text = "name = \"x\"\n[tree]\npackages = \"many\"\n";
+        assert_eq!(field_at(text, text.find("\"many\"").unwrap()), "tree.packages");
+    }
+}

@@ -1,0 +1,91 @@
+//! The scenario file as serde reads it: every field optional where the format allows,
+//! every value wrapped in [`Spanned`] so validation errors can point at it.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+/// Top level of a scenario file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(super) struct Scenario {
+    pub name: Spanned<String>,
+    #[serde(default)]
+    pub description: String,
+    pub seed: Spanned<i64>,
+    pub tree: Spanned<Tree>,
+    #[serde(default)]
+    pub workload: Workload,
+    pub variants: Spanned<Variants>,
+    #[serde(default)]
+    pub measure: Measure,
+}
+
+/// `[tree]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(super) struct Tree {
+    pub packages: Spanned<i64>,
+    pub depth: Option<Spanned<i64>>,
+    pub subpackages: Option<Spanned<i64>>,
+    pub modules: Spanned<i64>,
+    pub lines: Option<Spanned<i64>>,
+    pub imports: Option<Spanned<i64>>,
+    pub data_files: Option<Spanned<i64>>,
+    pub data_size: Option<Spanned<i64>>,
+    pub prefix: Option<Spanned<String>>,
+}
+
+/// `[workload]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(super) struct Workload {
+    pub import: Option<Spanned<String>>,
+    pub modules: Option<Spanned<Vec<Spanned<String>>>>,
+}
+
+/// `[variants]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(super) struct Variants {
+    pub reference: Option<Spanned<String>>,
+    #[serde(default)]
+    pub matrix: Vec<Spanned<Matrix>>,
+}
+
+/// One `[[variants.matrix]]` entry: the cross product of its lists.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(super) struct Matrix {
+    pub layout: Spanned<StrList>,
+    pub compression: Option<Spanned<StrList>>,
+    pub bytecode: Spanned<StrList>,
+}
+
+/// `[measure]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(super) struct Measure {
+    pub modes: Option<Spanned<StrList>>,
+    pub samples: Option<Spanned<i64>>,
+    pub warmup: Option<Spanned<i64>>,
+    pub timeout_secs: Option<Spanned<i64>>,
+}
+
+/// A string or a list of strings (`layout = "zip"` or `layout = ["dir", "zip"]`).
+#[derive(Debug)]
+pub(super) struct StrList(pub Vec<String>);
+
+impl<'de> Deserialize<'de> for StrList {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged, expecting = "a string or an array of strings")]
+        enum OneOrMany {
+            One(String),
+            Many(Vec<String>),
+        }
+        Ok(match OneOrMany::deserialize(d)? {
+            OneOrMany::One(s) => StrList(vec![s]),
+            OneOrMany::Many(v) => StrList(v),
+        })
+    }
+}
