@@ -2,7 +2,7 @@
 //! of every case through worker processes running the embedded interpreter.
 //!
 //! - A **probe** worker per variant imports the workload twice with audit-hook counters
-//!   installed (compiles, unmarshals, opens, imports) and checks that every module came
+//!   installed (compiles, unmarshals, opens) and checks that every module came
 //!   from the artifact. Its counts show whether bytecode was really used. A variant
 //!   whose import raises stops here: `unsupported` when zipimport cannot read its
 //!   compression method, `error` otherwise. Probes never contribute timed samples.
