@@ -19,10 +19,18 @@ fn main() {
         .expect("PyO3 found no Python interpreter; set PYO3_PYTHON")
         .to_owned();
     let out = Command::new(&exe)
-        .args(["-I", "-c", "import sys; print(sys.base_prefix); print(sys.executable)"])
+        .args([
+            "-I",
+            "-c",
+            "import sys; print(sys.base_prefix); print(sys.executable)",
+        ])
         .output()
         .unwrap_or_else(|e| panic!("cannot run {exe}: {e}"));
-    assert!(out.status.success(), "{exe} failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{exe} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).expect("interpreter paths are not UTF-8");
     let mut lines = text.lines();
     let home = lines.next().expect("no sys.base_prefix");

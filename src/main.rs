@@ -33,7 +33,11 @@ fn dispatch(command: cli::Command) -> Result<ExitCode> {
             no_progress,
         } => {
             let modes = modes
-                .map(|m| m.iter().map(|s| Mode::parse(s.trim())).collect::<Result<Vec<_>, _>>())
+                .map(|m| {
+                    m.iter()
+                        .map(|s| Mode::parse(s.trim()))
+                        .collect::<Result<Vec<_>, _>>()
+                })
                 .transpose()
                 .map_err(|e| anyhow::anyhow!("--modes: {e}"))?;
             let opts = run::RunOptions {
@@ -52,7 +56,10 @@ fn dispatch(command: cli::Command) -> Result<ExitCode> {
             print!("{}", report::summary_table(&output.results));
             println!("\nresults: {}", output.results_path.display());
             if output.failed_cases > 0 {
-                eprintln!("{} case(s) failed; see their errors above", output.failed_cases);
+                eprintln!(
+                    "{} case(s) failed; see their errors above",
+                    output.failed_cases
+                );
                 return Ok(ExitCode::from(3));
             }
             Ok(ExitCode::SUCCESS)

@@ -181,7 +181,12 @@ fn roots(tree: &SourceTree) -> Vec<String> {
         .collect()
 }
 
-fn scenario_info(s: &Scenario, tree: &SourceTree, modules: &[String], generate_s: f64) -> ScenarioInfo {
+fn scenario_info(
+    s: &Scenario,
+    tree: &SourceTree,
+    modules: &[String],
+    generate_s: f64,
+) -> ScenarioInfo {
     ScenarioInfo {
         name: s.name.clone(),
         description: s.description.clone(),

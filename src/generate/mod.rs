@@ -116,7 +116,12 @@ mod tests {
         let a = generate(&spec(), 9);
         let b = generate(&spec(), 9);
         let c = generate(&spec(), 10);
-        let bytes = |t: &SourceTree| t.files.iter().map(|f| f.contents.clone()).collect::<Vec<_>>();
+        let bytes = |t: &SourceTree| {
+            t.files
+                .iter()
+                .map(|f| f.contents.clone())
+                .collect::<Vec<_>>()
+        };
         assert_eq!(bytes(&a), bytes(&b));
         assert_ne!(bytes(&a), bytes(&c));
     }
@@ -128,7 +133,11 @@ mod tests {
             match f.module {
                 Some(i) if !t.layout.modules()[i].is_package => {
                     let lines = f.contents.iter().filter(|&&b| b == b'\n').count();
-                    assert!((50..50 + 20).contains(&lines), "{} has {lines} lines", f.path);
+                    assert!(
+                        (50..50 + 20).contains(&lines),
+                        "{} has {lines} lines",
+                        f.path
+                    );
                 }
                 Some(_) => {}
                 None => assert_eq!(f.contents.len(), 100),
@@ -141,7 +150,10 @@ mod tests {
         let t = generate(&spec(), 3);
         for f in t.files.iter().filter(|f| f.module.is_some()) {
             let text = String::from_utf8(f.contents.clone()).unwrap();
-            for line in text.lines().filter(|l| l.contains("_dep") && l.contains(" as ")) {
+            for line in text
+                .lines()
+                .filter(|l| l.contains("_dep") && l.contains(" as "))
+            {
                 assert!(line.contains("mod0"), "{}: {line}", f.path);
             }
         }

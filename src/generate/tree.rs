@@ -79,7 +79,11 @@ impl TreeLayout {
             .iter()
             .rev()
             .find(|m| !m.is_package)
-            .unwrap_or_else(|| self.modules.last().expect("a tree has at least one package"))
+            .unwrap_or_else(|| {
+                self.modules
+                    .last()
+                    .expect("a tree has at least one package")
+            })
     }
 
     /// Names the timed section imports for a workload, in order.
@@ -128,7 +132,11 @@ mod tests {
         assert_eq!(l.leaf().name, "zb1.sub1.mod1");
         for (i, m) in l.modules().iter().enumerate() {
             if let Some((parent, _)) = m.name.rsplit_once('.') {
-                assert!(l.modules()[..i].iter().any(|p| p.name == parent), "{}", m.name);
+                assert!(
+                    l.modules()[..i].iter().any(|p| p.name == parent),
+                    "{}",
+                    m.name
+                );
             }
         }
     }

@@ -175,10 +175,14 @@ pub fn measure(
                     CaseOutcome {
                         variant: a.variant,
                         mode,
-                        status: if run.failure.is_some() { Status::Error } else { Status::Ok },
+                        status: if run.failure.is_some() {
+                            Status::Error
+                        } else {
+                            Status::Ok
+                        },
                         error: run.failure,
                         samples: run.samples,
-                            probe: probe.clone(),
+                        probe: probe.clone(),
                     }
                 }
             };
@@ -221,12 +225,21 @@ fn probe(a: &Artifact, w: &Workload, opts: &MeasureOptions, dir: &Path) -> Resul
             Ok(Reply::Failed { error, raised }) => {
                 let unsupported = raised
                     && a.variant.layout == Layout::Zip
-                    && a.variant.compression.is_some_and(|c| !c.zipimport_readable());
-                let status = if unsupported { Status::Unsupported } else { Status::Error };
+                    && a.variant
+                        .compression
+                        .is_some_and(|c| !c.zipimport_readable());
+                let status = if unsupported {
+                    Status::Unsupported
+                } else {
+                    Status::Error
+                };
                 return Ok((None, Some((status, error))));
             }
             Ok(other) => {
-                return Ok((None, Some((Status::Error, format!("unexpected reply {other:?}")))));
+                return Ok((
+                    None,
+                    Some((Status::Error, format!("unexpected reply {other:?}"))),
+                ));
             }
             Err(e) => return Ok((None, Some((Status::Error, e)))),
         }

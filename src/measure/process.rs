@@ -69,7 +69,9 @@ impl WorkerProcess {
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines() {
                 let Ok(line) = line else { break };
-                let Some(json) = line.strip_prefix(REPLY_PREFIX) else { continue };
+                let Some(json) = line.strip_prefix(REPLY_PREFIX) else {
+                    continue;
+                };
                 let reply = serde_json::from_str(json)
                     .map_err(|e| format!("unreadable reply from worker ({e}): {json}"));
                 if tx.send(reply).is_err() {

@@ -36,7 +36,9 @@ pub trait Sampler {
 
 fn reply_outcome(reply: Result<Reply, String>, startup_ns: Option<u64>) -> Outcome {
     match reply {
-        Ok(Reply::Sample { wall_ns, cpu_ns, .. }) => Outcome::Sample(SampleValue {
+        Ok(Reply::Sample {
+            wall_ns, cpu_ns, ..
+        }) => Outcome::Sample(SampleValue {
             wall_ns,
             cpu_ns,
             startup_ns,
@@ -63,11 +65,11 @@ impl ColdSampler {
 
 impl Sampler for ColdSampler {
     fn sample(&mut self) -> Outcome {
-        let (mut worker, startup_ns) = match WorkerProcess::spawn(&self.cmd, &self.job, &self.stderr)
-        {
-            Ok(w) => w,
-            Err(e) => return Outcome::Failed(e),
-        };
+        let (mut worker, startup_ns) =
+            match WorkerProcess::spawn(&self.cmd, &self.job, &self.stderr) {
+                Ok(w) => w,
+                Err(e) => return Outcome::Failed(e),
+            };
         let outcome = reply_outcome(worker.import(), Some(startup_ns));
         match (outcome, worker.close()) {
             (Outcome::Sample(_), Err(e)) => Outcome::Failed(e),
@@ -86,12 +88,13 @@ pub struct WarmSampler {
 impl WarmSampler {
     /// Starts the worker and does the first, untimed import.
     pub fn start(cmd: &WorkerCommand, job: PathBuf, stderr: PathBuf) -> Self {
-        let started = WorkerProcess::spawn(cmd, &job, &stderr).and_then(|(mut worker, _)| {
-            match reply_outcome(worker.import(), None) {
-                Outcome::Sample(_) => Ok(worker),
-                Outcome::Failed(e) => Err(e),
-            }
-        });
+        let started =
+            WorkerProcess::spawn(cmd, &job, &stderr).and_then(
+                |(mut worker, _)| match reply_outcome(worker.import(), None) {
+                    Outcome::Sample(_) => Ok(worker),
+                    Outcome::Failed(e) => Err(e),
+                },
+            );
         match started {
             Ok(worker) => WarmSampler {
                 worker: Some(worker),

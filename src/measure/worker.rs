@@ -74,7 +74,10 @@ fn import_once(py: Python<'_>, driver: &Bound<'_, PyModule>) -> Reply {
                     };
                 }
             };
-            match driver.call_method0("verify").and_then(|v| v.extract::<Option<String>>()) {
+            match driver
+                .call_method0("verify")
+                .and_then(|v| v.extract::<Option<String>>())
+            {
                 Ok(None) => Reply::Sample {
                     wall_ns,
                     cpu_ns,

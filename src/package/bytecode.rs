@@ -63,7 +63,9 @@ pub fn compile(tree: &SourceTree) -> Result<CompiledTree> {
         let m = load_module(py, "zib_compile", include_str!("compile.py"))?;
         let info = python::info()?;
         let magic_vec = hex::decode(&info.magic).context("magic number is not hex")?;
-        let magic: [u8; 4] = magic_vec.try_into().map_err(|_| anyhow::anyhow!("magic is not 4 bytes"))?;
+        let magic: [u8; 4] = magic_vec
+            .try_into()
+            .map_err(|_| anyhow::anyhow!("magic is not 4 bytes"))?;
 
         let items: Vec<(String, pyo3::Bound<'_, PyBytes>)> = tree
             .files
@@ -83,8 +85,9 @@ pub fn compile(tree: &SourceTree) -> Result<CompiledTree> {
                 None => None,
                 Some(_) => {
                     let (bytes, hash) = it.next().context("compile_all returned too few items")?;
-                    let hash: [u8; 8] =
-                        hash.try_into().map_err(|_| anyhow::anyhow!("source hash is not 8 bytes"))?;
+                    let hash: [u8; 8] = hash
+                        .try_into()
+                        .map_err(|_| anyhow::anyhow!("source hash is not 8 bytes"))?;
                     Some((bytes, hash))
                 }
             });

@@ -114,7 +114,11 @@ pub fn package(
             let compression = variant
                 .compression
                 .expect("validated: zip variants have a compression");
-            zip::write(&root.join(format!("{}.zip", variant.id())), &files, compression)?
+            zip::write(
+                &root.join(format!("{}.zip", variant.id())),
+                &files,
+                compression,
+            )?
         }
     };
     Ok(Artifact {
@@ -142,7 +146,8 @@ pub(crate) fn sha256_hex(data: &[u8]) -> String {
 
 /// An artifact path relative to `base` when it lies under it (for manifests).
 pub fn relative_to(path: &Path, base: &Path) -> PathBuf {
-    path.strip_prefix(base).map_or_else(|_| path.to_owned(), Path::to_path_buf)
+    path.strip_prefix(base)
+        .map_or_else(|_| path.to_owned(), Path::to_path_buf)
 }
 
 #[cfg(test)]
@@ -169,7 +174,13 @@ mod tests {
             pyc_path("a/__init__.py", &v(Layout::Dir, Bytecode::CheckedHash), tag),
             "a/__pycache__/__init__.cpython-311.pyc"
         );
-        assert_eq!(pyc_path("a/b/m.py", &v(Layout::Zip, Bytecode::Pyc), tag), "a/b/m.pyc");
-        assert_eq!(pyc_path("a/m.py", &v(Layout::Dir, Bytecode::PycOnly), tag), "a/m.pyc");
+        assert_eq!(
+            pyc_path("a/b/m.py", &v(Layout::Zip, Bytecode::Pyc), tag),
+            "a/b/m.pyc"
+        );
+        assert_eq!(
+            pyc_path("a/m.py", &v(Layout::Dir, Bytecode::PycOnly), tag),
+            "a/m.pyc"
+        );
     }
 }

@@ -36,13 +36,21 @@ fn members(files: &[Entry]) -> Vec<(String, Option<&[u8]>)> {
         }
     }
     let mut out: Vec<(String, Option<&[u8]>)> = dirs.into_iter().map(|d| (d, None)).collect();
-    out.extend(files.iter().map(|f| (f.path.clone(), Some(f.data.as_slice()))));
+    out.extend(
+        files
+            .iter()
+            .map(|f| (f.path.clone(), Some(f.data.as_slice()))),
+    );
     out.sort_by(|a, b| a.0.cmp(&b.0));
     out
 }
 
 /// Writes `files` as a zip archive at `path`.
-pub(super) fn write(path: &Path, files: &[Entry], compression: Compression) -> Result<ArtifactInfo> {
+pub(super) fn write(
+    path: &Path,
+    files: &[Entry],
+    compression: Compression,
+) -> Result<ArtifactInfo> {
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
     }
@@ -96,8 +104,11 @@ fn write_with_crate(
         }
         .with_context(|| format!("adding {name} to {}", path.display()))?;
     }
-    let mut out = zip.finish().with_context(|| format!("finishing {}", path.display()))?;
-    out.flush().with_context(|| format!("writing {}", path.display()))?;
+    let mut out = zip
+        .finish()
+        .with_context(|| format!("finishing {}", path.display()))?;
+    out.flush()
+        .with_context(|| format!("writing {}", path.display()))?;
     Ok(())
 }
 
@@ -111,10 +122,19 @@ fn write_with_python(path: &Path, members: &[(String, Option<&[u8]>)]) -> Result
         let (y, mo, d, h, mi, s) = MEMBER_TIME;
         m.call_method1(
             "write_zip",
-            (path.to_string_lossy().into_owned(), items, (y, mo, d, h, mi, s), "ZIP_LZMA"),
+            (
+                path.to_string_lossy().into_owned(),
+                items,
+                (y, mo, d, h, mi, s),
+                "ZIP_LZMA",
+            ),
         )
         .map_err(|e| {
-            anyhow::anyhow!("writing {} with zipfile: {}", path.display(), format_err(py, &e))
+            anyhow::anyhow!(
+                "writing {} with zipfile: {}",
+                path.display(),
+                format_err(py, &e)
+            )
         })?;
         Ok(())
     })

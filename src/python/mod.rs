@@ -57,7 +57,11 @@ pub fn ensure_initialized() {
             config.install_signal_handlers = 0;
             let status = ffi::Py_InitializeFromConfig(&config);
             ffi::PyConfig_Clear(&mut config);
-            assert_eq!(ffi::PyStatus_Exception(status), 0, "Py_InitializeFromConfig failed");
+            assert_eq!(
+                ffi::PyStatus_Exception(status),
+                0,
+                "Py_InitializeFromConfig failed"
+            );
             ffi::PyEval_SaveThread();
         }
     });

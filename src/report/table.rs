@@ -50,7 +50,10 @@ pub fn summary_table(results: &Results) -> String {
                 let med = |c: &CaseResult| c.summary.as_ref().map_or(f64::MAX, |s| s.median);
                 key(a).cmp(&key(b)).then(med(a).total_cmp(&med(b)))
             });
-            let startup: Vec<u64> = cases.iter().flat_map(|c| c.startup_ns.iter().copied()).collect();
+            let startup: Vec<u64> = cases
+                .iter()
+                .flat_map(|c| c.startup_ns.iter().copied())
+                .collect();
             let _ = write!(
                 out,
                 "\n{} / {mode}: {} modules imported, {} samples per case, reference {}",
@@ -60,7 +63,11 @@ pub fn summary_table(results: &Results) -> String {
                 s.reference
             );
             if let Some(st) = crate::results::Summary::of(&startup) {
-                let _ = write!(out, "; interpreter start-up {} (median)", format_duration_ns(st.median));
+                let _ = write!(
+                    out,
+                    "; interpreter start-up {} (median)",
+                    format_duration_ns(st.median)
+                );
             }
             let _ = writeln!(out);
             let _ = writeln!(

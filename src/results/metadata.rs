@@ -11,7 +11,12 @@ pub fn harness() -> HarnessInfo {
     HarnessInfo {
         version: env!("CARGO_PKG_VERSION").to_owned(),
         git_commit: (!commit.is_empty()).then(|| commit.to_owned()),
-        profile: if cfg!(debug_assertions) { "debug" } else { "release" }.to_owned(),
+        profile: if cfg!(debug_assertions) {
+            "debug"
+        } else {
+            "release"
+        }
+        .to_owned(),
     }
 }
 

@@ -115,7 +115,10 @@ pub fn read(path: &Path) -> Result<Results> {
             "{} has schema_version {v}; this zipimport-bench reads version {SCHEMA_VERSION}",
             path.display()
         ),
-        None => bail!("{} is not a zipimport-bench results file (no schema_version)", path.display()),
+        None => bail!(
+            "{} is not a zipimport-bench results file (no schema_version)",
+            path.display()
+        ),
     }
     serde_json::from_value(value)
         .with_context(|| format!("{} does not match the results format", path.display()))

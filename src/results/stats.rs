@@ -67,7 +67,11 @@ impl Summary {
 
     /// Relative spread: MAD / median.
     pub fn rel_mad(&self) -> f64 {
-        if self.median > 0.0 { self.mad / self.median } else { 0.0 }
+        if self.median > 0.0 {
+            self.mad / self.median
+        } else {
+            0.0
+        }
     }
 }
 
@@ -101,8 +105,8 @@ pub fn median_ci_ranks(n: usize) -> (usize, usize, f64) {
     }
     // Interval [x_(j), x_(n-1-j)] (0-based) covers with probability 1 - 2 P(B <= j).
     let mut best = (0, n - 1, 1.0 - 2.0 * cdf[0]);
-    for j in 0..n / 2 {
-        let coverage = 1.0 - 2.0 * cdf[j];
+    for (j, below) in cdf.iter().enumerate().take(n / 2) {
+        let coverage = 1.0 - 2.0 * below;
         if coverage >= 0.95 {
             best = (j, n - 1 - j, coverage);
         } else {
@@ -147,6 +151,6 @@ mod tests {
         // Large n stays finite and symmetric.
         let (lo, hi, level) = median_ci_ranks(2000);
         assert_eq!(lo + hi, 1999);
-        assert!(level >= 0.95 && level < 0.97);
+        assert!((0.95..0.97).contains(&level));
     }
 }

@@ -225,12 +225,15 @@ impl Bytecode {
 
     /// Parses a name from a scenario file.
     pub fn parse(name: &str) -> Result<Self, String> {
-        Self::ALL.into_iter().find(|b| b.name() == name).ok_or_else(|| {
-            format!(
-                "unknown bytecode mode `{name}`; expected one of none, pyc, checked-hash, \
+        Self::ALL
+            .into_iter()
+            .find(|b| b.name() == name)
+            .ok_or_else(|| {
+                format!(
+                    "unknown bytecode mode `{name}`; expected one of none, pyc, checked-hash, \
                  unchecked-hash, pyc-only"
-            )
-        })
+                )
+            })
     }
 
     /// Whether the artifact holds `.py` sources.
@@ -355,7 +358,10 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Scenario, ScenarioError> {
     let sha256 = hex::encode(sha2::Sha256::digest(bytes));
     let text = std::str::from_utf8(bytes).map_err(|e| ScenarioError::Invalid {
         path: path.to_owned(),
-        line: 1 + bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count(),
+        line: 1 + bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count(),
         column: 1,
         field: "(file)".into(),
         message: "file is not valid UTF-8".into(),

@@ -123,6 +123,18 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, before[line_start..].chars().count() + 1)
 }
 
+/// `X` of serde's "missing field `X`" message.
+fn missing_field(message: &str) -> Option<&str> {
+    message.strip_prefix("missing field `")?.split('`').next()
+}
+
+/// The table named by a `[table]` header line starting at `offset`, if there is one.
+fn table_header_at(text: &str, offset: usize) -> Option<String> {
+    let line = text.get(offset..)?.lines().next()?.trim();
+    let name = line.strip_prefix('[')?.trim_start_matches('[');
+    Some(name.split(']').next()?.trim().to_owned())
+}
+
 /// Best guess of the dotted field a TOML error points at: the key on the error's line,
 /// prefixed by the table header in force there.
 fn field_at(text: &str, offset: usize) -> String {
@@ -144,7 +156,7 @@ fn field_at(text: &str, offset: usize) -> String {
         (Some(t), Some(k)) => format!("{t}.{k}"),
         (None, Some(k)) => k,
         (Some(t), None) => t,
-        (None, None) => "(document)".to_owned(),
+        (None, None) => "(syntax)".to_owned(),
     }
 }
 
@@ -158,7 +170,18 @@ pub(super) fn parse_and_validate(
     };
     let wire: wire::Scenario = toml::from_str(text).map_err(|e| {
         let span = e.span().unwrap_or(0..0);
-        ctx.err(span.clone(), &field_at(text, span.start), e.message().trim())
+        let message = e
+            .message()
+            .trim()
+            .replace("expected i64", "expected an integer");
+        let field = match missing_field(&message) {
+            Some(missing) => match table_header_at(text, span.start) {
+                Some(table) => format!("{table}.{missing}"),
+                None => missing.to_owned(),
+            },
+            None => field_at(text, span.start),
+        };
+        ctx.err(span.clone(), &field, message)
     })?;
 
     let name = wire.name.get_ref();
@@ -215,8 +238,7 @@ fn tree_spec(ctx: &Ctx, w: &Spanned<wire::Tree>) -> Result<TreeSpec, ScenarioErr
         prefix: match &t.prefix {
             None => "zb".to_owned(),
             Some(p) => {
-                check_identifier(p.get_ref())
-                    .map_err(|m| ctx.err(p.span(), "tree.prefix", m))?;
+                check_identifier(p.get_ref()).map_err(|m| ctx.err(p.span(), "tree.prefix", m))?;
                 p.get_ref().clone()
             }
         },
@@ -263,10 +285,10 @@ fn tree_spec(ctx: &Ctx, w: &Spanned<wire::Tree>) -> Result<TreeSpec, ScenarioErr
 
 /// Python keywords (3.9 to 3.13, soft keywords excluded: they are valid names).
 const KEYWORDS: &[&str] = &[
-    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class",
-    "continue", "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if",
-    "import", "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try",
-    "while", "with", "yield",
+    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
+    "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import",
+    "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while",
+    "with", "yield",
 ];
 
 /// Checks that `s` can start a Python module name (ASCII identifier, not a keyword).
@@ -287,11 +309,7 @@ fn check_identifier(s: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn workload(
-    ctx: &Ctx,
-    w: &wire::Workload,
-    layout: &TreeLayout,
-) -> Result<Workload, ScenarioError> {
+fn workload(ctx: &Ctx, w: &wire::Workload, layout: &TreeLayout) -> Result<Workload, ScenarioError> {
     match (&w.import, &w.modules) {
         (Some(i), Some(_)) => Err(ctx.err(
             i.span(),
@@ -367,7 +385,8 @@ fn variants(
         let mut bytecodes = Vec::new();
         for name in &m.bytecode.get_ref().0 {
             bytecodes.push(
-                Bytecode::parse(name).map_err(|e| ctx.err(m.bytecode.span(), &field("bytecode"), e))?,
+                Bytecode::parse(name)
+                    .map_err(|e| ctx.err(m.bytecode.span(), &field("bytecode"), e))?,
             );
         }
         let mut compressions = Vec::new();
@@ -472,7 +491,12 @@ fn measure(ctx: &Ctx, w: &wire::Measure) -> Result<MeasureSpec, ScenarioError> {
         modes,
         samples: ctx.opt_int(&w.samples, "measure.samples", &l.samples, 10)?,
         warmup: ctx.opt_int(&w.warmup, "measure.warmup", &l.warmup, 1)?,
-        timeout_secs: ctx.opt_int(&w.timeout_secs, "measure.timeout-secs", &l.timeout_secs, 120)?,
+        timeout_secs: ctx.opt_int(
+            &w.timeout_secs,
+            "measure.timeout-secs",
+            &l.timeout_secs,
+            120,
+        )?,
     })
 }
 
@@ -489,6 +513,9 @@ mod tests {
     #[test]
     fn field_at_prefixes_table() {
         let text = "name = \"x\"\n[tree]\npackages = \"many\"\n";
-        assert_eq!(field_at(text, text.find("\"many\"").unwrap()), "tree.packages");
+        assert_eq!(
+            field_at(text, text.find("\"many\"").unwrap()),
+            "tree.packages"
+        );
     }
 }

@@ -1,0 +1,187 @@
+//! The real embedded interpreter on tiny scenarios: bytecode is used where it is
+//! present, sources compile where it is not, unreadable compression is reported with
+//! Python's own error, directories stay clean.
+
+mod common;
+
+use common::*;
+
+const MATRIX: &str = r#"
+[[variants.matrix]]
+layout = "dir"
+bytecode = ["none", "pyc", "checked-hash", "pyc-only"]
+
+[[variants.matrix]]
+layout = "zip"
+compression = ["stored", "deflate9"]
+bytecode = ["none", "pyc", "unchecked-hash", "pyc-only"]
+
+[[variants.matrix]]
+layout = "zip"
+compression = ["bzip2", "lzma"]
+bytecode = "pyc"
+"#;
+
+#[test]
+fn bytecode_variants_import_from_bytecode_and_sources_compile() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = write(dir.path(), "t.toml", &tiny_scenario("t", MATRIX, ""));
+    let r = run_scenario(dir.path(), &s, &["--keep-artifacts"]);
+    let modules = 2 + 2 * 4; // two packages and their modules
+
+    for variant in [
+        "dir-pyc",
+        "dir-checked-hash",
+        "dir-pyc-only",
+        "zip-stored-pyc",
+        "zip-deflate9-pyc",
+        "zip-stored-unchecked-hash",
+        "zip-stored-pyc-only",
+        "zip-deflate9-pyc-only",
+    ] {
+        for mode in ["cold", "warm"] {
+            let c = case(&r, variant, mode);
+            assert_eq!(c["status"], "ok", "{variant} {mode}: {}", c["error"]);
+            assert_eq!(c["samples_ns"].as_array().unwrap().len(), 2);
+            assert!(c["summary"]["median"].as_f64().unwrap() > 0.0);
+        }
+        let c = case(&r, variant, "cold");
+        assert_eq!(counter(c, "first", "modules"), modules, "{variant}");
+        // No module compiled from source, neither on the first import nor on a warm
+        // re-import: the pyc headers and member times agree.
+        assert_eq!(
+            counter(c, "first", "compiles"),
+            0,
+            "{variant} compiled on first import"
+        );
+        assert_eq!(
+            counter(c, "repeat", "compiles"),
+            0,
+            "{variant} compiled on re-import"
+        );
+        assert!(counter(c, "first", "unmarshals") >= modules, "{variant}");
+        assert!(
+            c["warnings"].as_array().unwrap().is_empty(),
+            "{variant}: {}",
+            c["warnings"]
+        );
+    }
+    // zipimport reads every module twice (find_spec runs the full code lookup).
+    let c = case(&r, "zip-stored-pyc", "cold");
+    assert_eq!(counter(c, "first", "unmarshals"), 2 * modules);
+
+    for variant in ["dir-none", "zip-stored-none", "zip-deflate9-none"] {
+        let c = case(&r, variant, "cold");
+        assert_eq!(c["status"], "ok", "{variant}: {}", c["error"]);
+        assert!(
+            counter(c, "first", "compiles") >= modules,
+            "{variant} did not compile"
+        );
+        assert!(
+            counter(c, "repeat", "compiles") >= modules,
+            "{variant} did not recompile"
+        );
+        assert_eq!(counter(c, "first", "unmarshals"), 0, "{variant}");
+    }
+
+    // Cold samples record interpreter start-up separately from import time.
+    let c = case(&r, "dir-pyc", "cold");
+    assert_eq!(c["startup_ns"].as_array().unwrap().len(), 2);
+    assert!(c["startup"]["median"].as_f64().unwrap() > 1e6);
+    assert!(
+        c["startup_ns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|v| v.as_u64().unwrap() > 0)
+    );
+    assert_eq!(c["ratio_to_reference"].as_f64(), Some(1.0));
+
+    // A source-only directory measured cold and warm never grows a bytecode cache.
+    let artifacts = dir.path().join("out/artifacts/t");
+    for variant in ["dir-none", "dir-pyc-only"] {
+        let found: Vec<_> = walk(&artifacts.join(variant))
+            .into_iter()
+            .filter(|p| p.to_string_lossy().contains("__pycache__"))
+            .collect();
+        assert!(found.is_empty(), "{variant} grew {found:?}");
+    }
+}
+
+#[test]
+fn unreadable_compression_is_unsupported_with_pythons_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = write(
+        dir.path(),
+        "u.toml",
+        &tiny_scenario("u", MATRIX, "modes = [\"cold\"]"),
+    );
+    let r = run_scenario(dir.path(), &s, &[]);
+    let c = case(&r, "zip-bzip2-pyc", "cold");
+    assert_eq!(c["status"], "unsupported");
+    assert_eq!(
+        c["error"],
+        "zlib.error: Error -3 while decompressing data: invalid distance too far back"
+    );
+    assert!(c["samples_ns"].as_array().unwrap().is_empty());
+    let c = case(&r, "zip-lzma-pyc", "cold");
+    assert_eq!(c["status"], "unsupported");
+    assert!(
+        c["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("zlib.error: Error -3"),
+        "{}",
+        c["error"]
+    );
+    // The run as a whole succeeded: unsupported is a finding, not a failure.
+}
+
+#[test]
+fn embedded_interpreter_is_the_one_built_against_and_ignores_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let matrix = "[[variants.matrix]]\nlayout = \"dir\"\nbytecode = \"none\"\n";
+    let s = write(dir.path(), "e.toml", &tiny_scenario("e", matrix, ""));
+    let out = dir.path().join("out");
+    // Variables that would break or bend a non-isolated interpreter.
+    bin()
+        .env("PYTHONHOME", "/nonexistent")
+        .env("PYTHONPATH", "/nonexistent")
+        .env("PATH", "/usr/bin:/bin")
+        .env_remove("PYTHONDONTWRITEBYTECODE")
+        .args(["run", "--no-progress", "--keep-artifacts", "--out"])
+        .arg(&out)
+        .arg(&s)
+        .assert()
+        .success();
+    let r: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("results.json")).unwrap()).unwrap();
+    let py = &r["metadata"]["python"];
+    assert_eq!(py["prefix"], zipimport_bench::python::PYTHON_HOME);
+    let expected = std::process::Command::new(zipimport_bench::python::PYTHON_EXECUTABLE)
+        .args(["-c", "import platform; print(platform.python_version())"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        py["version_short"].as_str().unwrap(),
+        String::from_utf8(expected.stdout).unwrap().trim()
+    );
+    // Even with PYTHONDONTWRITEBYTECODE unset, the source directory stays clean.
+    let grown: Vec<_> = walk(&out.join("artifacts/e/dir-none"))
+        .into_iter()
+        .filter(|p| p.to_string_lossy().contains("__pycache__"))
+        .collect();
+    assert!(grown.is_empty(), "{grown:?}");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        }
+        out.push(path);
+    }
+    out
+}

@@ -1,0 +1,183 @@
+//! Malformed scenario files: one clear error naming the file, line and field, exit
+//! status 1, and no work started (no results file, no output directory).
+
+mod common;
+
+use common::*;
+use predicates::prelude::*;
+use predicates::str::contains;
+
+const GOOD_VARIANTS: &str =
+    "[variants]\n[[variants.matrix]]\nlayout = \"dir\"\nbytecode = \"pyc\"\n";
+
+fn with_tree(tree: &str) -> String {
+    format!("name = \"bad\"\nseed = 1\n[tree]\n{tree}\n{GOOD_VARIANTS}")
+}
+
+#[test]
+fn bad_scenarios_name_file_line_and_field() {
+    let cases: Vec<(String, &str, &str)> = vec![
+        (
+            "name = \"bad\"\nseed = 1\n[tree\npackages = 2\n".into(),
+            ":3:",
+            "(syntax)",
+        ),
+        (
+            with_tree("packages = 2\nmodules = 3\ncolour = 1"),
+            ":6:",
+            "tree.colour: unknown field",
+        ),
+        (
+            with_tree("packages = \"two\"\nmodules = 3"),
+            ":4:",
+            "tree.packages: invalid type",
+        ),
+        (
+            with_tree("packages = 2\nmodules = 0"),
+            ":5:",
+            "tree.modules: must be from 1",
+        ),
+        (
+            with_tree("packages = 2\nmodules = -4"),
+            ":5:",
+            "tree.modules: must be from 1",
+        ),
+        (
+            with_tree("packages = 2\ndepth = 10000\nmodules = 3"),
+            ":5:",
+            "tree.depth",
+        ),
+        (
+            with_tree("packages = 1000\nmodules = 1000000000"),
+            ":5:",
+            "tree.modules",
+        ),
+        (
+            with_tree("packages = 100\ndepth = 3\nsubpackages = 10\nmodules = 1"),
+            ":3:",
+            "tree: the tree would have 111100 packages",
+        ),
+        (
+            with_tree("packages = 2\nmodules = 3\nprefix = \"class\""),
+            ":6:",
+            "tree.prefix: `class` is a Python keyword",
+        ),
+        (
+            with_tree("packages = 2\nmodules = 3\nprefix = \"my-pkg\""),
+            ":6:",
+            "tree.prefix",
+        ),
+        (
+            "name = \"bad\"\nseed = 1\n[tree]\npackages = 2\n".into(),
+            ":3:",
+            "tree.modules: missing field",
+        ),
+        (
+            with_tree("packages = 2\nmodules = 3").replace("\"bad\"", "\"Bad Name\""),
+            ":1:",
+            "name:",
+        ),
+        (
+            String::from(
+                "name = \"bad\"\nseed = 1\n[tree]\npackages = 2\nmodules = 3\n[variants]\n\
+                 [[variants.matrix]]\nlayout = \"zip\"\ncompression = [\"stored\", \"deflate12\"]\n\
+                 bytecode = \"pyc\"\n",
+            ),
+            ":9:",
+            "variants.matrix[0].compression: deflate level must be 1 to 9",
+        ),
+        (
+            String::from(
+                "name = \"bad\"\nseed = 1\n[tree]\npackages = 2\nmodules = 3\n[variants]\n\
+                 [[variants.matrix]]\nlayout = \"zip\"\ncompression = \"brotli\"\nbytecode = \"pyc\"\n",
+            ),
+            ":9:",
+            "unknown compression `brotli`",
+        ),
+        (
+            String::from(
+                "name = \"bad\"\nseed = 1\n[tree]\npackages = 2\nmodules = 3\n[variants]\n\
+                 [[variants.matrix]]\nlayout = \"dir\"\nbytecode = \"pyc\"\n\
+                 [[variants.matrix]]\nlayout = \"dir\"\nbytecode = [\"none\", \"pyc\"]\n",
+            ),
+            ":10:",
+            "variant `dir-pyc` is declared twice",
+        ),
+        (
+            format!(
+                "name = \"bad\"\nseed = 1\n[tree]\npackages = 2\nmodules = 3\n[workload]\n\
+                 modules = [\"zb0.mod9\"]\n{GOOD_VARIANTS}"
+            ),
+            ":7:",
+            "workload.modules: the tree has no module `zb0.mod9`",
+        ),
+        (
+            String::from(
+                "name = \"bad\"\nseed = 1\n[tree]\npackages = 2\nmodules = 3\n[variants]\n\
+                 reference = \"zip-stored-pyc\"\n[[variants.matrix]]\nlayout = \"dir\"\nbytecode = \"pyc\"\n",
+            ),
+            ":7:",
+            "variants.reference",
+        ),
+        (
+            format!(
+                "name = \"bad\"\nseed = 1\n[tree]\npackages = 2\nmodules = 3\n{GOOD_VARIANTS}\
+                 [measure]\nmodes = [\"cold\", \"lukewarm\"]\n"
+            ),
+            ":11:",
+            "measure.modes: unknown mode `lukewarm`",
+        ),
+        (
+            format!(
+                "name = \"bad\"\nseed = 1\n[tree]\npackages = 2\nmodules = 3\n{GOOD_VARIANTS}\
+                 [measure]\nsamples = 0\n"
+            ),
+            ":11:",
+            "measure.samples: must be from 1",
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for (i, (text, line, field)) in cases.iter().enumerate() {
+        let name = format!("bad{i}.toml");
+        let path = write(dir.path(), &name, text);
+        let out = dir.path().join(format!("out{i}"));
+        bin()
+            .args(["run", "--no-progress", "--out"])
+            .arg(&out)
+            .arg(&path)
+            .assert()
+            .code(1)
+            .stderr(contains(format!("{name}{line}")))
+            .stderr(contains(*field))
+            .stderr(contains("panicked").not());
+        assert!(
+            !out.exists(),
+            "case {i}: output directory created for a bad scenario"
+        );
+    }
+}
+
+#[test]
+fn a_missing_scenario_file_is_named() {
+    bin()
+        .args(["run", "/nonexistent/s.toml", "--out", "/nonexistent/out"])
+        .assert()
+        .code(1)
+        .stderr(contains("cannot read scenario /nonexistent/s.toml"));
+}
+
+#[test]
+fn a_bad_mode_flag_is_named() {
+    bin()
+        .args([
+            "run",
+            "scenarios/quick.toml",
+            "--modes",
+            "cold,hot",
+            "--out",
+            "/nonexistent/out",
+        ])
+        .assert()
+        .code(1)
+        .stderr(contains("--modes: unknown mode `hot`"));
+}
