@@ -162,13 +162,7 @@ pub fn build_artifacts(s: &Scenario, dir: &Path) -> Result<(SourceTree, Vec<Arti
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let tree = generate(&s.tree, s.seed);
     let compiled = package::compile(&tree)?;
-    let mut artifacts = Vec::with_capacity(s.variants.len());
-    for v in &s.variants {
-        artifacts.push(
-            package::package(v, &tree, &compiled, dir)
-                .with_context(|| format!("packaging variant {}", v.id()))?,
-        );
-    }
+    let artifacts = package::package_all(&s.variants, &tree, &compiled, dir)?;
     Ok((tree, artifacts))
 }
 

@@ -19,7 +19,7 @@ pub use bytecode::{CompiledTree, SOURCE_EPOCH, compile};
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -125,6 +125,42 @@ pub fn package(
         variant: *variant,
         info,
     })
+}
+
+/// Packages every variant under `root`, on as many threads as there are CPUs (the
+/// slow compressors, bzip2, xz and zstd, dominate), returning artifacts in variant order.
+pub fn package_all(
+    variants: &[Variant],
+    tree: &SourceTree,
+    compiled: &CompiledTree,
+    root: &Path,
+) -> Result<Vec<Artifact>> {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let next = AtomicUsize::new(0);
+    let slots: Mutex<Vec<Option<Result<Artifact>>>> =
+        Mutex::new((0..variants.len()).map(|_| None).collect());
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    std::thread::scope(|scope| {
+        for _ in 0..threads.min(variants.len()) {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(v) = variants.get(i) else { break };
+                    let result = package(v, tree, compiled, root)
+                        .with_context(|| format!("packaging variant {}", v.id()));
+                    slots.lock().expect("no thread panics holding the lock")[i] = Some(result);
+                }
+            });
+        }
+    });
+    slots
+        .into_inner()
+        .expect("no thread panics holding the lock")
+        .into_iter()
+        .map(|slot| slot.expect("every variant was packaged"))
+        .collect()
 }
 
 /// Hash of a set of files as [`ArtifactInfo::sha256`] defines it for directories.

@@ -70,13 +70,19 @@ pub fn summary_table(results: &Results) -> String {
                 );
             }
             let _ = writeln!(out);
+            let w = cases
+                .iter()
+                .map(|c| c.variant.len())
+                .max()
+                .unwrap_or(7)
+                .max(7);
             let _ = writeln!(
                 out,
-                "  {:<26} {:>9} {:>21} {:>6} {:>7} {:>10} {:>7}",
+                "  {:<w$} {:>9} {:>21} {:>6} {:>7} {:>10} {:>7}",
                 "variant", "median", "95% CI of median", "MAD", "ratio", "size", "entries"
             );
             for c in cases {
-                let _ = write!(out, "  {:<26} ", c.variant);
+                let _ = write!(out, "  {:<w$} ", c.variant);
                 match (&c.status, &c.summary) {
                     (Status::Ok, Some(sm)) => {
                         let ratio = c
