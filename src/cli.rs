@@ -53,10 +53,60 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Render report.html (and optionally summary.md) from a results file.
+    Report {
+        /// A results.json written by `run`.
+        results: PathBuf,
+        /// The HTML page to write (default: report.html beside the results).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Also write the Markdown summary here.
+        #[arg(long)]
+        markdown: Option<PathBuf>,
+    },
+    /// Compare a candidate results file against a baseline, case by case.
+    Compare {
+        /// The baseline results.json.
+        baseline: PathBuf,
+        /// The candidate results.json.
+        candidate: PathBuf,
+        /// Smallest change, in percent, that counts as a regression or improvement.
+        #[arg(long, default_value_t = 5.0)]
+        threshold: f64,
+        /// Exit with status 4 if any case regressed.
+        #[arg(long)]
+        fail_on_regression: bool,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Render medians across many runs (nightly results files) as an HTML page.
+    History {
+        /// Results files, in any order (they are sorted by run start time).
+        #[arg(required = true)]
+        results: Vec<PathBuf>,
+        /// The HTML page to write.
+        #[arg(long, default_value = "history.html")]
+        out: PathBuf,
+        /// Regression threshold in percent, as for `compare`.
+        #[arg(long, default_value_t = 5.0)]
+        threshold: f64,
+    },
     /// Internal: a measurement worker (started by `run`).
     #[command(name = "__worker", hide = true)]
     Worker {
         /// Job file written by the parent.
         job: PathBuf,
     },
+}
+
+/// Output formats of `compare`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// An aligned table for terminals.
+    Text,
+    /// GitHub-flavoured Markdown for job summaries and pull-request comments.
+    Markdown,
+    /// JSON for tools.
+    Json,
 }

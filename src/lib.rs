@@ -4,8 +4,10 @@
 //! The modules follow the pipeline: [`scenario`] (TOML files) -> [`generate`] (a
 //! synthetic module tree) -> [`package`] (directories and zip archives per variant) ->
 //! [`measure`] (worker processes running the embedded interpreter) -> [`results`]
-//! (`results.json`) -> [`report`] (what people read). [`run`] strings them together.
+//! (`results.json`) -> [`report`] (what people read) and [`compare`] (a verdict against a
+//! baseline). [`run`] strings them together.
 
+pub mod compare;
 pub mod generate;
 pub mod measure;
 pub mod package;

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::Parser;
 use zipimport_bench::scenario::Mode;
-use zipimport_bench::{report, run};
+use zipimport_bench::{compare, report, run};
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
@@ -54,7 +54,13 @@ fn dispatch(command: cli::Command) -> Result<ExitCode> {
             };
             let output = run::run(&opts)?;
             print!("{}", report::summary_table(&output.results));
+            let dir = output
+                .results_path
+                .parent()
+                .unwrap_or(std::path::Path::new("."));
             println!("\nresults: {}", output.results_path.display());
+            println!("report:  {}", dir.join("report.html").display());
+            println!("summary: {}", dir.join("summary.md").display());
             if output.failed_cases > 0 {
                 eprintln!(
                     "{} case(s) failed; see their errors above",
@@ -74,9 +80,80 @@ fn dispatch(command: cli::Command) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        cli::Command::Report {
+            results,
+            out,
+            markdown,
+        } => {
+            let r = zipimport_bench::results::read(&results)?;
+            let out = out.unwrap_or_else(|| results.with_file_name("report.html"));
+            report::write_atomic(&out, &report::report_html(&r)?)?;
+            println!("report: {}", out.display());
+            if let Some(md) = markdown {
+                report::write_atomic(&md, &report::summary_markdown(&r))?;
+                println!("summary: {}", md.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        cli::Command::Compare {
+            baseline,
+            candidate,
+            threshold,
+            fail_on_regression,
+            format,
+        } => {
+            let opts = compare_options(threshold)?;
+            let b = zipimport_bench::results::read(&baseline)?;
+            let c = zipimport_bench::results::read(&candidate)?;
+            let cmp = compare::compare(
+                &baseline.display().to_string(),
+                &b,
+                &candidate.display().to_string(),
+                &c,
+                opts,
+            );
+            let text = match format {
+                cli::Format::Text => compare::render_text(&cmp),
+                cli::Format::Markdown => compare::render_markdown(&cmp),
+                cli::Format::Json => compare::render_json(&cmp),
+            };
+            println!("{}", text.trim_end());
+            if fail_on_regression && cmp.regressions > 0 {
+                eprintln!("{} regression(s) found", cmp.regressions);
+                return Ok(ExitCode::from(4));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        cli::Command::History {
+            results,
+            out,
+            threshold,
+        } => {
+            let opts = compare_options(threshold)?;
+            let mut runs = Vec::new();
+            for path in &results {
+                runs.push((
+                    path.display().to_string(),
+                    zipimport_bench::results::read(path)?,
+                ));
+            }
+            report::write_atomic(&out, &report::history_html(runs, opts)?)?;
+            println!("history of {} runs: {}", results.len(), out.display());
+            Ok(ExitCode::SUCCESS)
+        }
         cli::Command::Worker { job } => {
             zipimport_bench::measure::worker::run(&job)?;
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn compare_options(threshold_pct: f64) -> Result<compare::CompareOptions> {
+    if !(threshold_pct.is_finite() && (0.0..100.0).contains(&threshold_pct)) {
+        anyhow::bail!("--threshold: must be a percentage from 0 to 100, got {threshold_pct}");
+    }
+    Ok(compare::CompareOptions {
+        threshold: threshold_pct / 100.0,
+        ..compare::CompareOptions::default()
+    })
 }

@@ -150,6 +150,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutput> {
     };
     let results_path = opts.out_dir.join("results.json");
     results::write(&results, &results_path)?;
+    crate::report::write_reports(&results, &opts.out_dir)?;
     Ok(RunOutput {
         results,
         results_path,

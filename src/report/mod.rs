@@ -1,5 +1,30 @@
-//! Human-readable views of results. Today: the terminal summary table.
+//! What people read: the terminal table, `summary.md`, `report.html` and the history
+//! page, plus the findings they share.
 
+mod escape;
+pub mod findings;
+pub mod html;
+mod markdown;
 mod table;
 
+pub use escape::escape_markdown;
+pub use html::{history_html, report_html};
+pub use markdown::summary_markdown;
 pub use table::{format_duration_ns, format_size, summary_table};
+
+use std::path::Path;
+
+use anyhow::Result;
+
+use crate::results::Results;
+
+/// Writes `summary.md` and `report.html` for `results` into `dir`.
+pub fn write_reports(results: &Results, dir: &Path) -> Result<()> {
+    write_atomic(&dir.join("summary.md"), &summary_markdown(results))?;
+    write_atomic(&dir.join("report.html"), &report_html(results)?)
+}
+
+/// Writes a text file atomically (see [`crate::results::write_atomic`]).
+pub fn write_atomic(path: &Path, text: &str) -> Result<()> {
+    crate::results::write_atomic(path, text.as_bytes())
+}

@@ -89,18 +89,31 @@ fn warnings(o: &CaseOutcome) -> Vec<String> {
     w
 }
 
-/// Writes `results` to `path` atomically: a temporary file in the same directory,
-/// then a rename, so a reader never sees a half-written file.
+/// Writes `results` to `path` atomically, so a reader never sees a half-written file.
 pub fn write(results: &Results, path: &Path) -> Result<()> {
-    let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let json = serde_json::to_vec_pretty(results).context("encoding results")?;
+    write_atomic(path, &json)
+}
+
+/// Writes a file atomically: a temporary file in the same directory, then a rename.
+/// The file gets the usual 0644 mode (temporary files are created 0600, which would
+/// hide results from other users of a CI artifact).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let mut tmp = tempfile::NamedTempFile::new_in(dir)
         .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
-    std::io::Write::write_all(&mut tmp, &json)
+    std::io::Write::write_all(&mut tmp, bytes)
         .with_context(|| format!("writing {}", tmp.path().display()))?;
+    tmp.as_file()
+        .set_permissions(std::fs::Permissions::from_mode(0o644))
+        .with_context(|| format!("setting the permissions of {}", tmp.path().display()))?;
     tmp.persist(path)
-        .with_context(|| format!("renaming the results into {}", path.display()))?;
+        .with_context(|| format!("renaming into {}", path.display()))?;
     Ok(())
 }
 

@@ -75,3 +75,133 @@ pub fn case<'a>(results: &'a Value, variant: &str, mode: &str) -> &'a Value {
 pub fn counter(case: &Value, round: &str, name: &str) -> u64 {
     case["probe"][round][name].as_u64().unwrap_or(0)
 }
+
+/// A schema-valid results file with the given cases (variant, mode, samples in ns);
+/// every case `ok` unless its samples are empty (then `unsupported`).
+pub fn synthetic_results(
+    started_at: &str,
+    python: &str,
+    cases: &[(&str, &str, Vec<u64>)],
+) -> Value {
+    let cases: Vec<Value> = cases
+        .iter()
+        .map(|(variant, mode, samples)| {
+            let mut sorted = samples.clone();
+            sorted.sort_unstable();
+            let median = if sorted.is_empty() {
+                0.0
+            } else {
+                sorted[sorted.len() / 2] as f64
+            };
+            let ok = !samples.is_empty();
+            serde_json::json!({
+                "scenario": "synthetic",
+                "variant": variant,
+                "layout": if variant.starts_with("zip") { "zip" } else { "dir" },
+                "compression": if variant.starts_with("zip") { Some("stored") } else { None },
+                "level": null,
+                "bytecode": "pyc",
+                "mode": mode,
+                "status": if ok { "ok" } else { "unsupported" },
+                "error": if ok { None } else { Some("zlib.error: Error -3 <b>bold</b>") },
+                "samples_ns": samples,
+                "cpu_samples_ns": samples,
+                "summary": if ok { serde_json::json!({
+                    "n": samples.len(), "min": sorted[0] as f64, "median": median, "mean": median,
+                    "stddev": 1.0, "mad": 1.0, "p95": median, "max": *sorted.last().unwrap() as f64,
+                    "ci95_low": sorted[0] as f64, "ci95_high": *sorted.last().unwrap() as f64,
+                    "ci_level": 0.95
+                }) } else { Value::Null },
+                "startup_ns": [],
+                "startup": null,
+                "ratio_to_reference": null,
+                "artifact": { "path": "/x", "size": 1000, "entries": 10, "sha256": "ab" },
+                "probe": null,
+                "warnings": []
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "schema_version": 1,
+        "metadata": {
+            "started_at": started_at,
+            "finished_at": started_at,
+            "duration_s": 1.0,
+            "harness": { "version": "0.1.0", "git_commit": null, "profile": "release" },
+            "host": { "hostname": "h", "cpu_model": "cpu", "cores": 2, "os": "linux", "kernel": "6", "arch": "x86_64" },
+            "python": {
+                "version": python, "version_short": python, "implementation": "cpython",
+                "cache_tag": "cpython-311", "magic": "a70d0d0a", "executable": "/p/bin/python",
+                "prefix": "/p", "compiler": "GCC", "build": "main"
+            },
+            "command_line": ["zipimport-bench"]
+        },
+        "scenarios": [{
+            "name": "synthetic", "description": "<script>alert('description')</script>",
+            "path": "s.toml", "sha256": "00", "seed": 1,
+            "tree": { "packages": 1, "depth": 0, "subpackages": 1, "modules": 1, "lines": 1,
+                      "imports": 0, "data-files": 0, "data-size": 0, "prefix": "zb" },
+            "workload": "all", "workload_modules": ["zb0"], "reference": "dir-pyc",
+            "samples": 15, "warmup": 1, "modes": ["cold"], "timeout_secs": 60,
+            "tree_files": 1, "tree_bytes": 1, "generate_s": 0.1
+        }],
+        "cases": cases
+    })
+}
+
+/// `n` samples around `center` ns with a deterministic spread of +-`spread` (fraction).
+pub fn noisy(center: f64, spread: f64, n: usize, phase: u64) -> Vec<u64> {
+    (0..n as u64)
+        .map(|i| {
+            // A fixed pseudo-random sequence in [-1, 1].
+            let x = ((i * 7919 + phase * 104_729) % 1000) as f64 / 500.0 - 1.0;
+            (center * (1.0 + spread * x)) as u64
+        })
+        .collect()
+}
+
+/// Writes a JSON value to `dir/name`.
+pub fn write_json(dir: &Path, name: &str, v: &Value) -> PathBuf {
+    write(dir, name, &serde_json::to_string_pretty(v).unwrap())
+}
+
+/// Loads a page in headless Chromium and returns the `<body ...>` tag after load, where
+/// the page's self-check records its chart and resource counts.
+pub fn chromium_body(page: &Path) -> String {
+    let chromium = ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|c| std::process::Command::new(c).arg("--version").output().is_ok_and(|o| o.status.success()))
+        .expect("headless Chromium is needed for this test: run scripts/test.sh, which installs Debian's chromium");
+    let profile = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&out.stdout).into_owned();
+    let start = dom
+        .find("<body")
+        .unwrap_or_else(|| panic!("no body in the DOM: {dom}"));
+    dom[start..start + dom[start..].find('>').unwrap() + 1].to_owned()
+}
+
+/// The value of `data-NAME` in a tag.
+pub fn data_attr(tag: &str, name: &str) -> String {
+    let key = format!("data-{name}=\"");
+    let start = tag
+        .find(&key)
+        .unwrap_or_else(|| panic!("no data-{name} in {tag}"))
+        + key.len();
+    tag[start..start + tag[start..].find('"').unwrap()].to_owned()
+}

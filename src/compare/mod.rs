@@ -1,0 +1,332 @@
+//! `compare`: a candidate results file against a baseline, case by case, with a verdict
+//! a CI job can gate on.
+//!
+//! Cases match by scenario, variant and mode. Per pair: the ratio of medians
+//! (candidate / baseline), its bootstrap 95% interval, and the Mann-Whitney U p-value on
+//! the raw samples. A case is a **regression** when the ratio exceeds `1 + threshold`
+//! and p < `alpha`; an **improvement** when it is below `1 - threshold` and p < `alpha`;
+//! otherwise **no change**. Cases in one file only, cases that are not `ok` on both
+//! sides, and cases whose scenario file or interpreter or CPU differ are reported as
+//! such and never matched silently.
+
+mod render;
+pub mod significance;
+
+pub use render::{render_json, render_markdown, render_text};
+
+use serde::Serialize;
+
+use crate::measure::Status;
+use crate::results::{CaseResult, Results};
+use significance::{bootstrap_ratio_ci, mann_whitney_p, median};
+
+/// How to judge differences.
+#[derive(Debug, Clone, Copy)]
+pub struct CompareOptions {
+    /// Smallest relative change that counts (0.05 = 5%).
+    pub threshold: f64,
+    /// Significance level of the Mann-Whitney test.
+    pub alpha: f64,
+    /// Bootstrap resamples for the ratio's interval.
+    pub resamples: usize,
+}
+
+impl Default for CompareOptions {
+    fn default() -> Self {
+        CompareOptions {
+            threshold: 0.05,
+            alpha: 0.05,
+            resamples: 2000,
+        }
+    }
+}
+
+/// What changed for one case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// Slower beyond the threshold, significantly.
+    Regression,
+    /// Faster beyond the threshold, significantly.
+    Improvement,
+    /// Within the threshold, or not significant.
+    NoChange,
+    /// Present in the baseline only.
+    OnlyInBaseline,
+    /// Present in the candidate only.
+    OnlyInCandidate,
+    /// Present in both but not comparable (status, scenario or environment differ).
+    NotComparable,
+}
+
+impl Verdict {
+    /// Label for tables.
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::Regression => "regression",
+            Verdict::Improvement => "improvement",
+            Verdict::NoChange => "no change",
+            Verdict::OnlyInBaseline => "only in baseline",
+            Verdict::OnlyInCandidate => "only in candidate",
+            Verdict::NotComparable => "not comparable",
+        }
+    }
+}
+
+/// One matched (or unmatched) case.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseComparison {
+    /// Scenario name.
+    pub scenario: String,
+    /// Variant id.
+    pub variant: String,
+    /// Mode.
+    pub mode: String,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Baseline median, ns.
+    pub baseline_median: Option<f64>,
+    /// Candidate median, ns.
+    pub candidate_median: Option<f64>,
+    /// Candidate median / baseline median.
+    pub ratio: Option<f64>,
+    /// Bootstrap 95% interval of the ratio, low end.
+    pub ratio_ci_low: Option<f64>,
+    /// Bootstrap 95% interval of the ratio, high end.
+    pub ratio_ci_high: Option<f64>,
+    /// Mann-Whitney U two-sided p-value.
+    pub p_value: Option<f64>,
+    /// Why the case is not comparable, or other context.
+    pub note: Option<String>,
+}
+
+/// Identity of one results file in a comparison.
+#[derive(Debug, Clone, Serialize)]
+pub struct Side {
+    /// The file as given.
+    pub path: String,
+    /// When its run started.
+    pub started_at: String,
+    /// Python version.
+    pub python: String,
+    /// CPU model and core count.
+    pub cpu: String,
+    /// Host name.
+    pub hostname: String,
+    /// Harness version and commit.
+    pub harness: String,
+}
+
+/// A whole comparison.
+#[derive(Debug, Clone, Serialize)]
+pub struct Comparison {
+    /// The baseline file.
+    pub baseline: Side,
+    /// The candidate file.
+    pub candidate: Side,
+    /// Threshold used, as a fraction.
+    pub threshold: f64,
+    /// Significance level used.
+    pub alpha: f64,
+    /// Differences between the two runs' environments that make cases incomparable.
+    pub environment_differences: Vec<String>,
+    /// Other differences worth knowing (host name, harness version).
+    pub notes: Vec<String>,
+    /// Every case, regressions first.
+    pub cases: Vec<CaseComparison>,
+    /// Count of regressions.
+    pub regressions: usize,
+    /// Count of improvements.
+    pub improvements: usize,
+}
+
+fn side(path: &str, r: &Results) -> Side {
+    let m = &r.metadata;
+    Side {
+        path: path.to_owned(),
+        started_at: m.started_at.clone(),
+        python: format!("{} {}", m.python.implementation, m.python.version_short),
+        cpu: format!("{} x{}", m.host.cpu_model, m.host.cores),
+        hostname: m.host.hostname.clone(),
+        harness: format!(
+            "{}{}",
+            m.harness.version,
+            m.harness
+                .git_commit
+                .as_deref()
+                .map(|c| format!(" ({c})"))
+                .unwrap_or_default()
+        ),
+    }
+}
+
+/// Compares `candidate` against `baseline`.
+pub fn compare(
+    baseline_path: &str,
+    baseline: &Results,
+    candidate_path: &str,
+    candidate: &Results,
+    opts: CompareOptions,
+) -> Comparison {
+    let b = side(baseline_path, baseline);
+    let c = side(candidate_path, candidate);
+    let mut env = Vec::new();
+    if b.python != c.python {
+        env.push(format!("Python differs: {} vs {}", b.python, c.python));
+    }
+    if b.cpu != c.cpu {
+        env.push(format!("CPU differs: {} vs {}", b.cpu, c.cpu));
+    }
+    let mut notes = Vec::new();
+    if b.hostname != c.hostname {
+        notes.push(format!(
+            "host name differs: {} vs {}",
+            b.hostname, c.hostname
+        ));
+    }
+    if b.harness != c.harness {
+        notes.push(format!("harness differs: {} vs {}", b.harness, c.harness));
+    }
+    let scenario_changed = |name: &str| {
+        let find = |r: &Results| {
+            r.scenarios
+                .iter()
+                .find(|s| s.name == name)
+                .map(|s| s.sha256.clone())
+        };
+        match (find(baseline), find(candidate)) {
+            (Some(x), Some(y)) => x != y,
+            _ => false,
+        }
+    };
+
+    let key = |c: &CaseResult| {
+        (
+            c.scenario.clone(),
+            c.variant.clone(),
+            c.mode.name().to_owned(),
+        )
+    };
+    let mut cases = Vec::new();
+    for bc in &baseline.cases {
+        let found = candidate.cases.iter().find(|cc| key(cc) == key(bc));
+        let (scenario, variant, mode) = key(bc);
+        let mut row = CaseComparison {
+            scenario,
+            variant,
+            mode,
+            verdict: Verdict::OnlyInBaseline,
+            baseline_median: bc.summary.as_ref().map(|s| s.median),
+            candidate_median: None,
+            ratio: None,
+            ratio_ci_low: None,
+            ratio_ci_high: None,
+            p_value: None,
+            note: None,
+        };
+        let Some(cc) = found else {
+            cases.push(row);
+            continue;
+        };
+        row.candidate_median = cc.summary.as_ref().map(|s| s.median);
+        if bc.status != Status::Ok || cc.status != Status::Ok {
+            row.verdict = Verdict::NotComparable;
+            row.note = Some(format!(
+                "status {} in baseline, {} in candidate",
+                status_name(bc.status),
+                status_name(cc.status)
+            ));
+        } else if !env.is_empty() {
+            row.verdict = Verdict::NotComparable;
+            row.note = Some(env.join("; "));
+        } else if scenario_changed(&bc.scenario) {
+            row.verdict = Verdict::NotComparable;
+            row.note = Some("the scenario file changed (sha256 differs)".into());
+        } else {
+            judge(&mut row, bc, cc, opts);
+        }
+        cases.push(row);
+    }
+    for cc in &candidate.cases {
+        if !baseline.cases.iter().any(|bc| key(bc) == key(cc)) {
+            let (scenario, variant, mode) = key(cc);
+            cases.push(CaseComparison {
+                scenario,
+                variant,
+                mode,
+                verdict: Verdict::OnlyInCandidate,
+                baseline_median: None,
+                candidate_median: cc.summary.as_ref().map(|s| s.median),
+                ratio: None,
+                ratio_ci_low: None,
+                ratio_ci_high: None,
+                p_value: None,
+                note: None,
+            });
+        }
+    }
+    let order = |v: Verdict| match v {
+        Verdict::Regression => 0,
+        Verdict::Improvement => 1,
+        Verdict::NotComparable => 2,
+        Verdict::OnlyInBaseline | Verdict::OnlyInCandidate => 3,
+        Verdict::NoChange => 4,
+    };
+    cases.sort_by(|x, y| {
+        order(x.verdict)
+            .cmp(&order(y.verdict))
+            .then(y.ratio.unwrap_or(0.0).total_cmp(&x.ratio.unwrap_or(0.0)))
+    });
+    Comparison {
+        regressions: cases
+            .iter()
+            .filter(|c| c.verdict == Verdict::Regression)
+            .count(),
+        improvements: cases
+            .iter()
+            .filter(|c| c.verdict == Verdict::Improvement)
+            .count(),
+        baseline: b,
+        candidate: c,
+        threshold: opts.threshold,
+        alpha: opts.alpha,
+        environment_differences: env,
+        notes,
+        cases,
+    }
+}
+
+fn status_name(s: Status) -> &'static str {
+    match s {
+        Status::Ok => "ok",
+        Status::Unsupported => "unsupported",
+        Status::Error => "error",
+    }
+}
+
+/// Fills in ratio, interval, p-value and verdict of a matched pair of `ok` cases.
+fn judge(row: &mut CaseComparison, b: &CaseResult, c: &CaseResult, opts: CompareOptions) {
+    let xs: Vec<f64> = b.samples_ns.iter().map(|&v| v as f64).collect();
+    let ys: Vec<f64> = c.samples_ns.iter().map(|&v| v as f64).collect();
+    let (mb, mc) = (median(&xs), median(&ys));
+    if !(mb > 0.0 && mc > 0.0) {
+        row.verdict = Verdict::NotComparable;
+        row.note = Some("no samples".into());
+        return;
+    }
+    let ratio = mc / mb;
+    let (lo, hi) = bootstrap_ratio_ci(&xs, &ys, opts.resamples);
+    let p = mann_whitney_p(&xs, &ys);
+    row.ratio = Some(ratio);
+    row.ratio_ci_low = Some(lo);
+    row.ratio_ci_high = Some(hi);
+    row.p_value = Some(p);
+    let significant = p < opts.alpha;
+    row.verdict = if significant && ratio > 1.0 + opts.threshold {
+        Verdict::Regression
+    } else if significant && ratio < 1.0 - opts.threshold {
+        Verdict::Improvement
+    } else {
+        Verdict::NoChange
+    };
+}

@@ -1,0 +1,246 @@
+//! Findings for people: sentences derived from the numbers of one run, each with the
+//! numbers that support it. Differences whose 95% intervals of the median overlap are
+//! called "no measurable difference" rather than given a direction.
+
+use serde::Serialize;
+
+use crate::measure::Status;
+use crate::results::{CaseResult, Results, ScenarioInfo};
+use crate::scenario::{Bytecode, Layout, Mode};
+
+/// One finding.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Finding {
+    /// Scenario it is about.
+    pub scenario: String,
+    /// `bad` (costly or broken), `good` (a cheap option) or `info`.
+    pub tone: &'static str,
+    /// The sentence.
+    pub text: String,
+}
+
+fn ok<'a>(cases: &[&'a CaseResult], variant: &str) -> Option<&'a CaseResult> {
+    cases
+        .iter()
+        .copied()
+        .find(|c| c.variant == variant && c.status == Status::Ok && c.summary.is_some())
+}
+
+fn median(c: &CaseResult) -> f64 {
+    c.summary.as_ref().map_or(f64::NAN, |s| s.median)
+}
+
+/// Whether two cases' 95% intervals of the median are disjoint.
+fn distinct(a: &CaseResult, b: &CaseResult) -> bool {
+    match (&a.summary, &b.summary) {
+        (Some(x), Some(y)) => x.ci95_high < y.ci95_low || y.ci95_high < x.ci95_low,
+        _ => false,
+    }
+}
+
+/// `12% slower`, `8% faster`, or `no measurable difference`.
+fn change(a: &CaseResult, b: &CaseResult) -> String {
+    if !distinct(a, b) {
+        return "no measurable difference in time".into();
+    }
+    let r = median(b) / median(a);
+    if r >= 1.0 {
+        format!("{:.0}% slower", (r - 1.0) * 100.0)
+    } else {
+        format!("{:.0}% faster", (1.0 - r) * 100.0)
+    }
+}
+
+/// Findings for every scenario of a run, from its first measured mode (cold when
+/// measured).
+pub fn findings(results: &Results) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for s in &results.scenarios {
+        let mode = if s.modes.contains(&Mode::Cold) {
+            Mode::Cold
+        } else {
+            s.modes[0]
+        };
+        let cases: Vec<&CaseResult> = results
+            .cases
+            .iter()
+            .filter(|c| c.scenario == s.name && c.mode == mode)
+            .collect();
+        scenario_findings(s, mode, &cases, &mut out);
+    }
+    out
+}
+
+fn scenario_findings(s: &ScenarioInfo, mode: Mode, cases: &[&CaseResult], out: &mut Vec<Finding>) {
+    let mut push = |tone, text: String| {
+        out.push(Finding {
+            scenario: s.name.clone(),
+            tone,
+            text,
+        });
+    };
+    let reference = ok(cases, &s.reference);
+
+    // Source-only archives.
+    if let (Some(r), Some(src)) = (
+        reference,
+        ok(cases, "zip-stored-none").or_else(|| ok(cases, "zip-deflate6-none")),
+    ) {
+        let compiles = src
+            .probe
+            .as_ref()
+            .and_then(|p| p.first.get("compiles"))
+            .copied()
+            .unwrap_or(0);
+        push(
+            "bad",
+            format!(
+                "Source-only archives are {:.1}x slower than {} ({} {mode}): zipimport compiles \
+                 every module, {compiles} compilations for {} modules. Ship .pyc files inside the \
+                 archive, beside the sources, where zipimport looks for them.",
+                median(src) / median(r),
+                r.variant,
+                src.variant,
+                src.probe.as_ref().map_or(0, |p| p.modules),
+            ),
+        );
+    }
+
+    // Zip with bytecode against the directory.
+    if let (Some(d), Some(z)) = (ok(cases, "dir-pyc"), ok(cases, "zip-stored-pyc")) {
+        push(
+            if distinct(d, z) { "info" } else { "good" },
+            format!(
+                "An uncompressed zip with pyc ({}) costs {:.2}x a directory with __pycache__ \
+                 ({} vs {} median, {mode}).",
+                z.variant,
+                median(z) / median(d),
+                super::format_duration_ns(median(z)),
+                super::format_duration_ns(median(d)),
+            ),
+        );
+    }
+
+    // Deflate against stored, and levels against each other.
+    if let (Some(st), Some(d6)) = (ok(cases, "zip-stored-pyc"), ok(cases, "zip-deflate6-pyc")) {
+        push(
+            "info",
+            format!(
+                "Deflate (level 6) makes the pyc archive {:.0}% smaller and imports {} than \
+                 stored.",
+                (1.0 - d6.artifact.size as f64 / st.artifact.size as f64) * 100.0,
+                change(st, d6),
+            ),
+        );
+    }
+    for (lo, hi) in [
+        ("zip-deflate6-pyc", "zip-deflate9-pyc"),
+        ("zip-deflate1-pyc", "zip-deflate6-pyc"),
+    ] {
+        if let (Some(a), Some(b)) = (ok(cases, lo), ok(cases, hi)) {
+            let smaller = (1.0 - b.artifact.size as f64 / a.artifact.size as f64) * 100.0;
+            push(
+                "info",
+                format!(
+                    "Deflate level {} is {:.1}% smaller than level {} and {}.",
+                    b.level.unwrap_or(0),
+                    smaller,
+                    a.level.unwrap_or(0),
+                    change(a, b)
+                ),
+            );
+        }
+    }
+
+    // Hash-based pycs in zips.
+    if let (Some(p), Some(h)) = (
+        ok(cases, "zip-stored-pyc"),
+        ok(cases, "zip-stored-checked-hash"),
+    ) {
+        if distinct(p, h) && median(h) > median(p) {
+            push(
+                "bad",
+                format!(
+                    "Checked-hash pycs in a zip import {} than timestamp pycs: zipimport reads, \
+                     decompresses and hashes every source as well.",
+                    change(p, h)
+                ),
+            );
+        }
+    }
+    if let (Some(p), Some(u)) = (
+        ok(cases, "zip-stored-pyc"),
+        ok(cases, "zip-stored-unchecked-hash"),
+    ) {
+        push(
+            if distinct(p, u) && median(u) < median(p) {
+                "good"
+            } else {
+                "info"
+            },
+            format!(
+                "Unchecked-hash pycs in a zip import {} than timestamp pycs (never validated \
+                 against the source, and immune to time-zone and mtime mismatches).",
+                change(p, u)
+            ),
+        );
+    }
+
+    // zipimport's double read.
+    if let Some(z) = cases
+        .iter()
+        .find(|c| c.layout == Layout::Zip && c.bytecode == Bytecode::Pyc && c.probe.is_some())
+    {
+        let p = z.probe.as_ref().expect("filtered on probe");
+        let unmarshals = p.first.get("unmarshals").copied().unwrap_or(0);
+        if p.modules > 0 && unmarshals >= 2 * p.modules {
+            push(
+                "info",
+                format!(
+                    "zipimport unmarshals every module twice ({unmarshals} marshal.loads calls for \
+                     {} modules in {}): its find_spec runs the full code lookup.",
+                    p.modules, z.variant
+                ),
+            );
+        }
+    }
+
+    // Unsupported methods and broken bytecode.
+    let mut unsupported: Vec<String> = cases
+        .iter()
+        .filter(|c| c.status == Status::Unsupported)
+        .filter_map(|c| c.compression.clone())
+        .collect();
+    unsupported.sort();
+    unsupported.dedup();
+    if !unsupported.is_empty() {
+        let example = cases
+            .iter()
+            .find(|c| c.status == Status::Unsupported)
+            .and_then(|c| c.error.clone())
+            .unwrap_or_default();
+        push(
+            "bad",
+            format!(
+                "zipimport cannot read {} members: importing fails with `{example}`, which is not \
+                 an ImportError. Use stored or deflate.",
+                unsupported.join(", ")
+            ),
+        );
+    }
+    for c in cases {
+        for w in &c.warnings {
+            push("bad", format!("{}: {w}", c.variant));
+        }
+        if c.status == Status::Error {
+            push(
+                "bad",
+                format!(
+                    "{} failed: {}",
+                    c.variant,
+                    c.error.as_deref().unwrap_or("unknown error")
+                ),
+            );
+        }
+    }
+}

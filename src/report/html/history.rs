@@ -1,0 +1,148 @@
+//! `history.html`: medians of every case across many runs (nightly results files),
+//! ordered by run start time, one chart per scenario and mode, with each run's
+//! regressions against the run before it circled and listed.
+
+use anyhow::{Context, Result};
+use minijinja::value::Serde;
+use minijinja::{Environment, Value, context};
+use serde::Serialize;
+
+use super::charts;
+use crate::compare::{CompareOptions, Verdict, compare};
+use crate::measure::Status;
+use crate::report::format_duration_ns;
+use crate::results::Results;
+
+#[derive(Serialize)]
+struct RunView {
+    index: usize,
+    started_at: String,
+    path: String,
+    python: String,
+    commit: String,
+}
+
+#[derive(Serialize)]
+struct RegressionView {
+    run: usize,
+    case: String,
+    ratio: String,
+    p: String,
+    before: String,
+    after: String,
+}
+
+#[derive(Serialize)]
+struct ChartView {
+    title: String,
+    svg: String,
+}
+
+/// Renders the history page; `runs` are (path, results) in any order.
+pub fn history_html(mut runs: Vec<(String, Results)>, opts: CompareOptions) -> Result<String> {
+    runs.sort_by(|a, b| a.1.metadata.started_at.cmp(&b.1.metadata.started_at));
+    let labels: Vec<String> = runs
+        .iter()
+        .map(|(_, r)| {
+            r.metadata
+                .started_at
+                .get(..10)
+                .unwrap_or(&r.metadata.started_at)
+                .to_owned()
+        })
+        .collect();
+
+    // Regressions of each run against the one before it.
+    let mut regressions = Vec::new();
+    for i in 1..runs.len() {
+        let cmp = compare(&runs[i - 1].0, &runs[i - 1].1, &runs[i].0, &runs[i].1, opts);
+        for c in cmp
+            .cases
+            .iter()
+            .filter(|c| c.verdict == Verdict::Regression)
+        {
+            regressions.push((
+                i,
+                c.scenario.clone(),
+                c.variant.clone(),
+                c.mode.clone(),
+                c.clone(),
+            ));
+        }
+    }
+
+    // One chart per scenario and mode, over every case measured in any run.
+    let mut keys: Vec<(String, String)> = Vec::new();
+    for (_, r) in &runs {
+        for c in &r.cases {
+            let k = (c.scenario.clone(), c.mode.name().to_owned());
+            if !keys.contains(&k) {
+                keys.push(k);
+            }
+        }
+    }
+    let mut charts_v = Vec::new();
+    for (scenario, mode) in &keys {
+        let mut series: Vec<(String, Vec<(usize, f64)>)> = Vec::new();
+        for (i, (_, r)) in runs.iter().enumerate() {
+            for c in r.cases.iter().filter(|c| {
+                &c.scenario == scenario && c.mode.name() == mode && c.status == Status::Ok
+            }) {
+                let Some(sm) = &c.summary else { continue };
+                match series.iter_mut().find(|s| s.0 == c.variant) {
+                    Some(s) => s.1.push((i, sm.median / 1e6)),
+                    None => series.push((c.variant.clone(), vec![(i, sm.median / 1e6)])),
+                }
+            }
+        }
+        let marks: Vec<(usize, f64)> = regressions
+            .iter()
+            .filter(|r| &r.1 == scenario && &r.3 == mode)
+            .filter_map(|r| r.4.candidate_median.map(|m| (r.0, m / 1e6)))
+            .collect();
+        charts_v.push(ChartView {
+            title: format!("{scenario} / {mode}"),
+            svg: charts::history_chart(&series, &labels, &marks),
+        });
+    }
+
+    let runs_v: Vec<RunView> = runs
+        .iter()
+        .enumerate()
+        .map(|(i, (path, r))| RunView {
+            index: i,
+            started_at: r.metadata.started_at.clone(),
+            path: path.clone(),
+            python: r.metadata.python.version_short.clone(),
+            commit: r.metadata.harness.git_commit.clone().unwrap_or_default(),
+        })
+        .collect();
+    let regressions_v: Vec<RegressionView> = regressions
+        .iter()
+        .map(|(i, s, v, m, c)| RegressionView {
+            run: *i,
+            case: format!("{s}/{v}/{m}"),
+            ratio: c.ratio.map_or_else(|| "-".into(), |r| format!("{r:.3}x")),
+            p: c.p_value.map_or_else(|| "-".into(), |p| format!("{p:.4}")),
+            before: c
+                .baseline_median
+                .map_or_else(|| "-".into(), format_duration_ns),
+            after: c
+                .candidate_median
+                .map_or_else(|| "-".into(), format_duration_ns),
+        })
+        .collect();
+
+    let mut env = Environment::new();
+    env.add_template("history.html", include_str!("history.html"))
+        .context("loading the history template")?;
+    env.get_template("history.html")
+        .context("history template")?
+        .render(context! {
+            runs => Value::from(Serde(&runs_v)),
+            charts => Value::from(Serde(&charts_v)),
+            regressions => Value::from(Serde(&regressions_v)),
+            threshold => format!("{:.1}", opts.threshold * 100.0),
+        })
+        .context("rendering the history page")
+}

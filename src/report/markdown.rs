@@ -1,0 +1,101 @@
+//! `summary.md`: the headline table and findings in GitHub-flavoured Markdown, short
+//! enough for a CI job summary or a pull-request comment.
+
+use std::fmt::Write;
+
+use super::findings::findings;
+use super::{escape_markdown, format_duration_ns, format_size};
+use crate::measure::Status;
+use crate::results::{CaseResult, Results};
+
+/// Renders the summary.
+pub fn summary_markdown(results: &Results) -> String {
+    let mut out = String::new();
+    let m = &results.metadata;
+    let _ = writeln!(out, "## zipimport-bench\n");
+    let _ = writeln!(
+        out,
+        "{} {} on {} ({} cores), {}; harness {}{}.\n",
+        escape_markdown(&m.python.implementation),
+        escape_markdown(&m.python.version_short),
+        escape_markdown(&m.host.cpu_model),
+        m.host.cores,
+        escape_markdown(&m.started_at),
+        escape_markdown(&m.harness.version),
+        m.harness
+            .git_commit
+            .as_deref()
+            .map(|c| format!(" ({})", escape_markdown(c)))
+            .unwrap_or_default(),
+    );
+    for s in &results.scenarios {
+        for &mode in &s.modes {
+            let mut cases: Vec<&CaseResult> = results
+                .cases
+                .iter()
+                .filter(|c| c.scenario == s.name && c.mode == mode && c.status == Status::Ok)
+                .collect();
+            cases.sort_by(|a, b| {
+                a.ratio_to_reference
+                    .unwrap_or(f64::MAX)
+                    .total_cmp(&b.ratio_to_reference.unwrap_or(f64::MAX))
+            });
+            let _ = writeln!(
+                out,
+                "### {} / {mode}: {} modules, {} samples, relative to `{}`\n",
+                escape_markdown(&s.name),
+                s.workload_modules.len(),
+                s.samples,
+                escape_markdown(&s.reference)
+            );
+            let _ = writeln!(out, "| variant | median | 95% CI | ratio | size |");
+            let _ = writeln!(out, "|---|---:|---:|---:|---:|");
+            for c in cases {
+                let sm = c.summary.as_ref().expect("ok cases have a summary");
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} - {} | {} | {} |",
+                    escape_markdown(&c.variant),
+                    format_duration_ns(sm.median),
+                    format_duration_ns(sm.ci95_low),
+                    format_duration_ns(sm.ci95_high),
+                    c.ratio_to_reference
+                        .map_or_else(|| "-".into(), |r| format!("{r:.2}x")),
+                    format_size(c.artifact.size),
+                );
+            }
+            let not_ok: Vec<String> = results
+                .cases
+                .iter()
+                .filter(|c| c.scenario == s.name && c.mode == mode && c.status != Status::Ok)
+                .map(|c| escape_markdown(&c.variant))
+                .collect();
+            if !not_ok.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "\nNot measured (unsupported or failed): {}.",
+                    not_ok.join(", ")
+                );
+            }
+            let _ = writeln!(out);
+        }
+    }
+    let found = findings(results);
+    if !found.is_empty() {
+        let _ = writeln!(out, "### Findings\n");
+        for f in found {
+            let mark = match f.tone {
+                "bad" => "⚠️",
+                "good" => "✅",
+                _ => "ℹ️",
+            };
+            let _ = writeln!(
+                out,
+                "- {mark} **{}**: {}",
+                escape_markdown(&f.scenario),
+                escape_markdown(&f.text)
+            );
+        }
+    }
+    out
+}
