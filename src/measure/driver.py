@@ -26,6 +26,10 @@ def setup(artifact, layout, modules, roots, probe):
     sys.dont_write_bytecode = True
     # Anything the imported code prints must not reach the protocol stream.
     sys.stdout = sys.stderr
+    # zipimport validates timestamp pycs against member times read with time.mktime,
+    # i.e. in local time; the harness stamps both in UTC.
+    os.environ["TZ"] = "UTC"
+    time.tzset()
     sys.path.insert(0, artifact)
     _state.update(
         artifact=artifact,
@@ -51,6 +55,18 @@ def _audit(event, args):
         if key is not None:
             counts = _state["counts"]
             counts[key] = counts.get(key, 0) + 1
+
+
+def switch(artifact, layout):
+    """Serve the same workload from another artifact (in-process benchmarks): forget
+    the tree's modules and put the new artifact in place of the old one on sys.path.
+    The next import is untimed-worthy: it fills the new artifact's importer caches."""
+    _reset()
+    old = _state["artifact"]
+    sys.path[:] = [p for p in sys.path if p != old]
+    sys.path.insert(0, artifact)
+    importlib.invalidate_caches()
+    _state.update(artifact=artifact, prefix=os.path.join(artifact, ""), layout=layout, rounds=0)
 
 
 def _reset():

@@ -9,12 +9,14 @@
 //! - **cold** samples start a fresh worker per sample; **warm** samples re-import in one
 //!   long-lived worker per case. See METHODOLOGY.md.
 
+mod inprocess;
 mod process;
 mod protocol;
 mod sampler;
 mod schedule;
 pub mod worker;
 
+pub use inprocess::InProcess;
 pub use process::WorkerCommand;
 pub use protocol::Job;
 pub use sampler::{ColdSampler, Outcome, SampleValue, Sampler, WarmSampler};

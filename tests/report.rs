@@ -1,0 +1,172 @@
+//! Reports: the HTML page renders in a real browser with every chart and no fetch, and
+//! text from scenario files and error messages is escaped in every output.
+
+mod common;
+
+use common::*;
+use predicates::prelude::*;
+
+const MATRIX: &str = r#"
+[[variants.matrix]]
+layout = "dir"
+bytecode = ["none", "pyc"]
+
+[[variants.matrix]]
+layout = "zip"
+compression = ["stored", "deflate6", "zstd"]
+bytecode = "pyc"
+"#;
+
+#[test]
+fn a_real_run_writes_a_report_that_renders_in_chromium() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = tiny_scenario("r", MATRIX, "").replace(
+        "seed = 7",
+        "seed = 7\ndescription = \"<script>alert('x')</script> & <b>bold</b>\"",
+    );
+    let s = write(dir.path(), "r.toml", &text);
+    run_scenario(dir.path(), &s, &[]);
+    let out = dir.path().join("out");
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
+
+    // Escaped, not executed or interpreted.
+    assert!(!html.contains("<script>alert"), "raw description in HTML");
+    assert!(
+        html.contains("&lt;script&gt;alert("),
+        "description missing from HTML"
+    );
+    assert!(html.contains("zlib.error: Error -3 while decompressing data"));
+    // Self-contained: no external references.
+    for needle in [
+        "src=\"http",
+        "href=\"http",
+        "url(http",
+        "src=\"//",
+        "<link",
+        "@import",
+    ] {
+        assert!(!html.contains(needle), "report references {needle}");
+    }
+    assert!(md.contains("| variant | median | 95% CI | ratio | size |"));
+    assert!(md.contains("zip\\-stored\\-pyc") || md.contains("zip-stored-pyc"));
+
+    let body = chromium_body(&out.join("report.html"));
+    let expected: usize = data_attr(&body, "charts-expected").parse().unwrap();
+    assert!(expected >= 4, "{body}");
+    assert_eq!(
+        data_attr(&body, "charts-rendered"),
+        expected.to_string(),
+        "{body}"
+    );
+    assert_eq!(
+        data_attr(&body, "resources"),
+        "0",
+        "the page fetched something: {body}"
+    );
+    assert_eq!(data_attr(&body, "errors"), "0", "{body}");
+
+    // `report` re-renders the same page from the results file.
+    let again = dir.path().join("again.html");
+    bin()
+        .arg("report")
+        .arg(out.join("results.json"))
+        .arg("--out")
+        .arg(&again)
+        .assert()
+        .success();
+    assert!(
+        std::fs::read_to_string(&again)
+            .unwrap()
+            .contains("Median import time")
+    );
+}
+
+#[test]
+fn hostile_error_text_is_escaped_in_html_and_markdown() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut r = synthetic_results(
+        "2026-01-01T00:00:00Z",
+        "3.11.7",
+        &[
+            ("dir-pyc", "cold", noisy(40e6, 0.1, 15, 1)),
+            ("zip-bzip2-pyc", "cold", vec![]),
+        ],
+    );
+    r["cases"][1]["error"] = "zlib.error: <img src=x onerror=alert(1)> | *boom* [x](y)".into();
+    let results = write_json(dir.path(), "results.json", &r);
+    let page = dir.path().join("page.html");
+    let md = dir.path().join("summary.md");
+    bin()
+        .arg("report")
+        .arg(&results)
+        .arg("--out")
+        .arg(&page)
+        .arg("--markdown")
+        .arg(&md)
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(!html.contains("<img src=x"));
+    assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
+    assert!(!html.contains("<script>alert('description')"));
+    let text = std::fs::read_to_string(&md).unwrap();
+    assert!(!text.contains("<img"), "{text}");
+    assert!(text.contains("&lt;img"), "{text}");
+    let body = chromium_body(&page);
+    assert_eq!(data_attr(&body, "resources"), "0", "{body}");
+}
+
+#[test]
+fn history_marks_a_regression_and_renders() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs = [
+        ("2026-01-01T00:00:00Z", 45e6, 1),
+        ("2026-01-02T00:00:00Z", 45e6, 2),
+        ("2026-01-03T00:00:00Z", 45e6 * 1.3, 3),
+    ];
+    let mut paths = Vec::new();
+    // Written newest first: the page must order them by start time.
+    for (i, (at, center, phase)) in runs.iter().enumerate().rev() {
+        let r = synthetic_results(
+            at,
+            "3.11.7",
+            &[
+                ("dir-pyc", "cold", noisy(40e6, 0.1, 15, *phase)),
+                (
+                    "zip-stored-pyc",
+                    "cold",
+                    noisy(*center, 0.1, 15, phase + 10),
+                ),
+            ],
+        );
+        paths.push(write_json(dir.path(), &format!("run{i}.json"), &r));
+    }
+    let page = dir.path().join("history.html");
+    bin()
+        .arg("history")
+        .args(&paths)
+        .arg("--out")
+        .arg(&page)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("history of 3 runs"));
+    // minijinja escapes `/` as `&#x2f;` in text.
+    let html = std::fs::read_to_string(&page)
+        .unwrap()
+        .replace("&#x2f;", "/");
+    let regressions = &html[html.find("<h2>Regressions</h2>").unwrap()..];
+    assert!(
+        regressions.contains("synthetic/zip-stored-pyc/cold"),
+        "{regressions}"
+    );
+    assert!(!regressions.contains("synthetic/dir-pyc/cold"));
+    let runs_table = &html[html.find("<h2>Runs</h2>").unwrap()..];
+    let first = runs_table.find("2026-01-01").unwrap();
+    let last = runs_table.find("2026-01-03").unwrap();
+    assert!(first < last, "runs are not in time order");
+    let body = chromium_body(&page);
+    assert_eq!(data_attr(&body, "charts-expected"), "1");
+    assert_eq!(data_attr(&body, "charts-rendered"), "1");
+    assert_eq!(data_attr(&body, "resources"), "0");
+}
