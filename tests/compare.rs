@@ -90,6 +90,7 @@ fn a_twenty_percent_shift_is_a_regression_and_fails_the_gate() {
     assert!((1.1..1.3).contains(&ratio), "{ratio}");
     assert!(case["ratio_ci_low"].as_f64().unwrap() > 1.0);
     assert!(case["p_value"].as_f64().unwrap() < 0.01);
+    assert!(case["q_value"].as_f64().unwrap() < 0.05);
     // Without the flag the same comparison reports but does not fail.
     let (_, code) = compare_json(dir.path(), &base, &cand, &[]);
     assert_eq!(code, 0);
@@ -186,7 +187,7 @@ fn text_and_markdown_formats_read_well() {
         .assert()
         .success()
         .stdout(predicate::str::contains(
-            "1 regression(s), 0 improvement(s) at a 5.0% threshold",
+            "1 regression(s), 0 improvement(s) at a 5.0% threshold (Mann-Whitney",
         ))
         .stdout(predicate::str::contains("synthetic/zip-stored-pyc/cold"));
     bin()

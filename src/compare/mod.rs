@@ -3,9 +3,10 @@
 //!
 //! Cases match by scenario, variant and mode. Per pair: the ratio of medians
 //! (candidate / baseline), its bootstrap 95% interval, and the Mann-Whitney U p-value on
-//! the raw samples. A case is a **regression** when the ratio exceeds `1 + threshold`
-//! and p < `alpha`; an **improvement** when it is below `1 - threshold` and p < `alpha`;
-//! otherwise **no change**. Cases in one file only, cases that are not `ok` on both
+//! the raw samples, adjusted for testing every case at once (Benjamini-Hochberg q-value).
+//! A case is a **regression** when the ratio exceeds `1 + threshold`, q < `alpha` and
+//! the interval lies above 1; an **improvement** when the ratio is below
+//! `1 - threshold`, q < `alpha` and the interval lies below 1; otherwise **no change**. Cases in one file only, cases that are not `ok` on both
 //! sides, and cases whose scenario file or interpreter or CPU differ are reported as
 //! such and never matched silently.
 
@@ -18,14 +19,14 @@ use serde::Serialize;
 
 use crate::measure::Status;
 use crate::results::{CaseResult, Results};
-use significance::{bootstrap_ratio_ci, mann_whitney_p, median};
+use significance::{benjamini_hochberg, bootstrap_ratio_ci, mann_whitney_p, median};
 
 /// How to judge differences.
 #[derive(Debug, Clone, Copy)]
 pub struct CompareOptions {
     /// Smallest relative change that counts (0.05 = 5%).
     pub threshold: f64,
-    /// Significance level of the Mann-Whitney test.
+    /// Significance level, applied to Benjamini-Hochberg adjusted p-values.
     pub alpha: f64,
     /// Bootstrap resamples for the ratio's interval.
     pub resamples: usize,
@@ -96,6 +97,8 @@ pub struct CaseComparison {
     pub ratio_ci_high: Option<f64>,
     /// Mann-Whitney U two-sided p-value.
     pub p_value: Option<f64>,
+    /// The p-value adjusted over all matched cases (Benjamini-Hochberg).
+    pub q_value: Option<f64>,
     /// Why the case is not comparable, or other context.
     pub note: Option<String>,
 }
@@ -222,6 +225,7 @@ pub fn compare(
             ratio_ci_low: None,
             ratio_ci_high: None,
             p_value: None,
+            q_value: None,
             note: None,
         };
         let Some(cc) = found else {
@@ -243,10 +247,11 @@ pub fn compare(
             row.verdict = Verdict::NotComparable;
             row.note = Some("the scenario file changed (sha256 differs)".into());
         } else {
-            judge(&mut row, bc, cc, opts);
+            measure_pair(&mut row, bc, cc, opts);
         }
         cases.push(row);
     }
+    decide(&mut cases, opts);
     for cc in &candidate.cases {
         if !baseline.cases.iter().any(|bc| key(bc) == key(cc)) {
             let (scenario, variant, mode) = key(cc);
@@ -261,6 +266,7 @@ pub fn compare(
                 ratio_ci_low: None,
                 ratio_ci_high: None,
                 p_value: None,
+                q_value: None,
                 note: None,
             });
         }
@@ -304,8 +310,8 @@ fn status_name(s: Status) -> &'static str {
     }
 }
 
-/// Fills in ratio, interval, p-value and verdict of a matched pair of `ok` cases.
-fn judge(row: &mut CaseComparison, b: &CaseResult, c: &CaseResult, opts: CompareOptions) {
+/// Fills in ratio, interval and p-value of a matched pair of `ok` cases.
+fn measure_pair(row: &mut CaseComparison, b: &CaseResult, c: &CaseResult, opts: CompareOptions) {
     let xs: Vec<f64> = b.samples_ns.iter().map(|&v| v as f64).collect();
     let ys: Vec<f64> = c.samples_ns.iter().map(|&v| v as f64).collect();
     let (mb, mc) = (median(&xs), median(&ys));
@@ -314,19 +320,38 @@ fn judge(row: &mut CaseComparison, b: &CaseResult, c: &CaseResult, opts: Compare
         row.note = Some("no samples".into());
         return;
     }
-    let ratio = mc / mb;
     let (lo, hi) = bootstrap_ratio_ci(&xs, &ys, opts.resamples);
-    let p = mann_whitney_p(&xs, &ys);
-    row.ratio = Some(ratio);
+    row.ratio = Some(mc / mb);
     row.ratio_ci_low = Some(lo);
     row.ratio_ci_high = Some(hi);
-    row.p_value = Some(p);
-    let significant = p < opts.alpha;
-    row.verdict = if significant && ratio > 1.0 + opts.threshold {
-        Verdict::Regression
-    } else if significant && ratio < 1.0 - opts.threshold {
-        Verdict::Improvement
-    } else {
-        Verdict::NoChange
-    };
+    row.p_value = Some(mann_whitney_p(&xs, &ys));
+    row.verdict = Verdict::NoChange;
+}
+
+/// Adjusts the p-values of every measured pair together and gives each its verdict.
+fn decide(cases: &mut [CaseComparison], opts: CompareOptions) {
+    let measured: Vec<usize> = (0..cases.len())
+        .filter(|&i| cases[i].p_value.is_some())
+        .collect();
+    let p: Vec<f64> = measured
+        .iter()
+        .map(|&i| cases[i].p_value.unwrap_or(1.0))
+        .collect();
+    for (&i, q) in measured.iter().zip(benjamini_hochberg(&p)) {
+        let row = &mut cases[i];
+        row.q_value = Some(q);
+        let (ratio, lo, hi) = (
+            row.ratio.unwrap_or(1.0),
+            row.ratio_ci_low.unwrap_or(0.0),
+            row.ratio_ci_high.unwrap_or(f64::INFINITY),
+        );
+        let significant = q < opts.alpha;
+        row.verdict = if significant && ratio > 1.0 + opts.threshold && lo > 1.0 {
+            Verdict::Regression
+        } else if significant && ratio < 1.0 - opts.threshold && hi < 1.0 {
+            Verdict::Improvement
+        } else {
+            Verdict::NoChange
+        };
+    }
 }

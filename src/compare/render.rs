@@ -11,7 +11,7 @@ fn ratio_text(c: &CaseComparison) -> (String, String, String) {
         (Some(lo), Some(hi)) => format!("[{lo:.3}, {hi:.3}]"),
         _ => "-".into(),
     };
-    let p = c.p_value.map_or_else(|| "-".into(), |p| format!("{p:.3}"));
+    let p = c.q_value.map_or_else(|| "-".into(), |q| format!("{q:.3}"));
     (ratio, ci, p)
 }
 
@@ -21,7 +21,8 @@ fn median_text(v: Option<f64>) -> String {
 
 fn headline(cmp: &Comparison) -> String {
     format!(
-        "{} regression(s), {} improvement(s) at a {:.1}% threshold (Mann-Whitney p < {})",
+        "{} regression(s), {} improvement(s) at a {:.1}% threshold (Mann-Whitney, \
+         Benjamini-Hochberg q < {})",
         cmp.regressions,
         cmp.improvements,
         cmp.threshold * 100.0,
@@ -59,7 +60,7 @@ pub fn render_text(cmp: &Comparison) -> String {
     let _ = writeln!(
         out,
         "  {:<w$} {:<17} {:>10} {:>10} {:>8} {:>16} {:>6}",
-        "case", "verdict", "baseline", "candidate", "ratio", "95% CI", "p"
+        "case", "verdict", "baseline", "candidate", "ratio", "95% CI", "q"
     );
     for c in &cmp.cases {
         let (ratio, ci, p) = ratio_text(c);
@@ -107,7 +108,7 @@ pub fn render_markdown(cmp: &Comparison) -> String {
     if !shown.is_empty() {
         let _ = writeln!(
             out,
-            "| case | verdict | baseline | candidate | ratio | 95% CI | p |"
+            "| case | verdict | baseline | candidate | ratio | 95% CI | q |"
         );
         let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|");
         for c in shown {

@@ -88,6 +88,21 @@ pub fn mann_whitney_p(x: &[f64], y: &[f64]) -> f64 {
     (2.0 * normal_sf(z)).min(1.0)
 }
 
+/// Benjamini-Hochberg adjusted p-values (q-values), in input order: controls the false
+/// discovery rate when one comparison tests dozens of cases at once.
+pub fn benjamini_hochberg(p: &[f64]) -> Vec<f64> {
+    let m = p.len();
+    let mut order: Vec<usize> = (0..m).collect();
+    order.sort_by(|&a, &b| p[a].total_cmp(&p[b]));
+    let mut q = vec![1.0; m];
+    let mut running = 1.0f64;
+    for (rank, &i) in order.iter().enumerate().rev() {
+        running = running.min(p[i] * m as f64 / (rank + 1) as f64);
+        q[i] = running.min(1.0);
+    }
+    q
+}
+
 /// Upper tail of the standard normal distribution, P(Z > z).
 fn normal_sf(z: f64) -> f64 {
     0.5 * erfc(z / std::f64::consts::SQRT_2)
@@ -135,6 +150,17 @@ mod tests {
         let y = [6.0, 7.0, 8.0, 9.0, 10.0];
         let p = mann_whitney_p(&x, &y);
         assert!(p > 0.005 && p < 0.02, "{p}");
+    }
+
+    #[test]
+    fn benjamini_hochberg_matches_a_worked_example() {
+        let q = benjamini_hochberg(&[0.01, 0.04, 0.03, 0.005]);
+        // Sorted: 0.005 (x4/1 = 0.02), 0.01 (x4/2 = 0.02), 0.03 (x4/3 = 0.04), 0.04 (x4/4).
+        let expected = [0.02, 0.04, 0.04, 0.02];
+        for (a, b) in q.iter().zip(expected) {
+            assert!((a - b).abs() < 1e-12, "{q:?}");
+        }
+        assert!(benjamini_hochberg(&[]).is_empty());
     }
 
     #[test]

@@ -123,7 +123,7 @@ pub fn history_html(mut runs: Vec<(String, Results)>, opts: CompareOptions) -> R
             run: *i,
             case: format!("{s}/{v}/{m}"),
             ratio: c.ratio.map_or_else(|| "-".into(), |r| format!("{r:.3}x")),
-            p: c.p_value.map_or_else(|| "-".into(), |p| format!("{p:.4}")),
+            p: c.q_value.map_or_else(|| "-".into(), |q| format!("{q:.4}")),
             before: c
                 .baseline_median
                 .map_or_else(|| "-".into(), format_duration_ns),
