@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, SamplingMode, criterion_group, criterion_main};
 use zipimport_bench::measure::{
-    ColdSampler, InProcess, Job, Outcome, Sampler, WorkerCommand, Workload,
+    ColdSampler, InProcess, Job, Outcome, Sampler, StopFlag, WorkerCommand, Workload,
 };
 use zipimport_bench::package::Artifact;
 use zipimport_bench::{run, scenario};
@@ -88,6 +88,7 @@ fn cold(c: &mut Criterion) {
         exe: PathBuf::from(env!("CARGO_BIN_EXE_zipimport-bench")),
         work_dir: f.work_dir.clone(),
         timeout: Duration::from_secs(60),
+        stop: StopFlag::new(),
     };
     let mut group = c.benchmark_group("cold");
     // Criterion budgets by the reported (import) time; each iteration really costs a
@@ -116,6 +117,7 @@ fn cold(c: &mut Criterion) {
                     .map(|_| match sampler.sample() {
                         Outcome::Sample(s) => s.wall_ns,
                         Outcome::Failed(e) => panic!("{}: {e}", a.variant.id()),
+                        Outcome::Interrupted => panic!("interrupted"),
                     })
                     .sum();
                 Duration::from_nanos(ns)

@@ -41,6 +41,10 @@ pub enum Command {
         /// Keep the generated artifacts in OUT/artifacts.
         #[arg(long)]
         keep_artifacts: bool,
+        /// Finish the interrupted run in OUT (its journal says which scenarios and
+        /// options; they must be unchanged).
+        #[arg(long)]
+        resume: bool,
         /// Do not draw a progress bar.
         #[arg(long)]
         no_progress: bool,

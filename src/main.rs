@@ -30,6 +30,7 @@ fn dispatch(command: cli::Command) -> Result<ExitCode> {
             modes,
             timeout,
             keep_artifacts,
+            resume,
             no_progress,
         } => {
             let modes = modes
@@ -48,7 +49,9 @@ fn dispatch(command: cli::Command) -> Result<ExitCode> {
                 modes,
                 timeout_secs: timeout,
                 keep_artifacts,
+                resume,
                 progress: !no_progress,
+                stop: zipimport_bench::measure::StopFlag::on_signals()?,
                 worker_exe: std::env::current_exe().context("locating this executable")?,
                 command_line: std::env::args().collect(),
             };
@@ -61,6 +64,15 @@ fn dispatch(command: cli::Command) -> Result<ExitCode> {
             println!("\nresults: {}", output.results_path.display());
             println!("report:  {}", dir.join("report.html").display());
             println!("summary: {}", dir.join("summary.md").display());
+            if output.interrupted {
+                eprintln!(
+                    "stopped early: {} holds every sample taken so far; finish with \
+                     `zipimport-bench run --resume --out {}`",
+                    output.results_path.display(),
+                    dir.display()
+                );
+                return Ok(ExitCode::from(130));
+            }
             if output.failed_cases > 0 {
                 eprintln!(
                     "{} case(s) failed; see their errors above",

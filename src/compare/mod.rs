@@ -307,6 +307,7 @@ fn status_name(s: Status) -> &'static str {
         Status::Ok => "ok",
         Status::Unsupported => "unsupported",
         Status::Error => "error",
+        Status::Incomplete => "incomplete",
     }
 }
 

@@ -14,13 +14,15 @@ mod process;
 mod protocol;
 mod sampler;
 mod schedule;
+mod stop;
 pub mod worker;
 
 pub use inprocess::InProcess;
-pub use process::WorkerCommand;
+pub use process::{WorkerCommand, WorkerError};
 pub use protocol::Job;
 pub use sampler::{ColdSampler, Outcome, SampleValue, Sampler, WarmSampler};
-pub use schedule::{CaseRun, interleave};
+pub use schedule::{CaseRun, Taken, interleave};
+pub use stop::StopFlag;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -57,6 +59,9 @@ pub enum Status {
     Unsupported,
     /// Something else went wrong; the error says what.
     Error,
+    /// The run was stopped before this case had all its samples; `run --resume`
+    /// finishes it.
+    Incomplete,
 }
 
 /// What measuring one case gave.
@@ -100,43 +105,79 @@ pub struct Workload {
     pub roots: Vec<String>,
 }
 
-/// Probes and measures every artifact in every mode.
+/// What [`measure`] gives back.
+#[derive(Debug, Clone)]
+pub struct Measured {
+    /// One outcome per artifact and mode, in artifact then mode order.
+    pub cases: Vec<CaseOutcome>,
+    /// Whether the run was stopped before every case had its samples.
+    pub interrupted: bool,
+}
+
+/// Probes and measures every artifact in every mode. `initial(variant id, mode)` gives
+/// what a resumed run already has of a case; `on_sample` sees every sample, kept,
+/// discarded or failed, as it is taken (the journal hook).
 pub fn measure(
     artifacts: &[Artifact],
     workload: &Workload,
     opts: &MeasureOptions,
-) -> Result<Vec<CaseOutcome>> {
+    initial: &dyn Fn(&str, Mode) -> CaseRun,
+    on_sample: &mut dyn FnMut(&Variant, Mode, Taken, &Outcome),
+) -> Result<Measured> {
     let jobs_dir = opts.worker.work_dir.join("jobs");
     std::fs::create_dir_all(&jobs_dir)
         .with_context(|| format!("creating {}", jobs_dir.display()))?;
+    let stop = opts.worker.stop.clone();
 
     let mut probes = Vec::with_capacity(artifacts.len());
     for a in artifacts {
+        if stop.is_raised() {
+            probes.push((None, None));
+            continue;
+        }
         probes.push(probe(a, workload, opts, &jobs_dir)?);
     }
 
     // Build one sampler per measurable case; warm samplers start their worker now.
     let mut cases: Vec<(usize, Mode)> = Vec::new();
     let mut samplers: Vec<Box<dyn Sampler>> = Vec::new();
+    let mut starts = Vec::new();
     for (i, a) in artifacts.iter().enumerate() {
         if probes[i].1.is_some() {
             continue;
         }
         let job = write_job(&jobs_dir, a, workload, false)?;
         for &mode in &opts.modes {
+            let start = initial(&a.variant.id(), mode);
+            let done = start.failure.is_some() || start.samples.len() >= opts.samples as usize;
             let stderr = jobs_dir.join(format!("{}-{}.stderr", a.variant.id(), mode));
             let sampler: Box<dyn Sampler> = match mode {
                 Mode::Cold => Box::new(ColdSampler::new(opts.worker.clone(), job.clone(), stderr)),
+                // A finished case of a resumed run needs no warm worker.
+                Mode::Warm if done => {
+                    Box::new(ColdSampler::new(opts.worker.clone(), job.clone(), stderr))
+                }
                 Mode::Warm => Box::new(WarmSampler::start(&opts.worker, job.clone(), stderr)),
             };
             cases.push((i, mode));
             samplers.push(sampler);
+            starts.push(start);
         }
     }
 
-    let rounds = u64::from(opts.warmup + opts.samples);
+    let left: u64 = starts
+        .iter()
+        .map(|s| {
+            if s.failure.is_some() {
+                0
+            } else {
+                let warm = if s.samples.is_empty() { opts.warmup } else { 0 };
+                u64::from(opts.samples.saturating_sub(s.samples.len() as u32) + warm)
+            }
+        })
+        .sum();
     let bar = if opts.progress {
-        ProgressBar::new(rounds * samplers.len() as u64)
+        ProgressBar::new(left)
     } else {
         ProgressBar::hidden()
     };
@@ -150,20 +191,30 @@ pub fn measure(
         .iter()
         .map(|(i, m)| format!("{} {m}", artifacts[*i].variant.id()))
         .collect();
-    let runs = interleave(&mut samplers, opts.warmup, opts.samples, |i| {
-        bar.set_message(ids[i].clone());
-        bar.inc(1);
-    });
+    let (runs, mut interrupted) = interleave(
+        &mut samplers,
+        starts,
+        opts.warmup,
+        opts.samples,
+        &|| stop.is_raised(),
+        |i, taken, outcome| {
+            let (a, mode) = cases[i];
+            on_sample(&artifacts[a].variant, mode, taken, outcome);
+            bar.set_message(ids[i].clone());
+            bar.inc(1);
+        },
+    );
     bar.finish_and_clear();
     drop(samplers);
+    interrupted |= stop.is_raised();
 
     let mut out = Vec::new();
     let mut runs = cases.into_iter().zip(runs);
     for (i, a) in artifacts.iter().enumerate() {
         let (probe, failure) = &probes[i];
         for &mode in &opts.modes {
-            let outcome = match failure {
-                Some((status, error)) => CaseOutcome {
+            let outcome = match (failure, probe) {
+                (Some((status, error)), _) => CaseOutcome {
                     variant: a.variant,
                     mode,
                     status: *status,
@@ -171,17 +222,27 @@ pub fn measure(
                     samples: Vec::new(),
                     probe: probe.clone(),
                 },
-                None => {
+                // Never probed: the run stopped first.
+                (None, None) => CaseOutcome {
+                    variant: a.variant,
+                    mode,
+                    status: Status::Incomplete,
+                    error: None,
+                    samples: initial(&a.variant.id(), mode).samples,
+                    probe: None,
+                },
+                (None, Some(_)) => {
                     let ((_, m), run) = runs.next().expect("one run per measured case");
                     debug_assert_eq!(m, mode);
+                    let status = match &run.failure {
+                        Some(_) => Status::Error,
+                        None if run.samples.len() < opts.samples as usize => Status::Incomplete,
+                        None => Status::Ok,
+                    };
                     CaseOutcome {
                         variant: a.variant,
                         mode,
-                        status: if run.failure.is_some() {
-                            Status::Error
-                        } else {
-                            Status::Ok
-                        },
+                        status,
                         error: run.failure,
                         samples: run.samples,
                         probe: probe.clone(),
@@ -191,7 +252,10 @@ pub fn measure(
             out.push(outcome);
         }
     }
-    Ok(out)
+    Ok(Measured {
+        cases: out,
+        interrupted,
+    })
 }
 
 fn write_job(dir: &Path, a: &Artifact, w: &Workload, probe: bool) -> Result<PathBuf> {
@@ -216,9 +280,14 @@ type ProbeResult = (Option<Probe>, Option<(Status, String)>);
 fn probe(a: &Artifact, w: &Workload, opts: &MeasureOptions, dir: &Path) -> Result<ProbeResult> {
     let job = write_job(dir, a, w, true)?;
     let stderr = dir.join(format!("{}-probe.stderr", a.variant.id()));
+    let failed = |e: WorkerError| match e {
+        // Not probed: the run is stopping.
+        WorkerError::Interrupted => (None, None),
+        WorkerError::Failed(e) => (None, Some((Status::Error, e))),
+    };
     let (mut worker, _) = match WorkerProcess::spawn(&opts.worker, &job, &stderr) {
         Ok(w) => w,
-        Err(e) => return Ok((None, Some((Status::Error, e)))),
+        Err(e) => return Ok(failed(e)),
     };
     let mut rounds = Vec::new();
     for _ in 0..2 {
@@ -243,7 +312,7 @@ fn probe(a: &Artifact, w: &Workload, opts: &MeasureOptions, dir: &Path) -> Resul
                     Some((Status::Error, format!("unexpected reply {other:?}"))),
                 ));
             }
-            Err(e) => return Ok((None, Some((Status::Error, e)))),
+            Err(e) => return Ok(failed(e)),
         }
     }
     if let Err(e) = worker.close() {

@@ -10,6 +10,25 @@ use std::time::Duration;
 use wait_timeout::ChildExt;
 
 use super::protocol::{IMPORT_REQUEST, REPLY_PREFIX, Reply};
+use super::stop::StopFlag;
+
+/// Why a worker gave no usable answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WorkerError {
+    /// The run is stopping (Ctrl-C or SIGTERM); the worker was killed.
+    Interrupted,
+    /// The worker failed: start-up, exit status, signal, timeout or protocol, with stderr.
+    Failed(String),
+}
+
+impl From<String> for WorkerError {
+    fn from(s: String) -> Self {
+        WorkerError::Failed(s)
+    }
+}
+
+/// How often a wait for a worker looks at the stop flag.
+const STOP_POLL: Duration = Duration::from_millis(100);
 
 /// How to start workers.
 #[derive(Debug, Clone)]
@@ -20,6 +39,8 @@ pub struct WorkerCommand {
     pub work_dir: PathBuf,
     /// Longest a worker may take to start or to answer one request.
     pub timeout: Duration,
+    /// Raised when the run must stop.
+    pub stop: StopFlag,
 }
 
 impl WorkerCommand {
@@ -30,8 +51,13 @@ impl WorkerCommand {
     /// converts member times with `time.mktime`, so `TZ=UTC` keeps them equal to the
     /// UTC times the pyc headers record) and a UTF-8 locale.
     fn command(&self, job: &Path, stderr: &Path) -> std::io::Result<Command> {
+        use std::os::unix::process::CommandExt;
         let log = std::fs::File::create(stderr)?;
         let mut cmd = Command::new(&self.exe);
+        // A process group of its own: a terminal's Ctrl-C reaches only the harness,
+        // which stops the worker itself and records the run as interrupted, instead of
+        // seeing the worker die of SIGINT and recording a failure.
+        cmd.process_group(0);
         cmd.arg("__worker")
             .arg(job)
             .env_clear()
@@ -53,12 +79,20 @@ pub struct WorkerProcess {
     replies: Receiver<Result<Reply, String>>,
     stderr_path: PathBuf,
     timeout: Duration,
+    stop: StopFlag,
 }
 
 impl WorkerProcess {
     /// Starts a worker for `job` and waits for its ready line; returns the worker and
     /// its interpreter start-up time in nanoseconds.
-    pub fn spawn(cmd: &WorkerCommand, job: &Path, stderr: &Path) -> Result<(Self, u64), String> {
+    pub fn spawn(
+        cmd: &WorkerCommand,
+        job: &Path,
+        stderr: &Path,
+    ) -> Result<(Self, u64), WorkerError> {
+        if cmd.stop.is_raised() {
+            return Err(WorkerError::Interrupted);
+        }
         let mut child = cmd
             .command(job, stderr)
             .and_then(|mut c| c.spawn())
@@ -85,21 +119,22 @@ impl WorkerProcess {
             replies: rx,
             stderr_path: stderr.to_owned(),
             timeout: cmd.timeout,
+            stop: cmd.stop.clone(),
         };
         match worker.receive("start")? {
             Reply::Ready { startup_ns, .. } => Ok((worker, startup_ns)),
-            other => Err(format!("worker sent {other:?} instead of its ready line")),
+            other => Err(format!("worker sent {other:?} instead of its ready line").into()),
         }
     }
 
     /// Asks for one import and returns the reply.
-    pub fn import(&mut self) -> Result<Reply, String> {
+    pub fn import(&mut self) -> Result<Reply, WorkerError> {
         let sent = self
             .stdin
             .as_mut()
             .map(|s| writeln!(s, "{IMPORT_REQUEST}").and_then(|()| s.flush()));
         if let Some(Err(e)) = sent {
-            return Err(self.died(&format!("cannot send a request: {e}")));
+            return Err(self.died(&format!("cannot send a request: {e}")).into());
         }
         self.receive("import")
     }
@@ -118,17 +153,29 @@ impl WorkerProcess {
         }
     }
 
-    fn receive(&mut self, what: &str) -> Result<Reply, String> {
-        match self.replies.recv_timeout(self.timeout) {
-            Ok(reply) => reply,
-            Err(RecvTimeoutError::Timeout) => {
+    fn receive(&mut self, what: &str) -> Result<Reply, WorkerError> {
+        let deadline = std::time::Instant::now() + self.timeout;
+        loop {
+            if self.stop.is_raised() {
                 let _ = self.child.kill();
-                Err(format!(
+                return Err(WorkerError::Interrupted);
+            }
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                let _ = self.child.kill();
+                return Err(format!(
                     "worker timed out after {} s waiting for {what}",
                     self.timeout.as_secs()
-                ))
+                )
+                .into());
             }
-            Err(RecvTimeoutError::Disconnected) => Err(self.died(&format!("no reply to {what}"))),
+            match self.replies.recv_timeout(left.min(STOP_POLL)) {
+                Ok(reply) => return reply.map_err(WorkerError::Failed),
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => {
+                    return Err(self.died(&format!("no reply to {what}")).into());
+                }
+            }
         }
     }
 

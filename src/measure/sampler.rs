@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use super::process::{WorkerCommand, WorkerProcess};
+use super::process::{WorkerCommand, WorkerError, WorkerProcess};
 use super::protocol::Reply;
 
 /// One timed import.
@@ -25,6 +25,8 @@ pub enum Outcome {
     Sample(SampleValue),
     /// The case cannot be measured; no further samples are taken.
     Failed(String),
+    /// The run is stopping; nothing is wrong with the case.
+    Interrupted,
 }
 
 /// Takes samples of one case. Implementations decide what a sample is; the scheduler
@@ -34,7 +36,7 @@ pub trait Sampler {
     fn sample(&mut self) -> Outcome;
 }
 
-fn reply_outcome(reply: Result<Reply, String>, startup_ns: Option<u64>) -> Outcome {
+fn reply_outcome(reply: Result<Reply, WorkerError>, startup_ns: Option<u64>) -> Outcome {
     match reply {
         Ok(Reply::Sample {
             wall_ns, cpu_ns, ..
@@ -45,7 +47,8 @@ fn reply_outcome(reply: Result<Reply, String>, startup_ns: Option<u64>) -> Outco
         }),
         Ok(Reply::Failed { error, .. }) => Outcome::Failed(error),
         Ok(other) => Outcome::Failed(format!("unexpected reply {other:?}")),
-        Err(e) => Outcome::Failed(e),
+        Err(WorkerError::Interrupted) => Outcome::Interrupted,
+        Err(WorkerError::Failed(e)) => Outcome::Failed(e),
     }
 }
 
@@ -68,7 +71,7 @@ impl Sampler for ColdSampler {
         let (mut worker, startup_ns) =
             match WorkerProcess::spawn(&self.cmd, &self.job, &self.stderr) {
                 Ok(w) => w,
-                Err(e) => return Outcome::Failed(e),
+                Err(e) => return reply_outcome(Err(e), None),
             };
         let outcome = reply_outcome(worker.import(), Some(startup_ns));
         match (outcome, worker.close()) {
@@ -82,27 +85,27 @@ impl Sampler for ColdSampler {
 /// then forgets the tree's modules and imports them again, importer caches kept.
 pub struct WarmSampler {
     worker: Option<WorkerProcess>,
-    failure: Option<String>,
+    failure: Option<Outcome>,
 }
 
 impl WarmSampler {
     /// Starts the worker and does the first, untimed import.
     pub fn start(cmd: &WorkerCommand, job: PathBuf, stderr: PathBuf) -> Self {
-        let started =
-            WorkerProcess::spawn(cmd, &job, &stderr).and_then(
-                |(mut worker, _)| match reply_outcome(worker.import(), None) {
-                    Outcome::Sample(_) => Ok(worker),
-                    Outcome::Failed(e) => Err(e),
-                },
-            );
+        let started = match WorkerProcess::spawn(cmd, &job, &stderr) {
+            Err(e) => Err(reply_outcome(Err(e), None)),
+            Ok((mut worker, _)) => match reply_outcome(worker.import(), None) {
+                Outcome::Sample(_) => Ok(worker),
+                other => Err(other),
+            },
+        };
         match started {
             Ok(worker) => WarmSampler {
                 worker: Some(worker),
                 failure: None,
             },
-            Err(e) => WarmSampler {
+            Err(outcome) => WarmSampler {
                 worker: None,
-                failure: Some(e),
+                failure: Some(outcome),
             },
         }
     }
@@ -113,12 +116,13 @@ impl Sampler for WarmSampler {
         match (&mut self.worker, &self.failure) {
             (Some(worker), _) => {
                 let outcome = reply_outcome(worker.import(), None);
-                if let Outcome::Failed(_) = outcome {
+                if !matches!(outcome, Outcome::Sample(_)) {
                     self.worker = None;
+                    self.failure = Some(outcome.clone());
                 }
                 outcome
             }
-            (None, Some(e)) => Outcome::Failed(e.clone()),
+            (None, Some(outcome)) => outcome.clone(),
             (None, None) => Outcome::Failed("warm worker is gone".into()),
         }
     }

@@ -45,7 +45,8 @@ pub fn summary_table(results: &Results) -> String {
                 let key = |c: &CaseResult| match c.status {
                     Status::Ok => 0,
                     Status::Unsupported => 1,
-                    Status::Error => 2,
+                    Status::Incomplete => 2,
+                    Status::Error => 3,
                 };
                 let med = |c: &CaseResult| c.summary.as_ref().map_or(f64::MAX, |s| s.median);
                 key(a).cmp(&key(b)).then(med(a).total_cmp(&med(b)))
@@ -106,9 +107,18 @@ pub fn summary_table(results: &Results) -> String {
                     (status, _) => {
                         let label = match status {
                             Status::Unsupported => "unsupported",
+                            Status::Incomplete => "incomplete",
                             _ => "error",
                         };
-                        let error = c.error.as_deref().unwrap_or("no samples");
+                        let planned = format!(
+                            "{} of {} samples before the run was stopped (run --resume)",
+                            c.samples_ns.len(),
+                            s.samples
+                        );
+                        let error = match status {
+                            Status::Incomplete => planned.as_str(),
+                            _ => c.error.as_deref().unwrap_or("no samples"),
+                        };
                         let first_line = error.lines().next().unwrap_or_default();
                         let _ = write!(out, "{label}: {first_line}");
                     }

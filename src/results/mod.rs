@@ -1,6 +1,7 @@
 //! Results: measured cases become [`CaseResult`]s with summaries, ratios and warnings,
 //! written atomically as `results.json`.
 
+pub mod journal;
 mod metadata;
 mod schema;
 pub mod stats;

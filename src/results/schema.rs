@@ -45,6 +45,14 @@ pub struct RunMetadata {
     pub python: PythonInfo,
     /// Arguments the harness was started with.
     pub command_line: Vec<String>,
+    /// False when the run was stopped early: some cases are `incomplete` (or missing,
+    /// for scenarios not reached) and `run --resume` can finish them.
+    #[serde(default = "yes")]
+    pub complete: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// The harness that made the run.
@@ -129,7 +137,7 @@ pub struct CaseResult {
     pub bytecode: Bytecode,
     /// `cold` or `warm`.
     pub mode: Mode,
-    /// `ok`, `unsupported` or `error`.
+    /// `ok`, `unsupported`, `error` or `incomplete`.
     pub status: Status,
     /// Python's exception (`zlib.error: Error -3 ...`) or the harness's explanation.
     pub error: Option<String>,

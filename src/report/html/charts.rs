@@ -310,7 +310,7 @@ pub fn history_chart(
             .draw()
             .map_err(|e| e.to_string())?;
         for (k, (_, points)) in series.iter().enumerate() {
-            let c = colour(k);
+            let c = Palette99::pick(k).to_rgba();
             let pts: Vec<(f64, f64)> = points.iter().map(|&(i, y)| (i as f64, y)).collect();
             chart
                 .draw_series(LineSeries::new(pts.clone(), c.stroke_width(2)))
@@ -331,7 +331,7 @@ pub fn history_chart(
             let x = 70 + (k % 3) as i32 * 280;
             let y = 6 + (k / 3) as i32 * 18;
             legend
-                .draw(&Circle::new((x, y + 6), 5, colour(k).filled()))
+                .draw(&Circle::new((x, y + 6), 5, Palette99::pick(k).filled()))
                 .map_err(|e| e.to_string())?;
             legend
                 .draw(&Text::new(

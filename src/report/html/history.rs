@@ -43,12 +43,14 @@ pub fn history_html(mut runs: Vec<(String, Results)>, opts: CompareOptions) -> R
     runs.sort_by(|a, b| a.1.metadata.started_at.cmp(&b.1.metadata.started_at));
     let labels: Vec<String> = runs
         .iter()
-        .map(|(_, r)| {
-            r.metadata
-                .started_at
-                .get(..10)
-                .unwrap_or(&r.metadata.started_at)
-                .to_owned()
+        .enumerate()
+        .map(|(i, (_, r))| {
+            // `#3 11-29 16:42`: runs of one day stay distinguishable.
+            let t = &r.metadata.started_at;
+            let short = t
+                .get(5..16)
+                .map_or_else(|| t.clone(), |s| s.replace('T', " "));
+            format!("#{i} {short}")
         })
         .collect();
 

@@ -1,0 +1,243 @@
+//! The run journal, `OUT/journal.jsonl`: one JSON object per line, appended and flushed
+//! as the run goes (the header, each scenario's and artifact's hash, every sample and
+//! failure, and an end marker). A run killed at any point leaves every line it had
+//! finished; `run --resume OUT` reads them back, checks that the scenario files and the
+//! regenerated artifacts are byte-identical to the interrupted run's, and takes only the
+//! samples still missing.
+//!
+//! Lines are flushed to the kernel, not fsynced: they survive the harness being killed,
+//! not the machine losing power.
+
+use std::collections::BTreeMap;
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
+
+use crate::measure::{CaseRun, SampleValue};
+use crate::scenario::Mode;
+
+/// Version of the journal format.
+pub const JOURNAL_VERSION: u32 = 1;
+
+/// One line of the journal.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum Entry {
+    /// First line: how the run was started.
+    Header {
+        /// [`JOURNAL_VERSION`].
+        version: u32,
+        /// Scenario files, as given.
+        scenarios: Vec<PathBuf>,
+        /// `--samples`.
+        samples: Option<u32>,
+        /// `--warmup`.
+        warmup: Option<u32>,
+        /// `--modes`.
+        modes: Option<Vec<Mode>>,
+        /// `--timeout`.
+        timeout_secs: Option<u32>,
+        /// `--keep-artifacts`.
+        keep_artifacts: bool,
+    },
+    /// A scenario file's hash when the run read it.
+    Scenario {
+        /// Scenario name.
+        name: String,
+        /// Hex sha256 of the file.
+        sha256: String,
+    },
+    /// An artifact's hash when the run built it.
+    Artifact {
+        /// Scenario name.
+        scenario: String,
+        /// Variant id.
+        variant: String,
+        /// Hex sha256 (see FORMAT.md).
+        sha256: String,
+    },
+    /// A timed sample.
+    Sample {
+        /// Scenario name.
+        scenario: String,
+        /// Variant id.
+        variant: String,
+        /// Mode.
+        mode: Mode,
+        /// Wall time of the import, ns.
+        wall_ns: u64,
+        /// CPU time of the import, ns.
+        cpu_ns: u64,
+        /// Interpreter start-up of a cold sample's worker, ns.
+        startup_ns: Option<u64>,
+    },
+    /// A case that failed (it is not retried on resume).
+    Failure {
+        /// Scenario name.
+        scenario: String,
+        /// Variant id.
+        variant: String,
+        /// Mode.
+        mode: Mode,
+        /// The error.
+        error: String,
+    },
+    /// The run finished; nothing is left to resume.
+    End,
+}
+
+/// An open journal, appending.
+pub struct Journal {
+    file: File,
+    path: PathBuf,
+}
+
+impl Journal {
+    /// Starts a new journal at `path` (replacing any old one) with its header.
+    pub fn create(path: &Path, header: &Entry) -> Result<Self> {
+        let file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
+        let mut j = Journal {
+            file,
+            path: path.to_owned(),
+        };
+        j.append(header)?;
+        Ok(j)
+    }
+
+    /// Reopens an existing journal to append to it.
+    pub fn reopen(path: &Path) -> Result<Self> {
+        let file = OpenOptions::new()
+            .append(true)
+            .open(path)
+            .with_context(|| format!("opening {}", path.display()))?;
+        Ok(Journal {
+            file,
+            path: path.to_owned(),
+        })
+    }
+
+    /// Appends one entry and flushes it.
+    pub fn append(&mut self, entry: &Entry) -> Result<()> {
+        let mut line = serde_json::to_vec(entry).context("encoding a journal entry")?;
+        line.push(b'\n');
+        self.file
+            .write_all(&line)
+            .and_then(|()| self.file.flush())
+            .with_context(|| format!("appending to {}", self.path.display()))
+    }
+}
+
+/// What an interrupted run had done, read back from its journal.
+#[derive(Debug, Clone)]
+pub struct Recovered {
+    /// The header.
+    pub header: Entry,
+    /// Scenario name to file hash.
+    pub scenarios: BTreeMap<String, String>,
+    /// (scenario, variant) to artifact hash.
+    pub artifacts: BTreeMap<(String, String), String>,
+    /// (scenario, variant, mode) to what was measured.
+    pub cases: BTreeMap<(String, String, Mode), CaseRun>,
+    /// Whether the run had finished.
+    pub ended: bool,
+}
+
+impl Recovered {
+    /// What was measured of one case so far.
+    pub fn case(&self, scenario: &str, variant: &str, mode: Mode) -> CaseRun {
+        self.cases
+            .get(&(scenario.to_owned(), variant.to_owned(), mode))
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+/// Reads a journal. A last line cut short by a kill is ignored; any other unreadable
+/// line is an error naming the line.
+pub fn read(path: &Path) -> Result<Recovered> {
+    let file = File::open(path).with_context(|| {
+        format!(
+            "cannot resume: {} does not exist (was the run started with this --out?)",
+            path.display()
+        )
+    })?;
+    let lines: Vec<String> = BufReader::new(file)
+        .lines()
+        .collect::<std::io::Result<_>>()
+        .with_context(|| format!("reading {}", path.display()))?;
+    let mut entries = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        match serde_json::from_str::<Entry>(line) {
+            Ok(e) => entries.push(e),
+            Err(_) if i + 1 == lines.len() => {} // torn last line
+            Err(e) => bail!("{}:{}: not a journal entry: {e}", path.display(), i + 1),
+        }
+    }
+    let mut it = entries.into_iter();
+    let header = match it.next() {
+        Some(h @ Entry::Header { version, .. }) if version == JOURNAL_VERSION => h,
+        Some(Entry::Header { version, .. }) => {
+            bail!(
+                "{} has journal version {version}; this zipimport-bench writes {JOURNAL_VERSION}",
+                path.display()
+            )
+        }
+        _ => bail!("{} does not start with a journal header", path.display()),
+    };
+    let mut rec = Recovered {
+        header,
+        scenarios: BTreeMap::new(),
+        artifacts: BTreeMap::new(),
+        cases: BTreeMap::new(),
+        ended: false,
+    };
+    for e in it {
+        match e {
+            Entry::Header { .. } => bail!("{} has a second header", path.display()),
+            Entry::Scenario { name, sha256 } => {
+                rec.scenarios.insert(name, sha256);
+            }
+            Entry::Artifact {
+                scenario,
+                variant,
+                sha256,
+            } => {
+                rec.artifacts.insert((scenario, variant), sha256);
+            }
+            Entry::Sample {
+                scenario,
+                variant,
+                mode,
+                wall_ns,
+                cpu_ns,
+                startup_ns,
+            } => {
+                rec.cases
+                    .entry((scenario, variant, mode))
+                    .or_default()
+                    .samples
+                    .push(SampleValue {
+                        wall_ns,
+                        cpu_ns,
+                        startup_ns,
+                    });
+            }
+            Entry::Failure {
+                scenario,
+                variant,
+                mode,
+                error,
+            } => {
+                rec.cases
+                    .entry((scenario, variant, mode))
+                    .or_default()
+                    .failure = Some(error);
+            }
+            Entry::End => rec.ended = true,
+        }
+    }
+    Ok(rec)
+}

@@ -1,0 +1,394 @@
+//! The `run` and `generate` commands: the pipeline from scenario files to artifacts to
+//! measurements to a results file, journaled so a stopped run can be resumed. Takes
+//! typed options; knows nothing of the CLI.
+
+use std::path::{Path, PathBuf};
+use std::time::{Instant, SystemTime};
+
+mod generate;
+
+pub use generate::{Manifest, ManifestVariant, generate_command};
+
+use anyhow::{Context, Result, bail};
+
+use crate::generate::{SourceTree, generate};
+use crate::measure::{self, MeasureOptions, Outcome, Status, StopFlag, Taken, WorkerCommand};
+use crate::package::{self, Artifact};
+use crate::python;
+use crate::results::journal::{self, Entry, JOURNAL_VERSION, Journal};
+use crate::results::{self, Results, RunMetadata, SCHEMA_VERSION, ScenarioInfo};
+use crate::scenario::{self, Mode, Scenario, Variant, Workload};
+
+/// Options of `zipimport-bench run`.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Scenario files, measured in this order (ignored with `resume`: the journal says).
+    pub scenarios: Vec<PathBuf>,
+    /// Directory for `results.json`, the reports and the journal (and `artifacts/`
+    /// with `keep_artifacts`).
+    pub out_dir: PathBuf,
+    /// Override of every scenario's sample count.
+    pub samples: Option<u32>,
+    /// Override of every scenario's warm-up rounds.
+    pub warmup: Option<u32>,
+    /// Override of every scenario's modes.
+    pub modes: Option<Vec<Mode>>,
+    /// Override of every scenario's per-request timeout, seconds.
+    pub timeout_secs: Option<u32>,
+    /// Keep the generated artifacts in `out_dir/artifacts` instead of a temporary
+    /// directory removed at the end.
+    pub keep_artifacts: bool,
+    /// Finish the interrupted run recorded in `out_dir/journal.jsonl`.
+    pub resume: bool,
+    /// Show a progress bar.
+    pub progress: bool,
+    /// The binary whose `__worker` subcommand runs samples.
+    pub worker_exe: PathBuf,
+    /// Arguments to record in the metadata.
+    pub command_line: Vec<String>,
+    /// Raised to stop the run early (Ctrl-C, SIGTERM).
+    pub stop: StopFlag,
+}
+
+/// What a run produced.
+#[derive(Debug)]
+pub struct RunOutput {
+    /// Everything measured.
+    pub results: Results,
+    /// Where the results were written.
+    pub results_path: PathBuf,
+    /// Cases whose status is `error`.
+    pub failed_cases: usize,
+    /// Whether the run was stopped before it finished (`--resume` completes it).
+    pub interrupted: bool,
+}
+
+/// The journal's file name in the output directory.
+pub const JOURNAL: &str = "journal.jsonl";
+
+/// Runs every scenario and writes `out_dir/results.json`, the reports and the journal.
+/// Stopped early, it still writes valid results with every sample taken so far.
+pub fn run(opts: &RunOptions) -> Result<RunOutput> {
+    let started = SystemTime::now();
+    let clock = Instant::now();
+    let journal_path = opts.out_dir.join(JOURNAL);
+
+    // With --resume, the journal says what the run was.
+    let recovered = if opts.resume {
+        let rec = journal::read(&journal_path)?;
+        if rec.ended {
+            bail!(
+                "nothing to resume: the run in {} finished (its results are complete)",
+                opts.out_dir.display()
+            );
+        }
+        Some(rec)
+    } else {
+        None
+    };
+    let opts = match &recovered {
+        Some(rec) => with_header(opts, &rec.header),
+        None => opts.clone(),
+    };
+
+    // Validate every scenario before any work starts.
+    let mut scenarios = Vec::new();
+    for path in &opts.scenarios {
+        let mut s = scenario::load(path)?;
+        if let Some(n) = opts.samples {
+            s.measure.samples = n;
+        }
+        if let Some(n) = opts.warmup {
+            s.measure.warmup = n;
+        }
+        if let Some(m) = &opts.modes {
+            s.measure.modes.clone_from(m);
+        }
+        if let Some(t) = opts.timeout_secs {
+            s.measure.timeout_secs = t;
+        }
+        if let Some(rec) = &recovered {
+            if let Some(old) = rec.scenarios.get(&s.name) {
+                if *old != s.source.sha256 {
+                    bail!(
+                        "cannot resume: {} changed since the interrupted run (sha256 {} then, {} now)",
+                        path.display(),
+                        short(old),
+                        short(&s.source.sha256)
+                    );
+                }
+            }
+        }
+        scenarios.push(s);
+    }
+    let python = python::info()?;
+
+    std::fs::create_dir_all(&opts.out_dir)
+        .with_context(|| format!("creating {}", opts.out_dir.display()))?;
+    let mut journal = match &recovered {
+        Some(_) => Journal::reopen(&journal_path)?,
+        None => Journal::create(&journal_path, &header(&opts))?,
+    };
+
+    let temp;
+    let work_root: PathBuf = if opts.keep_artifacts {
+        let dir = opts.out_dir.join("artifacts");
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).with_context(|| format!("clearing {}", dir.display()))?;
+        }
+        dir
+    } else {
+        temp = tempfile::Builder::new()
+            .prefix("zipimport-bench-")
+            .tempdir()
+            .context("creating a temporary directory for artifacts")?;
+        temp.path().to_owned()
+    };
+
+    let mut infos = Vec::new();
+    let mut cases = Vec::new();
+    let mut interrupted = false;
+    for s in &scenarios {
+        if opts.stop.is_raised() {
+            interrupted = true;
+            break;
+        }
+        if recovered
+            .as_ref()
+            .is_none_or(|r| !r.scenarios.contains_key(&s.name))
+        {
+            journal.append(&Entry::Scenario {
+                name: s.name.clone(),
+                sha256: s.source.sha256.clone(),
+            })?;
+        }
+        let dir = work_root.join(&s.name);
+        let t = Instant::now();
+        let (tree, artifacts) = build_artifacts(s, &dir)?;
+        let generate_s = t.elapsed().as_secs_f64();
+        for a in &artifacts {
+            let key = (s.name.clone(), a.variant.id());
+            match recovered.as_ref().and_then(|r| r.artifacts.get(&key)) {
+                Some(old) if *old != a.info.sha256 => bail!(
+                    "cannot resume: artifact {} of {} is not byte-identical to the interrupted \
+                     run's (sha256 {} then, {} now); was the harness or the interpreter changed?",
+                    key.1,
+                    s.name,
+                    short(old),
+                    short(&a.info.sha256)
+                ),
+                Some(_) => {}
+                None => journal.append(&Entry::Artifact {
+                    scenario: key.0,
+                    variant: key.1,
+                    sha256: a.info.sha256.clone(),
+                })?,
+            }
+        }
+        eprintln!(
+            "{}: generated {} modules ({}) and packaged {} variants in {:.1} s",
+            s.name,
+            tree.layout.modules().len(),
+            crate::report::format_size(tree.total_bytes()),
+            artifacts.len(),
+            generate_s
+        );
+        let workload = measure::Workload {
+            modules: tree.layout.workload_modules(&s.workload),
+            roots: roots(&tree),
+        };
+        let measure_opts = MeasureOptions {
+            worker: WorkerCommand {
+                exe: opts.worker_exe.clone(),
+                work_dir: dir.clone(),
+                timeout: std::time::Duration::from_secs(u64::from(s.measure.timeout_secs)),
+                stop: opts.stop.clone(),
+            },
+            modes: s.measure.modes.clone(),
+            samples: s.measure.samples,
+            warmup: s.measure.warmup,
+            progress: opts.progress,
+        };
+        eprintln!(
+            "{}: measuring {} variants x {} modes, {} samples after {} warm-up rounds{}",
+            s.name,
+            artifacts.len(),
+            s.measure.modes.len(),
+            s.measure.samples,
+            s.measure.warmup,
+            if recovered.is_some() {
+                " (resuming)"
+            } else {
+                ""
+            }
+        );
+        let initial = |variant: &str, mode: Mode| {
+            recovered
+                .as_ref()
+                .map(|r| r.case(&s.name, variant, mode))
+                .unwrap_or_default()
+        };
+        let mut journal_error = None;
+        let mut on_sample = |v: &Variant, mode: Mode, taken: Taken, outcome: &Outcome| {
+            let entry = match (taken, outcome) {
+                (Taken::Kept, Outcome::Sample(x)) => Entry::Sample {
+                    scenario: s.name.clone(),
+                    variant: v.id(),
+                    mode,
+                    wall_ns: x.wall_ns,
+                    cpu_ns: x.cpu_ns,
+                    startup_ns: x.startup_ns,
+                },
+                (Taken::Failed, Outcome::Failed(e)) => Entry::Failure {
+                    scenario: s.name.clone(),
+                    variant: v.id(),
+                    mode,
+                    error: e.clone(),
+                },
+                _ => return,
+            };
+            if let Err(e) = journal.append(&entry) {
+                journal_error.get_or_insert(e);
+            }
+        };
+        let measured = measure::measure(
+            &artifacts,
+            &workload,
+            &measure_opts,
+            &initial,
+            &mut on_sample,
+        )?;
+        if let Some(e) = journal_error {
+            return Err(e);
+        }
+        interrupted |= measured.interrupted;
+        cases.extend(results::cases(
+            &s.name,
+            &s.reference,
+            measured.cases,
+            &artifacts,
+        ));
+        infos.push(scenario_info(s, &tree, &workload.modules, generate_s));
+        if measured.interrupted {
+            break;
+        }
+    }
+
+    let failed_cases = cases.iter().filter(|c| c.status == Status::Error).count();
+    let results = Results {
+        schema_version: SCHEMA_VERSION,
+        metadata: RunMetadata {
+            started_at: humantime::format_rfc3339_seconds(started).to_string(),
+            finished_at: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
+            duration_s: clock.elapsed().as_secs_f64(),
+            harness: results::harness(),
+            host: results::host(),
+            python,
+            command_line: opts.command_line.clone(),
+            complete: !interrupted,
+        },
+        scenarios: infos,
+        cases,
+    };
+    let results_path = opts.out_dir.join("results.json");
+    results::write(&results, &results_path)?;
+    crate::report::write_reports(&results, &opts.out_dir)?;
+    if !interrupted {
+        journal.append(&Entry::End)?;
+    }
+    Ok(RunOutput {
+        results,
+        results_path,
+        failed_cases,
+        interrupted,
+    })
+}
+
+/// The journal header recording how this run was started.
+fn header(opts: &RunOptions) -> Entry {
+    Entry::Header {
+        version: JOURNAL_VERSION,
+        scenarios: opts.scenarios.clone(),
+        samples: opts.samples,
+        warmup: opts.warmup,
+        modes: opts.modes.clone(),
+        timeout_secs: opts.timeout_secs,
+        keep_artifacts: opts.keep_artifacts,
+    }
+}
+
+/// Options of a resumed run: the interrupted run's, from its journal header.
+fn with_header(opts: &RunOptions, header: &Entry) -> RunOptions {
+    let mut o = opts.clone();
+    if let Entry::Header {
+        scenarios,
+        samples,
+        warmup,
+        modes,
+        timeout_secs,
+        keep_artifacts,
+        ..
+    } = header
+    {
+        o.scenarios.clone_from(scenarios);
+        o.samples = *samples;
+        o.warmup = *warmup;
+        o.modes.clone_from(modes);
+        o.timeout_secs = *timeout_secs;
+        o.keep_artifacts = *keep_artifacts;
+    }
+    o
+}
+
+fn short(hash: &str) -> &str {
+    hash.get(..12).unwrap_or(hash)
+}
+
+/// Generates a scenario's tree and packages every variant under `dir`.
+pub fn build_artifacts(s: &Scenario, dir: &Path) -> Result<(SourceTree, Vec<Artifact>)> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let tree = generate(&s.tree, s.seed);
+    let compiled = package::compile(&tree)?;
+    let artifacts = package::package_all(&s.variants, &tree, &compiled, dir)?;
+    Ok((tree, artifacts))
+}
+
+fn roots(tree: &SourceTree) -> Vec<String> {
+    tree.layout
+        .packages()
+        .iter()
+        .filter(|p| !p.contains('/'))
+        .cloned()
+        .collect()
+}
+
+fn scenario_info(
+    s: &Scenario,
+    tree: &SourceTree,
+    modules: &[String],
+    generate_s: f64,
+) -> ScenarioInfo {
+    ScenarioInfo {
+        name: s.name.clone(),
+        description: s.description.clone(),
+        path: s.source.path.display().to_string(),
+        sha256: s.source.sha256.clone(),
+        seed: s.seed,
+        tree: s.tree.clone(),
+        workload: match s.workload {
+            Workload::All => "all",
+            Workload::Leaf => "leaf",
+            Workload::Modules(_) => "modules",
+        }
+        .to_owned(),
+        workload_modules: modules.to_vec(),
+        reference: s.reference.clone(),
+        samples: s.measure.samples,
+        warmup: s.measure.warmup,
+        modes: s.measure.modes.clone(),
+        timeout_secs: s.measure.timeout_secs,
+        tree_files: tree.files.len() as u64,
+        tree_bytes: tree.total_bytes(),
+        generate_s,
+    }
+}
