@@ -103,6 +103,26 @@ pub struct CaseComparison {
     pub note: Option<String>,
 }
 
+impl CaseComparison {
+    /// A row for `case` with nothing measured yet.
+    fn unmatched(case: &CaseResult, verdict: Verdict) -> Self {
+        CaseComparison {
+            scenario: case.scenario.clone(),
+            variant: case.variant.clone(),
+            mode: case.mode.name().to_owned(),
+            verdict,
+            baseline_median: None,
+            candidate_median: None,
+            ratio: None,
+            ratio_ci_low: None,
+            ratio_ci_high: None,
+            p_value: None,
+            q_value: None,
+            note: None,
+        }
+    }
+}
+
 /// Identity of one results file in a comparison.
 #[derive(Debug, Clone, Serialize)]
 pub struct Side {
@@ -213,21 +233,8 @@ pub fn compare(
     let mut cases = Vec::new();
     for bc in &baseline.cases {
         let found = candidate.cases.iter().find(|cc| key(cc) == key(bc));
-        let (scenario, variant, mode) = key(bc);
-        let mut row = CaseComparison {
-            scenario,
-            variant,
-            mode,
-            verdict: Verdict::OnlyInBaseline,
-            baseline_median: bc.summary.as_ref().map(|s| s.median),
-            candidate_median: None,
-            ratio: None,
-            ratio_ci_low: None,
-            ratio_ci_high: None,
-            p_value: None,
-            q_value: None,
-            note: None,
-        };
+        let mut row = CaseComparison::unmatched(bc, Verdict::OnlyInBaseline);
+        row.baseline_median = bc.summary.as_ref().map(|s| s.median);
         let Some(cc) = found else {
             cases.push(row);
             continue;
@@ -254,21 +261,9 @@ pub fn compare(
     decide(&mut cases, opts);
     for cc in &candidate.cases {
         if !baseline.cases.iter().any(|bc| key(bc) == key(cc)) {
-            let (scenario, variant, mode) = key(cc);
-            cases.push(CaseComparison {
-                scenario,
-                variant,
-                mode,
-                verdict: Verdict::OnlyInCandidate,
-                baseline_median: None,
-                candidate_median: cc.summary.as_ref().map(|s| s.median),
-                ratio: None,
-                ratio_ci_low: None,
-                ratio_ci_high: None,
-                p_value: None,
-                q_value: None,
-                note: None,
-            });
+            let mut row = CaseComparison::unmatched(cc, Verdict::OnlyInCandidate);
+            row.candidate_median = cc.summary.as_ref().map(|s| s.median);
+            cases.push(row);
         }
     }
     let order = |v: Verdict| match v {

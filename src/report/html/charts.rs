@@ -3,6 +3,7 @@
 //! Case charts are horizontal: one row per variant (long ids read better down the side
 //! than under the axis), times in milliseconds along the bottom, one colour per mode.
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use crate::results::CaseResult;
@@ -108,20 +109,7 @@ pub fn interval_chart(
     let labels: Vec<String> = rows.iter().map(|r| r.label.clone()).collect();
     let n = rows.len();
     svg(WIDTH, height_for(n), |root| {
-        let mut chart = ChartBuilder::on(root)
-            .margin(10)
-            .x_label_area_size(40)
-            .y_label_area_size(200)
-            .build_cartesian_2d(0.0..max.max(1e-9), (n as f64 - 0.5)..-0.5)
-            .map_err(|e| e.to_string())?;
-        chart
-            .configure_mesh()
-            .y_labels(n.max(1))
-            .y_label_formatter(&|y| label_at(&labels, *y))
-            .x_desc(x_desc)
-            .disable_y_mesh()
-            .draw()
-            .map_err(|e| e.to_string())?;
+        let mut chart = row_axes(root, &labels, max, x_desc)?;
         if let Some(x) = reference_line {
             chart
                 .draw_series(LineSeries::new(
@@ -147,14 +135,51 @@ pub fn interval_chart(
                 .label(mode.clone())
                 .legend(move |(x, y)| Circle::new((x, y), 4, c.filled()));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.3))
-            .draw()
-            .map_err(|e| e.to_string())
+        legend(&mut chart, SeriesLabelPosition::UpperRight)
     })
+}
+
+/// The chart type every function here draws on.
+type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// Axes of a one-row-per-variant chart: `0..max` along the bottom, the labels down the
+/// left side, first row at the top.
+fn row_axes<'a, 'b>(
+    root: &'a DrawingArea<SVGBackend<'b>, plotters::coord::Shift>,
+    labels: &[String],
+    max: f64,
+    x_desc: &str,
+) -> Result<Chart<'a, 'b>, String> {
+    let n = labels.len();
+    let mut chart = ChartBuilder::on(root)
+        .margin(10)
+        .x_label_area_size(40)
+        .y_label_area_size(200)
+        .build_cartesian_2d(0.0..max.max(1e-9), (n as f64 - 0.5)..-0.5)
+        .map_err(|e| e.to_string())?;
+    chart
+        .configure_mesh()
+        .y_labels(n.max(1))
+        .y_label_formatter(&|y| label_at(labels, *y))
+        .x_desc(x_desc)
+        .disable_y_mesh()
+        .draw()
+        .map_err(|e| e.to_string())?;
+    Ok(chart)
+}
+
+/// The series legend, boxed, at `position`.
+fn legend<'a, 'b: 'a>(
+    chart: &mut Chart<'a, 'b>,
+    position: SeriesLabelPosition,
+) -> Result<(), String> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.3))
+        .draw()
+        .map_err(|e| e.to_string())
 }
 
 fn label_at(labels: &[String], y: f64) -> String {
@@ -177,20 +202,7 @@ pub fn samples_chart(rows: &[Row<'_>], modes: &[String]) -> String {
         .fold(0.0, f64::max)
         * 1.05;
     svg(WIDTH, height_for(n), |root| {
-        let mut chart = ChartBuilder::on(root)
-            .margin(10)
-            .x_label_area_size(40)
-            .y_label_area_size(200)
-            .build_cartesian_2d(0.0..max.max(1e-9), (n as f64 - 0.5)..-0.5)
-            .map_err(|e| e.to_string())?;
-        chart
-            .configure_mesh()
-            .y_labels(n.max(1))
-            .y_label_formatter(&|y| label_at(&labels, *y))
-            .x_desc("import time of each sample (ms)")
-            .disable_y_mesh()
-            .draw()
-            .map_err(|e| e.to_string())?;
+        let mut chart = row_axes(root, &labels, max, "import time of each sample (ms)")?;
         for (k, mode) in modes.iter().enumerate() {
             let c = colour(k);
             let dots: Vec<(f64, f64)> = rows
@@ -215,13 +227,7 @@ pub fn samples_chart(rows: &[Row<'_>], modes: &[String]) -> String {
                 .label(mode.clone())
                 .legend(move |(x, y)| Circle::new((x, y), 3, c.filled()));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.3))
-            .draw()
-            .map_err(|e| e.to_string())
+        legend(&mut chart, SeriesLabelPosition::UpperRight)
     })
 }
 
@@ -269,13 +275,7 @@ pub fn scatter_chart(series: &[(String, Vec<ScatterPoint>)], x_desc: &str, y_des
                 }))
                 .map_err(|e| e.to_string())?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.3))
-            .draw()
-            .map_err(|e| e.to_string())
+        legend(&mut chart, SeriesLabelPosition::UpperLeft)
     })
 }
 

@@ -136,6 +136,8 @@ pub fn history_html(mut runs: Vec<(String, Results)>, opts: CompareOptions) -> R
         .collect();
 
     let mut env = Environment::new();
+    env.add_template("selfcheck.html", include_str!("selfcheck.html"))
+        .context("loading the self-check template")?;
     env.add_template("history.html", include_str!("history.html"))
         .context("loading the history template")?;
     env.get_template("history.html")

@@ -143,6 +143,8 @@ pub fn report_html(results: &Results) -> Result<String> {
         ("command", m.command_line.join(" ")),
     ];
     let mut env = Environment::new();
+    env.add_template("selfcheck.html", include_str!("selfcheck.html"))
+        .context("loading the self-check template")?;
     env.add_template("report.html", include_str!("report.html"))
         .context("loading the report template")?;
     let tmpl = env.get_template("report.html").context("report template")?;
