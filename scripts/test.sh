@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # The test command of the README: installs what the tests need on a fresh machine of
-# this project's kind (Debian's chromium, for the headless-browser report tests), then
-# runs every test. Rust, a C compiler and python3 with its shared library are expected.
+# this project's kind (Debian's chromium and valgrind), then runs every test. Rust, a C compiler and python3 with its shared library are expected.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v chromium >/dev/null 2>&1; then
-    echo "installing Debian's chromium for the browser tests"
+# Debian packages the tests need: chromium (headless-browser report tests) and
+# valgrind (instruction counts).
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v valgrind >/dev/null 2>&1 || missing+=(valgrind)
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing Debian's ${missing[*]} for the tests"
     sudo=""
     if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 cargo test

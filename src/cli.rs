@@ -38,6 +38,9 @@ pub enum Command {
         /// Seconds a worker may take to start or to answer one request.
         #[arg(long)]
         timeout: Option<u32>,
+        /// Metrics, comma-separated: wall, instructions (overrides the scenarios).
+        #[arg(long, value_delimiter = ',')]
+        measure: Option<Vec<String>>,
         /// Keep the generated artifacts in OUT/artifacts.
         #[arg(long)]
         keep_artifacts: bool,
@@ -77,6 +80,9 @@ pub enum Command {
         /// Smallest change, in percent, that counts as a regression or improvement.
         #[arg(long, default_value_t = 5.0)]
         threshold: f64,
+        /// Smallest change of instruction counts, in percent, that counts.
+        #[arg(long, default_value_t = 1.0)]
+        instructions_threshold: f64,
         /// Exit with status 4 if any case regressed.
         #[arg(long)]
         fail_on_regression: bool,

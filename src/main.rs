@@ -29,6 +29,7 @@ fn dispatch(command: cli::Command) -> Result<ExitCode> {
             warmup,
             modes,
             timeout,
+            measure,
             keep_artifacts,
             resume,
             no_progress,
@@ -41,7 +42,21 @@ fn dispatch(command: cli::Command) -> Result<ExitCode> {
                 })
                 .transpose()
                 .map_err(|e| anyhow::anyhow!("--modes: {e}"))?;
+            let instructions = match measure {
+                None => None,
+                Some(names) => {
+                    let names: Vec<&str> = names.iter().map(|s| s.trim()).collect();
+                    if let Some(bad) = names.iter().find(|n| !["wall", "instructions"].contains(n))
+                    {
+                        anyhow::bail!(
+                            "--measure: unknown metric `{bad}`; expected wall or instructions"
+                        );
+                    }
+                    Some(names.contains(&"instructions"))
+                }
+            };
             let opts = run::RunOptions {
+                instructions,
                 scenarios,
                 out_dir: out,
                 samples,
@@ -111,10 +126,19 @@ fn dispatch(command: cli::Command) -> Result<ExitCode> {
             baseline,
             candidate,
             threshold,
+            instructions_threshold,
             fail_on_regression,
             format,
         } => {
-            let opts = compare_options(threshold)?;
+            let mut opts = compare_options(threshold)?;
+            if !(instructions_threshold.is_finite()
+                && (0.0..100.0).contains(&instructions_threshold))
+            {
+                anyhow::bail!(
+                    "--instructions-threshold: must be a percentage from 0 to 100, got {instructions_threshold}"
+                );
+            }
+            opts.instructions_threshold = instructions_threshold / 100.0;
             let b = zipimport_bench::results::read(&baseline)?;
             let c = zipimport_bench::results::read(&candidate)?;
             let cmp = compare::compare(

@@ -46,6 +46,7 @@ fn measure_dir(init: &str, timeout: Duration) -> Vec<measure::CaseOutcome> {
         samples: 2,
         warmup: 0,
         progress: false,
+        instructions: None,
     };
     let workload = Workload {
         modules: vec!["pkg".into()],

@@ -30,6 +30,10 @@ pub struct CompareOptions {
     pub alpha: f64,
     /// Bootstrap resamples for the ratio's interval.
     pub resamples: usize,
+    /// Smallest relative change of instruction counts that counts (0.01 = 1%). Counts
+    /// barely vary, so there is no significance test for them: the threshold alone
+    /// decides.
+    pub instructions_threshold: f64,
 }
 
 impl Default for CompareOptions {
@@ -38,6 +42,7 @@ impl Default for CompareOptions {
             threshold: 0.05,
             alpha: 0.05,
             resamples: 2000,
+            instructions_threshold: 0.01,
         }
     }
 }
@@ -74,9 +79,21 @@ impl Verdict {
     }
 }
 
+/// What a comparison row measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Metric {
+    /// Wall time of the import section, ns.
+    Wall,
+    /// Instructions executed in the import section (callgrind).
+    Instructions,
+}
+
 /// One matched (or unmatched) case.
 #[derive(Debug, Clone, Serialize)]
 pub struct CaseComparison {
+    /// What is compared.
+    pub metric: Metric,
     /// Scenario name.
     pub scenario: String,
     /// Variant id.
@@ -110,6 +127,7 @@ impl CaseComparison {
             scenario: case.scenario.clone(),
             variant: case.variant.clone(),
             mode: case.mode.name().to_owned(),
+            metric: Metric::Wall,
             verdict,
             baseline_median: None,
             candidate_median: None,
@@ -151,6 +169,8 @@ pub struct Comparison {
     pub threshold: f64,
     /// Significance level used.
     pub alpha: f64,
+    /// Instruction-count threshold used, as a fraction.
+    pub instructions_threshold: f64,
     /// Differences between the two runs' environments that make cases incomparable.
     pub environment_differences: Vec<String>,
     /// Other differences worth knowing (host name, harness version).
@@ -231,6 +251,7 @@ pub fn compare(
         )
     };
     let mut cases = Vec::new();
+    let mut instruction_rows = Vec::new();
     for bc in &baseline.cases {
         let found = candidate.cases.iter().find(|cc| key(cc) == key(bc));
         let mut row = CaseComparison::unmatched(bc, Verdict::OnlyInBaseline);
@@ -255,10 +276,14 @@ pub fn compare(
             row.note = Some("the scenario file changed (sha256 differs)".into());
         } else {
             measure_pair(&mut row, bc, cc, opts);
+            if let Some(instr) = compare_instructions(bc, cc, opts) {
+                instruction_rows.push(instr);
+            }
         }
         cases.push(row);
     }
     decide(&mut cases, opts);
+    cases.extend(instruction_rows);
     for cc in &candidate.cases {
         if !baseline.cases.iter().any(|bc| key(bc) == key(cc)) {
             let mut row = CaseComparison::unmatched(cc, Verdict::OnlyInCandidate);
@@ -291,6 +316,7 @@ pub fn compare(
         candidate: c,
         threshold: opts.threshold,
         alpha: opts.alpha,
+        instructions_threshold: opts.instructions_threshold,
         environment_differences: env,
         notes,
         cases,
@@ -322,6 +348,48 @@ fn measure_pair(row: &mut CaseComparison, b: &CaseResult, c: &CaseResult, opts: 
     row.ratio_ci_high = Some(hi);
     row.p_value = Some(mann_whitney_p(&xs, &ys));
     row.verdict = Verdict::NoChange;
+}
+
+/// The instruction-count row of a matched pair, when both sides counted.
+fn compare_instructions(
+    b: &CaseResult,
+    c: &CaseResult,
+    opts: CompareOptions,
+) -> Option<CaseComparison> {
+    let (bi, ci) = (b.instructions.as_ref()?, c.instructions.as_ref()?);
+    let (mb, mc) = (bi.median?, ci.median?);
+    if mb <= 0.0 {
+        return None;
+    }
+    let ratio = mc / mb;
+    let t = opts.instructions_threshold;
+    let mut row = CaseComparison::unmatched(b, Verdict::NoChange);
+    row.metric = Metric::Instructions;
+    row.baseline_median = Some(mb);
+    row.candidate_median = Some(mc);
+    row.ratio = Some(ratio);
+    // The spread of the counts themselves bounds the ratio.
+    let span = |i: &crate::results::Instructions| {
+        let min = i.samples.iter().min().copied().unwrap_or(0) as f64;
+        let max = i.samples.iter().max().copied().unwrap_or(0) as f64;
+        (min, max)
+    };
+    let ((bmin, bmax), (cmin, cmax)) = (span(bi), span(ci));
+    if bmax > 0.0 && bmin > 0.0 {
+        row.ratio_ci_low = Some(cmin / bmax);
+        row.ratio_ci_high = Some(cmax / bmin);
+    }
+    row.verdict = if ratio > 1.0 + t {
+        Verdict::Regression
+    } else if ratio < 1.0 - t {
+        Verdict::Improvement
+    } else {
+        Verdict::NoChange
+    };
+    if bi.unstable || ci.unstable {
+        row.note = Some("instruction counts vary by more than 1% between samples".into());
+    }
+    Some(row)
 }
 
 /// Adjusts the p-values of every measured pair together and gives each its verdict.

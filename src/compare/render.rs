@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::{CaseComparison, Comparison, Verdict};
+use super::{CaseComparison, Comparison, Metric, Verdict};
 use crate::report::{escape_markdown, format_duration_ns};
 
 fn ratio_text(c: &CaseComparison) -> (String, String, String) {
@@ -15,18 +15,32 @@ fn ratio_text(c: &CaseComparison) -> (String, String, String) {
     (ratio, ci, p)
 }
 
-fn median_text(v: Option<f64>) -> String {
-    v.map_or_else(|| "-".into(), format_duration_ns)
+fn median_text(metric: Metric, v: Option<f64>) -> String {
+    match (metric, v) {
+        (_, None) => "-".into(),
+        (Metric::Wall, Some(ns)) => format_duration_ns(ns),
+        (Metric::Instructions, Some(n)) => format!("{:.2} M", n / 1e6),
+    }
+}
+
+/// `scenario/variant/mode`, with `[instructions]` for instruction-count rows.
+fn case_name(c: &CaseComparison) -> String {
+    let suffix = match c.metric {
+        Metric::Wall => "",
+        Metric::Instructions => " [instructions]",
+    };
+    format!("{}/{}/{}{suffix}", c.scenario, c.variant, c.mode)
 }
 
 fn headline(cmp: &Comparison) -> String {
     format!(
         "{} regression(s), {} improvement(s) at a {:.1}% threshold (Mann-Whitney, \
-         Benjamini-Hochberg q < {})",
+         Benjamini-Hochberg q < {}; instruction counts: {:.1}%)",
         cmp.regressions,
         cmp.improvements,
         cmp.threshold * 100.0,
-        cmp.alpha
+        cmp.alpha,
+        cmp.instructions_threshold * 100.0
     )
 }
 
@@ -53,7 +67,7 @@ pub fn render_text(cmp: &Comparison) -> String {
     let w = cmp
         .cases
         .iter()
-        .map(|c| c.scenario.len() + c.variant.len() + c.mode.len() + 2)
+        .map(|c| case_name(c).len())
         .max()
         .unwrap_or(4)
         .max(4);
@@ -64,13 +78,13 @@ pub fn render_text(cmp: &Comparison) -> String {
     );
     for c in &cmp.cases {
         let (ratio, ci, p) = ratio_text(c);
-        let name = format!("{}/{}/{}", c.scenario, c.variant, c.mode);
+        let name = case_name(c);
         let _ = write!(
             out,
             "  {name:<w$} {:<17} {:>10} {:>10} {ratio:>8} {ci:>16} {p:>6}",
             c.verdict.label(),
-            median_text(c.baseline_median),
-            median_text(c.candidate_median),
+            median_text(c.metric, c.baseline_median),
+            median_text(c.metric, c.candidate_median),
         );
         if let Some(note) = &c.note {
             let _ = write!(out, "  ({note})");
@@ -119,12 +133,10 @@ pub fn render_markdown(cmp: &Comparison) -> String {
             }
             let _ = writeln!(
                 out,
-                "| {}/{}/{} | {verdict} | {} | {} | {ratio} | {ci} | {p} |",
-                escape_markdown(&c.scenario),
-                escape_markdown(&c.variant),
-                c.mode,
-                median_text(c.baseline_median),
-                median_text(c.candidate_median),
+                "| {} | {verdict} | {} | {} | {ratio} | {ci} | {p} |",
+                escape_markdown(&case_name(c)),
+                median_text(c.metric, c.baseline_median),
+                median_text(c.metric, c.candidate_median),
             );
         }
         let _ = writeln!(out);

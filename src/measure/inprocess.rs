@@ -69,7 +69,12 @@ impl InProcess {
     /// kept) and returns the wall time of the import loop in nanoseconds.
     pub fn import(&self) -> Result<u64> {
         python::attach(|py| {
-            let (wall, _cpu, _counts): (u64, u64, std::collections::BTreeMap<String, u64>) = self
+            self.driver
+                .bind(py)
+                .call_method0("prepare")
+                .map_err(|e| anyhow!("preparing: {}", format_err(py, &e)))?;
+            type Sample = (u64, u64, u64, u64, std::collections::BTreeMap<String, u64>);
+            let (wall, ..): Sample = self
                 .driver
                 .bind(py)
                 .call_method0("run_import")

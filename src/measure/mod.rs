@@ -9,6 +9,7 @@
 //! - **cold** samples start a fresh worker per sample; **warm** samples re-import in one
 //!   long-lived worker per case. See METHODOLOGY.md.
 
+mod callgrind;
 mod inprocess;
 mod process;
 mod protocol;
@@ -17,6 +18,7 @@ mod schedule;
 mod stop;
 pub mod worker;
 
+pub use callgrind::{Callgrind, InstructionCounts, detect as detect_callgrind};
 pub use inprocess::InProcess;
 pub use process::{WorkerCommand, WorkerError};
 pub use protocol::Job;
@@ -79,6 +81,8 @@ pub struct CaseOutcome {
     pub samples: Vec<SampleValue>,
     /// The variant's probe, shared by its modes.
     pub probe: Option<Probe>,
+    /// Instruction counts (cold cases of runs that count them).
+    pub instructions: Option<InstructionCounts>,
 }
 
 /// What to measure and how.
@@ -94,6 +98,9 @@ pub struct MeasureOptions {
     pub warmup: u32,
     /// Draw a progress bar on stderr (it is hidden anyway when stderr is not a terminal).
     pub progress: bool,
+    /// Count instructions of every measured cold case this many times under callgrind
+    /// (after the timed rounds, so valgrind never runs beside a timed sample).
+    pub instructions: Option<u32>,
 }
 
 /// The workload of one scenario, as workers need it.
@@ -221,6 +228,7 @@ pub fn measure(
                     error: Some(error.clone()),
                     samples: Vec::new(),
                     probe: probe.clone(),
+                    instructions: None,
                 },
                 // Never probed: the run stopped first.
                 (None, None) => CaseOutcome {
@@ -230,6 +238,7 @@ pub fn measure(
                     error: None,
                     samples: initial(&a.variant.id(), mode).samples,
                     probe: None,
+                    instructions: None,
                 },
                 (None, Some(_)) => {
                     let ((_, m), run) = runs.next().expect("one run per measured case");
@@ -246,16 +255,83 @@ pub fn measure(
                         error: run.failure,
                         samples: run.samples,
                         probe: probe.clone(),
+                        instructions: None,
                     }
                 }
             };
             out.push(outcome);
         }
     }
+    if let (Some(n), false) = (opts.instructions, interrupted) {
+        interrupted = count_instructions(&mut out, artifacts, workload, opts, n, &jobs_dir)?;
+    }
     Ok(Measured {
         cases: out,
         interrupted,
     })
+}
+
+/// Counts the instructions of every measured cold case `n` times, one worker under
+/// callgrind at a time. Returns whether the run was stopped meanwhile.
+fn count_instructions(
+    cases: &mut [CaseOutcome],
+    artifacts: &[Artifact],
+    workload: &Workload,
+    opts: &MeasureOptions,
+    n: u32,
+    jobs_dir: &Path,
+) -> Result<bool> {
+    let targets: Vec<usize> = (0..cases.len())
+        .filter(|&i| cases[i].mode == Mode::Cold && cases[i].status == Status::Ok)
+        .collect();
+    let cg = match callgrind::detect() {
+        Ok(cg) => cg,
+        Err(why) => {
+            eprintln!("instruction counts skipped: {why}");
+            for &i in &targets {
+                cases[i].instructions = Some(InstructionCounts {
+                    skipped: Some(why.clone()),
+                    ..InstructionCounts::default()
+                });
+            }
+            return Ok(false);
+        }
+    };
+    eprintln!(
+        "counting instructions: {} cold cases x {n} under {} (tens of times slower than native)",
+        targets.len(),
+        cg.tool()
+    );
+    for &i in &targets {
+        let variant = cases[i].variant;
+        let a = artifacts
+            .iter()
+            .find(|a| a.variant == variant)
+            .expect("every case has an artifact");
+        let job = write_job(jobs_dir, a, workload, false)?;
+        let id = variant.id();
+        let mut counts = InstructionCounts {
+            tool: cg.tool(),
+            ..InstructionCounts::default()
+        };
+        for k in 0..n {
+            let out_file = jobs_dir.join(format!("{id}.callgrind.{k}"));
+            let stderr = jobs_dir.join(format!("{id}-callgrind.stderr"));
+            match cg.count(&opts.worker, &job, &out_file, &stderr) {
+                Ok(c) => counts.samples.push(c),
+                Err(WorkerError::Interrupted) => {
+                    cases[i].instructions = Some(counts);
+                    return Ok(true);
+                }
+                Err(WorkerError::Failed(e)) => {
+                    counts.error = Some(e);
+                    break;
+                }
+            }
+        }
+        cases[i].instructions = Some(counts);
+    }
+    Ok(false)
 }
 
 fn write_job(dir: &Path, a: &Artifact, w: &Workload, probe: bool) -> Result<PathBuf> {

@@ -1,6 +1,7 @@
 //! The parent's handle on one worker process: start it in a controlled environment,
 //! send requests, wait for replies with a timeout, and make sure it is gone afterwards.
 
+use std::ffi::OsString;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
@@ -50,10 +51,17 @@ impl WorkerCommand {
     /// `crate::python`), and the C library only needs a fixed time zone (zipimport
     /// converts member times with `time.mktime`, so `TZ=UTC` keeps them equal to the
     /// UTC times the pyc headers record) and a UTF-8 locale.
-    fn command(&self, job: &Path, stderr: &Path) -> std::io::Result<Command> {
+    fn command(&self, job: &Path, stderr: &Path, wrapper: &[OsString]) -> std::io::Result<Command> {
         use std::os::unix::process::CommandExt;
         let log = std::fs::File::create(stderr)?;
-        let mut cmd = Command::new(&self.exe);
+        let mut cmd = match wrapper.split_first() {
+            Some((program, args)) => {
+                let mut c = Command::new(program);
+                c.args(args).arg(&self.exe);
+                c
+            }
+            None => Command::new(&self.exe),
+        };
         // A process group of its own: a terminal's Ctrl-C reaches only the harness,
         // which stops the worker itself and records the run as interrupted, instead of
         // seeing the worker die of SIGINT and recording a failure.
@@ -90,11 +98,22 @@ impl WorkerProcess {
         job: &Path,
         stderr: &Path,
     ) -> Result<(Self, u64), WorkerError> {
+        Self::spawn_wrapped(cmd, job, stderr, &[])
+    }
+
+    /// As [`WorkerProcess::spawn`], with the worker started through `wrapper` (a
+    /// program and its arguments, such as valgrind's).
+    pub fn spawn_wrapped(
+        cmd: &WorkerCommand,
+        job: &Path,
+        stderr: &Path,
+        wrapper: &[OsString],
+    ) -> Result<(Self, u64), WorkerError> {
         if cmd.stop.is_raised() {
             return Err(WorkerError::Interrupted);
         }
         let mut child = cmd
-            .command(job, stderr)
+            .command(job, stderr, wrapper)
             .and_then(|mut c| c.spawn())
             .map_err(|e| format!("cannot start worker {}: {e}", cmd.exe.display()))?;
         let stdout = child.stdout.take().expect("stdout is piped");

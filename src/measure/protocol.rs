@@ -51,6 +51,10 @@ pub enum Reply {
         wall_ns: u64,
         /// CPU time of the process over the same loop (`time.process_time_ns`).
         cpu_ns: u64,
+        /// User CPU time over the loop (`getrusage`, microsecond resolution).
+        user_ns: u64,
+        /// System CPU time over the loop (`getrusage`, microsecond resolution).
+        sys_ns: u64,
         /// Audit-event counts during the loop (empty unless the job is a probe).
         counters: BTreeMap<String, u64>,
     },

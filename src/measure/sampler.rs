@@ -14,6 +14,10 @@ pub struct SampleValue {
     pub wall_ns: u64,
     /// CPU time of the worker over the import section.
     pub cpu_ns: u64,
+    /// User part of the CPU time (microsecond resolution).
+    pub user_ns: u64,
+    /// System part of the CPU time (microsecond resolution).
+    pub sys_ns: u64,
     /// Interpreter start-up of the worker that took this sample (cold samples only).
     pub startup_ns: Option<u64>,
 }
@@ -39,10 +43,16 @@ pub trait Sampler {
 fn reply_outcome(reply: Result<Reply, WorkerError>, startup_ns: Option<u64>) -> Outcome {
     match reply {
         Ok(Reply::Sample {
-            wall_ns, cpu_ns, ..
+            wall_ns,
+            cpu_ns,
+            user_ns,
+            sys_ns,
+            ..
         }) => Outcome::Sample(SampleValue {
             wall_ns,
             cpu_ns,
+            user_ns,
+            sys_ns,
             startup_ns,
         }),
         Ok(Reply::Failed { error, .. }) => Outcome::Failed(error),

@@ -104,6 +104,8 @@ mod tests {
             Outcome::Sample(SampleValue {
                 wall_ns: (self.id * 1000 + self.taken) as u64,
                 cpu_ns: 0,
+                user_ns: 0,
+                sys_ns: 0,
                 startup_ns: None,
             })
         }

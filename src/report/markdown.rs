@@ -48,13 +48,37 @@ pub fn summary_markdown(results: &Results) -> String {
                 s.samples,
                 escape_markdown(&s.reference)
             );
-            let _ = writeln!(out, "| variant | median | 95% CI | ratio | size |");
-            let _ = writeln!(out, "|---|---:|---:|---:|---:|");
-            for c in cases {
-                let sm = c.summary.as_ref().expect("ok cases have a summary");
+            let counted = cases
+                .iter()
+                .any(|c| c.instructions.as_ref().is_some_and(|i| i.median.is_some()));
+            if counted {
                 let _ = writeln!(
                     out,
-                    "| {} | {} | {} - {} | {} | {} |",
+                    "| variant | median | 95% CI | ratio | size | instructions | ratio |"
+                );
+                let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|");
+            } else {
+                let _ = writeln!(out, "| variant | median | 95% CI | ratio | size |");
+                let _ = writeln!(out, "|---|---:|---:|---:|---:|");
+            }
+            for c in cases {
+                let sm = c.summary.as_ref().expect("ok cases have a summary");
+                let instr = match c
+                    .instructions
+                    .as_ref()
+                    .and_then(|i| i.median.map(|m| (m, i.ratio_to_reference)))
+                {
+                    Some((m, r)) => format!(
+                        " {:.2} M | {} |",
+                        m / 1e6,
+                        r.map_or_else(|| "-".into(), |r| format!("{r:.2}x"))
+                    ),
+                    None if counted => " - | - |".into(),
+                    None => String::new(),
+                };
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} - {} | {} | {} |{instr}",
                     escape_markdown(&c.variant),
                     format_duration_ns(sm.median),
                     format_duration_ns(sm.ci95_low),

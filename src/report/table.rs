@@ -31,6 +31,21 @@ pub fn format_size(bytes: u64) -> String {
     }
 }
 
+/// `24.31 M   1.36x`, or why there are no counts.
+fn instruction_cells(i: &crate::results::Instructions) -> String {
+    match (i.median, &i.skipped, &i.error) {
+        (Some(m), _, _) => format!(
+            "{:>12} {:>7}",
+            format!("{:.2} M", m / 1e6),
+            i.ratio_to_reference
+                .map_or_else(|| "-".into(), |r| format!("{r:.2}x"))
+        ),
+        (None, Some(why), _) => format!("skipped: {why}"),
+        (None, None, Some(e)) => format!("failed: {}", e.lines().next().unwrap_or_default()),
+        _ => String::new(),
+    }
+}
+
 /// The table for every scenario and mode of `results`.
 pub fn summary_table(results: &Results) -> String {
     let mut out = String::new();
@@ -77,11 +92,16 @@ pub fn summary_table(results: &Results) -> String {
                 .max()
                 .unwrap_or(7)
                 .max(7);
-            let _ = writeln!(
+            let counted = cases.iter().any(|c| c.instructions.is_some());
+            let _ = write!(
                 out,
                 "  {:<w$} {:>9} {:>21} {:>6} {:>7} {:>10} {:>7}",
                 "variant", "median", "95% CI of median", "MAD", "ratio", "size", "entries"
             );
+            if counted {
+                let _ = write!(out, " {:>12} {:>7}", "instructions", "ratio");
+            }
+            let _ = writeln!(out);
             for c in cases {
                 let _ = write!(out, "  {:<w$} ", c.variant);
                 match (&c.status, &c.summary) {
@@ -103,6 +123,9 @@ pub fn summary_table(results: &Results) -> String {
                             format_size(c.artifact.size),
                             c.artifact.entries
                         );
+                        if let Some(i) = &c.instructions {
+                            let _ = write!(out, " {}", instruction_cells(i));
+                        }
                     }
                     (status, _) => {
                         let label = match status {

@@ -40,6 +40,9 @@ pub enum Entry {
         modes: Option<Vec<Mode>>,
         /// `--timeout`.
         timeout_secs: Option<u32>,
+        /// `--measure` (whether instructions are counted).
+        #[serde(default)]
+        instructions: Option<bool>,
         /// `--keep-artifacts`.
         keep_artifacts: bool,
     },
@@ -71,6 +74,12 @@ pub enum Entry {
         wall_ns: u64,
         /// CPU time of the import, ns.
         cpu_ns: u64,
+        /// User CPU time of the import, ns.
+        #[serde(default)]
+        user_ns: u64,
+        /// System CPU time of the import, ns.
+        #[serde(default)]
+        sys_ns: u64,
         /// Interpreter start-up of a cold sample's worker, ns.
         startup_ns: Option<u64>,
     },
@@ -213,6 +222,8 @@ pub fn read(path: &Path) -> Result<Recovered> {
                 mode,
                 wall_ns,
                 cpu_ns,
+                user_ns,
+                sys_ns,
                 startup_ns,
             } => {
                 rec.cases
@@ -222,6 +233,8 @@ pub fn read(path: &Path) -> Result<Recovered> {
                     .push(SampleValue {
                         wall_ns,
                         cpu_ns,
+                        user_ns,
+                        sys_ns,
                         startup_ns,
                     });
             }

@@ -8,7 +8,8 @@ pub mod stats;
 
 pub use metadata::{harness, host};
 pub use schema::{
-    CaseResult, HarnessInfo, HostInfo, Results, RunMetadata, SCHEMA_VERSION, ScenarioInfo,
+    CaseResult, HarnessInfo, HostInfo, INSTRUCTION_SPREAD_LIMIT, Instructions, Results,
+    RunMetadata, SCHEMA_VERSION, ScenarioInfo,
 };
 pub use stats::Summary;
 
@@ -35,8 +36,18 @@ pub fn cases(
                 .expect("every outcome has an artifact");
             let wall: Vec<u64> = o.samples.iter().map(|s| s.wall_ns).collect();
             let cpu: Vec<u64> = o.samples.iter().map(|s| s.cpu_ns).collect();
+            let user: Vec<u64> = o.samples.iter().map(|s| s.user_ns).collect();
+            let sys: Vec<u64> = o.samples.iter().map(|s| s.sys_ns).collect();
             let startup: Vec<u64> = o.samples.iter().filter_map(|s| s.startup_ns).collect();
-            let warnings = warnings(&o);
+            let mut warnings = warnings(&o);
+            let instructions = o.instructions.clone().map(instructions);
+            if let Some(i) = instructions.as_ref().filter(|i| i.unstable) {
+                warnings.push(format!(
+                    "instruction counts vary by {:.2}% between samples (more than {}%)",
+                    i.spread.unwrap_or(0.0) * 100.0,
+                    INSTRUCTION_SPREAD_LIMIT * 100.0
+                ));
+            }
             CaseResult {
                 scenario: scenario.to_owned(),
                 variant: o.variant.id(),
@@ -50,12 +61,15 @@ pub fn cases(
                 summary: Summary::of(&wall),
                 samples_ns: wall,
                 cpu_samples_ns: cpu,
+                user_samples_ns: user,
+                sys_samples_ns: sys,
                 startup: Summary::of(&startup),
                 startup_ns: startup,
                 ratio_to_reference: None,
                 artifact: artifact.info.clone(),
                 probe: o.probe,
                 warnings,
+                instructions,
             }
         })
         .collect();
@@ -65,6 +79,14 @@ pub fn cases(
             .find(|c| c.variant == reference && c.mode == out[i].mode && c.status == Status::Ok)
             .and_then(|c| c.summary.as_ref())
             .map(|s| s.median);
+        let reference_instructions = out
+            .iter()
+            .find(|c| c.variant == reference && c.mode == out[i].mode)
+            .and_then(|c| c.instructions.as_ref())
+            .and_then(|x| x.median);
+        if let (Some(r), Some(x)) = (reference_instructions, out[i].instructions.as_mut()) {
+            x.ratio_to_reference = x.median.map(|m| m / r);
+        }
         if let (Some(r), Some(s)) = (reference_median, out[i].summary.as_ref()) {
             if r > 0.0 && out[i].status == Status::Ok {
                 out[i].ratio_to_reference = Some(s.median / r);
@@ -72,6 +94,26 @@ pub fn cases(
         }
     }
     out
+}
+
+/// Summarises raw instruction counts.
+fn instructions(c: crate::measure::InstructionCounts) -> Instructions {
+    let summary = Summary::of(&c.samples);
+    let median = summary.as_ref().map(|s| s.median);
+    let spread = summary
+        .as_ref()
+        .filter(|s| s.median > 0.0)
+        .map(|s| (s.max - s.min) / s.median);
+    Instructions {
+        tool: c.tool,
+        samples: c.samples,
+        median,
+        spread,
+        unstable: spread.is_some_and(|s| s > INSTRUCTION_SPREAD_LIMIT),
+        ratio_to_reference: None,
+        skipped: c.skipped,
+        error: c.error,
+    }
 }
 
 /// What a reader must know about a case that its numbers alone do not say.

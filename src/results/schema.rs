@@ -145,6 +145,12 @@ pub struct CaseResult {
     pub samples_ns: Vec<u64>,
     /// CPU time of the worker over each timed import, nanoseconds.
     pub cpu_samples_ns: Vec<u64>,
+    /// User CPU time over each timed import (`getrusage`, microsecond resolution).
+    #[serde(default)]
+    pub user_samples_ns: Vec<u64>,
+    /// System CPU time over each timed import (`getrusage`, microsecond resolution).
+    #[serde(default)]
+    pub sys_samples_ns: Vec<u64>,
     /// Summary of `samples_ns`.
     pub summary: Option<Summary>,
     /// Interpreter start-up of each cold sample's worker, nanoseconds (empty for warm).
@@ -159,7 +165,35 @@ pub struct CaseResult {
     pub probe: Option<Probe>,
     /// Things a reader must know about this case (bytecode that was not used, ...).
     pub warnings: Vec<String>,
+    /// Instruction counts of the import section (cold cases of runs that count them).
+    #[serde(default)]
+    pub instructions: Option<Instructions>,
 }
+
+/// Instruction counts of one case, from callgrind.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Instructions {
+    /// The counter: `callgrind (valgrind-3.19.0)`; empty when skipped.
+    pub tool: String,
+    /// Instructions executed in the import section, one per sample.
+    pub samples: Vec<u64>,
+    /// Median of `samples`.
+    pub median: Option<f64>,
+    /// (max - min) / median of `samples`.
+    pub spread: Option<f64>,
+    /// Whether `spread` exceeds [`INSTRUCTION_SPREAD_LIMIT`]: counts that vary this much
+    /// are not the near-deterministic measure they are meant to be.
+    pub unstable: bool,
+    /// `median` over the reference variant's median (cold).
+    pub ratio_to_reference: Option<f64>,
+    /// Why no counts were taken.
+    pub skipped: Option<String>,
+    /// Why counting failed part-way.
+    pub error: Option<String>,
+}
+
+/// Relative spread of instruction counts above which a case is flagged.
+pub const INSTRUCTION_SPREAD_LIMIT: f64 = 0.01;
 
 impl Results {
     /// Cases of one scenario and mode, keyed by variant id.

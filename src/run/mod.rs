@@ -35,6 +35,8 @@ pub struct RunOptions {
     pub modes: Option<Vec<Mode>>,
     /// Override of every scenario's per-request timeout, seconds.
     pub timeout_secs: Option<u32>,
+    /// Override of every scenario's instruction counting (`--measure`).
+    pub instructions: Option<bool>,
     /// Keep the generated artifacts in `out_dir/artifacts` instead of a temporary
     /// directory removed at the end.
     pub keep_artifacts: bool,
@@ -106,6 +108,9 @@ pub fn run(opts: &RunOptions) -> Result<RunOutput> {
         }
         if let Some(t) = opts.timeout_secs {
             s.measure.timeout_secs = t;
+        }
+        if let Some(i) = opts.instructions {
+            s.measure.instructions = i;
         }
         if let Some(rec) = &recovered {
             if let Some(old) = rec.scenarios.get(&s.name) {
@@ -208,6 +213,10 @@ pub fn run(opts: &RunOptions) -> Result<RunOutput> {
             samples: s.measure.samples,
             warmup: s.measure.warmup,
             progress: opts.progress,
+            instructions: s
+                .measure
+                .instructions
+                .then_some(s.measure.instruction_samples),
         };
         eprintln!(
             "{}: measuring {} variants x {} modes, {} samples after {} warm-up rounds{}",
@@ -237,6 +246,8 @@ pub fn run(opts: &RunOptions) -> Result<RunOutput> {
                     mode,
                     wall_ns: x.wall_ns,
                     cpu_ns: x.cpu_ns,
+                    user_ns: x.user_ns,
+                    sys_ns: x.sys_ns,
                     startup_ns: x.startup_ns,
                 },
                 (Taken::Failed, Outcome::Failed(e)) => Entry::Failure {
@@ -313,6 +324,7 @@ fn header(opts: &RunOptions) -> Entry {
         warmup: opts.warmup,
         modes: opts.modes.clone(),
         timeout_secs: opts.timeout_secs,
+        instructions: opts.instructions,
         keep_artifacts: opts.keep_artifacts,
     }
 }
@@ -326,6 +338,7 @@ fn with_header(opts: &RunOptions, header: &Entry) -> RunOptions {
         warmup,
         modes,
         timeout_secs,
+        instructions,
         keep_artifacts,
         ..
     } = header
@@ -335,6 +348,7 @@ fn with_header(opts: &RunOptions, header: &Entry) -> RunOptions {
         o.warmup = *warmup;
         o.modes.clone_from(modes);
         o.timeout_secs = *timeout_secs;
+        o.instructions = *instructions;
         o.keep_artifacts = *keep_artifacts;
     }
     o

@@ -314,6 +314,10 @@ pub struct MeasureSpec {
     pub warmup: u32,
     /// Seconds a worker may take for one sample before it is killed.
     pub timeout_secs: u32,
+    /// Also count instructions of every cold case (under callgrind).
+    pub instructions: bool,
+    /// Instruction-count samples per cold case.
+    pub instruction_samples: u32,
 }
 
 /// A scenario file that could not be used.

@@ -44,6 +44,8 @@ pub struct Limits {
     pub warmup: RangeInclusive<i64>,
     /// `measure.timeout-secs`
     pub timeout_secs: RangeInclusive<i64>,
+    /// `measure.instruction-samples`
+    pub instruction_samples: RangeInclusive<i64>,
 }
 
 /// The limits in force (documented in `scenarios/README.md`).
@@ -62,6 +64,7 @@ pub const LIMITS: Limits = Limits {
     samples: 1..=100_000,
     warmup: 0..=1_000,
     timeout_secs: 1..=86_400,
+    instruction_samples: 1..=1_000,
 };
 
 /// Rough bytes per generated line, used to bound the tree size before generating it.
@@ -487,7 +490,37 @@ fn measure(ctx: &Ctx, w: &wire::Measure) -> Result<MeasureSpec, ScenarioError> {
             modes
         }
     };
+    let instructions = match &w.metrics {
+        None => false,
+        Some(list) => {
+            let names = &list.get_ref().0;
+            for name in names {
+                if name != "wall" && name != "instructions" {
+                    return Err(ctx.err(
+                        list.span(),
+                        "measure.metrics",
+                        format!("unknown metric `{name}`; expected `wall` or `instructions`"),
+                    ));
+                }
+            }
+            if !names.iter().any(|n| n == "wall") {
+                return Err(ctx.err(
+                    list.span(),
+                    "measure.metrics",
+                    "`wall` is always measured; list it (and `instructions` to add counts)",
+                ));
+            }
+            names.iter().any(|n| n == "instructions")
+        }
+    };
     Ok(MeasureSpec {
+        instructions,
+        instruction_samples: ctx.opt_int(
+            &w.instruction_samples,
+            "measure.instruction-samples",
+            &l.instruction_samples,
+            3,
+        )?,
         modes,
         samples: ctx.opt_int(&w.samples, "measure.samples", &l.samples, 10)?,
         warmup: ctx.opt_int(&w.warmup, "measure.warmup", &l.warmup, 1)?,

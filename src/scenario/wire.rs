@@ -69,6 +69,8 @@ pub(super) struct Measure {
     pub samples: Option<Spanned<i64>>,
     pub warmup: Option<Spanned<i64>>,
     pub timeout_secs: Option<Spanned<i64>>,
+    pub metrics: Option<Spanned<StrList>>,
+    pub instruction_samples: Option<Spanned<i64>>,
 }
 
 /// A string or a list of strings (`layout = "zip"` or `layout = ["dir", "zip"]`).

@@ -8,7 +8,7 @@ use minijinja::{Environment, Value, context};
 use serde::Serialize;
 
 use super::charts;
-use crate::compare::{CompareOptions, Verdict, compare};
+use crate::compare::{CompareOptions, Metric, Verdict, compare};
 use crate::measure::Status;
 use crate::report::format_duration_ns;
 use crate::results::Results;
@@ -61,7 +61,7 @@ pub fn history_html(mut runs: Vec<(String, Results)>, opts: CompareOptions) -> R
         for c in cmp
             .cases
             .iter()
-            .filter(|c| c.verdict == Verdict::Regression)
+            .filter(|c| c.verdict == Verdict::Regression && c.metric == Metric::Wall)
         {
             regressions.push((
                 i,

@@ -55,6 +55,9 @@ struct TableRow {
     compiles: String,
     unmarshals: String,
     opens: String,
+    instructions: String,
+    instructions_ratio: String,
+    cpu: String,
 }
 
 /// A case that could not be measured.
@@ -332,6 +335,17 @@ fn scenario_view(results: &Results, s: &ScenarioInfo, all_findings: &[Finding]) 
             size: format_size(c.artifact.size),
             entries: c.artifact.entries,
             sha256: c.artifact.sha256.chars().take(12).collect(),
+            instructions: c
+                .instructions
+                .as_ref()
+                .and_then(|i| i.median)
+                .map_or_else(|| "-".into(), |m| format!("{:.2} M", m / 1e6)),
+            instructions_ratio: c
+                .instructions
+                .as_ref()
+                .and_then(|i| i.ratio_to_reference)
+                .map_or_else(|| "-".into(), |r| format!("{r:.3}")),
+            cpu: ms_or_dash(crate::results::Summary::of(&c.cpu_samples_ns).map(|s| s.median)),
             compiles: counter("compiles"),
             unmarshals: counter("unmarshals"),
             opens: counter("opens"),
