@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command of the README: installs what the tests need on a fresh machine of
-# this project's kind (Debian's chromium and valgrind), then runs every test. Rust, a C compiler and python3 with its shared library are expected.
+# this project's kind (Debian's chromium and valgrind), then runs every test. Rust, a C
+# compiler and python3 with its shared library are expected.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
