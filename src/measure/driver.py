@@ -18,12 +18,13 @@ import zipimport
 _state = {}
 
 
-def setup(artifact, layout, modules, roots, probe):
+def setup(artifact, layout, modules, roots, probe, profiler=None):
     """Put the artifact first on sys.path and remember what to import.
 
     artifact: the directory or .zip file; layout: "dir" or "zip"; modules: names the
     timed section imports, in order; roots: top-level package names of the tree (what
-    a reset removes from sys.modules); probe: install audit-hook counters.
+    a reset removes from sys.modules); probe: install audit-hook counters; profiler:
+    the profile module, whose wrappers are installed (probe workers only).
     """
     sys.dont_write_bytecode = True
     # Anything the imported code prints must not reach the protocol stream.
@@ -43,9 +44,12 @@ def setup(artifact, layout, modules, roots, probe):
         counting=False,
         counts={},
         probe=probe,
+        profiler=profiler,
     )
     if probe:
         sys.addaudithook(_audit)
+    if profiler is not None:
+        profiler.install()
 
 
 _COUNTED = {"compile": "compiles", "marshal.loads": "unmarshals", "open": "opens"}
@@ -101,8 +105,11 @@ def run_import():
     """
     modules = _state["modules"]
     import_module = importlib.import_module
+    profiler = _state["profiler"]
     _state["counts"] = {}
     _state["counting"] = True
+    if profiler is not None:
+        profiler.begin()
     r0 = resource.getrusage(resource.RUSAGE_SELF)
     c0 = time.process_time_ns()
     t0 = time.perf_counter_ns()
@@ -115,6 +122,8 @@ def run_import():
         r1 = resource.getrusage(resource.RUSAGE_SELF)
         _state["counting"] = False
     counts = dict(_state["counts"])
+    if profiler is not None:
+        counts.update(profiler.end())
     if _state["probe"]:
         roots = _state["roots"]
         counts["modules"] = sum(1 for n in sys.modules if n.partition(".")[0] in roots)

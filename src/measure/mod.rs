@@ -10,6 +10,7 @@
 //!   long-lived worker per case. See METHODOLOGY.md.
 
 mod callgrind;
+mod evict;
 mod inprocess;
 mod process;
 mod protocol;
@@ -19,10 +20,11 @@ mod stop;
 pub mod worker;
 
 pub use callgrind::{Callgrind, InstructionCounts, detect as detect_callgrind};
+pub use evict::{artifact_files, evict, residency};
 pub use inprocess::InProcess;
 pub use process::{WorkerCommand, WorkerError};
 pub use protocol::Job;
-pub use sampler::{ColdSampler, Outcome, SampleValue, Sampler, WarmSampler};
+pub use sampler::{ColdDiskSampler, ColdSampler, Outcome, SampleValue, Sampler, WarmSampler};
 pub use schedule::{CaseRun, Taken, interleave};
 pub use stop::StopFlag;
 
@@ -38,9 +40,11 @@ use crate::scenario::{Layout, Mode, Variant};
 use process::WorkerProcess;
 use protocol::Reply;
 
-/// Audit-event counts of the probe's two imports: `compiles` (source compilations),
-/// `unmarshals` (`marshal.loads` calls), `opens` (files opened), and `modules` (tree
-/// modules loaded).
+/// What the probe's two imports showed. Counters: `compiles` (source compilations),
+/// `unmarshals` (`marshal.loads` calls), `opens` (files opened), `modules` (tree
+/// modules loaded), `directory_reads` (archive central directories parsed),
+/// `read_syscalls`, `read_bytes` and `disk_read_bytes` (`/proc/self/io`),
+/// `minor_faults` and `major_faults` (`getrusage`), `rss_growth_bytes`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Probe {
     /// First import in a fresh interpreter.
@@ -49,6 +53,14 @@ pub struct Probe {
     pub repeat: BTreeMap<String, u64>,
     /// Modules of the tree loaded by the first import (the workload and what it pulls in).
     pub modules: u64,
+    /// Exclusive time per phase of the first import, profiled (see `profile.py`);
+    /// they add up to the profiled import time.
+    #[serde(default)]
+    pub phases: BTreeMap<String, u64>,
+    /// Modules of the first import with the most self time: name, self and cumulative
+    /// time (ns, profiled).
+    #[serde(default)]
+    pub top_modules: Vec<(String, u64, u64)>,
 }
 
 /// How a case ended.
@@ -160,6 +172,12 @@ pub fn measure(
             let stderr = jobs_dir.join(format!("{}-{}.stderr", a.variant.id(), mode));
             let sampler: Box<dyn Sampler> = match mode {
                 Mode::Cold => Box::new(ColdSampler::new(opts.worker.clone(), job.clone(), stderr)),
+                Mode::ColdDisk => Box::new(ColdDiskSampler::new(
+                    ColdSampler::new(opts.worker.clone(), job.clone(), stderr),
+                    artifact_files(&a.info.path).with_context(|| {
+                        format!("listing the files of {}", a.info.path.display())
+                    })?,
+                )),
                 // A finished case of a resumed run needs no warm worker.
                 Mode::Warm if done => {
                     Box::new(ColdSampler::new(opts.worker.clone(), job.clone(), stderr))
@@ -366,9 +384,27 @@ fn probe(a: &Artifact, w: &Workload, opts: &MeasureOptions, dir: &Path) -> Resul
         Err(e) => return Ok(failed(e)),
     };
     let mut rounds = Vec::new();
-    for _ in 0..2 {
+    let mut profile = (BTreeMap::new(), Vec::new());
+    for round in 0..2 {
         match worker.import() {
-            Ok(Reply::Sample { counters, .. }) => rounds.push(counters),
+            Ok(Reply::Sample { counters, .. }) => {
+                rounds.push(counters);
+                if round == 0 {
+                    match worker.profile() {
+                        Ok(Reply::Profile { phases, modules }) => profile = (phases, modules),
+                        Ok(Reply::Failed { error, .. }) => {
+                            return Ok((None, Some((Status::Error, error))));
+                        }
+                        Ok(other) => {
+                            return Ok((
+                                None,
+                                Some((Status::Error, format!("unexpected reply {other:?}"))),
+                            ));
+                        }
+                        Err(e) => return Ok(failed(e)),
+                    }
+                }
+            }
             Ok(Reply::Failed { error, raised }) => {
                 let unsupported = raised
                     && a.variant.layout == Layout::Zip
@@ -401,6 +437,8 @@ fn probe(a: &Artifact, w: &Workload, opts: &MeasureOptions, dir: &Path) -> Resul
             modules: first.get("modules").copied().unwrap_or(0),
             first,
             repeat,
+            phases: profile.0,
+            top_modules: profile.1,
         }),
         None,
     ))

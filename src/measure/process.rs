@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use wait_timeout::ChildExt;
 
-use super::protocol::{IMPORT_REQUEST, REPLY_PREFIX, Reply};
+use super::protocol::{IMPORT_REQUEST, PROFILE_REQUEST, REPLY_PREFIX, Reply};
 use super::stop::StopFlag;
 
 /// Why a worker gave no usable answer.
@@ -148,14 +148,23 @@ impl WorkerProcess {
 
     /// Asks for one import and returns the reply.
     pub fn import(&mut self) -> Result<Reply, WorkerError> {
+        self.request(IMPORT_REQUEST)
+    }
+
+    /// Asks a probe worker for the phase profile of its last import.
+    pub fn profile(&mut self) -> Result<Reply, WorkerError> {
+        self.request(PROFILE_REQUEST)
+    }
+
+    fn request(&mut self, what: &str) -> Result<Reply, WorkerError> {
         let sent = self
             .stdin
             .as_mut()
-            .map(|s| writeln!(s, "{IMPORT_REQUEST}").and_then(|()| s.flush()));
+            .map(|s| writeln!(s, "{what}").and_then(|()| s.flush()));
         if let Some(Err(e)) = sent {
             return Err(self.died(&format!("cannot send a request: {e}")).into());
         }
-        self.receive("import")
+        self.receive(what)
     }
 
     /// Closes stdin and waits for a clean exit.

@@ -18,6 +18,9 @@ pub const REPLY_PREFIX: &str = "ZIB1 ";
 /// Request line: import the workload once and reply with a sample.
 pub const IMPORT_REQUEST: &str = "import";
 
+/// Request line (probe workers): reply with the phase profile of the last import.
+pub const PROFILE_REQUEST: &str = "profile";
+
 /// What a worker is to import, from where.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Job {
@@ -29,8 +32,9 @@ pub struct Job {
     pub modules: Vec<String>,
     /// Top-level package names of the tree.
     pub roots: Vec<String>,
-    /// Count compiles, unmarshals and opens with an audit hook (probe runs only:
-    /// the hook slows every audited event, so timed workers never install it).
+    /// Count compiles, unmarshals and opens with an audit hook, and profile phases
+    /// and modules (probe runs only: both slow every import down, so timed workers
+    /// never install them).
     pub probe: bool,
 }
 
@@ -57,6 +61,13 @@ pub enum Reply {
         sys_ns: u64,
         /// Audit-event counts during the loop (empty unless the job is a probe).
         counters: BTreeMap<String, u64>,
+    },
+    /// Phase and module profile of the last import (probe workers).
+    Profile {
+        /// Exclusive nanoseconds per phase; they add up to the profiled import.
+        phases: BTreeMap<String, u64>,
+        /// Top modules by self time: (name, self ns, cumulative ns).
+        modules: Vec<(String, u64, u64)>,
     },
     /// The import raised, or imported something from outside the artifact.
     Failed {

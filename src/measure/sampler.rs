@@ -8,7 +8,7 @@ use super::process::{WorkerCommand, WorkerError, WorkerProcess};
 use super::protocol::Reply;
 
 /// One timed import.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SampleValue {
     /// Wall time of the import section.
     pub wall_ns: u64,
@@ -20,10 +20,13 @@ pub struct SampleValue {
     pub sys_ns: u64,
     /// Interpreter start-up of the worker that took this sample (cold samples only).
     pub startup_ns: Option<u64>,
+    /// Fraction of the artifact's pages in the page cache just before the worker
+    /// started (cold-disk samples only; 0 when eviction worked).
+    pub resident: Option<f64>,
 }
 
 /// What taking a sample gave.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     /// A timed import.
     Sample(SampleValue),
@@ -54,6 +57,7 @@ fn reply_outcome(reply: Result<Reply, WorkerError>, startup_ns: Option<u64>) -> 
             user_ns,
             sys_ns,
             startup_ns,
+            resident: None,
         }),
         Ok(Reply::Failed { error, .. }) => Outcome::Failed(error),
         Ok(other) => Outcome::Failed(format!("unexpected reply {other:?}")),
@@ -87,6 +91,40 @@ impl Sampler for ColdSampler {
         match (outcome, worker.close()) {
             (Outcome::Sample(_), Err(e)) => Outcome::Failed(e),
             (outcome, _) => outcome,
+        }
+    }
+}
+
+/// Cold-disk: a cold sample taken right after evicting every file of the artifact
+/// from the page cache; the resident fraction measured just before is recorded.
+pub struct ColdDiskSampler {
+    cold: ColdSampler,
+    files: Vec<PathBuf>,
+}
+
+impl ColdDiskSampler {
+    /// A sampler for the job, evicting `files` (the artifact's) before each sample.
+    pub fn new(cold: ColdSampler, files: Vec<PathBuf>) -> Self {
+        ColdDiskSampler { cold, files }
+    }
+}
+
+impl Sampler for ColdDiskSampler {
+    fn sample(&mut self) -> Outcome {
+        if let Err(e) = super::evict::evict(&self.files) {
+            return Outcome::Failed(format!("evicting the artifact from the page cache: {e}"));
+        }
+        let resident = match super::evict::residency(&self.files) {
+            Ok((_, 0)) => 0.0,
+            Ok((r, t)) => r as f64 / t as f64,
+            Err(e) => return Outcome::Failed(format!("checking page-cache residency: {e}")),
+        };
+        match self.cold.sample() {
+            Outcome::Sample(mut s) => {
+                s.resident = Some(resident);
+                Outcome::Sample(s)
+            }
+            other => other,
         }
     }
 }

@@ -106,6 +106,7 @@ mod tests {
                 cpu_ns: 0,
                 user_ns: 0,
                 sys_ns: 0,
+                resident: None,
                 startup_ns: None,
             })
         }

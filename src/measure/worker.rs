@@ -8,7 +8,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use pyo3::prelude::*;
 
-use super::protocol::{IMPORT_REQUEST, Job, REPLY_PREFIX, Reply};
+use super::protocol::{IMPORT_REQUEST, Job, PROFILE_REQUEST, REPLY_PREFIX, Reply};
 use crate::python::{self, format_err, load_module};
 
 /// Runs a worker until its stdin closes.
@@ -25,6 +25,11 @@ pub fn run(job_path: &Path) -> Result<()> {
     python::attach(|py| {
         let t1 = Instant::now();
         let driver = load_module(py, "zib_driver", include_str!("driver.py"))?;
+        let profiler = if job.probe {
+            Some(load_module(py, "zib_profile", include_str!("profile.py"))?)
+        } else {
+            None
+        };
         let layout = match job.layout {
             crate::scenario::Layout::Dir => "dir",
             crate::scenario::Layout::Zip => "zip",
@@ -38,6 +43,7 @@ pub fn run(job_path: &Path) -> Result<()> {
                     job.modules.clone(),
                     job.roots.clone(),
                     job.probe,
+                    profiler.clone(),
                 ),
             )
             .map_err(|e| anyhow::anyhow!("worker setup: {}", format_err(py, &e)))?;
@@ -49,10 +55,11 @@ pub fn run(job_path: &Path) -> Result<()> {
 
         for line in std::io::stdin().lock().lines() {
             let line = line.context("reading a request")?;
-            if line.trim() != IMPORT_REQUEST {
-                anyhow::bail!("unknown request {line:?}");
+            match (line.trim(), &profiler) {
+                (IMPORT_REQUEST, _) => send(&import_once(py, &driver))?,
+                (PROFILE_REQUEST, Some(p)) => send(&profile(py, p))?,
+                _ => anyhow::bail!("unknown request {line:?}"),
             }
-            send(&import_once(py, &driver))?;
         }
         Ok(())
     })
@@ -111,6 +118,22 @@ fn import_once(py: Python<'_>, driver: &Bound<'_, PyModule>) -> Reply {
                 },
             }
         }
+    }
+}
+
+/// The phase profile of the last import.
+fn profile(py: Python<'_>, profiler: &Bound<'_, PyModule>) -> Reply {
+    let report = profiler.call_method0("report").and_then(|r| {
+        let phases = r.get_item("phases")?.extract()?;
+        let modules = r.get_item("modules")?.extract()?;
+        Ok((phases, modules))
+    });
+    match report {
+        Ok((phases, modules)) => Reply::Profile { phases, modules },
+        Err(e) => Reply::Failed {
+            error: format!("profiling: {}", format_err(py, &e)),
+            raised: false,
+        },
     }
 }
 

@@ -19,6 +19,9 @@ use crate::scenario::Bytecode;
 /// 2020-01-01T00:00:00Z. Even, because zip (DOS) times have 2-second resolution.
 pub const SOURCE_EPOCH: u32 = 1_577_836_800;
 
+/// How far `pyc-stale` headers are off the sources' time, in seconds.
+pub const STALE_OFFSET: u32 = 3600;
+
 /// Compiled form of every module of a tree.
 pub struct CompiledTree {
     /// The interpreter's 4-byte magic number.
@@ -38,9 +41,16 @@ impl CompiledTree {
         out.extend_from_slice(&self.magic);
         match mode {
             Bytecode::None => return None,
-            Bytecode::Pyc | Bytecode::PycOnly => {
+            Bytecode::Pyc | Bytecode::PycOnly | Bytecode::Pycache => {
                 out.extend_from_slice(&0u32.to_le_bytes());
                 out.extend_from_slice(&SOURCE_EPOCH.to_le_bytes());
+                out.extend_from_slice(&(source_len as u32).to_le_bytes());
+            }
+            Bytecode::PycStale => {
+                // Compiled an hour after the sources were stamped: zipimport and the
+                // path finder both see a source newer than (different from) its pyc.
+                out.extend_from_slice(&0u32.to_le_bytes());
+                out.extend_from_slice(&(SOURCE_EPOCH + STALE_OFFSET).to_le_bytes());
                 out.extend_from_slice(&(source_len as u32).to_le_bytes());
             }
             Bytecode::UncheckedHash => {

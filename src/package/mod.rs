@@ -6,7 +6,10 @@
 //!   path-based finder looks;
 //! - zip, `pyc` and hash modes: `pkg/mod.pyc` beside `pkg/mod.py`, the only place
 //!   zipimport looks (it ignores `__pycache__`);
-//! - `pyc-only`, both layouts: `pkg/mod.pyc` and no source (sourceless import).
+//! - `pyc-only`, both layouts: `pkg/mod.pyc` and no source (sourceless import);
+//! - `pyc-stale`: where `pyc` goes, with a header an hour off the source's time;
+//! - `pycache` (zip only): `pkg/__pycache__/mod.<cache_tag>.pyc`, where zipimport never
+//!   looks: the two packaging mistakes the harness can reproduce.
 //!
 //! Every source file and member carries the fixed time [`SOURCE_EPOCH`], and timestamp
 //! pycs record that time and the source size, so they are never stale.
@@ -89,7 +92,8 @@ pub(crate) fn entries(variant: &Variant, tree: &SourceTree, compiled: &CompiledT
 /// Where the bytecode of the source at `source_path` goes in a variant.
 fn pyc_path(source_path: &str, variant: &Variant, cache_tag: &str) -> String {
     let stem = source_path.strip_suffix(".py").unwrap_or(source_path);
-    let legacy = variant.layout == Layout::Zip || variant.bytecode == Bytecode::PycOnly;
+    let legacy = (variant.layout == Layout::Zip && variant.bytecode != Bytecode::Pycache)
+        || variant.bytecode == Bytecode::PycOnly;
     if legacy {
         return format!("{stem}.pyc");
     }

@@ -82,6 +82,9 @@ pub enum Entry {
         sys_ns: u64,
         /// Interpreter start-up of a cold sample's worker, ns.
         startup_ns: Option<u64>,
+        /// Resident fraction of the artifact before a cold-disk sample.
+        #[serde(default)]
+        resident: Option<f64>,
     },
     /// A case that failed (it is not retried on resume).
     Failure {
@@ -225,6 +228,7 @@ pub fn read(path: &Path) -> Result<Recovered> {
                 user_ns,
                 sys_ns,
                 startup_ns,
+                resident,
             } => {
                 rec.cases
                     .entry((scenario, variant, mode))
@@ -236,6 +240,7 @@ pub fn read(path: &Path) -> Result<Recovered> {
                         user_ns,
                         sys_ns,
                         startup_ns,
+                        resident,
                     });
             }
             Entry::Failure {

@@ -19,6 +19,7 @@ use anyhow::{Context, Result, bail};
 
 use crate::measure::{CaseOutcome, Status};
 use crate::package::Artifact;
+use crate::scenario::{Bytecode, Layout};
 
 /// Turns one scenario's measured cases into results, with ratios to `reference`.
 pub fn cases(
@@ -39,7 +40,17 @@ pub fn cases(
             let user: Vec<u64> = o.samples.iter().map(|s| s.user_ns).collect();
             let sys: Vec<u64> = o.samples.iter().map(|s| s.sys_ns).collect();
             let startup: Vec<u64> = o.samples.iter().filter_map(|s| s.startup_ns).collect();
+            let resident: Vec<f64> = o.samples.iter().filter_map(|s| s.resident).collect();
             let mut warnings = warnings(&o);
+            let worst = resident.iter().copied().fold(0.0, f64::max);
+            if worst > RESIDENT_LIMIT {
+                warnings.push(format!(
+                    "page-cache eviction did not take: up to {:.0}% of the artifact was resident \
+                     before a sample (a filesystem such as tmpfs keeps its pages); these are \
+                     not cold-disk numbers",
+                    worst * 100.0
+                ));
+            }
             let instructions = o.instructions.clone().map(instructions);
             if let Some(i) = instructions.as_ref().filter(|i| i.unstable) {
                 warnings.push(format!(
@@ -65,6 +76,7 @@ pub fn cases(
                 sys_samples_ns: sys,
                 startup: Summary::of(&startup),
                 startup_ns: startup,
+                resident_fractions: resident,
                 ratio_to_reference: None,
                 artifact: artifact.info.clone(),
                 probe: o.probe,
@@ -96,6 +108,9 @@ pub fn cases(
     out
 }
 
+/// Resident fraction above which a cold-disk sample does not count as cold.
+const RESIDENT_LIMIT: f64 = 0.01;
+
 /// Summarises raw instruction counts.
 fn instructions(c: crate::measure::InstructionCounts) -> Instructions {
     let summary = Summary::of(&c.samples);
@@ -122,9 +137,18 @@ fn warnings(o: &CaseOutcome) -> Vec<String> {
     if let Some(p) = &o.probe {
         let compiles = p.first.get("compiles").copied().unwrap_or(0);
         if o.variant.bytecode.has_bytecode() && compiles > 0 {
+            let why = match (o.variant.layout, o.variant.bytecode) {
+                (Layout::Zip, Bytecode::Pycache) => {
+                    "the pyc files are in __pycache__, where zipimport never looks"
+                }
+                (_, Bytecode::PycStale) => {
+                    "the pyc timestamps do not match the sources' (stale bytecode)"
+                }
+                _ => "stale timestamps, or pyc files where the importer does not look",
+            };
             w.push(format!(
-                "bytecode present but not used: {compiles} of {} modules were compiled from \
-                 source (stale timestamps, or pyc files where the importer does not look)",
+                "bytecode present but not used: {compiles} compilations for {} modules \
+                 ({why})",
                 p.modules
             ));
         }

@@ -157,6 +157,10 @@ pub struct CaseResult {
     pub startup_ns: Vec<u64>,
     /// Summary of `startup_ns`.
     pub startup: Option<Summary>,
+    /// Cold-disk samples: fraction of the artifact's pages resident in the page cache
+    /// just before each sample started (0 when eviction worked).
+    #[serde(default)]
+    pub resident_fractions: Vec<f64>,
     /// Median of this case / median of the reference variant in the same mode.
     pub ratio_to_reference: Option<f64>,
     /// The packaged artifact.

@@ -249,6 +249,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutput> {
                     user_ns: x.user_ns,
                     sys_ns: x.sys_ns,
                     startup_ns: x.startup_ns,
+                    resident: x.resident,
                 },
                 (Taken::Failed, Outcome::Failed(e)) => Entry::Failure {
                     scenario: s.name.clone(),

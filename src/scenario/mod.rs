@@ -200,16 +200,24 @@ pub enum Bytecode {
     UncheckedHash,
     /// Sourceless: legacy-location `.pyc` files only.
     PycOnly,
+    /// A packaging mistake: timestamp pycs whose recorded source mtime does not match
+    /// the source (as when archive members are stamped with the time of zipping).
+    PycStale,
+    /// A packaging mistake: pycs in `__pycache__` inside a zip (as when a tree compiled
+    /// by compileall is zipped), where zipimport never looks.
+    Pycache,
 }
 
 impl Bytecode {
     /// All modes, in the order reports list them.
-    pub const ALL: [Bytecode; 5] = [
+    pub const ALL: [Bytecode; 7] = [
         Bytecode::None,
         Bytecode::Pyc,
         Bytecode::CheckedHash,
         Bytecode::UncheckedHash,
         Bytecode::PycOnly,
+        Bytecode::PycStale,
+        Bytecode::Pycache,
     ];
 
     /// The name used in scenario files and variant ids.
@@ -220,6 +228,8 @@ impl Bytecode {
             Bytecode::CheckedHash => "checked-hash",
             Bytecode::UncheckedHash => "unchecked-hash",
             Bytecode::PycOnly => "pyc-only",
+            Bytecode::PycStale => "pyc-stale",
+            Bytecode::Pycache => "pycache",
         }
     }
 
@@ -231,7 +241,7 @@ impl Bytecode {
             .ok_or_else(|| {
                 format!(
                     "unknown bytecode mode `{name}`; expected one of none, pyc, checked-hash, \
-                 unchecked-hash, pyc-only"
+                 unchecked-hash, pyc-only, pyc-stale, pycache"
                 )
             })
     }
@@ -276,6 +286,8 @@ pub enum Mode {
     Cold,
     /// Repeated imports in one long-lived interpreter, importer caches kept.
     Warm,
+    /// A fresh worker per sample after evicting the artifact from the page cache.
+    ColdDisk,
 }
 
 impl Mode {
@@ -284,15 +296,19 @@ impl Mode {
         match self {
             Mode::Cold => "cold",
             Mode::Warm => "warm",
+            Mode::ColdDisk => "cold-disk",
         }
     }
 
-    /// Parses `cold` or `warm`.
+    /// Parses `cold`, `warm` or `cold-disk`.
     pub fn parse(name: &str) -> Result<Self, String> {
         match name {
             "cold" => Ok(Mode::Cold),
             "warm" => Ok(Mode::Warm),
-            _ => Err(format!("unknown mode `{name}`; expected cold or warm")),
+            "cold-disk" => Ok(Mode::ColdDisk),
+            _ => Err(format!(
+                "unknown mode `{name}`; expected cold, warm or cold-disk"
+            )),
         }
     }
 }

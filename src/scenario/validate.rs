@@ -418,6 +418,14 @@ fn variants(
             }
             None => {}
         }
+        if layouts.contains(&Layout::Dir) && bytecodes.contains(&Bytecode::Pycache) {
+            return Err(ctx.err(
+                m.bytecode.span(),
+                &field("bytecode"),
+                "`pycache` is a zip packaging mistake; directories keep bytecode in \
+                 __pycache__ anyway (use `pyc`)",
+            ));
+        }
         for layout in &layouts {
             let comps: Vec<Option<Compression>> = match layout {
                 Layout::Dir => vec![None],

@@ -231,6 +231,55 @@ pub fn samples_chart(rows: &[Row<'_>], modes: &[String]) -> String {
     })
 }
 
+/// Stacked horizontal bars: one row per label, one coloured segment per phase, in ms.
+pub fn stacked_chart(rows: &[(String, Vec<f64>)], phases: &[String], x_desc: &str) -> String {
+    let labels: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
+    let max = rows
+        .iter()
+        .map(|r| r.1.iter().sum::<f64>())
+        .fold(0.0, f64::max)
+        * 1.05;
+    svg(
+        WIDTH,
+        height_for(rows.len()) + 20 * phases.len().div_ceil(4) as u32,
+        |root| {
+            let (plot, key) = root.split_vertically(height_for(rows.len()));
+            let mut chart = row_axes(&plot, &labels, max, x_desc)?;
+            for (k, _) in phases.iter().enumerate() {
+                let c = Palette99::pick(k).to_rgba();
+                chart
+                    .draw_series(rows.iter().enumerate().filter_map(|(i, (_, v))| {
+                        let start: f64 = v[..k].iter().sum();
+                        let width = v.get(k).copied().unwrap_or(0.0);
+                        (width > 0.0).then(|| {
+                            Rectangle::new(
+                                [(start, i as f64 - 0.3), (start + width, i as f64 + 0.3)],
+                                c.filled(),
+                            )
+                        })
+                    }))
+                    .map_err(|e| e.to_string())?;
+            }
+            for (k, name) in phases.iter().enumerate() {
+                let x = 70 + (k % 4) as i32 * 210;
+                let y = 4 + (k / 4) as i32 * 20;
+                key.draw(&Rectangle::new(
+                    [(x, y + 2), (x + 12, y + 14)],
+                    Palette99::pick(k).filled(),
+                ))
+                .map_err(|e| e.to_string())?;
+                key.draw(&Text::new(
+                    name.clone(),
+                    (x + 18, y),
+                    ("sans-serif", 13).into_font(),
+                ))
+                .map_err(|e| e.to_string())?;
+            }
+            Ok(())
+        },
+    )
+}
+
 /// One point of a scatter series.
 pub struct ScatterPoint {
     /// x value.
