@@ -80,6 +80,10 @@ pub enum Command {
         /// Smallest change, in percent, that counts as a regression or improvement.
         #[arg(long, default_value_t = 5.0)]
         threshold: f64,
+        /// Compare each case relative to its own run's reference variant, cancelling
+        /// drift of the whole machine between the two runs.
+        #[arg(long)]
+        relative: bool,
         /// Smallest change of instruction counts, in percent, that counts.
         #[arg(long, default_value_t = 1.0)]
         instructions_threshold: f64,

@@ -126,6 +126,7 @@ fn dispatch(command: cli::Command) -> Result<ExitCode> {
             baseline,
             candidate,
             threshold,
+            relative,
             instructions_threshold,
             fail_on_regression,
             format,
@@ -139,6 +140,7 @@ fn dispatch(command: cli::Command) -> Result<ExitCode> {
                 );
             }
             opts.instructions_threshold = instructions_threshold / 100.0;
+            opts.relative = relative;
             let b = zipimport_bench::results::read(&baseline)?;
             let c = zipimport_bench::results::read(&candidate)?;
             let cmp = compare::compare(

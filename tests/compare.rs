@@ -245,3 +245,46 @@ fn bad_results_files_fail_clearly() {
         .code(1)
         .stderr(predicate::str::contains("--threshold"));
 }
+
+#[test]
+fn relative_comparison_cancels_a_uniformly_slower_machine() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = synthetic_results(
+        "2026-01-01T00:00:00Z",
+        "3.11.7",
+        &[
+            ("dir-pyc", "cold", noisy(40e6, 0.05, 15, 1)),
+            ("zip-stored-pyc", "cold", noisy(45e6, 0.05, 15, 2)),
+            ("zip-deflate6-pyc", "cold", noisy(60e6, 0.05, 15, 3)),
+        ],
+    );
+    // The whole machine is 12% slower tonight; zip-deflate6-pyc is also 20% slower
+    // for a real reason.
+    let cand = synthetic_results(
+        "2026-01-02T00:00:00Z",
+        "3.11.7",
+        &[
+            ("dir-pyc", "cold", noisy(40e6 * 1.12, 0.05, 15, 4)),
+            ("zip-stored-pyc", "cold", noisy(45e6 * 1.12, 0.05, 15, 5)),
+            (
+                "zip-deflate6-pyc",
+                "cold",
+                noisy(60e6 * 1.12 * 1.2, 0.05, 15, 6),
+            ),
+        ],
+    );
+    let (plain, _) = compare_json(dir.path(), &base, &cand, &[]);
+    assert_eq!(verdict(&plain, "zip-stored-pyc"), "regression");
+    assert_eq!(verdict(&plain, "dir-pyc"), "regression");
+    let (rel, code) = compare_json(
+        dir.path(),
+        &base,
+        &cand,
+        &["--relative", "--fail-on-regression"],
+    );
+    assert_eq!(code, 4);
+    assert_eq!(rel["relative"], true);
+    assert_eq!(verdict(&rel, "dir-pyc"), "no-change");
+    assert_eq!(verdict(&rel, "zip-stored-pyc"), "no-change");
+    assert_eq!(verdict(&rel, "zip-deflate6-pyc"), "regression");
+}

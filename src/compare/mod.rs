@@ -30,6 +30,10 @@ pub struct CompareOptions {
     pub alpha: f64,
     /// Bootstrap resamples for the ratio's interval.
     pub resamples: usize,
+    /// Compare each case relative to its own run's reference variant (same scenario and
+    /// mode): samples are divided by the reference's median first, so a machine that is
+    /// uniformly faster or slower on one night moves nothing.
+    pub relative: bool,
     /// Smallest relative change of instruction counts that counts (0.01 = 1%). Counts
     /// barely vary, so there is no significance test for them: the threshold alone
     /// decides.
@@ -42,6 +46,7 @@ impl Default for CompareOptions {
             threshold: 0.05,
             alpha: 0.05,
             resamples: 2000,
+            relative: false,
             instructions_threshold: 0.01,
         }
     }
@@ -171,6 +176,8 @@ pub struct Comparison {
     pub alpha: f64,
     /// Instruction-count threshold used, as a fraction.
     pub instructions_threshold: f64,
+    /// Whether cases were compared relative to their run's reference variant.
+    pub relative: bool,
     /// Differences between the two runs' environments that make cases incomparable.
     pub environment_differences: Vec<String>,
     /// Other differences worth knowing (host name, harness version).
@@ -274,8 +281,25 @@ pub fn compare(
         } else if scenario_changed(&bc.scenario) {
             row.verdict = Verdict::NotComparable;
             row.note = Some("the scenario file changed (sha256 differs)".into());
+        } else if opts.relative {
+            match (
+                reference_median(baseline, bc),
+                reference_median(candidate, cc),
+            ) {
+                (Some(rb), Some(rc)) => {
+                    // Reported medians stay in ns; the ratio is of relative medians.
+                    measure_pair(&mut row, bc, cc, opts, (rb, rc));
+                    if bc.variant == reference_of(baseline, bc) {
+                        row.note = Some("the reference: 1.0 by definition when relative".into());
+                    }
+                }
+                _ => {
+                    row.verdict = Verdict::NotComparable;
+                    row.note = Some("no measured reference variant to be relative to".into());
+                }
+            }
         } else {
-            measure_pair(&mut row, bc, cc, opts);
+            measure_pair(&mut row, bc, cc, opts, (1.0, 1.0));
             if let Some(instr) = compare_instructions(bc, cc, opts) {
                 instruction_rows.push(instr);
             }
@@ -317,6 +341,7 @@ pub fn compare(
         threshold: opts.threshold,
         alpha: opts.alpha,
         instructions_threshold: opts.instructions_threshold,
+        relative: opts.relative,
         environment_differences: env,
         notes,
         cases,
@@ -332,10 +357,37 @@ fn status_name(s: Status) -> &'static str {
     }
 }
 
-/// Fills in ratio, interval and p-value of a matched pair of `ok` cases.
-fn measure_pair(row: &mut CaseComparison, b: &CaseResult, c: &CaseResult, opts: CompareOptions) {
-    let xs: Vec<f64> = b.samples_ns.iter().map(|&v| v as f64).collect();
-    let ys: Vec<f64> = c.samples_ns.iter().map(|&v| v as f64).collect();
+/// The reference variant of a case's scenario.
+fn reference_of<'a>(r: &'a Results, c: &CaseResult) -> &'a str {
+    r.scenarios
+        .iter()
+        .find(|s| s.name == c.scenario)
+        .map_or("", |s| s.reference.as_str())
+}
+
+/// Median of the reference variant's samples in a case's scenario and mode.
+fn reference_median(r: &Results, c: &CaseResult) -> Option<f64> {
+    let reference = reference_of(r, c);
+    r.cases
+        .iter()
+        .find(|x| x.scenario == c.scenario && x.mode == c.mode && x.variant == reference)
+        .filter(|x| x.status == Status::Ok)
+        .and_then(|x| x.summary.as_ref())
+        .map(|s| s.median)
+        .filter(|m| *m > 0.0)
+}
+
+/// Fills in ratio, interval and p-value of a matched pair of `ok` cases, after
+/// dividing each side's samples by its scale (1.0, or its run's reference median).
+fn measure_pair(
+    row: &mut CaseComparison,
+    b: &CaseResult,
+    c: &CaseResult,
+    opts: CompareOptions,
+    (scale_b, scale_c): (f64, f64),
+) {
+    let xs: Vec<f64> = b.samples_ns.iter().map(|&v| v as f64 / scale_b).collect();
+    let ys: Vec<f64> = c.samples_ns.iter().map(|&v| v as f64 / scale_c).collect();
     let (mb, mc) = (median(&xs), median(&ys));
     if !(mb > 0.0 && mc > 0.0) {
         row.verdict = Verdict::NotComparable;

@@ -34,10 +34,15 @@ fn case_name(c: &CaseComparison) -> String {
 
 fn headline(cmp: &Comparison) -> String {
     format!(
-        "{} regression(s), {} improvement(s) at a {:.1}% threshold (Mann-Whitney, \
+        "{} regression(s), {} improvement(s){} at a {:.1}% threshold (Mann-Whitney, \
          Benjamini-Hochberg q < {}; instruction counts: {:.1}%)",
         cmp.regressions,
         cmp.improvements,
+        if cmp.relative {
+            " relative to each run's reference"
+        } else {
+            ""
+        },
         cmp.threshold * 100.0,
         cmp.alpha,
         cmp.instructions_threshold * 100.0
