@@ -12,6 +12,8 @@
 mod callgrind;
 mod evict;
 mod inprocess;
+mod instructions;
+mod probe;
 mod process;
 mod protocol;
 mod sampler;
@@ -22,13 +24,13 @@ pub mod worker;
 pub use callgrind::{Callgrind, InstructionCounts, detect as detect_callgrind};
 pub use evict::{artifact_files, evict, residency};
 pub use inprocess::InProcess;
+pub use probe::Probe;
 pub use process::{WorkerCommand, WorkerError};
 pub use protocol::Job;
 pub use sampler::{ColdDiskSampler, ColdSampler, Outcome, SampleValue, Sampler, WarmSampler};
 pub use schedule::{CaseRun, Taken, interleave};
 pub use stop::StopFlag;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -36,32 +38,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 
 use crate::package::Artifact;
-use crate::scenario::{Layout, Mode, Variant};
-use process::WorkerProcess;
-use protocol::Reply;
-
-/// What the probe's two imports showed. Counters: `compiles` (source compilations),
-/// `unmarshals` (`marshal.loads` calls), `opens` (files opened), `modules` (tree
-/// modules loaded), `directory_reads` (archive central directories parsed),
-/// `read_syscalls`, `read_bytes` and `disk_read_bytes` (`/proc/self/io`),
-/// `minor_faults` and `major_faults` (`getrusage`), `rss_growth_bytes`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Probe {
-    /// First import in a fresh interpreter.
-    pub first: BTreeMap<String, u64>,
-    /// Second import after forgetting the tree's modules, importer caches kept (warm).
-    pub repeat: BTreeMap<String, u64>,
-    /// Modules of the tree loaded by the first import (the workload and what it pulls in).
-    pub modules: u64,
-    /// Exclusive time per phase of the first import, profiled (see `profile.py`);
-    /// they add up to the profiled import time.
-    #[serde(default)]
-    pub phases: BTreeMap<String, u64>,
-    /// Modules of the first import with the most self time: name, self and cumulative
-    /// time (ns, profiled).
-    #[serde(default)]
-    pub top_modules: Vec<(String, u64, u64)>,
-}
+use crate::scenario::{Mode, Variant};
 
 /// How a case ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -154,7 +131,7 @@ pub fn measure(
             probes.push((None, None));
             continue;
         }
-        probes.push(probe(a, workload, opts, &jobs_dir)?);
+        probes.push(probe::probe(a, workload, opts, &jobs_dir)?);
     }
 
     // Build one sampler per measurable case; warm samplers start their worker now.
@@ -281,7 +258,8 @@ pub fn measure(
         }
     }
     if let (Some(n), false) = (opts.instructions, interrupted) {
-        interrupted = count_instructions(&mut out, artifacts, workload, opts, n, &jobs_dir)?;
+        interrupted =
+            instructions::count_instructions(&mut out, artifacts, workload, opts, n, &jobs_dir)?;
     }
     Ok(Measured {
         cases: out,
@@ -289,70 +267,7 @@ pub fn measure(
     })
 }
 
-/// Counts the instructions of every measured cold case `n` times, one worker under
-/// callgrind at a time. Returns whether the run was stopped meanwhile.
-fn count_instructions(
-    cases: &mut [CaseOutcome],
-    artifacts: &[Artifact],
-    workload: &Workload,
-    opts: &MeasureOptions,
-    n: u32,
-    jobs_dir: &Path,
-) -> Result<bool> {
-    let targets: Vec<usize> = (0..cases.len())
-        .filter(|&i| cases[i].mode == Mode::Cold && cases[i].status == Status::Ok)
-        .collect();
-    let cg = match callgrind::detect() {
-        Ok(cg) => cg,
-        Err(why) => {
-            eprintln!("instruction counts skipped: {why}");
-            for &i in &targets {
-                cases[i].instructions = Some(InstructionCounts {
-                    skipped: Some(why.clone()),
-                    ..InstructionCounts::default()
-                });
-            }
-            return Ok(false);
-        }
-    };
-    eprintln!(
-        "counting instructions: {} cold cases x {n} under {} (tens of times slower than native)",
-        targets.len(),
-        cg.tool()
-    );
-    for &i in &targets {
-        let variant = cases[i].variant;
-        let a = artifacts
-            .iter()
-            .find(|a| a.variant == variant)
-            .expect("every case has an artifact");
-        let job = write_job(jobs_dir, a, workload, false)?;
-        let id = variant.id();
-        let mut counts = InstructionCounts {
-            tool: cg.tool(),
-            ..InstructionCounts::default()
-        };
-        for k in 0..n {
-            let out_file = jobs_dir.join(format!("{id}.callgrind.{k}"));
-            let stderr = jobs_dir.join(format!("{id}-callgrind.stderr"));
-            match cg.count(&opts.worker, &job, &out_file, &stderr) {
-                Ok(c) => counts.samples.push(c),
-                Err(WorkerError::Interrupted) => {
-                    cases[i].instructions = Some(counts);
-                    return Ok(true);
-                }
-                Err(WorkerError::Failed(e)) => {
-                    counts.error = Some(e);
-                    break;
-                }
-            }
-        }
-        cases[i].instructions = Some(counts);
-    }
-    Ok(false)
-}
-
-fn write_job(dir: &Path, a: &Artifact, w: &Workload, probe: bool) -> Result<PathBuf> {
+pub(crate) fn write_job(dir: &Path, a: &Artifact, w: &Workload, probe: bool) -> Result<PathBuf> {
     let job = Job {
         artifact: a.info.path.clone(),
         layout: a.variant.layout,
@@ -365,81 +280,4 @@ fn write_job(dir: &Path, a: &Artifact, w: &Workload, probe: bool) -> Result<Path
     std::fs::write(&path, serde_json::to_vec(&job)?)
         .with_context(|| format!("writing {}", path.display()))?;
     Ok(path)
-}
-
-type ProbeResult = (Option<Probe>, Option<(Status, String)>);
-
-/// Imports the workload twice in a counting worker. Returns the counts, and the status
-/// and error if the variant cannot be measured.
-fn probe(a: &Artifact, w: &Workload, opts: &MeasureOptions, dir: &Path) -> Result<ProbeResult> {
-    let job = write_job(dir, a, w, true)?;
-    let stderr = dir.join(format!("{}-probe.stderr", a.variant.id()));
-    let failed = |e: WorkerError| match e {
-        // Not probed: the run is stopping.
-        WorkerError::Interrupted => (None, None),
-        WorkerError::Failed(e) => (None, Some((Status::Error, e))),
-    };
-    let (mut worker, _) = match WorkerProcess::spawn(&opts.worker, &job, &stderr) {
-        Ok(w) => w,
-        Err(e) => return Ok(failed(e)),
-    };
-    let mut rounds = Vec::new();
-    let mut profile = (BTreeMap::new(), Vec::new());
-    for round in 0..2 {
-        match worker.import() {
-            Ok(Reply::Sample { counters, .. }) => {
-                rounds.push(counters);
-                if round == 0 {
-                    match worker.profile() {
-                        Ok(Reply::Profile { phases, modules }) => profile = (phases, modules),
-                        Ok(Reply::Failed { error, .. }) => {
-                            return Ok((None, Some((Status::Error, error))));
-                        }
-                        Ok(other) => {
-                            return Ok((
-                                None,
-                                Some((Status::Error, format!("unexpected reply {other:?}"))),
-                            ));
-                        }
-                        Err(e) => return Ok(failed(e)),
-                    }
-                }
-            }
-            Ok(Reply::Failed { error, raised }) => {
-                let unsupported = raised
-                    && a.variant.layout == Layout::Zip
-                    && a.variant
-                        .compression
-                        .is_some_and(|c| !c.zipimport_readable());
-                let status = if unsupported {
-                    Status::Unsupported
-                } else {
-                    Status::Error
-                };
-                return Ok((None, Some((status, error))));
-            }
-            Ok(other) => {
-                return Ok((
-                    None,
-                    Some((Status::Error, format!("unexpected reply {other:?}"))),
-                ));
-            }
-            Err(e) => return Ok(failed(e)),
-        }
-    }
-    if let Err(e) = worker.close() {
-        return Ok((None, Some((Status::Error, e))));
-    }
-    let repeat = rounds.pop().unwrap_or_default();
-    let first = rounds.pop().unwrap_or_default();
-    Ok((
-        Some(Probe {
-            modules: first.get("modules").copied().unwrap_or(0),
-            first,
-            repeat,
-            phases: profile.0,
-            top_modules: profile.1,
-        }),
-        None,
-    ))
 }

@@ -5,6 +5,8 @@
 //! problem found on the way is a [`ScenarioError`] that names the file, line, column and
 //! field.
 
+mod limits;
+mod matrix;
 mod validate;
 mod wire;
 
@@ -13,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-pub use validate::{LIMITS, Limits};
+pub use limits::{LIMITS, Limits};
 
 /// A fully validated scenario, ready to generate and measure.
 #[derive(Debug, Clone)]

@@ -6,77 +6,26 @@ use std::ops::{Range, RangeInclusive};
 
 use toml::Spanned;
 
+use super::limits::LIMITS;
 use super::wire;
-use super::{
-    Bytecode, Compression, Layout, MeasureSpec, Mode, Scenario, ScenarioError, ScenarioSource,
-    TreeSpec, Variant, Workload,
-};
+use super::{MeasureSpec, Mode, Scenario, ScenarioError, ScenarioSource, TreeSpec, Workload};
 use crate::generate::TreeLayout;
-
-/// Bounds on scenario values, checked before any work starts.
-#[derive(Debug, Clone)]
-pub struct Limits {
-    /// `tree.packages`
-    pub packages: RangeInclusive<i64>,
-    /// `tree.depth`
-    pub depth: RangeInclusive<i64>,
-    /// `tree.subpackages`
-    pub subpackages: RangeInclusive<i64>,
-    /// `tree.modules` (per package)
-    pub modules: RangeInclusive<i64>,
-    /// Packages of all levels together.
-    pub total_packages: u64,
-    /// Modules of the whole tree.
-    pub total_modules: u64,
-    /// `tree.lines`
-    pub lines: RangeInclusive<i64>,
-    /// `tree.imports`
-    pub imports: RangeInclusive<i64>,
-    /// `tree.data-files`
-    pub data_files: RangeInclusive<i64>,
-    /// `tree.data-size`
-    pub data_size: RangeInclusive<i64>,
-    /// Bytes of generated source and data, all files together.
-    pub total_bytes: u64,
-    /// `measure.samples`
-    pub samples: RangeInclusive<i64>,
-    /// `measure.warmup`
-    pub warmup: RangeInclusive<i64>,
-    /// `measure.timeout-secs`
-    pub timeout_secs: RangeInclusive<i64>,
-    /// `measure.instruction-samples`
-    pub instruction_samples: RangeInclusive<i64>,
-}
-
-/// The limits in force (documented in `scenarios/README.md`).
-pub const LIMITS: Limits = Limits {
-    packages: 1..=10_000,
-    depth: 0..=16,
-    subpackages: 1..=1_000,
-    modules: 1..=100_000,
-    total_packages: 20_000,
-    total_modules: 200_000,
-    lines: 1..=50_000,
-    imports: 0..=100,
-    data_files: 0..=10_000,
-    data_size: 0..=64 * 1024 * 1024,
-    total_bytes: 4 * 1024 * 1024 * 1024,
-    samples: 1..=100_000,
-    warmup: 0..=1_000,
-    timeout_secs: 1..=86_400,
-    instruction_samples: 1..=1_000,
-};
 
 /// Rough bytes per generated line, used to bound the tree size before generating it.
 const BYTES_PER_LINE: u64 = 40;
 
-struct Ctx<'a> {
+pub(super) struct Ctx<'a> {
     text: &'a str,
     source: &'a ScenarioSource,
 }
 
 impl Ctx<'_> {
-    fn err(&self, span: Range<usize>, field: &str, message: impl Into<String>) -> ScenarioError {
+    pub(super) fn err(
+        &self,
+        span: Range<usize>,
+        field: &str,
+        message: impl Into<String>,
+    ) -> ScenarioError {
         let (line, column) = line_col(self.text, span.start);
         ScenarioError::Invalid {
             path: self.source.path.clone(),
@@ -209,7 +158,7 @@ pub(super) fn parse_and_validate(
     let tree = tree_spec(&ctx, &wire.tree)?;
     let layout = TreeLayout::new(&tree);
     let workload = workload(&ctx, &wire.workload, &layout)?;
-    let (variants, reference) = variants(&ctx, &wire.variants)?;
+    let (variants, reference) = super::matrix::variants(&ctx, &wire.variants)?;
     let measure = measure(&ctx, &wire.measure)?;
 
     Ok(Scenario {
@@ -352,126 +301,6 @@ fn workload(ctx: &Ctx, w: &wire::Workload, layout: &TreeLayout) -> Result<Worklo
             Ok(Workload::Modules(names))
         }
     }
-}
-
-fn variants(
-    ctx: &Ctx,
-    w: &Spanned<wire::Variants>,
-) -> Result<(Vec<Variant>, String), ScenarioError> {
-    let v = w.get_ref();
-    if v.matrix.is_empty() {
-        return Err(ctx.err(
-            w.span(),
-            "variants.matrix",
-            "declare at least one [[variants.matrix]] entry",
-        ));
-    }
-    let mut out: Vec<Variant> = Vec::new();
-    let mut seen = HashSet::new();
-    for (i, entry) in v.matrix.iter().enumerate() {
-        let m = entry.get_ref();
-        let field = |f: &str| format!("variants.matrix[{i}].{f}");
-        let mut layouts = Vec::new();
-        for name in &m.layout.get_ref().0 {
-            layouts.push(match name.as_str() {
-                "dir" => Layout::Dir,
-                "zip" => Layout::Zip,
-                other => {
-                    return Err(ctx.err(
-                        m.layout.span(),
-                        &field("layout"),
-                        format!("unknown layout `{other}`; expected `dir` or `zip`"),
-                    ));
-                }
-            });
-        }
-        let mut bytecodes = Vec::new();
-        for name in &m.bytecode.get_ref().0 {
-            bytecodes.push(
-                Bytecode::parse(name)
-                    .map_err(|e| ctx.err(m.bytecode.span(), &field("bytecode"), e))?,
-            );
-        }
-        let mut compressions = Vec::new();
-        match &m.compression {
-            Some(c) => {
-                if !layouts.contains(&Layout::Zip) {
-                    return Err(ctx.err(
-                        c.span(),
-                        &field("compression"),
-                        "compression applies only to layout `zip`",
-                    ));
-                }
-                for name in &c.get_ref().0 {
-                    compressions.push(
-                        Compression::parse(name)
-                            .map_err(|e| ctx.err(c.span(), &field("compression"), e))?,
-                    );
-                }
-            }
-            None if layouts.contains(&Layout::Zip) => {
-                return Err(ctx.err(
-                    entry.span(),
-                    &field("compression"),
-                    "layout `zip` needs a compression list, for example [\"stored\", \"deflate6\"]",
-                ));
-            }
-            None => {}
-        }
-        if layouts.contains(&Layout::Dir) && bytecodes.contains(&Bytecode::Pycache) {
-            return Err(ctx.err(
-                m.bytecode.span(),
-                &field("bytecode"),
-                "`pycache` is a zip packaging mistake; directories keep bytecode in \
-                 __pycache__ anyway (use `pyc`)",
-            ));
-        }
-        for layout in &layouts {
-            let comps: Vec<Option<Compression>> = match layout {
-                Layout::Dir => vec![None],
-                Layout::Zip => compressions.iter().copied().map(Some).collect(),
-            };
-            for compression in comps {
-                for &bytecode in &bytecodes {
-                    let variant = Variant {
-                        layout: *layout,
-                        compression,
-                        bytecode,
-                    };
-                    if !seen.insert(variant.id()) {
-                        return Err(ctx.err(
-                            entry.span(),
-                            &format!("variants.matrix[{i}]"),
-                            format!("variant `{}` is declared twice", variant.id()),
-                        ));
-                    }
-                    out.push(variant);
-                }
-            }
-        }
-    }
-    let reference = match &v.reference {
-        Some(r) => {
-            if !seen.contains(r.get_ref()) {
-                let mut ids: Vec<String> = out.iter().map(Variant::id).collect();
-                ids.truncate(8);
-                return Err(ctx.err(
-                    r.span(),
-                    "variants.reference",
-                    format!(
-                        "`{}` is not one of the declared variants ({}{})",
-                        r.get_ref(),
-                        ids.join(", "),
-                        if out.len() > 8 { ", ..." } else { "" }
-                    ),
-                ));
-            }
-            r.get_ref().clone()
-        }
-        None if seen.contains("dir-pyc") => "dir-pyc".to_owned(),
-        None => out[0].id(),
-    };
-    Ok((out, reference))
 }
 
 fn measure(ctx: &Ctx, w: &wire::Measure) -> Result<MeasureSpec, ScenarioError> {

@@ -5,6 +5,7 @@
 
 mod charts;
 mod history;
+mod profile;
 
 pub use history::history_html;
 
@@ -20,6 +21,7 @@ use crate::measure::Status;
 use crate::results::{CaseResult, Results, ScenarioInfo};
 use crate::scenario::{Bytecode, Layout, Mode};
 use charts::{Row, ScatterPoint};
+use profile::{CounterRow, PhaseRow, TopModules, counter_view, phase_view};
 
 /// A row of the headline: a variant against the reference.
 #[derive(Serialize)]
@@ -91,28 +93,6 @@ struct ScenarioView {
     counter_names: Vec<String>,
     counters: Vec<CounterRow>,
     top_modules: Vec<TopModules>,
-}
-
-/// A row of the phase table: one variant's profiled first import.
-#[derive(Serialize)]
-struct PhaseRow {
-    variant: String,
-    total: String,
-    cells: Vec<String>,
-}
-
-/// A row of the per-module counters table.
-#[derive(Serialize)]
-struct CounterRow {
-    variant: String,
-    values: Vec<String>,
-}
-
-/// Top modules of one variant by self time.
-#[derive(Serialize)]
-struct TopModules {
-    variant: String,
-    modules: Vec<(String, String, String)>,
 }
 
 /// A titled chart.
@@ -454,123 +434,4 @@ fn scenario_view(results: &Results, s: &ScenarioInfo, all_findings: &[Finding]) 
         counters,
         top_modules,
     }
-}
-
-/// Phase names in display order, the table rows and the stacked chart.
-fn phase_view(
-    cases: &[&CaseResult],
-    variants: &[String],
-    mode: Mode,
-) -> (Vec<String>, Vec<PhaseRow>, Option<String>) {
-    const ORDER: [&str; 10] = [
-        "find",
-        "archive directory",
-        "read",
-        "decompress",
-        "hash sources",
-        "unmarshal",
-        "compile",
-        "load code (other)",
-        "execute",
-        "import machinery",
-    ];
-    let probes: Vec<(&str, &crate::measure::Probe)> = variants
-        .iter()
-        .filter_map(|v| {
-            cases
-                .iter()
-                .find(|c| &c.variant == v && c.mode == mode && c.status == Status::Ok)
-        })
-        .filter_map(|c| {
-            c.probe
-                .as_ref()
-                .filter(|p| !p.phases.is_empty())
-                .map(|p| (c.variant.as_str(), p))
-        })
-        .collect();
-    if probes.is_empty() {
-        return (Vec::new(), Vec::new(), None);
-    }
-    let names: Vec<String> = ORDER
-        .iter()
-        .filter(|n| probes.iter().any(|(_, p)| p.phases.contains_key(**n)))
-        .map(|n| (*n).to_owned())
-        .collect();
-    let mut rows = Vec::new();
-    let mut bars = Vec::new();
-    for (variant, p) in &probes {
-        let total: u64 = p.phases.values().sum();
-        let values: Vec<f64> = names
-            .iter()
-            .map(|n| p.phases.get(n).copied().unwrap_or(0) as f64 / 1e6)
-            .collect();
-        rows.push(PhaseRow {
-            variant: (*variant).to_owned(),
-            total: format_duration_ns(total as f64),
-            cells: names
-                .iter()
-                .map(|n| {
-                    let v = p.phases.get(n).copied().unwrap_or(0);
-                    format!(
-                        "{} ({:.0}%)",
-                        format_duration_ns(v as f64),
-                        v as f64 / total.max(1) as f64 * 100.0
-                    )
-                })
-                .collect(),
-        });
-        bars.push(((*variant).to_owned(), values));
-    }
-    let chart = charts::stacked_chart(&bars, &names, "profiled first import (ms)");
-    (names, rows, Some(chart))
-}
-
-/// Probe counters divided by the modules loaded.
-fn counter_view(
-    cases: &[&CaseResult],
-    variants: &[String],
-    mode: Mode,
-) -> (Vec<String>, Vec<CounterRow>) {
-    const PER_MODULE: [&str; 7] = [
-        "opens",
-        "read_syscalls",
-        "read_bytes",
-        "unmarshals",
-        "compiles",
-        "minor_faults",
-        "major_faults",
-    ];
-    const TOTAL: [&str; 2] = ["directory_reads", "rss_growth_bytes"];
-    let mut names: Vec<String> = PER_MODULE
-        .iter()
-        .map(|n| format!("{} / module", n.replace('_', " ")))
-        .collect();
-    names.extend(TOTAL.iter().map(|n| n.replace('_', " ")));
-    let rows = variants
-        .iter()
-        .filter_map(|v| {
-            cases
-                .iter()
-                .find(|c| &c.variant == v && c.mode == mode && c.status == Status::Ok)
-        })
-        .filter_map(|c| {
-            let p = c.probe.as_ref()?;
-            let m = p.modules.max(1) as f64;
-            let get = |k: &str| p.first.get(k).copied().unwrap_or(0);
-            let mut values: Vec<String> = PER_MODULE
-                .iter()
-                .map(|k| match *k {
-                    "read_bytes" => format_size((get(k) as f64 / m) as u64),
-                    _ => format!("{:.2}", get(k) as f64 / m),
-                })
-                .collect();
-            values.push(get("directory_reads").to_string());
-            values.push(format_size(get("rss_growth_bytes")));
-            Some(CounterRow {
-                variant: c.variant.clone(),
-                values,
-            })
-        })
-        .collect();
-    (names, rows)
 }
