@@ -31,6 +31,19 @@ pub(super) struct TopModules {
     pub(super) modules: Vec<(String, String, String)>,
 }
 
+/// The measured case of each variant in `mode`, in `variants` order.
+fn measured<'a>(cases: &[&'a CaseResult], variants: &[String], mode: Mode) -> Vec<&'a CaseResult> {
+    variants
+        .iter()
+        .filter_map(|v| {
+            cases
+                .iter()
+                .copied()
+                .find(|c| &c.variant == v && c.mode == mode && c.status == Status::Ok)
+        })
+        .collect()
+}
+
 /// Phase names in display order, the table rows and the stacked chart.
 pub(super) fn phase_view(
     cases: &[&CaseResult],
@@ -49,13 +62,8 @@ pub(super) fn phase_view(
         "execute",
         "import machinery",
     ];
-    let probes: Vec<(&str, &crate::measure::Probe)> = variants
-        .iter()
-        .filter_map(|v| {
-            cases
-                .iter()
-                .find(|c| &c.variant == v && c.mode == mode && c.status == Status::Ok)
-        })
+    let probes: Vec<(&str, &crate::measure::Probe)> = measured(cases, variants, mode)
+        .into_iter()
         .filter_map(|c| {
             c.probe
                 .as_ref()
@@ -121,13 +129,8 @@ pub(super) fn counter_view(
         .map(|n| format!("{} / module", n.replace('_', " ")))
         .collect();
     names.extend(TOTAL.iter().map(|n| n.replace('_', " ")));
-    let rows = variants
-        .iter()
-        .filter_map(|v| {
-            cases
-                .iter()
-                .find(|c| &c.variant == v && c.mode == mode && c.status == Status::Ok)
-        })
+    let rows = measured(cases, variants, mode)
+        .into_iter()
         .filter_map(|c| {
             let p = c.probe.as_ref()?;
             let m = p.modules.max(1) as f64;
