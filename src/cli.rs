@@ -105,6 +105,9 @@ pub enum Command {
         /// Regression threshold in percent, as for `compare`.
         #[arg(long, default_value_t = 5.0)]
         threshold: f64,
+        /// Judge regressions relative to each run's reference variant, as for `compare`.
+        #[arg(long)]
+        relative: bool,
     },
     /// Internal: a measurement worker (started by `run`).
     #[command(name = "__worker", hide = true)]

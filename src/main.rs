@@ -166,8 +166,10 @@ fn dispatch(command: cli::Command) -> Result<ExitCode> {
             results,
             out,
             threshold,
+            relative,
         } => {
-            let opts = compare_options(threshold)?;
+            let mut opts = compare_options(threshold)?;
+            opts.relative = relative;
             let mut runs = Vec::new();
             for path in &results {
                 runs.push((

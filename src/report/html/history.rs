@@ -147,6 +147,7 @@ pub fn history_html(mut runs: Vec<(String, Results)>, opts: CompareOptions) -> R
             charts => Value::from(Serde(&charts_v)),
             regressions => Value::from(Serde(&regressions_v)),
             threshold => format!("{:.1}", opts.threshold * 100.0),
+            relative => opts.relative,
         })
         .context("rendering the history page")
 }
