@@ -119,12 +119,20 @@ impl Journal {
         Ok(j)
     }
 
-    /// Reopens an existing journal to append to it.
+    /// Reopens an existing journal to append to it. A last line cut short by a kill
+    /// (which [`read`] ignores) is cut off first, so the next entry starts a line of
+    /// its own instead of being glued to the fragment.
     pub fn reopen(path: &Path) -> Result<Self> {
+        let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
         let file = OpenOptions::new()
             .append(true)
             .open(path)
             .with_context(|| format!("opening {}", path.display()))?;
+        if complete < bytes.len() {
+            file.set_len(complete as u64)
+                .with_context(|| format!("cutting the torn last line of {}", path.display()))?;
+        }
         Ok(Journal {
             file,
             path: path.to_owned(),
@@ -258,4 +266,46 @@ pub fn read(path: &Path) -> Result<Recovered> {
         }
     }
     Ok(rec)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn appending_after_a_torn_line_keeps_the_journal_readable() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.jsonl");
+        let header = Entry::Header {
+            version: JOURNAL_VERSION,
+            scenarios: vec!["s.toml".into()],
+            samples: None,
+            warmup: None,
+            modes: None,
+            timeout_secs: None,
+            instructions: None,
+            keep_artifacts: false,
+        };
+        Journal::create(&path, &header).unwrap();
+        // A kill in the middle of writing a line.
+        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
+        f.write_all(b"{\"type\":\"sample\",\"scen").unwrap();
+        drop(f);
+        assert!(read(&path).unwrap().cases.is_empty());
+        let mut j = Journal::reopen(&path).unwrap();
+        j.append(&Entry::Failure {
+            scenario: "s".into(),
+            variant: "dir-pyc".into(),
+            mode: Mode::Cold,
+            error: "boom".into(),
+        })
+        .unwrap();
+        j.append(&Entry::End).unwrap();
+        let rec = read(&path).unwrap();
+        assert!(rec.ended);
+        assert_eq!(
+            rec.case("s", "dir-pyc", Mode::Cold).failure.as_deref(),
+            Some("boom")
+        );
+    }
 }
