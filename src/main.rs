@@ -132,14 +132,8 @@ fn dispatch(command: cli::Command) -> Result<ExitCode> {
             format,
         } => {
             let mut opts = compare_options(threshold)?;
-            if !(instructions_threshold.is_finite()
-                && (0.0..100.0).contains(&instructions_threshold))
-            {
-                anyhow::bail!(
-                    "--instructions-threshold: must be a percentage from 0 to 100, got {instructions_threshold}"
-                );
-            }
-            opts.instructions_threshold = instructions_threshold / 100.0;
+            opts.instructions_threshold =
+                fraction("--instructions-threshold", instructions_threshold)?;
             opts.relative = relative;
             let b = zipimport_bench::results::read(&baseline)?;
             let c = zipimport_bench::results::read(&candidate)?;
@@ -189,11 +183,16 @@ fn dispatch(command: cli::Command) -> Result<ExitCode> {
 }
 
 fn compare_options(threshold_pct: f64) -> Result<compare::CompareOptions> {
-    if !(threshold_pct.is_finite() && (0.0..100.0).contains(&threshold_pct)) {
-        anyhow::bail!("--threshold: must be a percentage from 0 to 100, got {threshold_pct}");
-    }
     Ok(compare::CompareOptions {
-        threshold: threshold_pct / 100.0,
+        threshold: fraction("--threshold", threshold_pct)?,
         ..compare::CompareOptions::default()
     })
+}
+
+/// A percentage flag as a fraction, refusing values outside 0 to 100.
+fn fraction(flag: &str, pct: f64) -> Result<f64> {
+    if !(pct.is_finite() && (0.0..100.0).contains(&pct)) {
+        anyhow::bail!("{flag}: must be a percentage from 0 to 100, got {pct}");
+    }
+    Ok(pct / 100.0)
 }
