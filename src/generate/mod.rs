@@ -35,7 +35,36 @@ impl SourceTree {
     pub fn total_bytes(&self) -> u64 {
         self.files.iter().map(|f| f.contents.len() as u64).sum()
     }
+
+    /// The same tree at code version `version` (the generated tree is version 1): every
+    /// module's `ZIB_VERSION` constant is `version`, and a second constant names the
+    /// update, so sources (and member offsets in an archive) change size as a real
+    /// release's would.
+    pub fn updated(&self, version: u32) -> SourceTree {
+        let old = format!("\n{}\n", source::VERSION_LINE);
+        let new = format!(
+            "\nZIB_VERSION = {version}\nZIB_UPDATE = \"hot update to version {version}\"\n"
+        );
+        let files = self
+            .files
+            .iter()
+            .map(|f| {
+                let mut f = f.clone();
+                if f.module.is_some() {
+                    let text = String::from_utf8_lossy(&f.contents).replacen(&old, &new, 1);
+                    f.contents = text.into_bytes();
+                }
+                f
+            })
+            .collect();
+        SourceTree {
+            layout: self.layout.clone(),
+            files,
+        }
+    }
 }
+
+pub use source::VERSION_LINE;
 
 /// Generates every file of the tree.
 pub fn generate(spec: &TreeSpec, seed: u64) -> SourceTree {
@@ -141,6 +170,25 @@ mod tests {
                 }
                 Some(_) => {}
                 None => assert_eq!(f.contents.len(), 100),
+            }
+        }
+    }
+
+    #[test]
+    fn updated_tree_changes_every_module_version_and_size() {
+        let t = generate(&spec(), 5);
+        let u = t.updated(7);
+        for (a, b) in t.files.iter().zip(&u.files) {
+            let (a_text, b_text) = (
+                String::from_utf8_lossy(&a.contents),
+                String::from_utf8_lossy(&b.contents),
+            );
+            if a.module.is_some() {
+                assert!(a_text.contains("\nZIB_VERSION = 1\n"), "{}", a.path);
+                assert!(b_text.contains("\nZIB_VERSION = 7\n"), "{}", b.path);
+                assert_ne!(a.contents.len(), b.contents.len());
+            } else {
+                assert_eq!(a.contents, b.contents);
             }
         }
     }

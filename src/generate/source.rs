@@ -33,8 +33,13 @@ pub fn package_init(name: &str, seed: u64, rng: &mut SeededRng) -> String {
         rng.below(100)
     );
     let _ = writeln!(s, "__all__ = [\"VERSION\"]");
+    let _ = writeln!(s, "{VERSION_LINE}");
     s
 }
+
+/// The line every generated module carries: the code version a hot-update check reads
+/// (see [`super::SourceTree::updated`]).
+pub const VERSION_LINE: &str = "ZIB_VERSION = 1";
 
 /// Text of a plain module of about `lines` lines importing `deps` (dotted names).
 pub fn module(name: &str, seed: u64, lines: u32, deps: &[String], rng: &mut SeededRng) -> String {
@@ -54,6 +59,7 @@ pub fn module(name: &str, seed: u64, lines: u32, deps: &[String], rng: &mut Seed
     let _ = writeln!(s, "\"\"\"");
     let _ = writeln!(s, "import os");
     let _ = writeln!(s, "import sys");
+    let _ = writeln!(s, "{VERSION_LINE}");
     for (i, dep) in deps.iter().enumerate() {
         match dep.rsplit_once('.') {
             Some((parent, leaf)) if rng.chance(1, 2) => {

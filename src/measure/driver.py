@@ -132,6 +132,52 @@ def run_import():
     return t1 - t0, c1 - c0, user, system, counts
 
 
+def update(pickup, version):
+    """Pick up a new version of the artifact, replaced on disk since the last import.
+
+    pickup: "invalidate-reload" (importlib.invalidate_caches(), then importlib.reload
+    of every loaded module of the tree, in the order they were first imported) or "reload" (the reloads alone, every
+    importer cache kept). Returns (start, invalidated, reloaded, new, stale, failed,
+    first error): time.monotonic_ns() at the start, after invalidating and after the
+    last reload; then how many modules of the tree carry ZIB_VERSION == version, how
+    many still carry another version although nothing raised, and how many reloads
+    raised (those modules keep their old code).
+    """
+    start = time.monotonic_ns()
+    if pickup == "invalidate-reload":
+        importlib.invalidate_caches()
+        if sys.version_info < (3, 10):
+            # zipimporter gained invalidate_caches() in 3.10; before, its directory
+            # cache must be dropped by hand.
+            zipimport._zip_directory_cache.clear()
+            for key in [k for k, v in sys.path_importer_cache.items()
+                        if isinstance(v, zipimport.zipimporter)]:
+                del sys.path_importer_cache[key]
+    elif pickup != "reload":
+        raise ValueError(f"unknown pickup procedure {pickup!r}")
+    invalidated = time.monotonic_ns()
+    failed = set()
+    first_error = None
+    roots = _state["roots"]
+    for name in [n for n in sys.modules if n.partition(".")[0] in roots]:
+        try:
+            importlib.reload(sys.modules[name])
+        except Exception as exc:  # the failure is what is measured
+            failed.add(name)
+            if first_error is None:
+                first_error = describe(exc)
+    reloaded = time.monotonic_ns()
+    new = stale = 0
+    for name, module in list(sys.modules.items()):
+        if name.partition(".")[0] not in roots or name in failed:
+            continue
+        if getattr(module, "ZIB_VERSION", None) == version:
+            new += 1
+        else:
+            stale += 1
+    return start, invalidated, reloaded, new, stale, len(failed), first_error
+
+
 def verify():
     """Return None if every module of the tree that is loaded came from the artifact,
     else a sentence naming the first one that did not."""

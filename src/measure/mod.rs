@@ -11,6 +11,8 @@
 
 mod callgrind;
 mod evict;
+pub mod fleet;
+pub mod hot_update;
 mod inprocess;
 mod instructions;
 mod probe;
@@ -108,6 +110,11 @@ pub struct Measured {
     pub cases: Vec<CaseOutcome>,
     /// Whether the run was stopped before every case had its samples.
     pub interrupted: bool,
+    /// Per artifact: why its probe failed (`None` when it imports cleanly, or when the
+    /// run stopped before probing it).
+    pub probe_failures: Vec<Option<(Status, String)>>,
+    /// Per artifact: whether it was probed and imports cleanly.
+    pub usable: Vec<bool>,
 }
 
 /// Probes and measures every artifact in every mode. `initial(variant id, mode)` gives
@@ -124,6 +131,13 @@ pub fn measure(
     std::fs::create_dir_all(&jobs_dir)
         .with_context(|| format!("creating {}", jobs_dir.display()))?;
     let stop = opts.worker.stop.clone();
+    // Fleet and hot-update have measurements of their own (see `fleet`, `hot_update`).
+    let modes: Vec<Mode> = opts
+        .modes
+        .iter()
+        .copied()
+        .filter(|m| m.is_sampled())
+        .collect();
 
     let mut probes = Vec::with_capacity(artifacts.len());
     for a in artifacts {
@@ -143,7 +157,7 @@ pub fn measure(
             continue;
         }
         let job = write_job(&jobs_dir, a, workload, false)?;
-        for &mode in &opts.modes {
+        for &mode in &modes {
             let start = initial(&a.variant.id(), mode);
             let done = start.failure.is_some() || start.samples.len() >= opts.samples as usize;
             let stderr = jobs_dir.join(format!("{}-{}.stderr", a.variant.id(), mode));
@@ -160,6 +174,7 @@ pub fn measure(
                     Box::new(ColdSampler::new(opts.worker.clone(), job.clone(), stderr))
                 }
                 Mode::Warm => Box::new(WarmSampler::start(&opts.worker, job.clone(), stderr)),
+                Mode::Fleet | Mode::HotUpdate => unreachable!("filtered out above"),
             };
             cases.push((i, mode));
             samplers.push(sampler);
@@ -178,17 +193,7 @@ pub fn measure(
             }
         })
         .sum();
-    let bar = if opts.progress {
-        ProgressBar::new(left)
-    } else {
-        ProgressBar::hidden()
-    };
-    bar.set_style(
-        ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} samples, {elapsed} {msg}")
-            .expect("valid template")
-            .progress_chars("=> "),
-    );
-    bar.set_prefix("measuring");
+    let bar = progress_bar(opts.progress, left, "measuring");
     let ids: Vec<String> = cases
         .iter()
         .map(|(i, m)| format!("{} {m}", artifacts[*i].variant.id()))
@@ -214,7 +219,7 @@ pub fn measure(
     let mut runs = cases.into_iter().zip(runs);
     for (i, a) in artifacts.iter().enumerate() {
         let (probe, failure) = &probes[i];
-        for &mode in &opts.modes {
+        for &mode in &modes {
             let outcome = match (failure, probe) {
                 (Some((status, error)), _) => CaseOutcome {
                     variant: a.variant,
@@ -264,7 +269,29 @@ pub fn measure(
     Ok(Measured {
         cases: out,
         interrupted,
+        usable: probes
+            .iter()
+            .map(|(p, f)| p.is_some() && f.is_none())
+            .collect(),
+        probe_failures: probes.into_iter().map(|(_, f)| f).collect(),
     })
+}
+
+/// A progress bar of `len` steps on stderr (hidden unless `show`, and anyway when
+/// stderr is not a terminal).
+pub(crate) fn progress_bar(show: bool, len: u64, prefix: &'static str) -> ProgressBar {
+    let bar = if show {
+        ProgressBar::new(len)
+    } else {
+        ProgressBar::hidden()
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len}, {elapsed} {msg}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    bar.set_prefix(prefix);
+    bar
 }
 
 pub(crate) fn write_job(dir: &Path, a: &Artifact, w: &Workload, probe: bool) -> Result<PathBuf> {

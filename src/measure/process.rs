@@ -109,6 +109,23 @@ impl WorkerProcess {
         stderr: &Path,
         wrapper: &[OsString],
     ) -> Result<(Self, u64), WorkerError> {
+        let mut worker = Self::launch_wrapped(cmd, job, stderr, wrapper)?;
+        let startup_ns = worker.ready()?;
+        Ok((worker, startup_ns))
+    }
+
+    /// Starts a worker for `job` without waiting for it: requests sent now wait in its
+    /// stdin until it is ready. Call [`WorkerProcess::ready`] before anything else.
+    pub fn launch(cmd: &WorkerCommand, job: &Path, stderr: &Path) -> Result<Self, WorkerError> {
+        Self::launch_wrapped(cmd, job, stderr, &[])
+    }
+
+    fn launch_wrapped(
+        cmd: &WorkerCommand,
+        job: &Path,
+        stderr: &Path,
+        wrapper: &[OsString],
+    ) -> Result<Self, WorkerError> {
         if cmd.stop.is_raised() {
             return Err(WorkerError::Interrupted);
         }
@@ -132,18 +149,28 @@ impl WorkerProcess {
                 }
             }
         });
-        let mut worker = WorkerProcess {
+        Ok(WorkerProcess {
             child,
             stdin,
             replies: rx,
             stderr_path: stderr.to_owned(),
             timeout: cmd.timeout,
             stop: cmd.stop.clone(),
-        };
-        match worker.receive("start")? {
-            Reply::Ready { startup_ns, .. } => Ok((worker, startup_ns)),
+        })
+    }
+
+    /// Waits for a launched worker's ready line; returns its interpreter start-up time
+    /// in nanoseconds.
+    pub fn ready(&mut self) -> Result<u64, WorkerError> {
+        match self.receive("start")? {
+            Reply::Ready { startup_ns, .. } => Ok(startup_ns),
             other => Err(format!("worker sent {other:?} instead of its ready line").into()),
         }
+    }
+
+    /// The worker's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Asks for one import and returns the reply.
@@ -157,6 +184,13 @@ impl WorkerProcess {
     }
 
     fn request(&mut self, what: &str) -> Result<Reply, WorkerError> {
+        self.send(what)?;
+        self.receive(what)
+    }
+
+    /// Sends one request line without waiting for the reply (see
+    /// [`WorkerProcess::receive`]).
+    pub fn send(&mut self, what: &str) -> Result<(), WorkerError> {
         let sent = self
             .stdin
             .as_mut()
@@ -164,7 +198,7 @@ impl WorkerProcess {
         if let Some(Err(e)) = sent {
             return Err(self.died(&format!("cannot send a request: {e}")).into());
         }
-        self.receive(what)
+        Ok(())
     }
 
     /// Closes stdin and waits for a clean exit.
@@ -181,7 +215,8 @@ impl WorkerProcess {
         }
     }
 
-    fn receive(&mut self, what: &str) -> Result<Reply, WorkerError> {
+    /// Waits for the next reply (`what` names the request in errors).
+    pub fn receive(&mut self, what: &str) -> Result<Reply, WorkerError> {
         let deadline = std::time::Instant::now() + self.timeout;
         loop {
             if self.stop.is_raised() {

@@ -21,6 +21,23 @@ pub const IMPORT_REQUEST: &str = "import";
 /// Request line (probe workers): reply with the phase profile of the last import.
 pub const PROFILE_REQUEST: &str = "profile";
 
+/// Request line prefix: `update PICKUP VERSION` picks up a new version of the artifact
+/// with procedure PICKUP (`invalidate-reload` or `reload`) and checks that every module
+/// of the tree now carries `ZIB_VERSION = VERSION`.
+pub const UPDATE_REQUEST: &str = "update";
+
+/// `CLOCK_MONOTONIC` now, in nanoseconds: the clock Python's `time.monotonic_ns` reads,
+/// so times taken by the harness and by its workers can be subtracted.
+pub fn monotonic_ns() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec; CLOCK_MONOTONIC always exists on Linux.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
 /// What a worker is to import, from where.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Job {
@@ -61,6 +78,28 @@ pub enum Reply {
         sys_ns: u64,
         /// Audit-event counts during the loop (empty unless the job is a probe).
         counters: BTreeMap<String, u64>,
+        /// [`monotonic_ns`] when the import loop ended (fleets: when the last one did).
+        #[serde(default)]
+        end_mono_ns: u64,
+    },
+    /// A new version of the artifact picked up (`update` request).
+    Update {
+        /// [`monotonic_ns`] when the worker started the procedure.
+        start_mono_ns: u64,
+        /// [`monotonic_ns`] when every reload had returned or raised: the new code runs.
+        end_mono_ns: u64,
+        /// Time `importlib.invalidate_caches()` took (0 for `reload`).
+        invalidate_ns: u64,
+        /// Time the reloads took.
+        reload_ns: u64,
+        /// Modules of the tree now at the expected version.
+        new: u64,
+        /// Modules of the tree still at another version, although their reload returned.
+        stale: u64,
+        /// Modules whose reload raised (they keep their old code).
+        failed: u64,
+        /// `Type: message` of the first reload that raised.
+        first_error: Option<String>,
     },
     /// Phase and module profile of the last import (probe workers).
     Profile {

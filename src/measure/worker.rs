@@ -8,7 +8,9 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use pyo3::prelude::*;
 
-use super::protocol::{IMPORT_REQUEST, Job, PROFILE_REQUEST, REPLY_PREFIX, Reply};
+use super::protocol::{
+    IMPORT_REQUEST, Job, PROFILE_REQUEST, REPLY_PREFIX, Reply, UPDATE_REQUEST, monotonic_ns,
+};
 use crate::python::{self, format_err, load_module};
 
 /// Runs a worker until its stdin closes.
@@ -55,9 +57,18 @@ pub fn run(job_path: &Path) -> Result<()> {
 
         for line in std::io::stdin().lock().lines() {
             let line = line.context("reading a request")?;
-            match (line.trim(), &profiler) {
-                (IMPORT_REQUEST, _) => send(&import_once(py, &driver))?,
-                (PROFILE_REQUEST, Some(p)) => send(&profile(py, p))?,
+            let mut words = line.split_whitespace();
+            match (words.next(), &profiler) {
+                (Some(IMPORT_REQUEST), _) => send(&import_once(py, &driver))?,
+                (Some(PROFILE_REQUEST), Some(p)) => send(&profile(py, p))?,
+                (Some(UPDATE_REQUEST), _) => {
+                    let (Some(pickup), Some(Ok(version))) =
+                        (words.next(), words.next().map(str::parse::<u32>))
+                    else {
+                        anyhow::bail!("malformed update request {line:?}");
+                    };
+                    send(&update(py, &driver, pickup, version))?;
+                }
                 _ => anyhow::bail!("unknown request {line:?}"),
             }
         }
@@ -82,7 +93,9 @@ fn import_once(py: Python<'_>, driver: &Bound<'_, PyModule>) -> Reply {
             raised: false,
         };
     }
-    match std::hint::black_box(zib_timed_import)(driver) {
+    let imported = std::hint::black_box(zib_timed_import)(driver);
+    let end_mono_ns = monotonic_ns();
+    match imported {
         Err(e) => Reply::Failed {
             error: describe(py, driver, &e),
             raised: true,
@@ -107,6 +120,7 @@ fn import_once(py: Python<'_>, driver: &Bound<'_, PyModule>) -> Reply {
                     user_ns,
                     sys_ns,
                     counters,
+                    end_mono_ns,
                 },
                 Ok(Some(problem)) => Reply::Failed {
                     error: problem,
@@ -118,6 +132,29 @@ fn import_once(py: Python<'_>, driver: &Bound<'_, PyModule>) -> Reply {
                 },
             }
         }
+    }
+}
+
+/// Picks up a new version of the artifact (see `update` in driver.py).
+fn update(py: Python<'_>, driver: &Bound<'_, PyModule>, pickup: &str, version: u32) -> Reply {
+    let result = driver
+        .call_method1("update", (pickup, version))
+        .and_then(|v| v.extract::<(u64, u64, u64, u64, u64, u64, Option<String>)>());
+    match result {
+        Ok((start, invalidated, reloaded, new, stale, failed, first_error)) => Reply::Update {
+            start_mono_ns: start,
+            end_mono_ns: reloaded,
+            invalidate_ns: invalidated.saturating_sub(start),
+            reload_ns: reloaded.saturating_sub(invalidated),
+            new,
+            stale,
+            failed,
+            first_error,
+        },
+        Err(e) => Reply::Failed {
+            error: format!("updating: {}", format_err(py, &e)),
+            raised: false,
+        },
     }
 }
 

@@ -167,6 +167,43 @@ pub fn package_all(
         .collect()
 }
 
+/// Copies an artifact (a `.zip` file or a directory tree) to `to`, keeping every file's
+/// modification time, which timestamp pycs are validated against. An existing tree at
+/// `to` is overwritten file by file, in place (each file truncated and rewritten), the
+/// way `cp -rp` deploys a new release over an old one.
+pub fn copy_artifact(from: &Path, to: &Path) -> Result<()> {
+    use std::fs::{self, File, FileTimes};
+    let copy_file = |src: &Path, dst: &Path| -> Result<()> {
+        let mtime = fs::metadata(src)
+            .and_then(|m| m.modified())
+            .with_context(|| format!("reading the time of {}", src.display()))?;
+        fs::copy(src, dst)
+            .with_context(|| format!("copying {} to {}", src.display(), dst.display()))?;
+        File::options()
+            .write(true)
+            .open(dst)
+            .and_then(|f| f.set_times(FileTimes::new().set_modified(mtime)))
+            .with_context(|| format!("setting the time of {}", dst.display()))
+    };
+    if from.is_file() {
+        if let Some(parent) = to.parent() {
+            fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+        }
+        return copy_file(from, to);
+    }
+    for src in crate::measure::artifact_files(from)
+        .with_context(|| format!("listing {}", from.display()))?
+    {
+        let rel = src.strip_prefix(from).expect("listed under `from`");
+        let dst = to.join(rel);
+        if let Some(parent) = dst.parent() {
+            fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+        }
+        copy_file(&src, &dst)?;
+    }
+    Ok(())
+}
+
 /// Hash of a set of files as [`ArtifactInfo::sha256`] defines it for directories.
 pub(crate) fn tree_sha256(files: &[Entry]) -> String {
     let mut h = Sha256::new();

@@ -4,12 +4,16 @@
 pub mod journal;
 mod metadata;
 mod schema;
+mod service;
 pub mod stats;
 
 pub use metadata::{harness, host};
 pub use schema::{
     CaseResult, HarnessInfo, HostInfo, INSTRUCTION_SPREAD_LIMIT, Instructions, Results,
     RunMetadata, SCHEMA_VERSION, ScenarioInfo,
+};
+pub use service::{
+    FleetCase, FleetSummary, HotUpdateCase, HotUpdateSummary, fleet_cases, hot_update_cases,
 };
 pub use stats::Summary;
 
@@ -109,7 +113,7 @@ pub fn cases(
 }
 
 /// Resident fraction above which a cold-disk sample does not count as cold.
-const RESIDENT_LIMIT: f64 = 0.01;
+pub(crate) const RESIDENT_LIMIT: f64 = 0.01;
 
 /// Summarises raw instruction counts.
 fn instructions(c: crate::measure::InstructionCounts) -> Instructions {

@@ -24,8 +24,14 @@ pub struct Results {
     pub metadata: RunMetadata,
     /// The scenarios measured, in command-line order.
     pub scenarios: Vec<ScenarioInfo>,
-    /// One entry per scenario, variant and mode.
+    /// One entry per scenario, variant and mode (cold, warm, cold-disk).
     pub cases: Vec<CaseResult>,
+    /// Mode `fleet`: one entry per scenario, variant, fleet size, sharing and page cache.
+    #[serde(default)]
+    pub fleet: Vec<super::FleetCase>,
+    /// Mode `hot-update`: one entry per scenario, variant, strategy, pick-up and timing.
+    #[serde(default)]
+    pub hot_updates: Vec<super::HotUpdateCase>,
 }
 
 /// Where, when and with what a run was made.

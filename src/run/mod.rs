@@ -152,6 +152,8 @@ pub fn run(opts: &RunOptions) -> Result<RunOutput> {
 
     let mut infos = Vec::new();
     let mut cases = Vec::new();
+    let mut fleet = Vec::new();
+    let mut hot_updates = Vec::new();
     let mut interrupted = false;
     for s in &scenarios {
         if opts.stop.is_raised() {
@@ -274,6 +276,38 @@ pub fn run(opts: &RunOptions) -> Result<RunOutput> {
             return Err(e);
         }
         interrupted |= measured.interrupted;
+        if !interrupted && s.measure.modes.contains(&Mode::Fleet) {
+            eprintln!(
+                "{}: fleet of {:?} processes, {} rounds per configuration",
+                s.name, s.measure.fleet.processes, s.measure.fleet.rounds
+            );
+            let (outcomes, stopped) = measure::fleet::measure(
+                &artifacts,
+                &measured.probe_failures,
+                &workload,
+                &measure_opts,
+                &s.measure.fleet,
+            )?;
+            interrupted |= stopped;
+            fleet.extend(results::fleet_cases(&s.name, outcomes));
+        }
+        if !interrupted && s.measure.modes.contains(&Mode::HotUpdate) {
+            let updates = package_update(&tree, &artifacts, &measured.usable, &dir)?;
+            eprintln!(
+                "{}: hot update, {} rounds per case",
+                s.name, s.measure.hot_update.rounds
+            );
+            let (outcomes, stopped) = measure::hot_update::measure(
+                &artifacts,
+                &updates,
+                &measured.probe_failures,
+                &workload,
+                &measure_opts,
+                &s.measure.hot_update,
+            )?;
+            interrupted |= stopped;
+            hot_updates.extend(results::hot_update_cases(&s.name, outcomes));
+        }
         cases.extend(results::cases(
             &s.name,
             &s.reference,
@@ -281,7 +315,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutput> {
             &artifacts,
         ));
         infos.push(scenario_info(s, &tree, &workload.modules, generate_s));
-        if measured.interrupted {
+        if interrupted {
             break;
         }
     }
@@ -301,6 +335,8 @@ pub fn run(opts: &RunOptions) -> Result<RunOutput> {
         },
         scenarios: infos,
         cases,
+        fleet,
+        hot_updates,
     };
     let results_path = opts.out_dir.join("results.json");
     results::write(&results, &results_path)?;
@@ -366,6 +402,34 @@ pub fn build_artifacts(s: &Scenario, dir: &Path) -> Result<(SourceTree, Vec<Arti
     let compiled = package::compile(&tree)?;
     let artifacts = package::package_all(&s.variants, &tree, &compiled, dir)?;
     Ok((tree, artifacts))
+}
+
+/// Version 2 of every usable artifact (see `SourceTree::updated`), for hot updates;
+/// an unusable artifact stands in for itself (it is never updated).
+fn package_update(
+    tree: &SourceTree,
+    artifacts: &[Artifact],
+    usable: &[bool],
+    dir: &Path,
+) -> Result<Vec<Artifact>> {
+    let v2 = tree.updated(2);
+    let compiled = package::compile(&v2)?;
+    let variants: Vec<Variant> = artifacts
+        .iter()
+        .zip(usable)
+        .filter(|(_, u)| **u)
+        .map(|(a, _)| a.variant)
+        .collect();
+    let mut packaged = package::package_all(&variants, &v2, &compiled, &dir.join("update"))?
+        .into_iter();
+    Ok(artifacts
+        .iter()
+        .zip(usable)
+        .map(|(a, u)| match u {
+            true => packaged.next().expect("one update per usable artifact"),
+            false => a.clone(),
+        })
+        .collect())
 }
 
 fn roots(tree: &SourceTree) -> Vec<String> {

@@ -36,6 +36,12 @@ pub struct Limits {
     pub timeout_secs: RangeInclusive<i64>,
     /// `measure.instruction-samples`
     pub instruction_samples: RangeInclusive<i64>,
+    /// Each of `fleet.processes`: the load stays bounded on a small machine.
+    pub fleet_processes: RangeInclusive<i64>,
+    /// `fleet.rounds`
+    pub fleet_rounds: RangeInclusive<i64>,
+    /// `hot-update.rounds`
+    pub hot_update_rounds: RangeInclusive<i64>,
 }
 
 /// The limits in force (documented in `scenarios/README.md`).
@@ -55,4 +61,7 @@ pub const LIMITS: Limits = Limits {
     warmup: 0..=1_000,
     timeout_secs: 1..=86_400,
     instruction_samples: 1..=1_000,
+    fleet_processes: 1..=64,
+    fleet_rounds: 1..=1_000,
+    hot_update_rounds: 1..=10_000,
 };

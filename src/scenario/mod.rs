@@ -290,6 +290,10 @@ pub enum Mode {
     Warm,
     /// A fresh worker per sample after evicting the artifact from the page cache.
     ColdDisk,
+    /// Many workers starting at once from the same artifact (see [`FleetSpec`]).
+    Fleet,
+    /// A running worker picks up a new version of the artifact (see [`HotUpdateSpec`]).
+    HotUpdate,
 }
 
 impl Mode {
@@ -299,19 +303,29 @@ impl Mode {
             Mode::Cold => "cold",
             Mode::Warm => "warm",
             Mode::ColdDisk => "cold-disk",
+            Mode::Fleet => "fleet",
+            Mode::HotUpdate => "hot-update",
         }
     }
 
-    /// Parses `cold`, `warm` or `cold-disk`.
+    /// Parses `cold`, `warm`, `cold-disk`, `fleet` or `hot-update`.
     pub fn parse(name: &str) -> Result<Self, String> {
         match name {
             "cold" => Ok(Mode::Cold),
             "warm" => Ok(Mode::Warm),
             "cold-disk" => Ok(Mode::ColdDisk),
+            "fleet" => Ok(Mode::Fleet),
+            "hot-update" => Ok(Mode::HotUpdate),
             _ => Err(format!(
-                "unknown mode `{name}`; expected cold, warm or cold-disk"
+                "unknown mode `{name}`; expected cold, warm, cold-disk, fleet or hot-update"
             )),
         }
+    }
+
+    /// Whether the mode takes one timed import per sample (cold, warm, cold-disk),
+    /// recorded as a case with samples; fleet and hot-update have records of their own.
+    pub fn is_sampled(self) -> bool {
+        matches!(self, Mode::Cold | Mode::Warm | Mode::ColdDisk)
     }
 }
 
@@ -336,6 +350,112 @@ pub struct MeasureSpec {
     pub instructions: bool,
     /// Instruction-count samples per cold case.
     pub instruction_samples: u32,
+    /// Settings of the `fleet` mode.
+    pub fleet: FleetSpec,
+    /// Settings of the `hot-update` mode.
+    pub hot_update: HotUpdateSpec,
+}
+
+/// How the processes of a fleet get their artifact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Sharing {
+    /// Every process imports from the same file or tree.
+    Shared,
+    /// Every process imports from its own copy.
+    Copies,
+}
+
+impl Sharing {
+    /// The name used in scenario files and results.
+    pub fn name(self) -> &'static str {
+        match self {
+            Sharing::Shared => "shared",
+            Sharing::Copies => "copies",
+        }
+    }
+}
+
+/// The state of the artifact's pages in the page cache when a fleet starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PageCache {
+    /// As the previous round left them (resident).
+    Warm,
+    /// Evicted before every round, like `cold-disk`.
+    Cold,
+}
+
+impl PageCache {
+    /// The name used in scenario files and results.
+    pub fn name(self) -> &'static str {
+        match self {
+            PageCache::Warm => "warm",
+            PageCache::Cold => "cold",
+        }
+    }
+}
+
+/// `[fleet]`: many workers starting at once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FleetSpec {
+    /// Fleet sizes, ascending, without duplicates.
+    pub processes: Vec<u32>,
+    /// Shared artifact, per-process copies, or both.
+    pub sharing: Vec<Sharing>,
+    /// Page-cache states to start from.
+    pub page_cache: Vec<PageCache>,
+    /// Fleet starts per configuration.
+    pub rounds: u32,
+}
+
+impl Default for FleetSpec {
+    fn default() -> Self {
+        FleetSpec {
+            processes: vec![1, 4, 16],
+            sharing: vec![Sharing::Shared, Sharing::Copies],
+            page_cache: vec![PageCache::Warm, PageCache::Cold],
+            rounds: 5,
+        }
+    }
+}
+
+/// How a running process picks up a new version of its code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Pickup {
+    /// `importlib.invalidate_caches()`, then `importlib.reload` of every module.
+    InvalidateReload,
+    /// `importlib.reload` of every module, caches kept (the common mistake).
+    Reload,
+}
+
+impl Pickup {
+    /// The name used in scenario files and results.
+    pub fn name(self) -> &'static str {
+        match self {
+            Pickup::InvalidateReload => "invalidate-reload",
+            Pickup::Reload => "reload",
+        }
+    }
+}
+
+/// `[hot-update]`: replacing the artifact under a running process.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HotUpdateSpec {
+    /// Pick-up procedures to measure.
+    pub pickups: Vec<Pickup>,
+    /// Updates per variant, swap strategy and procedure.
+    pub rounds: u32,
+}
+
+impl Default for HotUpdateSpec {
+    fn default() -> Self {
+        HotUpdateSpec {
+            pickups: vec![Pickup::InvalidateReload, Pickup::Reload],
+            rounds: 10,
+        }
+    }
 }
 
 /// A scenario file that could not be used.

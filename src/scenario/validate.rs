@@ -8,7 +8,10 @@ use toml::Spanned;
 
 use super::limits::LIMITS;
 use super::wire;
-use super::{MeasureSpec, Mode, Scenario, ScenarioError, ScenarioSource, TreeSpec, Workload};
+use super::{
+    FleetSpec, HotUpdateSpec, MeasureSpec, Mode, PageCache, Pickup, Scenario, ScenarioError,
+    ScenarioSource, Sharing, TreeSpec, Workload,
+};
 use crate::generate::TreeLayout;
 
 /// Rough bytes per generated line, used to bound the tree size before generating it.
@@ -159,7 +162,13 @@ pub(super) fn parse_and_validate(
     let layout = TreeLayout::new(&tree);
     let workload = workload(&ctx, &wire.workload, &layout)?;
     let (variants, reference) = super::matrix::variants(&ctx, &wire.variants)?;
-    let measure = measure(&ctx, &wire.measure)?;
+    let mut measure = measure(&ctx, &wire.measure)?;
+    if let Some(f) = &wire.fleet {
+        measure.fleet = fleet(&ctx, f.get_ref())?;
+    }
+    if let Some(h) = &wire.hot_update {
+        measure.hot_update = hot_update(&ctx, h.get_ref())?;
+    }
 
     Ok(Scenario {
         name: name.clone(),
@@ -351,6 +360,8 @@ fn measure(ctx: &Ctx, w: &wire::Measure) -> Result<MeasureSpec, ScenarioError> {
         }
     };
     Ok(MeasureSpec {
+        fleet: FleetSpec::default(),
+        hot_update: HotUpdateSpec::default(),
         instructions,
         instruction_samples: ctx.opt_int(
             &w.instruction_samples,
@@ -368,6 +379,110 @@ fn measure(ctx: &Ctx, w: &wire::Measure) -> Result<MeasureSpec, ScenarioError> {
             120,
         )?,
     })
+}
+
+/// Names of a string list, each parsed by `parse`, without duplicates or emptiness.
+fn name_list<T: PartialEq>(
+    ctx: &Ctx,
+    list: &Spanned<wire::StrList>,
+    field: &str,
+    parse: impl Fn(&str) -> Option<T>,
+    expected: &str,
+) -> Result<Vec<T>, ScenarioError> {
+    let mut out = Vec::new();
+    for name in &list.get_ref().0 {
+        let v = parse(name).ok_or_else(|| {
+            ctx.err(
+                list.span(),
+                field,
+                format!("unknown value `{name}`; expected {expected}"),
+            )
+        })?;
+        if out.contains(&v) {
+            return Err(ctx.err(list.span(), field, format!("`{name}` is listed twice")));
+        }
+        out.push(v);
+    }
+    if out.is_empty() {
+        return Err(ctx.err(list.span(), field, "must not be empty"));
+    }
+    Ok(out)
+}
+
+fn fleet(ctx: &Ctx, w: &wire::Fleet) -> Result<FleetSpec, ScenarioError> {
+    let l = &LIMITS;
+    let mut spec = FleetSpec::default();
+    if let Some(list) = &w.processes {
+        let mut sizes = Vec::new();
+        for n in list.get_ref() {
+            let n = ctx.int(n, "fleet.processes", &l.fleet_processes)?;
+            if sizes.contains(&n) {
+                return Err(ctx.err(
+                    list.span(),
+                    "fleet.processes",
+                    format!("{n} is listed twice"),
+                ));
+            }
+            sizes.push(n);
+        }
+        if sizes.is_empty() {
+            return Err(ctx.err(list.span(), "fleet.processes", "must not be empty"));
+        }
+        sizes.sort_unstable();
+        spec.processes = sizes;
+    }
+    if let Some(list) = &w.sharing {
+        spec.sharing = name_list(
+            ctx,
+            list,
+            "fleet.sharing",
+            |s| match s {
+                "shared" => Some(Sharing::Shared),
+                "copies" => Some(Sharing::Copies),
+                _ => None,
+            },
+            "`shared` or `copies`",
+        )?;
+    }
+    if let Some(list) = &w.page_cache {
+        spec.page_cache = name_list(
+            ctx,
+            list,
+            "fleet.page-cache",
+            |s| match s {
+                "warm" => Some(PageCache::Warm),
+                "cold" => Some(PageCache::Cold),
+                _ => None,
+            },
+            "`warm` or `cold`",
+        )?;
+    }
+    spec.rounds = ctx.opt_int(&w.rounds, "fleet.rounds", &l.fleet_rounds, spec.rounds)?;
+    Ok(spec)
+}
+
+fn hot_update(ctx: &Ctx, w: &wire::HotUpdate) -> Result<HotUpdateSpec, ScenarioError> {
+    let mut spec = HotUpdateSpec::default();
+    if let Some(list) = &w.pickup {
+        spec.pickups = name_list(
+            ctx,
+            list,
+            "hot-update.pickup",
+            |s| match s {
+                "invalidate-reload" => Some(Pickup::InvalidateReload),
+                "reload" => Some(Pickup::Reload),
+                _ => None,
+            },
+            "`invalidate-reload` or `reload`",
+        )?;
+    }
+    spec.rounds = ctx.opt_int(
+        &w.rounds,
+        "hot-update.rounds",
+        &LIMITS.hot_update_rounds,
+        spec.rounds,
+    )?;
+    Ok(spec)
 }
 
 #[cfg(test)]

@@ -18,6 +18,28 @@ pub(super) struct Scenario {
     pub variants: Spanned<Variants>,
     #[serde(default)]
     pub measure: Measure,
+    #[serde(default)]
+    pub fleet: Option<Spanned<Fleet>>,
+    #[serde(default)]
+    pub hot_update: Option<Spanned<HotUpdate>>,
+}
+
+/// `[fleet]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(super) struct Fleet {
+    pub processes: Option<Spanned<Vec<Spanned<i64>>>>,
+    pub sharing: Option<Spanned<StrList>>,
+    pub page_cache: Option<Spanned<StrList>>,
+    pub rounds: Option<Spanned<i64>>,
+}
+
+/// `[hot-update]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(super) struct HotUpdate {
+    pub pickup: Option<Spanned<StrList>>,
+    pub rounds: Option<Spanned<i64>>,
 }
 
 /// `[tree]`

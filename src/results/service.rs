@@ -1,0 +1,253 @@
+//! Results of the service-fleet modes: `fleet` (many processes starting at once) and
+//! `hot-update` (a running process picking up a new artifact). Each has records of its
+//! own beside the per-sample cases, with raw rounds or trials and their summaries.
+
+use serde::{Deserialize, Serialize};
+
+use super::stats::{Summary, quantile_sorted};
+use crate::measure::fleet::{FleetOutcome, FleetRound};
+use crate::measure::hot_update::{HotUpdateOutcome, HotUpdateTrial, Strategy, Timing, Verdict};
+use crate::measure::Status;
+use crate::scenario::{Layout, PageCache, Pickup, Sharing};
+
+/// One fleet configuration of one variant.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FleetCase {
+    /// Scenario name.
+    pub scenario: String,
+    /// Variant id.
+    pub variant: String,
+    /// `dir` or `zip`.
+    pub layout: Layout,
+    /// Processes started at once.
+    pub processes: u32,
+    /// `shared` (one artifact for all) or `copies` (one per process).
+    pub sharing: Sharing,
+    /// `warm` or `cold` page cache at launch.
+    pub page_cache: PageCache,
+    /// `ok`, `unsupported`, `error` or `incomplete`.
+    pub status: Status,
+    /// What went wrong, unless `ok`.
+    pub error: Option<String>,
+    /// Every round, raw.
+    pub rounds: Vec<FleetRound>,
+    /// Medians over the rounds.
+    pub summary: Option<FleetSummary>,
+    /// Things a reader must know (eviction that did not take, ...).
+    #[serde(default)]
+    pub warnings: Vec<String>,
+}
+
+/// Medians over a fleet configuration's rounds of each round's figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FleetSummary {
+    /// Rounds summarised.
+    pub rounds: usize,
+    /// Median import latency across the processes of a round.
+    pub p50_ns: f64,
+    /// 95th percentile of import latency across the processes of a round.
+    pub p95_ns: f64,
+    /// Slowest process of a round.
+    pub max_ns: f64,
+    /// First launch to last import's end.
+    pub wall_ns: f64,
+    /// Interpreter start-up across the processes (median of round medians).
+    pub startup_ns: f64,
+    /// Resident set size per process.
+    pub rss_per_process_bytes: f64,
+    /// Proportional set size per process: the fleet's memory divided by its size.
+    pub pss_per_process_bytes: f64,
+    /// Share of the fleet's resident memory that is shared between processes.
+    pub shared_fraction: f64,
+    /// Bytes of the artifact files (all copies) in the page cache after a round.
+    pub artifact_cache_bytes: f64,
+    /// `p95_ns` over the same variant's, sharing's and page cache's 1-process `p95_ns`
+    /// (when 1 process is measured): how much slower a fleet of this size starts.
+    pub p95_vs_single: Option<f64>,
+}
+
+/// One hot-update case: a variant, swap strategy, pick-up procedure and timing.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HotUpdateCase {
+    /// Scenario name.
+    pub scenario: String,
+    /// Variant id.
+    pub variant: String,
+    /// `dir` or `zip`.
+    pub layout: Layout,
+    /// `rename` (zip), `symlink` or `in-place` (directory).
+    pub strategy: Strategy,
+    /// `invalidate-reload` or `reload`.
+    pub pickup: Pickup,
+    /// `sequential` (swap, then pick up) or `concurrent` (swap during the pick-up).
+    pub timing: Timing,
+    /// `ok` when every trial ran (whatever each found), else why not.
+    pub status: Status,
+    /// What went wrong, unless `ok`.
+    pub error: Option<String>,
+    /// Every trial, raw.
+    pub trials: Vec<HotUpdateTrial>,
+    /// Verdict counts and latency summary.
+    pub summary: HotUpdateSummary,
+}
+
+/// What a hot-update case's trials add up to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HotUpdateSummary {
+    /// Trials.
+    pub trials: usize,
+    /// Trials after which every module ran the new version.
+    pub new: usize,
+    /// Trials with silently stale modules (no reload raised).
+    pub stale: usize,
+    /// Trials in which some reloads raised.
+    pub error: usize,
+    /// Distinct first exceptions, most frequent first (at most five).
+    pub errors: Vec<String>,
+    /// Latency of sequential trials that ended with the new version everywhere.
+    pub latency: Option<Summary>,
+    /// Median swap time.
+    pub swap_ns: Option<f64>,
+    /// Median `invalidate_caches()` time.
+    pub invalidate_ns: Option<f64>,
+    /// Median reload time.
+    pub reload_ns: Option<f64>,
+}
+
+fn median(values: impl IntoIterator<Item = f64>) -> Option<f64> {
+    let mut v: Vec<f64> = values.into_iter().collect();
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    Some(quantile_sorted(&v, 0.5))
+}
+
+/// Turns fleet outcomes into results.
+pub fn fleet_cases(scenario: &str, outcomes: Vec<FleetOutcome>) -> Vec<FleetCase> {
+    let mut cases: Vec<FleetCase> = outcomes
+        .into_iter()
+        .map(|o| {
+            let mut warnings = Vec::new();
+            if o.page_cache == PageCache::Cold {
+                let worst = o.rounds.iter().map(|r| r.resident_before).fold(0.0, f64::max);
+                if worst > super::RESIDENT_LIMIT {
+                    warnings.push(format!(
+                        "page-cache eviction did not take: up to {:.0}% of the artifact was \
+                         resident at launch; these are not cold-cache numbers",
+                        worst * 100.0
+                    ));
+                }
+            }
+            let summary = fleet_summary(o.processes, &o.rounds);
+            FleetCase {
+                scenario: scenario.to_owned(),
+                variant: o.variant.id(),
+                layout: o.variant.layout,
+                processes: o.processes,
+                sharing: o.sharing,
+                page_cache: o.page_cache,
+                status: o.status,
+                error: o.error,
+                rounds: o.rounds,
+                summary,
+                warnings,
+            }
+        })
+        .collect();
+    for i in 0..cases.len() {
+        let single = cases
+            .iter()
+            .find(|c| {
+                c.variant == cases[i].variant
+                    && c.sharing == cases[i].sharing
+                    && c.page_cache == cases[i].page_cache
+                    && c.processes == 1
+            })
+            .and_then(|c| c.summary.as_ref())
+            .map(|s| s.p95_ns);
+        if let (Some(one), Some(s)) = (single, cases[i].summary.as_mut()) {
+            s.p95_vs_single = (one > 0.0).then(|| s.p95_ns / one);
+        }
+    }
+    cases
+}
+
+fn fleet_summary(processes: u32, rounds: &[FleetRound]) -> Option<FleetSummary> {
+    if rounds.is_empty() {
+        return None;
+    }
+    let n = f64::from(processes.max(1));
+    let per_round = |f: &dyn Fn(&FleetRound) -> f64| median(rounds.iter().map(f));
+    let lat = |r: &FleetRound, q: f64| Summary::of(&r.latencies_ns).map_or(0.0, |s| match q {
+        q if q >= 1.0 => s.max,
+        q if q >= 0.95 => s.p95,
+        _ => s.median,
+    });
+    Some(FleetSummary {
+        rounds: rounds.len(),
+        p50_ns: per_round(&|r| lat(r, 0.5))?,
+        p95_ns: per_round(&|r| lat(r, 0.95))?,
+        max_ns: per_round(&|r| lat(r, 1.0))?,
+        wall_ns: per_round(&|r| r.wall_ns as f64)?,
+        startup_ns: per_round(&|r| Summary::of(&r.startup_ns).map_or(0.0, |s| s.median))?,
+        rss_per_process_bytes: per_round(&|r| r.memory.rss_bytes as f64 / n)?,
+        pss_per_process_bytes: per_round(&|r| r.memory.pss_bytes as f64 / n)?,
+        shared_fraction: per_round(&|r| {
+            if r.memory.rss_bytes == 0 {
+                0.0
+            } else {
+                r.memory.shared_bytes as f64 / r.memory.rss_bytes as f64
+            }
+        })?,
+        artifact_cache_bytes: per_round(&|r| r.artifact_cache_bytes as f64)?,
+        p95_vs_single: None,
+    })
+}
+
+/// Turns hot-update outcomes into results.
+pub fn hot_update_cases(scenario: &str, outcomes: Vec<HotUpdateOutcome>) -> Vec<HotUpdateCase> {
+    outcomes
+        .into_iter()
+        .map(|o| HotUpdateCase {
+            scenario: scenario.to_owned(),
+            variant: o.variant.id(),
+            layout: o.variant.layout,
+            strategy: o.strategy,
+            pickup: o.pickup,
+            timing: o.timing,
+            status: o.status,
+            error: o.error,
+            summary: hot_update_summary(&o.trials),
+            trials: o.trials,
+        })
+        .collect()
+}
+
+fn hot_update_summary(trials: &[HotUpdateTrial]) -> HotUpdateSummary {
+    let count = |v: Verdict| trials.iter().filter(|t| t.verdict == v).count();
+    let mut errors: Vec<(String, usize)> = Vec::new();
+    for e in trials.iter().filter_map(|t| t.error.as_ref()) {
+        match errors.iter_mut().find(|(x, _)| x == e) {
+            Some((_, n)) => *n += 1,
+            None => errors.push((e.clone(), 1)),
+        }
+    }
+    errors.sort_by(|a, b| b.1.cmp(&a.1));
+    let latencies: Vec<u64> = trials
+        .iter()
+        .filter(|t| t.verdict == Verdict::New)
+        .filter_map(|t| t.latency_ns)
+        .collect();
+    HotUpdateSummary {
+        trials: trials.len(),
+        new: count(Verdict::New),
+        stale: count(Verdict::Stale),
+        error: count(Verdict::Error),
+        errors: errors.into_iter().take(5).map(|(e, _)| e).collect(),
+        latency: Summary::of(&latencies),
+        swap_ns: median(trials.iter().map(|t| t.swap_ns as f64)),
+        invalidate_ns: median(trials.iter().map(|t| t.invalidate_ns as f64)),
+        reload_ns: median(trials.iter().map(|t| t.reload_ns as f64)),
+    }
+}
