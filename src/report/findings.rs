@@ -56,28 +56,36 @@ fn change(a: &CaseResult, b: &CaseResult) -> String {
 pub fn findings(results: &Results) -> Vec<Finding> {
     let mut out = Vec::new();
     for s in &results.scenarios {
-        let mode = if s.modes.contains(&Mode::Cold) {
-            Mode::Cold
-        } else {
-            s.modes[0]
-        };
-        let cases: Vec<&CaseResult> = results
-            .cases
-            .iter()
-            .filter(|c| c.scenario == s.name && c.mode == mode)
-            .collect();
-        scenario_findings(s, mode, &cases, &mut out);
-        phase_findings(s, &cases, &mut out);
-        if s.modes.contains(&Mode::ColdDisk) && mode == Mode::Cold {
-            let disk: Vec<&CaseResult> = results
-                .cases
-                .iter()
-                .filter(|c| c.scenario == s.name && c.mode == Mode::ColdDisk)
-                .collect();
-            cold_disk_findings(s, &cases, &disk, &mut out);
+        if let Some(&first) = s.modes.iter().find(|m| m.is_sampled()) {
+            sampled_findings(results, s, first, &mut out);
         }
+        super::service::service_findings(results, &s.name, &mut out);
     }
     out
+}
+
+/// Findings from one scenario's per-sample cases (cold, warm, cold-disk).
+fn sampled_findings(results: &Results, s: &ScenarioInfo, first: Mode, out: &mut Vec<Finding>) {
+        let mode = if s.modes.contains(&Mode::Cold) {
+        Mode::Cold
+    } else {
+        first
+    };
+    let cases: Vec<&CaseResult> = results
+        .cases
+        .iter()
+        .filter(|c| c.scenario == s.name && c.mode == mode)
+        .collect();
+    scenario_findings(s, mode, &cases, out);
+    phase_findings(s, &cases, out);
+    if s.modes.contains(&Mode::ColdDisk) && mode == Mode::Cold {
+        let disk: Vec<&CaseResult> = results
+            .cases
+            .iter()
+            .filter(|c| c.scenario == s.name && c.mode == Mode::ColdDisk)
+            .collect();
+        cold_disk_findings(s, &cases, &disk, out);
+    }
 }
 
 /// How evicting the page cache changes the picture.

@@ -29,7 +29,7 @@ pub fn summary_markdown(results: &Results) -> String {
             .unwrap_or_default(),
     );
     for s in &results.scenarios {
-        for &mode in &s.modes {
+        for &mode in s.modes.iter().filter(|m| m.is_sampled()) {
             let mut cases: Vec<&CaseResult> = results
                 .cases
                 .iter()
@@ -103,6 +103,7 @@ pub fn summary_markdown(results: &Results) -> String {
             }
             let _ = writeln!(out);
         }
+        out.push_str(&super::service::service_markdown(results, &s.name));
     }
     let found = findings(results);
     if !found.is_empty() {

@@ -5,6 +5,7 @@ mod escape;
 pub mod findings;
 pub mod html;
 mod markdown;
+pub mod service;
 mod table;
 
 pub use escape::escape_markdown;

@@ -50,7 +50,7 @@ fn instruction_cells(i: &crate::results::Instructions) -> String {
 pub fn summary_table(results: &Results) -> String {
     let mut out = String::new();
     for s in &results.scenarios {
-        for &mode in &s.modes {
+        for &mode in s.modes.iter().filter(|m| m.is_sampled()) {
             let mut cases: Vec<&CaseResult> = results
                 .cases
                 .iter()
@@ -152,6 +152,7 @@ pub fn summary_table(results: &Results) -> String {
                 }
             }
         }
+        out.push_str(&super::service::service_text(results, &s.name));
     }
     out
 }

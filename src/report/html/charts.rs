@@ -393,3 +393,83 @@ pub fn history_chart(
         Ok(())
     })
 }
+
+/// Lines over a numeric x axis: one series per name, points joined in x order (fleet
+/// latency or memory against the number of processes). The x axis is logarithmic
+/// base 2 when `log2_x`, so 1, 2, 4, ... 64 processes are evenly spaced.
+pub fn line_chart(
+    series: &[(String, Vec<(f64, f64)>)],
+    x_desc: &str,
+    y_desc: &str,
+    log2_x: bool,
+) -> String {
+    let tx = |x: f64| if log2_x { x.max(1.0).log2() } else { x };
+    let xs = series.iter().flat_map(|s| s.1.iter().map(|p| tx(p.0)));
+    let (xmin, xmax) = xs.fold((f64::MAX, f64::MIN), |(a, b), x| (a.min(x), b.max(x)));
+    let (xmin, xmax) = if xmin > xmax { (0.0, 1.0) } else { (xmin, xmax) };
+    let pad = ((xmax - xmin) * 0.05).max(0.25);
+    let ymax = series
+        .iter()
+        .flat_map(|s| s.1.iter().map(|p| p.1))
+        .fold(0.0, f64::max)
+        * 1.1;
+    let height = 420 + 18 * series.len().div_ceil(3) as u32;
+    svg(WIDTH, height, |root| {
+        let (plot, legend) = root.split_vertically(420);
+        let mut chart = ChartBuilder::on(&plot)
+            .margin(15)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d((xmin - pad)..(xmax + pad), 0.0..ymax.max(1e-9))
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .x_label_formatter(&|x| {
+                if log2_x {
+                    let n = 2f64.powf(*x);
+                    if (n - n.round()).abs() < 1e-6 {
+                        format!("{}", n.round())
+                    } else {
+                        String::new()
+                    }
+                } else {
+                    format!("{x}")
+                }
+            })
+            .x_labels(if log2_x {
+                ((xmax - xmin) as usize + 1).max(2)
+            } else {
+                10
+            })
+            .x_desc(x_desc)
+            .y_desc(y_desc)
+            .draw()
+            .map_err(|e| e.to_string())?;
+        for (k, (_, points)) in series.iter().enumerate() {
+            let c = Palette99::pick(k).to_rgba();
+            let mut pts: Vec<(f64, f64)> = points.iter().map(|&(x, y)| (tx(x), y)).collect();
+            pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+            chart
+                .draw_series(LineSeries::new(pts.clone(), c.stroke_width(2)))
+                .map_err(|e| e.to_string())?;
+            chart
+                .draw_series(pts.into_iter().map(|p| Circle::new(p, 3, c.filled())))
+                .map_err(|e| e.to_string())?;
+        }
+        for (k, (name, _)) in series.iter().enumerate() {
+            let x = 70 + (k % 3) as i32 * 280;
+            let y = 6 + (k / 3) as i32 * 18;
+            legend
+                .draw(&Circle::new((x, y + 6), 5, Palette99::pick(k).filled()))
+                .map_err(|e| e.to_string())?;
+            legend
+                .draw(&Text::new(
+                    name.clone(),
+                    (x + 10, y),
+                    ("sans-serif", 13).into_font(),
+                ))
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    })
+}

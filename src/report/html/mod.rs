@@ -18,8 +18,9 @@ use super::findings::{Finding, findings};
 use super::{format_duration_ns, format_size};
 use crate::compare::significance::bootstrap_ratio_ci;
 use crate::measure::Status;
-use crate::results::{CaseResult, Results, ScenarioInfo};
-use crate::scenario::{Bytecode, Layout, Mode};
+use super::service::{FleetRow, HotRow, fleet_rows, hot_rows};
+use crate::results::{CaseResult, FleetCase, Results, ScenarioInfo};
+use crate::scenario::{Bytecode, Layout, Mode, PageCache};
 use charts::{Row, ScatterPoint};
 use profile::{CounterRow, PhaseRow, TopModules, counter_view, phase_view};
 
@@ -93,6 +94,8 @@ struct ScenarioView {
     counter_names: Vec<String>,
     counters: Vec<CounterRow>,
     top_modules: Vec<TopModules>,
+    fleet: Vec<FleetRow>,
+    hot_updates: Vec<HotRow>,
 }
 
 /// A titled chart.
@@ -172,7 +175,12 @@ fn scenario_view(results: &Results, s: &ScenarioInfo, all_findings: &[Finding]) 
         .iter()
         .filter(|c| c.scenario == s.name)
         .collect();
-    let modes: Vec<Mode> = s.modes.clone();
+    // Fleet and hot-update cases have sections of their own; with neither cold, warm
+    // nor cold-disk measured, the per-mode sections below stay empty.
+    let mut modes: Vec<Mode> = s.modes.iter().copied().filter(|m| m.is_sampled()).collect();
+    if modes.is_empty() {
+        modes.push(Mode::Cold);
+    }
     let mode_names: Vec<String> = modes.iter().map(|m| m.name().to_owned()).collect();
 
     // Variants in file order, measured ones only, for charts.
@@ -303,6 +311,11 @@ fn scenario_view(results: &Results, s: &ScenarioInfo, all_findings: &[Finding]) 
         svg: charts::samples_chart(&rows, &mode_names),
     });
 
+    if variants.is_empty() {
+        charts_v.clear();
+    }
+    let fleet_cases = super::service::fleet_of(results, &s.name);
+    charts_v.extend(fleet_charts(&fleet_cases));
     let (phase_names, phases, phase_chart) = phase_view(&cases, &variants, modes[0]);
     if let Some(svg) = phase_chart {
         charts_v.push(ChartView {
@@ -433,5 +446,48 @@ fn scenario_view(results: &Results, s: &ScenarioInfo, all_findings: &[Finding]) 
         counter_names,
         counters,
         top_modules,
+        fleet: fleet_rows(&fleet_cases),
+        hot_updates: hot_rows(&super::service::hot_of(results, &s.name)),
+    }
+}
+
+/// Fleet charts: p95 latency, and memory per process, against the number of processes;
+/// one line per variant, sharing and page cache (memory: per variant and sharing).
+fn fleet_charts(cases: &[&FleetCase]) -> Vec<ChartView> {
+    let mut latency: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
+    let mut memory: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
+    for c in cases {
+        let Some(sm) = c.summary.as_ref().filter(|_| c.status == Status::Ok) else {
+            continue;
+        };
+        let x = f64::from(c.processes);
+        let name = format!("{} {} {}-cache", c.variant, c.sharing.name(), c.page_cache.name());
+        push_point(&mut latency, name, (x, sm.p95_ns / 1e6));
+        if c.page_cache == PageCache::Warm {
+            let name = format!("{} {}", c.variant, c.sharing.name());
+            push_point(&mut memory, name, (x, sm.pss_per_process_bytes / 1024.0 / 1024.0));
+        }
+    }
+    if latency.is_empty() {
+        return Vec::new();
+    }
+    vec![
+        ChartView {
+            title: "Fleet: p95 import latency against processes".into(),
+            caption: "95th percentile of the import time across the processes started at once (median over rounds); one line per variant, shared artifact or per-process copies, and page cache state.".into(),
+            svg: charts::line_chart(&latency, "processes started at once", "p95 import latency (ms)", true),
+        },
+        ChartView {
+            title: "Fleet: memory per process".into(),
+            caption: "Proportional set size per process once every process has imported (shared pages divided among their sharers; the artifact's page cache is not in it, see the table), warm page cache.".into(),
+            svg: charts::line_chart(&memory, "processes started at once", "PSS per process (MiB)", true),
+        },
+    ]
+}
+
+fn push_point(series: &mut Vec<(String, Vec<(f64, f64)>)>, name: String, point: (f64, f64)) {
+    match series.iter_mut().find(|(n, _)| *n == name) {
+        Some((_, points)) => points.push(point),
+        None => series.push((name, vec![point])),
     }
 }
