@@ -135,6 +135,38 @@ fn bad_scenarios_name_file_line_and_field() {
             ":11:",
             "measure.samples: must be from 1",
         ),
+        (
+            format!(
+                "name = \"bad\"\nseed = 1\n[tree]\npackages = 2\nmodules = 3\n{GOOD_VARIANTS}\
+                 [fleet]\nprocesses = [1, 4, 500]\n"
+            ),
+            ":11:",
+            "fleet.processes: must be from 1 to 64, got 500",
+        ),
+        (
+            format!(
+                "name = \"bad\"\nseed = 1\n[tree]\npackages = 2\nmodules = 3\n{GOOD_VARIANTS}\
+                 [fleet]\nrounds = 2\nsharing = [\"shared\", \"pooled\"]\n"
+            ),
+            ":12:",
+            "fleet.sharing: unknown value `pooled`",
+        ),
+        (
+            format!(
+                "name = \"bad\"\nseed = 1\n[tree]\npackages = 2\nmodules = 3\n{GOOD_VARIANTS}\
+                 [hot-update]\npickup = \"restart\"\n"
+            ),
+            ":11:",
+            "hot-update.pickup: unknown value `restart`",
+        ),
+        (
+            format!(
+                "name = \"bad\"\nseed = 1\n[tree]\npackages = 2\nmodules = 3\n{GOOD_VARIANTS}\
+                 [hot-update]\nrounds = 0\n"
+            ),
+            ":11:",
+            "hot-update.rounds: must be from 1",
+        ),
     ];
     let dir = tempfile::tempdir().unwrap();
     for (i, (text, line, field)) in cases.iter().enumerate() {

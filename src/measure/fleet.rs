@@ -161,7 +161,9 @@ pub fn measure(
         }
     }
 
-    let live: Vec<usize> = (0..outcomes.len()).filter(|&i| plans[i].is_some()).collect();
+    let live: Vec<usize> = (0..outcomes.len())
+        .filter(|&i| plans[i].is_some())
+        .collect();
     let bar = super::progress_bar(
         opts.progress,
         live.len() as u64 * u64::from(spec.rounds),

@@ -395,9 +395,8 @@ fn trial(
             failed,
             // Paths in messages are relative to the run's work directory, so the same
             // error reads the same in every case and every run.
-            error: first_error.map(|e| {
-                e.replace(&format!("{}/", opts.worker.work_dir.display()), "")
-            }),
+            error: first_error
+                .map(|e| e.replace(&format!("{}/", opts.worker.work_dir.display()), "")),
             verdict: if failed > 0 {
                 Verdict::Error
             } else if stale > 0 || new == 0 {

@@ -66,7 +66,7 @@ pub fn findings(results: &Results) -> Vec<Finding> {
 
 /// Findings from one scenario's per-sample cases (cold, warm, cold-disk).
 fn sampled_findings(results: &Results, s: &ScenarioInfo, first: Mode, out: &mut Vec<Finding>) {
-        let mode = if s.modes.contains(&Mode::Cold) {
+    let mode = if s.modes.contains(&Mode::Cold) {
         Mode::Cold
     } else {
         first

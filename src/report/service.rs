@@ -197,12 +197,27 @@ pub fn service_text(results: &Results, scenario: &str) -> String {
             "\n{scenario} / fleet: import latency across the processes of a fleet (median of \
              rounds), memory per process once all have imported"
         );
-        let w = fleet.iter().map(|r| r.variant.len()).max().unwrap_or(7).max(7);
+        let w = fleet
+            .iter()
+            .map(|r| r.variant.len())
+            .max()
+            .unwrap_or(7)
+            .max(7);
         let _ = writeln!(
             out,
             "  {:<w$} {:>5} {:>7} {:>5} {:>9} {:>9} {:>9} {:>9} {:>6} {:>10} {:>7} {:>10}",
-            "variant", "procs", "sharing", "cache", "p50", "p95", "max", "wall", "vs 1", "PSS/proc",
-            "shared", "in cache"
+            "variant",
+            "procs",
+            "sharing",
+            "cache",
+            "p50",
+            "p95",
+            "max",
+            "wall",
+            "vs 1",
+            "PSS/proc",
+            "shared",
+            "in cache"
         );
         for r in &fleet {
             if r.status != "ok" {
@@ -243,7 +258,12 @@ pub fn service_text(results: &Results, scenario: &str) -> String {
             "\n{scenario} / hot-update: trials ending with the new code everywhere / silently \
              stale / with failed reloads; latency = swap start to last reload (sequential, new)"
         );
-        let w = hot.iter().map(|r| r.variant.len()).max().unwrap_or(7).max(7);
+        let w = hot
+            .iter()
+            .map(|r| r.variant.len())
+            .max()
+            .unwrap_or(7)
+            .max(7);
         let _ = writeln!(
             out,
             "  {:<w$} {:>8} {:>17} {:>10} {:>9} {:>9} {:>9} {:>9}  first error",
@@ -287,7 +307,10 @@ pub fn service_markdown(results: &Results, scenario: &str) -> String {
             out,
             "| variant | processes | sharing | page cache | p50 | p95 | max | wall | p95 vs 1 | PSS per process | shared | artifact in cache |"
         );
-        let _ = writeln!(out, "|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        let _ = writeln!(
+            out,
+            "|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+        );
         for r in &fleet {
             if r.status != "ok" {
                 let _ = writeln!(
@@ -395,7 +418,11 @@ pub fn service_findings(results: &Results, scenario: &str, out: &mut Vec<Finding
                 format!(
                     "{max_n} processes starting at once from one shared artifact, {} page cache: {}.",
                     cache.name(),
-                    parts.into_iter().map(|p| p.1).collect::<Vec<_>>().join(", ")
+                    parts
+                        .into_iter()
+                        .map(|p| p.1)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             );
         }
@@ -409,10 +436,9 @@ pub fn service_findings(results: &Results, scenario: &str, out: &mut Vec<Finding
                     && s.sharing == Sharing::Shared
                     && s.page_cache == PageCache::Warm
             });
-            if let (Some(cs), Some(ss)) = (
-                c.summary.as_ref(),
-                shared.and_then(|s| s.summary.as_ref()),
-            ) {
+            if let (Some(cs), Some(ss)) =
+                (c.summary.as_ref(), shared.and_then(|s| s.summary.as_ref()))
+            {
                 say(
                     "info",
                     format!(

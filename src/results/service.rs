@@ -5,9 +5,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::stats::{Summary, quantile_sorted};
+use crate::measure::Status;
 use crate::measure::fleet::{FleetOutcome, FleetRound};
 use crate::measure::hot_update::{HotUpdateOutcome, HotUpdateTrial, Strategy, Timing, Verdict};
-use crate::measure::Status;
 use crate::scenario::{Layout, PageCache, Pickup, Sharing};
 
 /// One fleet configuration of one variant.
@@ -130,7 +130,11 @@ pub fn fleet_cases(scenario: &str, outcomes: Vec<FleetOutcome>) -> Vec<FleetCase
         .map(|o| {
             let mut warnings = Vec::new();
             if o.page_cache == PageCache::Cold {
-                let worst = o.rounds.iter().map(|r| r.resident_before).fold(0.0, f64::max);
+                let worst = o
+                    .rounds
+                    .iter()
+                    .map(|r| r.resident_before)
+                    .fold(0.0, f64::max);
                 if worst > super::RESIDENT_LIMIT {
                     warnings.push(format!(
                         "page-cache eviction did not take: up to {:.0}% of the artifact was \
@@ -179,11 +183,13 @@ fn fleet_summary(processes: u32, rounds: &[FleetRound]) -> Option<FleetSummary> 
     }
     let n = f64::from(processes.max(1));
     let per_round = |f: &dyn Fn(&FleetRound) -> f64| median(rounds.iter().map(f));
-    let lat = |r: &FleetRound, q: f64| Summary::of(&r.latencies_ns).map_or(0.0, |s| match q {
-        q if q >= 1.0 => s.max,
-        q if q >= 0.95 => s.p95,
-        _ => s.median,
-    });
+    let lat = |r: &FleetRound, q: f64| {
+        Summary::of(&r.latencies_ns).map_or(0.0, |s| match q {
+            q if q >= 1.0 => s.max,
+            q if q >= 0.95 => s.p95,
+            _ => s.median,
+        })
+    };
     Some(FleetSummary {
         rounds: rounds.len(),
         p50_ns: per_round(&|r| lat(r, 0.5))?,
@@ -233,7 +239,7 @@ fn hot_update_summary(trials: &[HotUpdateTrial]) -> HotUpdateSummary {
             None => errors.push((e.clone(), 1)),
         }
     }
-    errors.sort_by(|a, b| b.1.cmp(&a.1));
+    errors.sort_by_key(|e| std::cmp::Reverse(e.1));
     let latencies: Vec<u64> = trials
         .iter()
         .filter(|t| t.verdict == Verdict::New)

@@ -420,8 +420,8 @@ fn package_update(
         .filter(|(_, u)| **u)
         .map(|(a, _)| a.variant)
         .collect();
-    let mut packaged = package::package_all(&variants, &v2, &compiled, &dir.join("update"))?
-        .into_iter();
+    let mut packaged =
+        package::package_all(&variants, &v2, &compiled, &dir.join("update"))?.into_iter();
     Ok(artifacts
         .iter()
         .zip(usable)

@@ -406,7 +406,11 @@ pub fn line_chart(
     let tx = |x: f64| if log2_x { x.max(1.0).log2() } else { x };
     let xs = series.iter().flat_map(|s| s.1.iter().map(|p| tx(p.0)));
     let (xmin, xmax) = xs.fold((f64::MAX, f64::MIN), |(a, b), x| (a.min(x), b.max(x)));
-    let (xmin, xmax) = if xmin > xmax { (0.0, 1.0) } else { (xmin, xmax) };
+    let (xmin, xmax) = if xmin > xmax {
+        (0.0, 1.0)
+    } else {
+        (xmin, xmax)
+    };
     let pad = ((xmax - xmin) * 0.05).max(0.25);
     let ymax = series
         .iter()

@@ -15,10 +15,10 @@ use minijinja::{Environment, Value, context};
 use serde::Serialize;
 
 use super::findings::{Finding, findings};
+use super::service::{FleetRow, HotRow, fleet_rows, hot_rows};
 use super::{format_duration_ns, format_size};
 use crate::compare::significance::bootstrap_ratio_ci;
 use crate::measure::Status;
-use super::service::{FleetRow, HotRow, fleet_rows, hot_rows};
 use crate::results::{CaseResult, FleetCase, Results, ScenarioInfo};
 use crate::scenario::{Bytecode, Layout, Mode, PageCache};
 use charts::{Row, ScatterPoint};
@@ -461,11 +461,20 @@ fn fleet_charts(cases: &[&FleetCase]) -> Vec<ChartView> {
             continue;
         };
         let x = f64::from(c.processes);
-        let name = format!("{} {} {}-cache", c.variant, c.sharing.name(), c.page_cache.name());
+        let name = format!(
+            "{} {} {}-cache",
+            c.variant,
+            c.sharing.name(),
+            c.page_cache.name()
+        );
         push_point(&mut latency, name, (x, sm.p95_ns / 1e6));
         if c.page_cache == PageCache::Warm {
             let name = format!("{} {}", c.variant, c.sharing.name());
-            push_point(&mut memory, name, (x, sm.pss_per_process_bytes / 1024.0 / 1024.0));
+            push_point(
+                &mut memory,
+                name,
+                (x, sm.pss_per_process_bytes / 1024.0 / 1024.0),
+            );
         }
     }
     if latency.is_empty() {
