@@ -129,6 +129,13 @@ fn a_fleet_records_every_process_its_memory_and_the_page_cache() {
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("Fleet: p95 import latency against processes"));
     assert!(html.contains("Fleet: processes starting at once"));
+    // The page, fleet charts included, renders completely and fetches nothing.
+    let body = chromium_body(&out.join("report.html"));
+    let expected: usize = data_attr(&body, "charts-expected").parse().unwrap();
+    assert_eq!(expected, 2, "the two fleet charts: {body}");
+    assert_eq!(data_attr(&body, "charts-rendered"), "2", "{body}");
+    assert_eq!(data_attr(&body, "resources"), "0", "{body}");
+    assert_eq!(data_attr(&body, "errors"), "0", "{body}");
 }
 
 fn hot_case<'a>(
