@@ -174,7 +174,10 @@ pub fn hot_rows(cases: &[&HotUpdateCase]) -> Vec<HotRow> {
                 error: s.error,
                 latency: opt_ms(s.latency.as_ref().map(|l| l.median)),
                 swap: opt_ms(s.swap_ns),
-                invalidate: opt_ms(s.invalidate_ns),
+                invalidate: match c.pickup {
+                    Pickup::InvalidateReload => opt_ms(s.invalidate_ns),
+                    Pickup::Reload => "-".into(),
+                },
                 reload: opt_ms(s.reload_ns),
                 note: c
                     .error
@@ -266,8 +269,16 @@ pub fn service_text(results: &Results, scenario: &str) -> String {
             .max(7);
         let _ = writeln!(
             out,
-            "  {:<w$} {:>8} {:>17} {:>10} {:>9} {:>9} {:>9} {:>9}  first error",
-            "variant", "strategy", "pickup", "timing", "new/st/err", "latency", "swap", "reload"
+            "  {:<w$} {:>8} {:>17} {:>10} {:>10} {:>9} {:>9} {:>10} {:>9}  first error",
+            "variant",
+            "strategy",
+            "pickup",
+            "timing",
+            "new/st/err",
+            "latency",
+            "swap",
+            "invalidate",
+            "reload"
         );
         for r in &hot {
             if r.status != "ok" && r.trials == 0 {
@@ -280,7 +291,7 @@ pub fn service_text(results: &Results, scenario: &str) -> String {
             }
             let _ = writeln!(
                 out,
-                "  {:<w$} {:>8} {:>17} {:>10} {:>9} {:>9} {:>9} {:>9}  {}",
+                "  {:<w$} {:>8} {:>17} {:>10} {:>10} {:>9} {:>9} {:>10} {:>9}  {}",
                 r.variant,
                 r.strategy,
                 r.pickup,
@@ -288,6 +299,7 @@ pub fn service_text(results: &Results, scenario: &str) -> String {
                 format!("{}/{}/{}", r.new, r.stale, r.error),
                 r.latency,
                 r.swap,
+                r.invalidate,
                 r.reload,
                 r.note
             );
@@ -349,13 +361,13 @@ pub fn service_markdown(results: &Results, scenario: &str) -> String {
         let _ = writeln!(out, "### {} / hot-update\n", e(scenario));
         let _ = writeln!(
             out,
-            "| variant | swap | pick-up | timing | new code | stale | failed | latency | reload | first error |"
+            "| variant | swap | pick-up | timing | new code | stale | failed | latency | invalidate | reload | first error |"
         );
-        let _ = writeln!(out, "|---|---|---|---|---:|---:|---:|---:|---:|---|");
+        let _ = writeln!(out, "|---|---|---|---|---:|---:|---:|---:|---:|---:|---|");
         for r in &hot {
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {}/{} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {}/{} | {} | {} | {} | {} | {} | {} |",
                 e(&r.variant),
                 r.strategy,
                 r.pickup,
@@ -365,6 +377,7 @@ pub fn service_markdown(results: &Results, scenario: &str) -> String {
                 r.stale,
                 r.error,
                 r.latency,
+                r.invalidate,
                 r.reload,
                 e(&r.note)
             );
@@ -505,9 +518,14 @@ pub fn service_findings(results: &Results, scenario: &str, out: &mut Vec<Finding
                     "good",
                     format!(
                         "{what}: the new code ran after every update, {} from the start of the \
-                         swap (median; swap {}, reload {}).",
+                         swap (median; swap {}{}, reloads {}).",
                         format_duration_ns(l.median),
                         opt_ms(s.swap_ns),
+                        match c.pickup {
+                            Pickup::InvalidateReload =>
+                                format!(", invalidate_caches {}", opt_ms(s.invalidate_ns)),
+                            Pickup::Reload => String::new(),
+                        },
                         opt_ms(s.reload_ns)
                     ),
                 );
