@@ -244,4 +244,19 @@ fn hot_updates_run_the_new_code_or_say_why_not() {
     );
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("Hot update: replacing the artifact under a running process"));
+
+    // compare judges the cold cases and says it leaves the hot-update records alone.
+    let results = out.join("results.json");
+    let cmp = bin()
+        .arg("compare")
+        .arg(&results)
+        .arg(&results)
+        .arg("--fail-on-regression")
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&cmp.get_output().stdout).into_owned();
+    assert!(
+        text.contains("fleet and hot-update records are not judged here (16 in the baseline, 16 in the candidate)"),
+        "{text}"
+    );
 }

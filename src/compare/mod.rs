@@ -238,6 +238,15 @@ pub fn compare(
     if b.harness != c.harness {
         notes.push(format!("harness differs: {} vs {}", b.harness, c.harness));
     }
+    let service = |r: &Results| r.fleet.len() + r.hot_updates.len();
+    if service(baseline) + service(candidate) > 0 {
+        notes.push(format!(
+            "fleet and hot-update records are not judged here ({} in the baseline, {} in the \
+             candidate): read them in each run's summary.md or report.html",
+            service(baseline),
+            service(candidate)
+        ));
+    }
     let scenario_changed = |name: &str| {
         let find = |r: &Results| {
             r.scenarios
