@@ -89,6 +89,7 @@ fn cold(c: &mut Criterion) {
         work_dir: f.work_dir.clone(),
         timeout: Duration::from_secs(60),
         stop: StopFlag::new(),
+        external: None,
     };
     let mut group = c.benchmark_group("cold");
     // Criterion budgets by the reported (import) time; each iteration really costs a

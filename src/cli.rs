@@ -51,6 +51,24 @@ pub enum Command {
         /// Do not draw a progress bar.
         #[arg(long)]
         no_progress: bool,
+        /// Also measure under this external CPython (3.9 or later), with bytecode it
+        /// compiles; repeatable. Each scenario runs once more per interpreter, as
+        /// `<scenario>-py<version>`.
+        #[arg(long = "python", value_name = "PATH")]
+        pythons: Vec<PathBuf>,
+        /// Measure only shard K of N (1-based), a deterministic share of the cases;
+        /// combine the shards' results with `merge`.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<String>,
+    },
+    /// Combine the results of `run --shard K/N` runs into one results file.
+    Merge {
+        /// The shards' results.json files.
+        #[arg(required = true)]
+        results: Vec<PathBuf>,
+        /// The merged results file to write (reports are written beside it).
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Materialise every variant of a scenario without measuring; write manifest.json.
     Generate {

@@ -33,7 +33,10 @@ fn dispatch(command: cli::Command) -> Result<ExitCode> {
             keep_artifacts,
             resume,
             no_progress,
+            pythons,
+            shard,
         } => {
+            let shard = shard.as_deref().map(parse_shard).transpose()?;
             let modes = modes
                 .map(|m| {
                     m.iter()
@@ -69,6 +72,8 @@ fn dispatch(command: cli::Command) -> Result<ExitCode> {
                 stop: zipimport_bench::measure::StopFlag::on_signals()?,
                 worker_exe: std::env::current_exe().context("locating this executable")?,
                 command_line: std::env::args().collect(),
+                pythons,
+                shard,
             };
             let output = run::run(&opts)?;
             print!("{}", report::summary_table(&output.results));
@@ -95,6 +100,29 @@ fn dispatch(command: cli::Command) -> Result<ExitCode> {
                 );
                 return Ok(ExitCode::from(3));
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        cli::Command::Merge { results, out } => {
+            let mut inputs = Vec::new();
+            for path in results {
+                let r = zipimport_bench::results::read(&path)?;
+                inputs.push((path, r));
+            }
+            let (merged, warnings) = zipimport_bench::results::merge(&inputs)?;
+            for w in &warnings {
+                eprintln!("warning: {w}");
+            }
+            zipimport_bench::results::write(&merged, &out)?;
+            let dir = out.parent().filter(|p| !p.as_os_str().is_empty());
+            let dir = dir.unwrap_or(std::path::Path::new("."));
+            report::write_reports(&merged, dir)?;
+            print!("{}", report::summary_table(&merged));
+            println!(
+                "\nmerged {} files, {} cases: {}",
+                inputs.len(),
+                merged.cases.len(),
+                out.display()
+            );
             Ok(ExitCode::SUCCESS)
         }
         cli::Command::Generate { scenario, out } => {
@@ -195,4 +223,15 @@ fn fraction(flag: &str, pct: f64) -> Result<f64> {
         anyhow::bail!("{flag}: must be a percentage from 0 to 100, got {pct}");
     }
     Ok(pct / 100.0)
+}
+
+/// `K/N` with 1 <= K <= N.
+fn parse_shard(text: &str) -> anyhow::Result<(u32, u32)> {
+    let parsed = text
+        .split_once('/')
+        .and_then(|(k, n)| Some((k.trim().parse::<u32>().ok()?, n.trim().parse::<u32>().ok()?)));
+    match parsed {
+        Some((k, n)) if n >= 1 && (1..=n).contains(&k) => Ok((k, n)),
+        _ => anyhow::bail!("--shard: expected K/N with 1 <= K <= N, got `{text}`"),
+    }
 }

@@ -41,6 +41,7 @@ fn measure_dir(init: &str, timeout: Duration) -> Vec<measure::CaseOutcome> {
             work_dir: dir.path().to_owned(),
             timeout,
             stop: StopFlag::new(),
+            external: None,
         },
         modes: vec![Mode::Cold, Mode::Warm],
         samples: 2,

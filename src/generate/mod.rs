@@ -107,6 +107,14 @@ pub fn generate(spec: &TreeSpec, seed: u64) -> SourceTree {
             });
         }
     }
+    // Entries nothing imports, in a directory that is not a package.
+    for i in 0..spec.filler {
+        files.push(SourceFile {
+            path: format!("_filler/f{i:06}.txt"),
+            contents: format!("{i}\n").into_bytes(),
+            module: None,
+        });
+    }
     SourceTree { layout, files }
 }
 
@@ -137,6 +145,7 @@ mod tests {
             data_files: 1,
             data_size: 100,
             prefix: "zb".into(),
+            filler: 0,
         }
     }
 

@@ -111,6 +111,7 @@ mod tests {
             data_files: 0,
             data_size: 0,
             prefix: "zb".into(),
+            filler: 0,
         }
     }
 

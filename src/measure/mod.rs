@@ -27,7 +27,7 @@ pub use callgrind::{Callgrind, InstructionCounts, detect as detect_callgrind};
 pub use evict::{artifact_files, evict, residency};
 pub use inprocess::InProcess;
 pub use probe::Probe;
-pub use process::{WorkerCommand, WorkerError};
+pub use process::{ExternalWorker, WorkerCommand, WorkerError};
 pub use protocol::Job;
 pub use sampler::{ColdDiskSampler, ColdSampler, Outcome, SampleValue, Sampler, WarmSampler};
 pub use schedule::{CaseRun, Taken, interleave};

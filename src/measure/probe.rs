@@ -86,12 +86,27 @@ pub(crate) fn probe(
                     && a.variant
                         .compression
                         .is_some_and(|c| !c.zipimport_readable());
-                let status = if unsupported {
-                    Status::Unsupported
-                } else {
-                    Status::Error
-                };
-                return Ok((None, Some((status, error))));
+                // Before 3.13, zipimport reads no entry at all of an archive with more
+                // than 65,535 entries (zip64): every import is "not found".
+                let zip64 = raised
+                    && a.variant.layout == Layout::Zip
+                    && a.info.entries > 65_535
+                    && error.starts_with("ModuleNotFoundError");
+                return Ok(match (unsupported, zip64) {
+                    (true, _) => (None, Some((Status::Unsupported, error))),
+                    (false, true) => (
+                        None,
+                        Some((
+                            Status::Unsupported,
+                            format!(
+                                "{error} (the archive has {} entries, so it is zip64; zipimport \
+                                 before Python 3.13 reads no entry of a zip64 archive)",
+                                a.info.entries
+                            ),
+                        )),
+                    ),
+                    _ => (None, Some((Status::Error, error))),
+                });
             }
             Ok(other) => {
                 return Ok((

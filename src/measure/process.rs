@@ -42,6 +42,35 @@ pub struct WorkerCommand {
     pub timeout: Duration,
     /// Raised when the run must stop.
     pub stop: StopFlag,
+    /// Run workers under this external interpreter instead of the embedded one.
+    pub external: Option<ExternalWorker>,
+}
+
+/// How workers run under an external CPython (`run --python PATH`).
+#[derive(Debug, Clone)]
+pub struct ExternalWorker {
+    /// The interpreter.
+    pub python: PathBuf,
+    /// Directory holding `external_worker.py`, `driver.py` and `profile.py` (see
+    /// [`ExternalWorker::install`]).
+    pub support: PathBuf,
+}
+
+impl ExternalWorker {
+    /// Writes the worker scripts into `support` and describes workers run by `python`.
+    pub fn install(python: &Path, support: &Path) -> std::io::Result<Self> {
+        std::fs::create_dir_all(support)?;
+        std::fs::write(
+            support.join("external_worker.py"),
+            include_str!("external_worker.py"),
+        )?;
+        std::fs::write(support.join("driver.py"), include_str!("driver.py"))?;
+        std::fs::write(support.join("profile.py"), include_str!("profile.py"))?;
+        Ok(ExternalWorker {
+            python: python.to_owned(),
+            support: support.to_owned(),
+        })
+    }
 }
 
 impl WorkerCommand {
@@ -54,20 +83,31 @@ impl WorkerCommand {
     fn command(&self, job: &Path, stderr: &Path, wrapper: &[OsString]) -> std::io::Result<Command> {
         use std::os::unix::process::CommandExt;
         let log = std::fs::File::create(stderr)?;
-        let mut cmd = match wrapper.split_first() {
-            Some((program, args)) => {
-                let mut c = Command::new(program);
-                c.args(args).arg(&self.exe);
+        let mut cmd = match (&self.external, wrapper.split_first()) {
+            (Some(x), _) => {
+                // -I: isolated (no user site, no PYTHON* variables); -B: no pyc writes.
+                let mut c = Command::new(&x.python);
+                c.args(["-I", "-B"])
+                    .arg(x.support.join("external_worker.py"))
+                    .arg(&x.support);
                 c
             }
-            None => Command::new(&self.exe),
+            (None, Some((program, args))) => {
+                let mut c = Command::new(program);
+                c.args(args).arg(&self.exe).arg("__worker");
+                c
+            }
+            (None, None) => {
+                let mut c = Command::new(&self.exe);
+                c.arg("__worker");
+                c
+            }
         };
         // A process group of its own: a terminal's Ctrl-C reaches only the harness,
         // which stops the worker itself and records the run as interrupted, instead of
         // seeing the worker die of SIGINT and recording a failure.
         cmd.process_group(0);
-        cmd.arg("__worker")
-            .arg(job)
+        cmd.arg(job)
             .env_clear()
             .env("TZ", "UTC")
             .env("LC_ALL", "C.UTF-8")
@@ -82,6 +122,7 @@ impl WorkerCommand {
 
 /// A running worker.
 pub struct WorkerProcess {
+    launched: std::time::Instant,
     child: Child,
     stdin: Option<ChildStdin>,
     replies: Receiver<Result<Reply, String>>,
@@ -129,6 +170,7 @@ impl WorkerProcess {
         if cmd.stop.is_raised() {
             return Err(WorkerError::Interrupted);
         }
+        let launched = std::time::Instant::now();
         let mut child = cmd
             .command(job, stderr, wrapper)
             .and_then(|mut c| c.spawn())
@@ -150,6 +192,7 @@ impl WorkerProcess {
             }
         });
         Ok(WorkerProcess {
+            launched,
             child,
             stdin,
             replies: rx,
@@ -163,6 +206,9 @@ impl WorkerProcess {
     /// in nanoseconds.
     pub fn ready(&mut self) -> Result<u64, WorkerError> {
         match self.receive("start")? {
+            // An external interpreter cannot time its own initialisation: the harness
+            // times spawn to ready line instead.
+            Reply::Ready { startup_ns: 0, .. } => Ok(self.launched.elapsed().as_nanos() as u64),
             Reply::Ready { startup_ns, .. } => Ok(startup_ns),
             other => Err(format!("worker sent {other:?} instead of its ready line").into()),
         }

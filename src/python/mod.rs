@@ -12,6 +12,8 @@
 //! - a fixed hash seed, so dict and set layouts do not vary between samples;
 //! - no Python signal handlers, so SIGINT and SIGTERM end a worker at once.
 
+pub mod external;
+
 use std::ffi::CString;
 use std::sync::Once;
 

@@ -6,6 +6,7 @@ pub mod findings;
 pub mod html;
 mod markdown;
 pub mod service;
+pub mod sweep;
 mod table;
 
 pub use escape::escape_markdown;

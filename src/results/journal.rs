@@ -45,6 +45,12 @@ pub enum Entry {
         instructions: Option<bool>,
         /// `--keep-artifacts`.
         keep_artifacts: bool,
+        /// `--python`: external interpreters measured beside the embedded one.
+        #[serde(default)]
+        pythons: Vec<PathBuf>,
+        /// `--shard K/N`.
+        #[serde(default)]
+        shard: Option<(u32, u32)>,
     },
     /// A scenario file's hash when the run read it.
     Scenario {
@@ -285,6 +291,8 @@ mod tests {
             timeout_secs: None,
             instructions: None,
             keep_artifacts: false,
+            pythons: Vec::new(),
+            shard: None,
         };
         Journal::create(&path, &header).unwrap();
         // A kill in the middle of writing a line.

@@ -2,11 +2,13 @@
 //! written atomically as `results.json`.
 
 pub mod journal;
+mod merge;
 mod metadata;
 mod schema;
 mod service;
 pub mod stats;
 
+pub use merge::merge;
 pub use metadata::{harness, host};
 pub use schema::{
     CaseResult, HarnessInfo, HostInfo, INSTRUCTION_SPREAD_LIMIT, Instructions, Results,
@@ -86,9 +88,18 @@ pub fn cases(
                 probe: o.probe,
                 warnings,
                 instructions,
+                sweep: None,
+                python: None,
             }
         })
         .collect();
+    set_ratios(&mut out, reference);
+    out
+}
+
+/// Sets every case's ratios to the `reference` variant's median in the same mode (the
+/// cases of one scenario).
+pub(crate) fn set_ratios(out: &mut [CaseResult], reference: &str) {
     for i in 0..out.len() {
         let reference_median = out
             .iter()
@@ -109,7 +120,6 @@ pub fn cases(
             }
         }
     }
-    out
 }
 
 /// Resident fraction above which a cold-disk sample does not count as cold.

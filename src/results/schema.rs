@@ -10,7 +10,7 @@ use super::stats::Summary;
 use crate::measure::{Probe, Status};
 use crate::package::ArtifactInfo;
 use crate::python::PythonInfo;
-use crate::scenario::{Bytecode, Layout, Mode, TreeSpec};
+use crate::scenario::{Bytecode, Layout, Mode, SweepPoint, TreeSpec};
 
 /// Version of this format.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -118,6 +118,16 @@ pub struct ScenarioInfo {
     pub modes: Vec<Mode>,
     /// Per-request worker timeout, seconds.
     pub timeout_secs: u32,
+    /// The sweep point this scenario is, when its file sweeps a parameter.
+    #[serde(default)]
+    pub sweep: Option<SweepPoint>,
+    /// The external interpreter (`run --python`) this instance ran under; null for the
+    /// embedded one (`metadata.python`).
+    #[serde(default)]
+    pub python: Option<PythonInfo>,
+    /// `[K, N]` when this scenario's cases come from shard K of N (`run --shard`).
+    #[serde(default)]
+    pub shard: Option<(u32, u32)>,
     /// Files and bytes of the generated tree.
     pub tree_files: u64,
     /// Bytes of the generated tree.
@@ -178,6 +188,13 @@ pub struct CaseResult {
     /// Instruction counts of the import section (cold cases of runs that count them).
     #[serde(default)]
     pub instructions: Option<Instructions>,
+    /// The sweep point of the case's scenario (also in `scenarios[]`), so a case read
+    /// alone still says what value it was measured at.
+    #[serde(default)]
+    pub sweep: Option<SweepPoint>,
+    /// `major.minor.micro` of the interpreter that ran the case.
+    #[serde(default)]
+    pub python: Option<String>,
 }
 
 /// Instruction counts of one case, from callgrind.

@@ -50,6 +50,12 @@ pub struct RunOptions {
     pub command_line: Vec<String>,
     /// Raised to stop the run early (Ctrl-C, SIGTERM).
     pub stop: StopFlag,
+    /// External CPython executables to measure beside the embedded interpreter, each
+    /// with its own bytecode and artifacts (scenario instances `<name>-py<version>`).
+    pub pythons: Vec<PathBuf>,
+    /// Measure only shard K of N (1-based): a deterministic share of the cases, see
+    /// [`in_shard`].
+    pub shard: Option<(u32, u32)>,
 }
 
 /// What a run produced.
@@ -93,10 +99,16 @@ pub fn run(opts: &RunOptions) -> Result<RunOutput> {
         None => opts.clone(),
     };
 
-    // Validate every scenario before any work starts.
+    // Validate every scenario before any work starts; sweeps become one scenario per
+    // value.
     let mut scenarios = Vec::new();
     for path in &opts.scenarios {
-        let mut s = scenario::load(path)?;
+        for s in scenario::expand(&scenario::load(path)?) {
+            scenarios.push(s);
+        }
+    }
+    for s in &mut scenarios {
+        let path = &s.source.path.clone();
         if let Some(n) = opts.samples {
             s.measure.samples = n;
         }
@@ -124,9 +136,34 @@ pub fn run(opts: &RunOptions) -> Result<RunOutput> {
                 }
             }
         }
-        scenarios.push(s);
     }
     let python = python::info()?;
+    // External interpreters: each scenario once more per interpreter, with its own
+    // bytecode and artifacts.
+    let mut externals = Vec::new();
+    for path in &opts.pythons {
+        let info = python::external::query(path)?;
+        if externals
+            .iter()
+            .any(|(_, i): &(PathBuf, python::PythonInfo)| i.version == info.version)
+        {
+            bail!(
+                "{} is Python {}, which another --python already is",
+                path.display(),
+                info.version_short
+            );
+        }
+        externals.push((path.clone(), info));
+    }
+    let mut instances: Vec<(Scenario, Option<(PathBuf, python::PythonInfo)>)> = Vec::new();
+    for s in &scenarios {
+        instances.push((s.clone(), None));
+        for (path, info) in &externals {
+            let mut x = s.clone();
+            x.name = format!("{}-py{}", s.name, info.version_short);
+            instances.push((x, Some((path.clone(), info.clone()))));
+        }
+    }
 
     std::fs::create_dir_all(&opts.out_dir)
         .with_context(|| format!("creating {}", opts.out_dir.display()))?;
@@ -155,11 +192,26 @@ pub fn run(opts: &RunOptions) -> Result<RunOutput> {
     let mut fleet = Vec::new();
     let mut hot_updates = Vec::new();
     let mut interrupted = false;
-    for s in &scenarios {
+    let mut shard_index = 0usize;
+    for (s, external) in &instances {
         if opts.stop.is_raised() {
             interrupted = true;
             break;
         }
+        // A shard measures every (instance, variant) whose position in the run's
+        // deterministic order falls to it.
+        let mut s = s.clone();
+        if let Some((k, n)) = opts.shard {
+            s.variants.retain(|_| {
+                let mine = shard_index % n as usize == (k - 1) as usize;
+                shard_index += 1;
+                mine
+            });
+            if s.variants.is_empty() {
+                continue;
+            }
+        }
+        let s = &s;
         if recovered
             .as_ref()
             .is_none_or(|r| !r.scenarios.contains_key(&s.name))
@@ -171,7 +223,10 @@ pub fn run(opts: &RunOptions) -> Result<RunOutput> {
         }
         let dir = work_root.join(&s.name);
         let t = Instant::now();
-        let (tree, artifacts) = build_artifacts(s, &dir)?;
+        let (tree, artifacts) = match external {
+            None => build_artifacts(s, &dir)?,
+            Some((python, info)) => build_artifacts_with(s, &dir, Some((python, info)))?,
+        };
         let generate_s = t.elapsed().as_secs_f64();
         for a in &artifacts {
             let key = (s.name.clone(), a.variant.id());
@@ -210,14 +265,22 @@ pub fn run(opts: &RunOptions) -> Result<RunOutput> {
                 work_dir: dir.clone(),
                 timeout: std::time::Duration::from_secs(u64::from(s.measure.timeout_secs)),
                 stop: opts.stop.clone(),
+                external: match external {
+                    None => None,
+                    Some((python, _)) => Some(
+                        measure::ExternalWorker::install(python, &dir.join("worker"))
+                            .with_context(|| {
+                                format!("installing the worker in {}", dir.display())
+                            })?,
+                    ),
+                },
             },
             modes: s.measure.modes.clone(),
             samples: s.measure.samples,
             warmup: s.measure.warmup,
             progress: opts.progress,
-            instructions: s
-                .measure
-                .instructions
+            // Instruction counting runs the harness binary under callgrind: embedded only.
+            instructions: (s.measure.instructions && external.is_none())
                 .then_some(s.measure.instruction_samples),
         };
         eprintln!(
@@ -308,13 +371,19 @@ pub fn run(opts: &RunOptions) -> Result<RunOutput> {
             interrupted |= stopped;
             hot_updates.extend(results::hot_update_cases(&s.name, outcomes));
         }
-        cases.extend(results::cases(
-            &s.name,
-            &s.reference,
-            measured.cases,
-            &artifacts,
-        ));
-        infos.push(scenario_info(s, &tree, &workload.modules, generate_s));
+        let mut new_cases = results::cases(&s.name, &s.reference, measured.cases, &artifacts);
+        let version = external
+            .as_ref()
+            .map_or(&python.version_short, |(_, i)| &i.version_short);
+        for c in &mut new_cases {
+            c.sweep.clone_from(&s.sweep);
+            c.python = Some(version.clone());
+        }
+        cases.extend(new_cases);
+        let mut info = scenario_info(s, &tree, &workload.modules, generate_s);
+        info.python = external.as_ref().map(|(_, i)| i.clone());
+        info.shard = opts.shard;
+        infos.push(info);
         if interrupted {
             break;
         }
@@ -363,6 +432,8 @@ fn header(opts: &RunOptions) -> Entry {
         timeout_secs: opts.timeout_secs,
         instructions: opts.instructions,
         keep_artifacts: opts.keep_artifacts,
+        pythons: opts.pythons.clone(),
+        shard: opts.shard,
     }
 }
 
@@ -377,9 +448,13 @@ fn with_header(opts: &RunOptions, header: &Entry) -> RunOptions {
         timeout_secs,
         instructions,
         keep_artifacts,
+        pythons,
+        shard,
         ..
     } = header
     {
+        o.pythons.clone_from(pythons);
+        o.shard = *shard;
         o.scenarios.clone_from(scenarios);
         o.samples = *samples;
         o.warmup = *warmup;
@@ -397,9 +472,22 @@ fn short(hash: &str) -> &str {
 
 /// Generates a scenario's tree and packages every variant under `dir`.
 pub fn build_artifacts(s: &Scenario, dir: &Path) -> Result<(SourceTree, Vec<Artifact>)> {
+    build_artifacts_with(s, dir, None)
+}
+
+/// As [`build_artifacts`], with bytecode compiled by an external interpreter when
+/// one is given.
+pub fn build_artifacts_with(
+    s: &Scenario,
+    dir: &Path,
+    external: Option<(&PathBuf, &python::PythonInfo)>,
+) -> Result<(SourceTree, Vec<Artifact>)> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let tree = generate(&s.tree, s.seed);
-    let compiled = package::compile(&tree)?;
+    let compiled = match external {
+        None => package::compile(&tree)?,
+        Some((path, info)) => python::external::compile(path, info, &tree)?,
+    };
     let artifacts = package::package_all(&s.variants, &tree, &compiled, dir)?;
     Ok((tree, artifacts))
 }
@@ -466,6 +554,9 @@ fn scenario_info(
         warmup: s.measure.warmup,
         modes: s.measure.modes.clone(),
         timeout_secs: s.measure.timeout_secs,
+        sweep: s.sweep.clone(),
+        python: None,
+        shard: None,
         tree_files: tree.files.len() as u64,
         tree_bytes: tree.total_bytes(),
         generate_s,

@@ -28,6 +28,8 @@ pub struct Limits {
     pub data_size: RangeInclusive<i64>,
     /// Bytes of generated source and data, all files together.
     pub total_bytes: u64,
+    /// `tree.filler`: 500,000 passes zip64 (65,535) with room.
+    pub filler: RangeInclusive<i64>,
     /// `measure.samples`
     pub samples: RangeInclusive<i64>,
     /// `measure.warmup`
@@ -57,6 +59,7 @@ pub const LIMITS: Limits = Limits {
     data_files: 0..=10_000,
     data_size: 0..=64 * 1024 * 1024,
     total_bytes: 4 * 1024 * 1024 * 1024,
+    filler: 0..=500_000,
     samples: 1..=100_000,
     warmup: 0..=1_000,
     timeout_secs: 1..=86_400,

@@ -38,6 +38,132 @@ pub struct Scenario {
     pub reference: String,
     /// Modes, samples and warm-up rounds.
     pub measure: MeasureSpec,
+    /// Parameter sweeps declared by the file (`[[sweep]]`); [`expand`] turns them into
+    /// one scenario per value.
+    pub sweeps: Vec<Sweep>,
+    /// For a scenario made by [`expand`]: which sweep point it is.
+    pub sweep: Option<SweepPoint>,
+}
+
+/// What a sweep varies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SweepParam {
+    /// `tree.modules`: modules per package (the fit is per module of the whole tree).
+    Modules,
+    /// `tree.depth`: levels of subpackages.
+    Depth,
+    /// `tree.lines`: lines per module (module size).
+    Lines,
+    /// `tree.filler`: archive entries nothing imports.
+    Filler,
+    /// The level of every deflate variant.
+    Level,
+}
+
+impl SweepParam {
+    /// All parameters, in the order documentation lists them.
+    pub const ALL: [SweepParam; 5] = [
+        SweepParam::Modules,
+        SweepParam::Depth,
+        SweepParam::Lines,
+        SweepParam::Filler,
+        SweepParam::Level,
+    ];
+
+    /// The name used in scenario files and results.
+    pub fn name(self) -> &'static str {
+        match self {
+            SweepParam::Modules => "modules",
+            SweepParam::Depth => "depth",
+            SweepParam::Lines => "lines",
+            SweepParam::Filler => "filler",
+            SweepParam::Level => "level",
+        }
+    }
+
+    /// What the fitted slope is per (`module`, `entry`, ...).
+    pub fn unit(self) -> &'static str {
+        match self {
+            SweepParam::Modules => "module",
+            SweepParam::Depth => "level of depth",
+            SweepParam::Lines => "line per module",
+            SweepParam::Filler => "unimported entry",
+            SweepParam::Level => "deflate level",
+        }
+    }
+}
+
+/// One `[[sweep]]`: a parameter and the values it takes, one scenario each.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sweep {
+    /// What varies.
+    pub parameter: SweepParam,
+    /// Its values, in file order.
+    pub values: Vec<u32>,
+}
+
+/// Where a scenario made by [`expand`] sits in its sweep.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SweepPoint {
+    /// Name of the scenario file's scenario (the instances are `<base>-<param><value>`).
+    pub base: String,
+    /// What varies.
+    pub parameter: SweepParam,
+    /// The value set in the scenario file.
+    pub value: u32,
+    /// What growth is fitted against: modules of the whole tree (packages included) for
+    /// `modules`, the value itself otherwise.
+    pub x: f64,
+}
+
+/// The scenarios a file declares: the file's own scenario when it has no `[[sweep]]`,
+/// else one scenario per swept value (named `<name>-<parameter><value>`, carrying its
+/// [`SweepPoint`]); values already validated against every limit.
+pub fn expand(s: &Scenario) -> Vec<Scenario> {
+    if s.sweeps.is_empty() {
+        return vec![s.clone()];
+    }
+    let mut out = Vec::new();
+    for sweep in &s.sweeps {
+        for &value in &sweep.values {
+            let mut x = s.clone();
+            x.sweeps.clear();
+            x.name = format!("{}-{}{value}", s.name, sweep.parameter.name());
+            match sweep.parameter {
+                SweepParam::Modules => x.tree.modules = value,
+                SweepParam::Depth => x.tree.depth = value,
+                SweepParam::Lines => x.tree.lines = value,
+                SweepParam::Filler => x.tree.filler = value,
+                SweepParam::Level => {
+                    let reference = s.variants.iter().position(|v| v.id() == s.reference);
+                    for v in &mut x.variants {
+                        if let Some(Compression::Deflate(_)) = v.compression {
+                            v.compression = Some(Compression::Deflate(value as u8));
+                        }
+                    }
+                    if let Some(i) = reference {
+                        x.reference = x.variants[i].id();
+                    }
+                    // deflate1 and deflate6 variants become the same variant.
+                    let mut seen = std::collections::HashSet::new();
+                    x.variants.retain(|v| seen.insert(v.id()));
+                }
+            }
+            let point_x = match sweep.parameter {
+                SweepParam::Modules => (x.tree.module_count() + x.tree.package_count()) as f64,
+                _ => f64::from(value),
+            };
+            x.sweep = Some(SweepPoint {
+                base: s.name.clone(),
+                parameter: sweep.parameter,
+                value,
+                x: point_x,
+            });
+            out.push(x);
+        }
+    }
+    out
 }
 
 /// Where a scenario was read from.
@@ -71,6 +197,10 @@ pub struct TreeSpec {
     pub data_size: u32,
     /// Name prefix of the top-level packages (`zb` gives `zb0`, `zb1`, ...).
     pub prefix: String,
+    /// Tiny data files under `_filler/` that nothing imports: entries an archive's
+    /// directory holds (and zipimport parses) for nothing.
+    #[serde(default)]
+    pub filler: u32,
 }
 
 impl TreeSpec {

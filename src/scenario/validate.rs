@@ -10,7 +10,7 @@ use super::limits::LIMITS;
 use super::wire;
 use super::{
     FleetSpec, HotUpdateSpec, MeasureSpec, Mode, PageCache, Pickup, Scenario, ScenarioError,
-    ScenarioSource, Sharing, TreeSpec, Workload,
+    ScenarioSource, Sharing, Sweep, SweepParam, TreeSpec, Workload,
 };
 use crate::generate::TreeLayout;
 
@@ -162,6 +162,7 @@ pub(super) fn parse_and_validate(
     let layout = TreeLayout::new(&tree);
     let workload = workload(&ctx, &wire.workload, &layout)?;
     let (variants, reference) = super::matrix::variants(&ctx, &wire.variants)?;
+    let sweeps = sweeps(&ctx, &wire.sweep, &tree)?;
     let mut measure = measure(&ctx, &wire.measure)?;
     if let Some(f) = &wire.fleet {
         measure.fleet = fleet(&ctx, f.get_ref())?;
@@ -180,7 +181,71 @@ pub(super) fn parse_and_validate(
         variants,
         reference,
         measure,
+        sweeps,
+        sweep: None,
     })
+}
+
+fn sweeps(
+    ctx: &Ctx,
+    list: &[Spanned<wire::Sweep>],
+    tree: &TreeSpec,
+) -> Result<Vec<Sweep>, ScenarioError> {
+    let l = &LIMITS;
+    let mut out: Vec<Sweep> = Vec::new();
+    for w in list {
+        let w = w.get_ref();
+        let name = w.parameter.get_ref();
+        let parameter = SweepParam::ALL
+            .into_iter()
+            .find(|p| p.name() == name)
+            .ok_or_else(|| {
+                ctx.err(
+                    w.parameter.span(),
+                    "sweep.parameter",
+                    format!(
+                        "unknown parameter `{name}`; expected one of modules, depth, lines, \
+                         filler, level"
+                    ),
+                )
+            })?;
+        if out.iter().any(|s| s.parameter == parameter) {
+            return Err(ctx.err(
+                w.parameter.span(),
+                "sweep.parameter",
+                format!("`{name}` is swept twice"),
+            ));
+        }
+        let range = match parameter {
+            SweepParam::Modules => &l.modules,
+            SweepParam::Depth => &l.depth,
+            SweepParam::Lines => &l.lines,
+            SweepParam::Filler => &l.filler,
+            SweepParam::Level => &(1..=9),
+        };
+        let mut values = Vec::new();
+        for v in w.values.get_ref() {
+            let value = ctx.int(v, "sweep.values", range)?;
+            if values.contains(&value) {
+                return Err(ctx.err(v.span(), "sweep.values", format!("{value} is listed twice")));
+            }
+            let mut t = tree.clone();
+            match parameter {
+                SweepParam::Modules => t.modules = value,
+                SweepParam::Depth => t.depth = value,
+                SweepParam::Lines => t.lines = value,
+                SweepParam::Filler => t.filler = value,
+                SweepParam::Level => {}
+            }
+            check_totals(&t).map_err(|m| ctx.err(v.span(), "sweep.values", m))?;
+            values.push(value);
+        }
+        if values.is_empty() {
+            return Err(ctx.err(w.values.span(), "sweep.values", "must not be empty"));
+        }
+        out.push(Sweep { parameter, values });
+    }
+    Ok(out)
 }
 
 fn tree_spec(ctx: &Ctx, w: &Spanned<wire::Tree>) -> Result<TreeSpec, ScenarioError> {
@@ -196,6 +261,7 @@ fn tree_spec(ctx: &Ctx, w: &Spanned<wire::Tree>) -> Result<TreeSpec, ScenarioErr
         imports: ctx.opt_int(&t.imports, "tree.imports", &l.imports, 2)?,
         data_files: ctx.opt_int(&t.data_files, "tree.data-files", &l.data_files, 0)?,
         data_size: ctx.opt_int(&t.data_size, "tree.data-size", &l.data_size, 1024)?,
+        filler: ctx.opt_int(&t.filler, "tree.filler", &l.filler, 0)?,
         prefix: match &t.prefix {
             None => "zb".to_owned(),
             Some(p) => {
@@ -204,44 +270,51 @@ fn tree_spec(ctx: &Ctx, w: &Spanned<wire::Tree>) -> Result<TreeSpec, ScenarioErr
             }
         },
     };
+    check_totals(&spec).map_err(|m| {
+        let span = if m.contains(" modules (") {
+            t.modules.span()
+        } else {
+            w.span()
+        };
+        let field = if m.contains(" modules (") {
+            "tree.modules"
+        } else {
+            "tree"
+        };
+        ctx.err(span, field, m)
+    })?;
+    Ok(spec)
+}
+
+/// Whole-tree limits: packages, modules and bytes the tree would have.
+fn check_totals(spec: &TreeSpec) -> Result<(), String> {
+    let l = &LIMITS;
     let packages = spec.package_count();
     if packages > l.total_packages {
-        return Err(ctx.err(
-            w.span(),
-            "tree",
-            format!(
-                "the tree would have {packages} packages (packages x subpackages^depth); \
-                 the limit is {}",
-                l.total_packages
-            ),
+        return Err(format!(
+            "the tree would have {packages} packages (packages x subpackages^depth); \
+             the limit is {}",
+            l.total_packages
         ));
     }
     let modules = spec.module_count();
     if modules > l.total_modules {
-        return Err(ctx.err(
-            t.modules.span(),
-            "tree.modules",
-            format!(
-                "the tree would have {modules} modules ({packages} packages x {} modules); \
-                 the limit is {}",
-                spec.modules, l.total_modules
-            ),
+        return Err(format!(
+            "the tree would have {modules} modules ({packages} packages x {} modules); \
+             the limit is {}",
+            spec.modules, l.total_modules
         ));
     }
     let bytes = modules * u64::from(spec.lines) * BYTES_PER_LINE
         + packages * u64::from(spec.data_files) * u64::from(spec.data_size);
     if bytes > l.total_bytes {
-        return Err(ctx.err(
-            w.span(),
-            "tree",
-            format!(
-                "the tree would hold about {} MiB of files; the limit is {} MiB",
-                bytes >> 20,
-                l.total_bytes >> 20
-            ),
+        return Err(format!(
+            "the tree would hold about {} MiB of files; the limit is {} MiB",
+            bytes >> 20,
+            l.total_bytes >> 20
         ));
     }
-    Ok(spec)
+    Ok(())
 }
 
 /// Python keywords (3.9 to 3.13, soft keywords excluded: they are valid names).

@@ -19,9 +19,19 @@ pub(super) struct Scenario {
     #[serde(default)]
     pub measure: Measure,
     #[serde(default)]
+    pub sweep: Vec<Spanned<Sweep>>,
+    #[serde(default)]
     pub fleet: Option<Spanned<Fleet>>,
     #[serde(default)]
     pub hot_update: Option<Spanned<HotUpdate>>,
+}
+
+/// One `[[sweep]]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(super) struct Sweep {
+    pub parameter: Spanned<String>,
+    pub values: Spanned<Vec<Spanned<i64>>>,
 }
 
 /// `[fleet]`
@@ -55,6 +65,7 @@ pub(super) struct Tree {
     pub data_files: Option<Spanned<i64>>,
     pub data_size: Option<Spanned<i64>>,
     pub prefix: Option<Spanned<String>>,
+    pub filler: Option<Spanned<i64>>,
 }
 
 /// `[workload]`

@@ -395,8 +395,9 @@ pub fn history_chart(
 }
 
 /// Lines over a numeric x axis: one series per name, points joined in x order (fleet
-/// latency or memory against the number of processes). The x axis is logarithmic
-/// base 2 when `log2_x`, so 1, 2, 4, ... 64 processes are evenly spaced.
+/// latency or memory against the number of processes, import time against a swept
+/// value). The x axis is logarithmic base 2 when `log2_x`, so 1, 2, 4, ... 64
+/// processes, or 10 to 10,000 modules, are evenly spaced; tick labels give the value.
 pub fn line_chart(
     series: &[(String, Vec<(f64, f64)>)],
     x_desc: &str,
@@ -430,18 +431,13 @@ pub fn line_chart(
             .configure_mesh()
             .x_label_formatter(&|x| {
                 if log2_x {
-                    let n = 2f64.powf(*x);
-                    if (n - n.round()).abs() < 1e-6 {
-                        format!("{}", n.round())
-                    } else {
-                        String::new()
-                    }
+                    format!("{:.0}", 2f64.powf(*x))
                 } else {
                     format!("{x}")
                 }
             })
             .x_labels(if log2_x {
-                ((xmax - xmin) as usize + 1).max(2)
+                ((xmax - xmin) as usize + 1).clamp(2, 16)
             } else {
                 10
             })

@@ -165,6 +165,8 @@ pub fn report_html(results: &Results) -> Result<String> {
         title => format!("zipimport-bench: {}", results.scenarios.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")),
         scenarios => Value::from(Serde(&scenarios)),
         metadata => Value::from(Serde(&metadata)),
+        sweeps => Value::from(Serde(&sweep_views(results))),
+        sweep_rows => Value::from(Serde(&sweep_rows(results))),
     })
     .context("rendering the report")
 }
@@ -492,6 +494,60 @@ fn fleet_charts(cases: &[&FleetCase]) -> Vec<ChartView> {
             svg: charts::line_chart(&memory, "processes started at once", "PSS per process (MiB)", true),
         },
     ]
+}
+
+/// One row of the sweep table.
+#[derive(Serialize)]
+struct SweepRow {
+    base: String,
+    parameter: &'static str,
+    mode: &'static str,
+    variant: String,
+    growth: String,
+    r2: String,
+    points: String,
+    unsupported: String,
+}
+
+fn sweep_rows(results: &Results) -> Vec<SweepRow> {
+    use super::sweep::format_rate;
+    super::sweep::fits(results)
+        .into_iter()
+        .map(|f| SweepRow {
+            base: f.base.clone(),
+            parameter: f.parameter.name(),
+            mode: f.mode.name(),
+            growth: f.slope_ns.map_or_else(
+                || "-".into(),
+                |s| format!("{} per {}", format_rate(s), f.parameter.unit()),
+            ),
+            r2: f.r2.map_or_else(|| "-".into(), |r| format!("{r:.3}")),
+            points: f
+                .points
+                .iter()
+                .map(|(x, y)| format!("{x:.0}: {}", format_duration_ns(*y)))
+                .collect::<Vec<_>>()
+                .join(", "),
+            unsupported: f
+                .unsupported
+                .iter()
+                .map(|(x, e)| format!("{x:.0}: {e}"))
+                .collect::<Vec<_>>()
+                .join("; "),
+            variant: f.variant,
+        })
+        .collect()
+}
+
+fn sweep_views(results: &Results) -> Vec<ChartView> {
+    super::sweep::sweep_charts(results)
+        .into_iter()
+        .map(|(title, series)| ChartView {
+            caption: "Median import time at each swept value, one line per variant (the legend gives its least-squares growth); the x axis is logarithmic.".into(),
+            svg: charts::line_chart(&series, "swept value", "median import time (ms)", true),
+            title,
+        })
+        .collect()
 }
 
 fn push_point(series: &mut Vec<(String, Vec<(f64, f64)>)>, name: String, point: (f64, f64)) {

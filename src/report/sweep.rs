@@ -1,0 +1,301 @@
+//! Sweeps in reports: for every swept parameter, every variant's median import time
+//! against the swept value, and a least-squares line through it ("0.21 ms per module").
+
+use std::fmt::Write;
+
+use serde::Serialize;
+
+use super::{escape_markdown, format_duration_ns};
+use crate::measure::Status;
+use crate::results::Results;
+use crate::scenario::{Mode, SweepParam};
+
+/// One variant's growth along one sweep in one mode.
+#[derive(Debug, Clone, Serialize)]
+pub struct Fit {
+    /// The scenario file's scenario name.
+    pub base: String,
+    /// What was swept.
+    pub parameter: SweepParam,
+    /// The mode.
+    pub mode: Mode,
+    /// Variant id (for a `level` sweep, with the level left out: `zip-deflate-pyc`).
+    pub variant: String,
+    /// Measured points: (swept x, median ns), ascending x.
+    pub points: Vec<(f64, f64)>,
+    /// Points that could not be measured: (swept x, why).
+    pub unsupported: Vec<(f64, String)>,
+    /// Least-squares slope, ns per unit of x (`None` with fewer than two points).
+    pub slope_ns: Option<f64>,
+    /// Least-squares intercept, ns.
+    pub intercept_ns: Option<f64>,
+    /// Coefficient of determination of the line.
+    pub r2: Option<f64>,
+}
+
+/// `4.12 us`, `214 us`, `1.53 ms`, `850 ns`: enough digits for per-unit rates.
+pub fn format_rate(ns: f64) -> String {
+    let a = ns.abs();
+    if a < 1e3 {
+        format!("{ns:.0} ns")
+    } else if a < 1e4 {
+        format!("{:.2} us", ns / 1e3)
+    } else if a < 1e6 {
+        format!("{:.1} us", ns / 1e3)
+    } else {
+        format_duration_ns(ns)
+    }
+}
+
+/// Least squares through `points`: (slope, intercept, r2).
+pub fn least_squares(points: &[(f64, f64)]) -> Option<(f64, f64, f64)> {
+    let n = points.len() as f64;
+    if points.len() < 2 {
+        return None;
+    }
+    let mx = points.iter().map(|p| p.0).sum::<f64>() / n;
+    let my = points.iter().map(|p| p.1).sum::<f64>() / n;
+    let sxx: f64 = points.iter().map(|p| (p.0 - mx).powi(2)).sum();
+    if sxx == 0.0 {
+        return None;
+    }
+    let sxy: f64 = points.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+    let slope = sxy / sxx;
+    let intercept = my - slope * mx;
+    let ss_tot: f64 = points.iter().map(|p| (p.1 - my).powi(2)).sum();
+    let ss_res: f64 = points
+        .iter()
+        .map(|p| (p.1 - (intercept + slope * p.0)).powi(2))
+        .sum();
+    let r2 = if ss_tot > 0.0 {
+        1.0 - ss_res / ss_tot
+    } else {
+        1.0
+    };
+    Some((slope, intercept, r2))
+}
+
+/// The variant's id without a deflate level (`zip-deflate6-pyc` -> `zip-deflate-pyc`).
+fn without_level(id: &str) -> String {
+    id.split('-')
+        .map(|part| match part.strip_prefix("deflate") {
+            Some(level) if level.chars().all(|c| c.is_ascii_digit()) => "deflate",
+            _ => part,
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// Every fit of a run, by base scenario, parameter, mode and variant (file order).
+pub fn fits(results: &Results) -> Vec<Fit> {
+    let mut out: Vec<Fit> = Vec::new();
+    for s in &results.scenarios {
+        let Some(point) = &s.sweep else { continue };
+        for c in results.cases.iter().filter(|c| c.scenario == s.name) {
+            if !c.mode.is_sampled() {
+                continue;
+            }
+            let variant = if point.parameter == SweepParam::Level {
+                without_level(&c.variant)
+            } else {
+                c.variant.clone()
+            };
+            let i = match out.iter().position(|f| {
+                f.base == point.base
+                    && f.parameter == point.parameter
+                    && f.mode == c.mode
+                    && f.variant == variant
+            }) {
+                Some(i) => i,
+                None => {
+                    out.push(Fit {
+                        base: point.base.clone(),
+                        parameter: point.parameter,
+                        mode: c.mode,
+                        variant,
+                        points: Vec::new(),
+                        unsupported: Vec::new(),
+                        slope_ns: None,
+                        intercept_ns: None,
+                        r2: None,
+                    });
+                    out.len() - 1
+                }
+            };
+            match (&c.status, &c.summary) {
+                (Status::Ok, Some(sm)) => out[i].points.push((point.x, sm.median)),
+                _ => out[i].unsupported.push((
+                    point.x,
+                    c.error
+                        .as_deref()
+                        .unwrap_or("not measured")
+                        .lines()
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned(),
+                )),
+            }
+        }
+    }
+    for f in &mut out {
+        f.points.sort_by(|a, b| a.0.total_cmp(&b.0));
+        if let Some((slope, intercept, r2)) = least_squares(&f.points) {
+            f.slope_ns = Some(slope);
+            f.intercept_ns = Some(intercept);
+            f.r2 = Some(r2);
+        }
+    }
+    out
+}
+
+fn fit_sentence(f: &Fit) -> String {
+    let range = match (f.points.first(), f.points.last()) {
+        (Some(a), Some(b)) => format!("{:.0} to {:.0}", a.0, b.0),
+        _ => "-".into(),
+    };
+    let mut line = match (f.slope_ns, f.r2) {
+        (Some(slope), Some(r2)) => format!(
+            "{} per {} (R² {r2:.3}; {} points, {range})",
+            format_rate(slope),
+            f.parameter.unit(),
+            f.points.len()
+        ),
+        _ => format!("too few points to fit ({})", f.points.len()),
+    };
+    if !f.unsupported.is_empty() {
+        let xs: Vec<String> = f
+            .unsupported
+            .iter()
+            .map(|u| format!("{:.0}", u.0))
+            .collect();
+        let _ = write!(
+            line,
+            "; not measurable at {}: {}",
+            xs.join(", "),
+            f.unsupported[0].1
+        );
+    }
+    line
+}
+
+/// The fits as terminal text ("" without sweeps).
+pub fn sweep_text(results: &Results) -> String {
+    let fits = fits(results);
+    let mut out = String::new();
+    let mut last = None;
+    let w = fits.iter().map(|f| f.variant.len()).max().unwrap_or(7);
+    for f in &fits {
+        let key = (f.base.clone(), f.parameter, f.mode);
+        if last.as_ref() != Some(&key) {
+            let _ = writeln!(
+                out,
+                "\n{} / sweep of {} ({}): median import time against the swept value, \
+                 least-squares growth",
+                f.base,
+                f.parameter.name(),
+                f.mode
+            );
+            last = Some(key);
+        }
+        let _ = writeln!(out, "  {:<w$}  {}", f.variant, fit_sentence(f));
+    }
+    out
+}
+
+/// The fits as Markdown ("" without sweeps).
+pub fn sweep_markdown(results: &Results) -> String {
+    let fits = fits(results);
+    let mut out = String::new();
+    let mut last = None;
+    for f in &fits {
+        let key = (f.base.clone(), f.parameter, f.mode);
+        if last.as_ref() != Some(&key) {
+            let _ = writeln!(
+                out,
+                "\n### {} / sweep of {} ({})\n\n| variant | growth | points |\n|---|---|---|",
+                escape_markdown(&f.base),
+                f.parameter.name(),
+                f.mode
+            );
+            last = Some(key);
+        }
+        let points: Vec<String> = f
+            .points
+            .iter()
+            .map(|(x, y)| format!("{x:.0}: {}", format_duration_ns(*y)))
+            .collect();
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} |",
+            escape_markdown(&f.variant),
+            escape_markdown(&fit_sentence(f)),
+            points.join(", ")
+        );
+    }
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    out
+}
+
+/// A sweep chart's data: title, and per variant the (x, median ms) points.
+pub type SweepChart = (String, Vec<(String, Vec<(f64, f64)>)>);
+
+/// One chart per base scenario, parameter and mode.
+pub fn sweep_charts(results: &Results) -> Vec<SweepChart> {
+    let mut out: Vec<SweepChart> = Vec::new();
+    for f in fits(results) {
+        let title = format!(
+            "{}: import time against {} ({})",
+            f.base,
+            f.parameter.name(),
+            f.mode
+        );
+        let series = (
+            format!(
+                "{} ({})",
+                f.variant,
+                f.slope_ns
+                    .map(|s| format!("{} per {}", format_rate(s), f.parameter.unit()))
+                    .unwrap_or_else(|| "no fit".into())
+            ),
+            f.points.iter().map(|&(x, y)| (x, y / 1e6)).collect(),
+        );
+        match out.iter_mut().find(|(t, _)| *t == title) {
+            Some((_, s)) => s.push(series),
+            None => out.push((title, vec![series])),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn least_squares_recovers_a_line() {
+        let points: Vec<(f64, f64)> = (0..5)
+            .map(|i| (f64::from(i), 3.0 + 2.0 * f64::from(i)))
+            .collect();
+        let (slope, intercept, r2) = least_squares(&points).unwrap();
+        assert!((slope - 2.0).abs() < 1e-12 && (intercept - 3.0).abs() < 1e-12);
+        assert!((r2 - 1.0).abs() < 1e-12);
+        assert!(least_squares(&points[..1]).is_none());
+        assert!(least_squares(&[(1.0, 1.0), (1.0, 2.0)]).is_none());
+    }
+
+    #[test]
+    fn levels_are_left_out_of_ids() {
+        assert_eq!(without_level("zip-deflate6-pyc"), "zip-deflate-pyc");
+        assert_eq!(without_level("zip-stored-pyc"), "zip-stored-pyc");
+        assert_eq!(without_level("dir-pyc"), "dir-pyc");
+    }
+
+    #[test]
+    fn rates_keep_their_digits() {
+        assert_eq!(format_rate(4_120.0), "4.12 us");
+        assert_eq!(format_rate(214_000.0), "214.0 us");
+        assert_eq!(format_rate(850.0), "850 ns");
+    }
+}

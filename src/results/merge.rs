@@ -1,0 +1,140 @@
+//! `zipimport-bench merge`: the results of `run --shard K/N` runs combined into one
+//! results file, as if one run had measured every case.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use anyhow::{Result, bail};
+
+use super::{Results, set_ratios};
+
+/// Merges shard results. Refuses files from different harness versions or builds,
+/// different interpreters, a scenario whose file differs between shards, and shards
+/// that overlap (a case in two files). Returns the merged results and warnings (shards
+/// missing from a K/N set).
+pub fn merge(inputs: &[(PathBuf, Results)]) -> Result<(Results, Vec<String>)> {
+    let Some((first_path, first)) = inputs.first() else {
+        bail!("nothing to merge");
+    };
+    let mut merged = first.clone();
+    merged.scenarios.clear();
+    merged.cases.clear();
+    merged.fleet.clear();
+    merged.hot_updates.clear();
+    let mut seen = BTreeSet::new();
+    for (path, r) in inputs {
+        let (a, b) = (&first.metadata.harness, &r.metadata.harness);
+        if a.version != b.version || a.git_commit != b.git_commit {
+            bail!(
+                "{} was written by zipimport-bench {} ({}) but {} by {} ({}): results of \
+                 different harness versions cannot be merged",
+                first_path.display(),
+                a.version,
+                a.git_commit.as_deref().unwrap_or("no commit"),
+                path.display(),
+                b.version,
+                b.git_commit.as_deref().unwrap_or("no commit")
+            );
+        }
+        if first.metadata.python.version != r.metadata.python.version {
+            bail!(
+                "{} measured Python {} but {} measured {}",
+                first_path.display(),
+                first.metadata.python.version_short,
+                path.display(),
+                r.metadata.python.version_short
+            );
+        }
+        for s in &r.scenarios {
+            match merged.scenarios.iter_mut().find(|m| m.name == s.name) {
+                Some(m) if m.sha256 != s.sha256 => bail!(
+                    "scenario {} comes from different files: sha256 {} in one shard, {} in {}",
+                    s.name,
+                    &m.sha256[..12.min(m.sha256.len())],
+                    &s.sha256[..12.min(s.sha256.len())],
+                    path.display()
+                ),
+                Some(m) => m.generate_s += s.generate_s,
+                None => {
+                    let mut s = s.clone();
+                    s.shard = None;
+                    merged.scenarios.push(s);
+                }
+            }
+        }
+        for c in &r.cases {
+            let key = (
+                c.scenario.clone(),
+                c.variant.clone(),
+                c.mode.name().to_owned(),
+            );
+            if !seen.insert(key) {
+                bail!(
+                    "case {}/{}/{} is in more than one file ({} among them): the shards \
+                     overlap",
+                    c.scenario,
+                    c.variant,
+                    c.mode,
+                    path.display()
+                );
+            }
+            merged.cases.push(c.clone());
+        }
+        merged.fleet.extend(r.fleet.iter().cloned());
+        merged.hot_updates.extend(r.hot_updates.iter().cloned());
+        let m = &mut merged.metadata;
+        if r.metadata.started_at < m.started_at {
+            m.started_at.clone_from(&r.metadata.started_at);
+        }
+        if r.metadata.finished_at > m.finished_at {
+            m.finished_at.clone_from(&r.metadata.finished_at);
+        }
+        m.complete &= r.metadata.complete;
+    }
+    merged.metadata.duration_s = inputs.iter().map(|(_, r)| r.metadata.duration_s).sum();
+
+    // Cases in scenario order, then variant and mode; ratios against references that
+    // another shard may have measured.
+    let order = |name: &str| merged.scenarios.iter().position(|s| s.name == name);
+    let mut cases = std::mem::take(&mut merged.cases);
+    cases.sort_by(|a, b| {
+        (order(&a.scenario), &a.variant, a.mode).cmp(&(order(&b.scenario), &b.variant, b.mode))
+    });
+    for s in &merged.scenarios {
+        let mut mine: Vec<_> = cases
+            .iter()
+            .filter(|c| c.scenario == s.name)
+            .cloned()
+            .collect();
+        for c in &mut mine {
+            c.ratio_to_reference = None;
+        }
+        set_ratios(&mut mine, &s.reference);
+        merged.cases.extend(mine);
+    }
+
+    let mut warnings = Vec::new();
+    let mut shards: Vec<(u32, u32)> = Vec::new();
+    for (_, r) in inputs {
+        for s in &r.scenarios {
+            if let Some(k) = s.shard {
+                if !shards.contains(&k) {
+                    shards.push(k);
+                }
+            }
+        }
+    }
+    for n in shards.iter().map(|s| s.1).collect::<BTreeSet<_>>() {
+        let missing: Vec<String> = (1..=n)
+            .filter(|k| !shards.contains(&(*k, n)))
+            .map(|k| format!("{k}/{n}"))
+            .collect();
+        if !missing.is_empty() {
+            warnings.push(format!(
+                "shard(s) {} not among the inputs: the merged results lack their cases",
+                missing.join(", ")
+            ));
+        }
+    }
+    Ok((merged, warnings))
+}
