@@ -8,6 +8,7 @@
 //! baseline). [`run`] strings them together.
 
 pub mod compare;
+pub mod corpus;
 pub mod generate;
 pub mod measure;
 pub mod package;

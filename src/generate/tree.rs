@@ -38,6 +38,12 @@ impl TreeLayout {
         layout
     }
 
+    /// A layout read from real files (see `crate::corpus`): modules in import order,
+    /// package directories (`""` for the root) that `ModuleInfo::package` indexes.
+    pub fn from_parts(modules: Vec<ModuleInfo>, packages: Vec<String>) -> Self {
+        TreeLayout { modules, packages }
+    }
+
     fn add_package(&mut self, spec: &TreeSpec, name: &str, depth_left: u32) {
         let dir = name.replace('.', "/");
         let package = self.packages.len();

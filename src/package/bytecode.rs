@@ -83,7 +83,7 @@ pub fn compile(tree: &SourceTree) -> Result<CompiledTree> {
             .filter(|f| f.module.is_some())
             .map(|f| (f.path.clone(), PyBytes::new(py, &f.contents)))
             .collect();
-        let compiled: Vec<(Vec<u8>, Vec<u8>)> = m
+        let compiled: Vec<Option<(Vec<u8>, Vec<u8>)>> = m
             .call_method1("compile_all", (items,))
             .and_then(|r| r.extract())
             .map_err(|e| anyhow::anyhow!("compiling generated sources: {}", format_err(py, &e)))?;
@@ -93,13 +93,16 @@ pub fn compile(tree: &SourceTree) -> Result<CompiledTree> {
         for f in &tree.files {
             code.push(match f.module {
                 None => None,
-                Some(_) => {
-                    let (bytes, hash) = it.next().context("compile_all returned too few items")?;
-                    let hash: [u8; 8] = hash
-                        .try_into()
-                        .map_err(|_| anyhow::anyhow!("source hash is not 8 bytes"))?;
-                    Some((bytes, hash))
-                }
+                Some(_) => match it.next().context("compile_all returned too few items")? {
+                    // Does not compile: the file stays source only.
+                    None => None,
+                    Some((bytes, hash)) => {
+                        let hash: [u8; 8] = hash
+                            .try_into()
+                            .map_err(|_| anyhow::anyhow!("source hash is not 8 bytes"))?;
+                        Some((bytes, hash))
+                    }
+                },
             });
         }
         Ok(CompiledTree {

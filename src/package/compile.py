@@ -10,14 +10,21 @@ import marshal
 
 
 def compile_all(items):
-    """Compile (path, source bytes) pairs; return (marshalled code, source hash) pairs.
+    """Compile (path, source bytes) pairs; return (marshalled code, source hash) pairs,
+    or None for a file that does not compile.
 
     `path` becomes the code object's co_filename; it is the path relative to the tree
     root, so the bytes do not depend on where the artifact is written.
     """
     out = []
     for path, source in items:
-        code = compile(source, path, "exec", dont_inherit=True, optimize=0)
+        try:
+            code = compile(source, path, "exec", dont_inherit=True, optimize=0)
+        except (SyntaxError, ValueError):
+            # A real corpus may hold files this Python cannot compile (test data,
+            # other Python versions' syntax): they stay source only.
+            out.append(None)
+            continue
         out.append((marshal.dumps(code), importlib.util.source_hash(source)))
     return out
 

@@ -33,7 +33,11 @@ def compile_all(items):
     out = []
     for path, source_hex in items:
         source = bytes.fromhex(source_hex)
-        code = compile(source, path, "exec", dont_inherit=True, optimize=0)
+        try:
+            code = compile(source, path, "exec", dont_inherit=True, optimize=0)
+        except (SyntaxError, ValueError):
+            out.append(None)
+            continue
         out.append([marshal.dumps(code).hex(), importlib.util.source_hash(source).hex()])
     return out
 

@@ -82,7 +82,7 @@ pub fn compile(python: &Path, info: &PythonInfo, tree: &SourceTree) -> Result<Co
     let input = serde_json::to_vec(&items)?;
     let out = helper(python, "compile", Some(&input))
         .with_context(|| format!("compiling the tree with {}", python.display()))?;
-    let compiled: Vec<(String, String)> =
+    let compiled: Vec<Option<(String, String)>> =
         serde_json::from_slice(&out).context("reading the compiled tree")?;
     let magic: [u8; 4] = hex::decode(&info.magic)
         .ok()
@@ -93,16 +93,20 @@ pub fn compile(python: &Path, info: &PythonInfo, tree: &SourceTree) -> Result<Co
     for f in &tree.files {
         code.push(match f.module {
             None => None,
-            Some(_) => {
-                let (c, h) = it
-                    .next()
-                    .context("the interpreter compiled too few files")?;
-                let hash: [u8; 8] = hex::decode(h)
-                    .ok()
-                    .and_then(|h| h.try_into().ok())
-                    .context("a source hash is not 8 bytes")?;
-                Some((hex::decode(c).context("marshalled code is not hex")?, hash))
-            }
+            Some(_) => match it
+                .next()
+                .context("the interpreter compiled too few files")?
+            {
+                // Does not compile: the file stays source only.
+                None => None,
+                Some((c, h)) => {
+                    let hash: [u8; 8] = hex::decode(h)
+                        .ok()
+                        .and_then(|h| h.try_into().ok())
+                        .context("a source hash is not 8 bytes")?;
+                    Some((hex::decode(c).context("marshalled code is not hex")?, hash))
+                }
+            },
         });
     }
     Ok(CompiledTree {

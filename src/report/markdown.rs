@@ -106,6 +106,7 @@ pub fn summary_markdown(results: &Results) -> String {
         out.push_str(&super::service::service_markdown(results, &s.name));
     }
     out.push_str(&super::sweep::sweep_markdown(results));
+    out.push_str(&super::pythons::python_markdown(results));
     let found = findings(results);
     if !found.is_empty() {
         let _ = writeln!(out, "### Findings\n");

@@ -5,6 +5,7 @@ mod escape;
 pub mod findings;
 pub mod html;
 mod markdown;
+pub mod pythons;
 pub mod service;
 pub mod sweep;
 mod table;

@@ -128,6 +128,9 @@ pub struct ScenarioInfo {
     /// `[K, N]` when this scenario's cases come from shard K of N (`run --shard`).
     #[serde(default)]
     pub shard: Option<(u32, u32)>,
+    /// The real corpus packaged instead of a generated tree (`tree` is then all zeros).
+    #[serde(default)]
+    pub corpus: Option<crate::corpus::CorpusInfo>,
     /// Files and bytes of the generated tree.
     pub tree_files: u64,
     /// Bytes of the generated tree.

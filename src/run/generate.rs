@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
 
-use super::build_artifacts;
 use crate::package::relative_to;
 use crate::python;
 use crate::scenario;
@@ -55,13 +54,18 @@ pub struct ManifestVariant {
 pub fn generate_command(scenario_path: &Path, out_dir: &Path) -> Result<Manifest> {
     let s = scenario::load(scenario_path)?;
     prepare_out_dir(out_dir)?;
-    let (tree, artifacts) = build_artifacts(&s, out_dir)?;
+    let built = super::build_instance(&s, out_dir, None)?;
+    let workload = match &built.corpus {
+        None => built.tree.layout.workload_modules(&s.workload),
+        Some(c) => c.workload(&s.workload)?,
+    };
+    let artifacts = built.artifacts;
     let manifest = Manifest {
         schema_version: 1,
         scenario: s.name.clone(),
         scenario_sha256: s.source.sha256.clone(),
         python_cache_tag: python::info()?.cache_tag,
-        workload: tree.layout.workload_modules(&s.workload),
+        workload,
         variants: artifacts
             .iter()
             .map(|a| ManifestVariant {

@@ -223,10 +223,8 @@ pub fn run(opts: &RunOptions) -> Result<RunOutput> {
         }
         let dir = work_root.join(&s.name);
         let t = Instant::now();
-        let (tree, artifacts) = match external {
-            None => build_artifacts(s, &dir)?,
-            Some((python, info)) => build_artifacts_with(s, &dir, Some((python, info)))?,
-        };
+        let built = build_instance(s, &dir, external.as_ref().map(|(p, i)| (p, i)))?;
+        let (tree, artifacts, corpus) = (built.tree, built.artifacts, built.corpus);
         let generate_s = t.elapsed().as_secs_f64();
         for a in &artifacts {
             let key = (s.name.clone(), a.variant.id());
@@ -255,9 +253,22 @@ pub fn run(opts: &RunOptions) -> Result<RunOutput> {
             artifacts.len(),
             generate_s
         );
+        let modules = match &corpus {
+            None => tree.layout.workload_modules(&s.workload),
+            Some(c) => c.workload(&s.workload)?,
+        };
         let workload = measure::Workload {
-            modules: tree.layout.workload_modules(&s.workload),
-            roots: roots(&tree),
+            roots: match &corpus {
+                None => tree
+                    .layout
+                    .packages()
+                    .iter()
+                    .filter(|p| !p.contains('/'))
+                    .cloned()
+                    .collect(),
+                Some(_) => roots(&modules),
+            },
+            modules,
         };
         let measure_opts = MeasureOptions {
             worker: WorkerCommand {
@@ -379,8 +390,26 @@ pub fn run(opts: &RunOptions) -> Result<RunOutput> {
             c.sweep.clone_from(&s.sweep);
             c.python = Some(version.clone());
         }
+        if let Some(c) = corpus.as_ref().filter(|c| !c.extensions.is_empty()) {
+            for case in &mut new_cases {
+                if case.layout == crate::scenario::Layout::Zip && case.status != Status::Ok {
+                    case.status = Status::Unsupported;
+                    case.error = Some(format!(
+                        "{} (the corpus holds {} extension module(s), e.g. {}, and zipimport \
+                         cannot load extension modules from an archive)",
+                        case.error.as_deref().unwrap_or("the import failed"),
+                        c.extensions.len(),
+                        c.extensions[0]
+                    ));
+                }
+            }
+        }
         cases.extend(new_cases);
         let mut info = scenario_info(s, &tree, &workload.modules, generate_s);
+        info.corpus = corpus
+            .as_ref()
+            .zip(s.corpus.as_ref())
+            .map(|(c, spec)| c.info(spec));
         info.python = external.as_ref().map(|(_, i)| i.clone());
         info.shard = opts.shard;
         infos.push(info);
@@ -470,26 +499,50 @@ fn short(hash: &str) -> &str {
     hash.get(..12).unwrap_or(hash)
 }
 
-/// Generates a scenario's tree and packages every variant under `dir`.
+/// Generates a scenario's tree (or reads its corpus) and packages every variant under
+/// `dir`.
 pub fn build_artifacts(s: &Scenario, dir: &Path) -> Result<(SourceTree, Vec<Artifact>)> {
-    build_artifacts_with(s, dir, None)
+    let built = build_instance(s, dir, None)?;
+    Ok((built.tree, built.artifacts))
 }
 
-/// As [`build_artifacts`], with bytecode compiled by an external interpreter when
-/// one is given.
-pub fn build_artifacts_with(
+/// What [`build_instance`] made.
+pub struct Built {
+    /// The generated tree or the corpus's files.
+    pub tree: SourceTree,
+    /// Every variant, packaged.
+    pub artifacts: Vec<Artifact>,
+    /// The corpus, for `[corpus]` scenarios.
+    pub corpus: Option<crate::corpus::Corpus>,
+}
+
+/// As [`build_artifacts`], with bytecode compiled (and a standard-library corpus read)
+/// by an external interpreter when one is given.
+pub fn build_instance(
     s: &Scenario,
     dir: &Path,
     external: Option<(&PathBuf, &python::PythonInfo)>,
-) -> Result<(SourceTree, Vec<Artifact>)> {
+) -> Result<Built> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let tree = generate(&s.tree, s.seed);
-    let compiled = match external {
-        None => package::compile(&tree)?,
-        Some((path, info)) => python::external::compile(path, info, &tree)?,
+    let compile = |tree: &SourceTree| match external {
+        None => package::compile(tree),
+        Some((path, info)) => python::external::compile(path, info, tree),
     };
+    let (tree, corpus) = match &s.corpus {
+        None => (generate(&s.tree, s.seed), None),
+        Some(spec) => {
+            let python = external.map_or(Path::new(python::PYTHON_EXECUTABLE), |(p, _)| p);
+            let c = crate::corpus::load(spec, python, &compile, dir)?;
+            (c.tree.clone(), Some(c))
+        }
+    };
+    let compiled = compile(&tree)?;
     let artifacts = package::package_all(&s.variants, &tree, &compiled, dir)?;
-    Ok((tree, artifacts))
+    Ok(Built {
+        tree,
+        artifacts,
+        corpus,
+    })
 }
 
 /// Version 2 of every usable artifact (see `SourceTree::updated`), for hot updates;
@@ -520,13 +573,17 @@ fn package_update(
         .collect())
 }
 
-fn roots(tree: &SourceTree) -> Vec<String> {
-    tree.layout
-        .packages()
-        .iter()
-        .filter(|p| !p.contains('/'))
-        .cloned()
-        .collect()
+/// Top-level names of a corpus's workload: what a reset forgets and verification
+/// checks (a generated tree's are its top-level packages).
+fn roots(modules: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for m in modules {
+        let top = m.split('.').next().unwrap_or(m).to_owned();
+        if !out.contains(&top) {
+            out.push(top);
+        }
+    }
+    out
 }
 
 fn scenario_info(
@@ -557,6 +614,7 @@ fn scenario_info(
         sweep: s.sweep.clone(),
         python: None,
         shard: None,
+        corpus: None,
         tree_files: tree.files.len() as u64,
         tree_bytes: tree.total_bytes(),
         generate_s,

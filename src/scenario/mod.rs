@@ -28,8 +28,10 @@ pub struct Scenario {
     pub seed: u64,
     /// The file this scenario came from and the sha256 of its bytes.
     pub source: ScenarioSource,
-    /// The synthetic module tree.
+    /// The synthetic module tree (all zeros when the scenario uses a real corpus).
     pub tree: TreeSpec,
+    /// Real code to package instead of a generated tree.
+    pub corpus: Option<CorpusSpec>,
     /// What the timed section imports.
     pub workload: Workload,
     /// Variants to package and measure, in file order, without duplicates.
@@ -204,6 +206,22 @@ pub struct TreeSpec {
 }
 
 impl TreeSpec {
+    /// The spec of a scenario without a generated tree (a `[corpus]` scenario).
+    pub fn empty() -> Self {
+        TreeSpec {
+            packages: 0,
+            depth: 0,
+            subpackages: 0,
+            modules: 0,
+            lines: 0,
+            imports: 0,
+            data_files: 0,
+            data_size: 0,
+            prefix: String::new(),
+            filler: 0,
+        }
+    }
+
     /// Number of packages at every level, top-level ones included.
     pub fn package_count(&self) -> u64 {
         let mut per_top = 1u64;
@@ -219,6 +237,25 @@ impl TreeSpec {
     pub fn module_count(&self) -> u64 {
         self.package_count().saturating_mul(u64::from(self.modules))
     }
+}
+
+/// Real code a scenario packages instead of a generated tree (`[corpus]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum CorpusSpec {
+    /// The interpreter's own pure-Python standard library; the workload is every module
+    /// that imports cleanly from an archive of it in a fresh interpreter.
+    Stdlib,
+    /// A directory of importable code (a site-packages, a source tree).
+    Directory {
+        /// The directory (relative paths are relative to the scenario file).
+        path: PathBuf,
+    },
+    /// Wheels, unpacked into one tree (their purelib and platlib parts).
+    Wheels {
+        /// The wheel files (relative paths are relative to the scenario file).
+        paths: Vec<PathBuf>,
+    },
 }
 
 /// Which modules the timed section imports.

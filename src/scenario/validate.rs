@@ -9,8 +9,8 @@ use toml::Spanned;
 use super::limits::LIMITS;
 use super::wire;
 use super::{
-    FleetSpec, HotUpdateSpec, MeasureSpec, Mode, PageCache, Pickup, Scenario, ScenarioError,
-    ScenarioSource, Sharing, Sweep, SweepParam, TreeSpec, Workload,
+    CorpusSpec, FleetSpec, HotUpdateSpec, MeasureSpec, Mode, PageCache, Pickup, Scenario,
+    ScenarioError, ScenarioSource, Sharing, Sweep, SweepParam, TreeSpec, Workload,
 };
 use crate::generate::TreeLayout;
 
@@ -158,9 +158,41 @@ pub(super) fn parse_and_validate(
     let seed = u64::try_from(*wire.seed.get_ref())
         .map_err(|_| ctx.err(wire.seed.span(), "seed", "must not be negative"))?;
 
-    let tree = tree_spec(&ctx, &wire.tree)?;
-    let layout = TreeLayout::new(&tree);
-    let workload = workload(&ctx, &wire.workload, &layout)?;
+    let (tree, corpus) = match (&wire.tree, &wire.corpus) {
+        (Some(t), None) => (tree_spec(&ctx, t)?, None),
+        (None, Some(c)) => (TreeSpec::empty(), Some(corpus(&ctx, c)?)),
+        (Some(_), Some(c)) => {
+            return Err(ctx.err(
+                c.span(),
+                "corpus",
+                "give either [tree] (generated code) or [corpus] (real code), not both",
+            ));
+        }
+        (None, None) => {
+            return Err(ctx.err(
+                0..0,
+                "tree",
+                "missing [tree] (generated code) or [corpus] (real code)",
+            ));
+        }
+    };
+    let workload = match &corpus {
+        None => workload(&ctx, &wire.workload, &TreeLayout::new(&tree))?,
+        Some(_) => corpus_workload(&ctx, &wire.workload)?,
+    };
+    if corpus.is_some() {
+        if let Some(sw) = wire
+            .sweep
+            .iter()
+            .find(|s| s.get_ref().parameter.get_ref() != "level")
+        {
+            return Err(ctx.err(
+                sw.get_ref().parameter.span(),
+                "sweep.parameter",
+                "a [corpus] scenario can sweep only `level`: its tree is not generated",
+            ));
+        }
+    }
     let (variants, reference) = super::matrix::variants(&ctx, &wire.variants)?;
     let sweeps = sweeps(&ctx, &wire.sweep, &tree)?;
     let mut measure = measure(&ctx, &wire.measure)?;
@@ -177,6 +209,7 @@ pub(super) fn parse_and_validate(
         seed,
         source: source.clone(),
         tree,
+        corpus,
         workload,
         variants,
         reference,
@@ -184,6 +217,135 @@ pub(super) fn parse_and_validate(
         sweeps,
         sweep: None,
     })
+}
+
+fn corpus(ctx: &Ctx, w: &Spanned<wire::Corpus>) -> Result<CorpusSpec, ScenarioError> {
+    let c = w.get_ref();
+    let base = ctx
+        .source
+        .path
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default();
+    let resolve = |p: &Spanned<String>, field: &str, want_dir: bool| {
+        let path = base.join(p.get_ref());
+        let ok = if want_dir {
+            path.is_dir()
+        } else {
+            path.is_file()
+        };
+        if ok {
+            Ok(path)
+        } else {
+            Err(ctx.err(
+                p.span(),
+                field,
+                format!(
+                    "{} is not {}",
+                    path.display(),
+                    if want_dir { "a directory" } else { "a file" }
+                ),
+            ))
+        }
+    };
+    let kind = c.kind.get_ref().as_str();
+    let spec = match kind {
+        "stdlib" => CorpusSpec::Stdlib,
+        "directory" => match &c.path {
+            Some(p) => CorpusSpec::Directory {
+                path: resolve(p, "corpus.path", true)?,
+            },
+            None => {
+                return Err(ctx.err(w.span(), "corpus.path", "a directory corpus needs `path`"));
+            }
+        },
+        "wheels" => match &c.paths {
+            Some(list) if !list.get_ref().is_empty() => {
+                let mut paths = Vec::new();
+                for p in list.get_ref() {
+                    if !p.get_ref().ends_with(".whl") {
+                        return Err(ctx.err(p.span(), "corpus.paths", "not a .whl file name"));
+                    }
+                    paths.push(resolve(p, "corpus.paths", false)?);
+                }
+                CorpusSpec::Wheels { paths }
+            }
+            _ => {
+                return Err(ctx.err(
+                    w.span(),
+                    "corpus.paths",
+                    "a wheels corpus needs `paths`, a non-empty list of .whl files",
+                ));
+            }
+        },
+        other => {
+            return Err(ctx.err(
+                c.kind.span(),
+                "corpus.kind",
+                format!("unknown corpus `{other}`; expected stdlib, directory or wheels"),
+            ));
+        }
+    };
+    let stray = match &spec {
+        CorpusSpec::Stdlib => c
+            .path
+            .as_ref()
+            .map(|p| (p.span(), "corpus.path"))
+            .or(c.paths.as_ref().map(|p| (p.span(), "corpus.paths"))),
+        CorpusSpec::Directory { .. } => c.paths.as_ref().map(|p| (p.span(), "corpus.paths")),
+        CorpusSpec::Wheels { .. } => c.path.as_ref().map(|p| (p.span(), "corpus.path")),
+    };
+    if let Some((span, field)) = stray {
+        return Err(ctx.err(span, field, format!("not used by a `{kind}` corpus")));
+    }
+    Ok(spec)
+}
+
+/// A corpus's workload: `all` (every importable top-level module; for the stdlib,
+/// every module that imports cleanly) or the given dotted names, checked against the
+/// corpus when it is read.
+fn corpus_workload(ctx: &Ctx, w: &wire::Workload) -> Result<Workload, ScenarioError> {
+    match (&w.import, &w.modules) {
+        (Some(i), Some(_)) => Err(ctx.err(
+            i.span(),
+            "workload.import",
+            "give either `import` or `modules`, not both",
+        )),
+        (None, None) => Ok(Workload::All),
+        (Some(i), None) if i.get_ref() == "all" => Ok(Workload::All),
+        (Some(i), None) => Err(ctx.err(
+            i.span(),
+            "workload.import",
+            format!(
+                "`{}` is not available for a [corpus]; use `all` or `modules`",
+                i.get_ref()
+            ),
+        )),
+        (None, Some(list)) => {
+            if list.get_ref().is_empty() {
+                return Err(ctx.err(list.span(), "workload.modules", "must not be empty"));
+            }
+            for m in list.get_ref() {
+                let ok = m.get_ref().split('.').all(check_identifier_loose);
+                if !ok {
+                    return Err(ctx.err(
+                        m.span(),
+                        "workload.modules",
+                        format!("`{}` is not a dotted module name", m.get_ref()),
+                    ));
+                }
+            }
+            Ok(Workload::Modules(
+                list.get_ref().iter().map(|m| m.get_ref().clone()).collect(),
+            ))
+        }
+    }
+}
+
+fn check_identifier_loose(s: &str) -> bool {
+    !s.is_empty()
+        && s.starts_with(|c: char| c.is_alphabetic() || c == '_')
+        && s.chars().all(|c| c.is_alphanumeric() || c == '_')
 }
 
 fn sweeps(

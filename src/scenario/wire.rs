@@ -12,7 +12,8 @@ pub(super) struct Scenario {
     #[serde(default)]
     pub description: String,
     pub seed: Spanned<i64>,
-    pub tree: Spanned<Tree>,
+    pub tree: Option<Spanned<Tree>>,
+    pub corpus: Option<Spanned<Corpus>>,
     #[serde(default)]
     pub workload: Workload,
     pub variants: Spanned<Variants>,
@@ -66,6 +67,15 @@ pub(super) struct Tree {
     pub data_size: Option<Spanned<i64>>,
     pub prefix: Option<Spanned<String>>,
     pub filler: Option<Spanned<i64>>,
+}
+
+/// `[corpus]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(super) struct Corpus {
+    pub kind: Spanned<String>,
+    pub path: Option<Spanned<String>>,
+    pub paths: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 /// `[workload]`

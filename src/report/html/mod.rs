@@ -167,6 +167,7 @@ pub fn report_html(results: &Results) -> Result<String> {
         metadata => Value::from(Serde(&metadata)),
         sweeps => Value::from(Serde(&sweep_views(results))),
         sweep_rows => Value::from(Serde(&sweep_rows(results))),
+        python_tables => Value::from(Serde(&super::pythons::python_tables(results))),
     })
     .context("rendering the report")
 }

@@ -1,0 +1,164 @@
+//! Several Pythons in one run (`run --python`): every variant's median under every
+//! interpreter, side by side, with its ratio to the reference variant under the same
+//! interpreter (the ratio is what compares across versions; absolute times also move
+//! with the interpreter's own speed).
+
+use std::fmt::Write;
+
+use serde::Serialize;
+
+use super::{escape_markdown, format_duration_ns};
+use crate::measure::Status;
+use crate::results::{Results, ScenarioInfo};
+use crate::scenario::Mode;
+
+/// One scenario file's variants across interpreters, in one mode.
+#[derive(Debug, Serialize)]
+pub struct PythonTable {
+    /// The scenario (the embedded interpreter's instance name).
+    pub base: String,
+    /// The mode compared.
+    pub mode: String,
+    /// The reference variant.
+    pub reference: String,
+    /// Interpreter versions, embedded first, in run order.
+    pub pythons: Vec<String>,
+    /// Per variant: its id and, per interpreter, `median (ratio)` or why not.
+    pub rows: Vec<(String, Vec<String>)>,
+}
+
+/// The instance's base scenario name and Python version, for external instances.
+fn external_base(s: &ScenarioInfo) -> Option<(String, String)> {
+    let p = s.python.as_ref()?;
+    let base = s.name.strip_suffix(&format!("-py{}", p.version_short))?;
+    Some((base.to_owned(), p.version_short.clone()))
+}
+
+/// One table per scenario measured under more than one interpreter.
+pub fn python_tables(results: &Results) -> Vec<PythonTable> {
+    let mut out = Vec::new();
+    for base in results.scenarios.iter().filter(|s| s.python.is_none()) {
+        let externals: Vec<(&ScenarioInfo, String)> = results
+            .scenarios
+            .iter()
+            .filter_map(|s| match external_base(s) {
+                Some((b, v)) if b == base.name => Some((s, v)),
+                _ => None,
+            })
+            .collect();
+        if externals.is_empty() {
+            continue;
+        }
+        let Some(&mode) = base.modes.iter().find(|m| m.is_sampled()) else {
+            continue;
+        };
+        let mode = if base.modes.contains(&Mode::Cold) {
+            Mode::Cold
+        } else {
+            mode
+        };
+        let mut instances = vec![(base, results.metadata.python.version_short.clone())];
+        instances.extend(externals);
+        let mut variants: Vec<String> = Vec::new();
+        for c in results
+            .cases
+            .iter()
+            .filter(|c| c.scenario == base.name && c.mode == mode)
+        {
+            if !variants.contains(&c.variant) {
+                variants.push(c.variant.clone());
+            }
+        }
+        let rows = variants
+            .iter()
+            .map(|v| {
+                let cells = instances
+                    .iter()
+                    .map(|(s, _)| {
+                        let case = results
+                            .cases
+                            .iter()
+                            .find(|c| c.scenario == s.name && c.variant == *v && c.mode == mode);
+                        match case {
+                            Some(c) if c.status == Status::Ok => {
+                                match (&c.summary, c.ratio_to_reference) {
+                                    (Some(sm), Some(r)) => {
+                                        format!("{} ({r:.2}x)", format_duration_ns(sm.median))
+                                    }
+                                    (Some(sm), None) => format_duration_ns(sm.median),
+                                    _ => "-".into(),
+                                }
+                            }
+                            Some(c) => format!("{:?}", c.status).to_lowercase(),
+                            None => "-".into(),
+                        }
+                    })
+                    .collect();
+                (v.clone(), cells)
+            })
+            .collect();
+        out.push(PythonTable {
+            base: base.name.clone(),
+            mode: mode.name().to_owned(),
+            reference: base.reference.clone(),
+            pythons: instances.iter().map(|(_, v)| v.clone()).collect(),
+            rows,
+        });
+    }
+    out
+}
+
+/// The tables as terminal text ("" with one interpreter).
+pub fn python_text(results: &Results) -> String {
+    let mut out = String::new();
+    for t in python_tables(results) {
+        let _ = writeln!(
+            out,
+            "\n{} / {} across Pythons: median (ratio to {} under the same Python)",
+            t.base, t.mode, t.reference
+        );
+        let w = t.rows.iter().map(|r| r.0.len()).max().unwrap_or(7).max(7);
+        let _ = write!(out, "  {:<w$}", "variant");
+        for p in &t.pythons {
+            let _ = write!(out, " {:>20}", format!("Python {p}"));
+        }
+        let _ = writeln!(out);
+        for (v, cells) in &t.rows {
+            let _ = write!(out, "  {v:<w$}");
+            for c in cells {
+                let _ = write!(out, " {c:>20}");
+            }
+            let _ = writeln!(out);
+        }
+    }
+    out
+}
+
+/// The tables as Markdown ("" with one interpreter).
+pub fn python_markdown(results: &Results) -> String {
+    let mut out = String::new();
+    for t in python_tables(results) {
+        let _ = writeln!(
+            out,
+            "### {} / {} across Pythons\n\nMedian import time (ratio to `{}` under the same Python).\n",
+            escape_markdown(&t.base),
+            t.mode,
+            escape_markdown(&t.reference)
+        );
+        let _ = writeln!(
+            out,
+            "| variant | {} |",
+            t.pythons
+                .iter()
+                .map(|p| format!("Python {p}"))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        );
+        let _ = writeln!(out, "|---|{}", "---:|".repeat(t.pythons.len()));
+        for (v, cells) in &t.rows {
+            let _ = writeln!(out, "| {} | {} |", escape_markdown(v), cells.join(" | "));
+        }
+        let _ = writeln!(out);
+    }
+    out
+}
