@@ -23,6 +23,10 @@ pub struct SampleValue {
     /// Fraction of the artifact's pages in the page cache just before the worker
     /// started (cold-disk samples only; 0 when eviction worked).
     pub resident: Option<f64>,
+    /// The harness's own cost of a cold sample: the parent's wall time from spawning
+    /// the worker to its exit, minus start-up and the timed import (exec, driver
+    /// set-up, pipes, verification, interpreter exit).
+    pub overhead_ns: Option<u64>,
 }
 
 /// What taking a sample gave.
@@ -58,6 +62,7 @@ fn reply_outcome(reply: Result<Reply, WorkerError>, startup_ns: Option<u64>) -> 
             sys_ns,
             startup_ns,
             resident: None,
+            overhead_ns: None,
         }),
         Ok(Reply::Failed { error, .. }) => Outcome::Failed(error),
         Ok(other) => Outcome::Failed(format!("unexpected reply {other:?}")),
@@ -82,6 +87,7 @@ impl ColdSampler {
 
 impl Sampler for ColdSampler {
     fn sample(&mut self) -> Outcome {
+        let t0 = std::time::Instant::now();
         let (mut worker, startup_ns) =
             match WorkerProcess::spawn(&self.cmd, &self.job, &self.stderr) {
                 Ok(w) => w,
@@ -90,6 +96,11 @@ impl Sampler for ColdSampler {
         let outcome = reply_outcome(worker.import(), Some(startup_ns));
         match (outcome, worker.close()) {
             (Outcome::Sample(_), Err(e)) => Outcome::Failed(e),
+            (Outcome::Sample(mut s), Ok(())) => {
+                let total = t0.elapsed().as_nanos() as u64;
+                s.overhead_ns = Some(total.saturating_sub(startup_ns + s.wall_ns));
+                Outcome::Sample(s)
+            }
             (outcome, _) => outcome,
         }
     }

@@ -108,6 +108,7 @@ mod tests {
                 sys_ns: 0,
                 resident: None,
                 startup_ns: None,
+                overhead_ns: None,
             })
         }
     }

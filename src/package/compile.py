@@ -39,6 +39,25 @@ def write_zip(path, entries, date_time, method):
     import zipfile
 
     compress_type = getattr(zipfile, method)
+    if method == "ZIP_LZMA" and not getattr(zipfile.LZMACompressor, "zib_fast", False):
+        # zipimport cannot read LZMA members at any setting: use the smallest
+        # dictionary, whose encoder state is cheap to set up for every member.
+        import lzma
+
+        class _FastLZMA(zipfile.LZMACompressor):
+            zib_fast = True
+
+            def _init(self):
+                props = lzma._encode_filter_properties(
+                    {"id": lzma.FILTER_LZMA1, "preset": 0}
+                )
+                self._comp = lzma.LZMACompressor(
+                    lzma.FORMAT_RAW,
+                    filters=[lzma._decode_filter_properties(lzma.FILTER_LZMA1, props)],
+                )
+                return __import__("struct").pack("<BBH", 9, 4, len(props)) + props
+
+        zipfile.LZMACompressor = _FastLZMA
     with zipfile.ZipFile(path, "w") as zf:
         for name, data in entries:
             info = zipfile.ZipInfo(name, date_time=tuple(date_time))

@@ -85,6 +85,17 @@ pub fn summary_table(results: &Results) -> String {
                     format_duration_ns(st.median)
                 );
             }
+            let overhead: Vec<u64> = cases
+                .iter()
+                .flat_map(|c| c.overhead_ns.iter().copied())
+                .collect();
+            if let Some(o) = crate::results::Summary::of(&overhead) {
+                let _ = write!(
+                    out,
+                    "; harness overhead {} per sample (median; outside the timings)",
+                    format_duration_ns(o.median)
+                );
+            }
             let _ = writeln!(out);
             let w = cases
                 .iter()

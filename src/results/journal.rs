@@ -91,6 +91,9 @@ pub enum Entry {
         /// Resident fraction of the artifact before a cold-disk sample.
         #[serde(default)]
         resident: Option<f64>,
+        /// The harness's own cost of a cold sample, ns.
+        #[serde(default)]
+        overhead_ns: Option<u64>,
     },
     /// A case that failed (it is not retried on resume).
     Failure {
@@ -243,6 +246,7 @@ pub fn read(path: &Path) -> Result<Recovered> {
                 sys_ns,
                 startup_ns,
                 resident,
+                overhead_ns,
             } => {
                 rec.cases
                     .entry((scenario, variant, mode))
@@ -255,6 +259,7 @@ pub fn read(path: &Path) -> Result<Recovered> {
                         sys_ns,
                         startup_ns,
                         resident,
+                        overhead_ns,
                     });
             }
             Entry::Failure {

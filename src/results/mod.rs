@@ -47,6 +47,7 @@ pub fn cases(
             let sys: Vec<u64> = o.samples.iter().map(|s| s.sys_ns).collect();
             let startup: Vec<u64> = o.samples.iter().filter_map(|s| s.startup_ns).collect();
             let resident: Vec<f64> = o.samples.iter().filter_map(|s| s.resident).collect();
+            let overhead: Vec<u64> = o.samples.iter().filter_map(|s| s.overhead_ns).collect();
             let mut warnings = warnings(&o);
             let worst = resident.iter().copied().fold(0.0, f64::max);
             if worst > RESIDENT_LIMIT {
@@ -82,6 +83,7 @@ pub fn cases(
                 sys_samples_ns: sys,
                 startup: Summary::of(&startup),
                 startup_ns: startup,
+                overhead_ns: overhead,
                 resident_fractions: resident,
                 ratio_to_reference: None,
                 artifact: artifact.info.clone(),

@@ -176,6 +176,10 @@ pub struct CaseResult {
     pub startup_ns: Vec<u64>,
     /// Summary of `startup_ns`.
     pub startup: Option<Summary>,
+    /// The harness's own cost of each cold sample, ns: the parent's wall time from
+    /// spawning the worker to its exit, minus start-up and the timed import.
+    #[serde(default)]
+    pub overhead_ns: Vec<u64>,
     /// Cold-disk samples: fraction of the artifact's pages resident in the page cache
     /// just before each sample started (0 when eviction worked).
     #[serde(default)]

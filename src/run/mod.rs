@@ -326,6 +326,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutput> {
                     sys_ns: x.sys_ns,
                     startup_ns: x.startup_ns,
                     resident: x.resident,
+                    overhead_ns: x.overhead_ns,
                 },
                 (Taken::Failed, Outcome::Failed(e)) => Entry::Failure {
                     scenario: s.name.clone(),
