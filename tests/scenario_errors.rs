@@ -167,6 +167,72 @@ fn bad_scenarios_name_file_line_and_field() {
             ":11:",
             "hot-update.rounds: must be from 1",
         ),
+        (
+            format!(
+                "name = \"bad\"\nseed = 1\n[tree]\npackages = 2\nmodules = 3\n{GOOD_VARIANTS}\
+                 [[sweep]]\nparameter = \"colour\"\nvalues = [1]\n"
+            ),
+            ":11:",
+            "sweep.parameter: unknown parameter `colour`",
+        ),
+        (
+            format!(
+                "name = \"bad\"\nseed = 1\n[tree]\npackages = 2\nmodules = 3\n{GOOD_VARIANTS}\
+                 [[sweep]]\nparameter = \"modules\"\nvalues = [10, 1000000000]\n"
+            ),
+            ":12:",
+            "sweep.values: must be from 1 to 100000",
+        ),
+        (
+            format!(
+                "name = \"bad\"\nseed = 1\n[tree]\npackages = 100\nmodules = 3\n{GOOD_VARIANTS}\
+                 [[sweep]]\nparameter = \"modules\"\nvalues = [10, 5000]\n"
+            ),
+            ":12:",
+            "sweep.values: the tree would have 500000 modules",
+        ),
+        (
+            format!(
+                "name = \"bad\"\nseed = 1\n[tree]\npackages = 2\nmodules = 3\n{GOOD_VARIANTS}\
+                 [[sweep]]\nparameter = \"filler\"\nvalues = [600000]\n"
+            ),
+            ":12:",
+            "sweep.values: must be from 0 to 500000",
+        ),
+        (
+            format!(
+                "name = \"bad\"\nseed = 1\n[tree]\npackages = 2\nmodules = 3\n\
+                 [corpus]\nkind = \"stdlib\"\n{GOOD_VARIANTS}"
+            ),
+            ":6:",
+            "corpus: give either [tree] (generated code) or [corpus] (real code), not both",
+        ),
+        (
+            format!("name = \"bad\"\nseed = 1\n[corpus]\nkind = \"museum\"\n{GOOD_VARIANTS}"),
+            ":4:",
+            "corpus.kind: unknown corpus `museum`",
+        ),
+        (
+            format!(
+                "name = \"bad\"\nseed = 1\n[corpus]\nkind = \"directory\"\n\
+                 path = \"no/such/dir\"\n{GOOD_VARIANTS}"
+            ),
+            ":5:",
+            "corpus.path: ",
+        ),
+        (
+            format!(
+                "name = \"bad\"\nseed = 1\n[corpus]\nkind = \"stdlib\"\n[workload]\n\
+                 import = \"leaf\"\n{GOOD_VARIANTS}"
+            ),
+            ":6:",
+            "workload.import: `leaf` is not available for a [corpus]",
+        ),
+        (
+            format!("name = \"bad\"\nseed = 1\n{GOOD_VARIANTS}"),
+            ":1:",
+            "tree: missing [tree] (generated code) or [corpus] (real code)",
+        ),
     ];
     let dir = tempfile::tempdir().unwrap();
     for (i, (text, line, field)) in cases.iter().enumerate() {

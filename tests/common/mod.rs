@@ -205,3 +205,55 @@ pub fn data_attr(tag: &str, name: &str) -> String {
         + key.len();
     tag[start..start + tag[start..].find('"').unwrap()].to_owned()
 }
+
+/// The python3 of an installed pyenv version starting with `prefix` (`3.13`), which
+/// this project's machine kind has for 3.9 to 3.13.
+pub fn pyenv_python(prefix: &str) -> PathBuf {
+    let root = std::env::var_os("PYENV_ROOT")
+        .map(PathBuf::from)
+        .or_else(|| {
+            let out = std::process::Command::new("pyenv")
+                .arg("root")
+                .output()
+                .ok()?;
+            out.status
+                .success()
+                .then(|| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
+        })
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".pyenv")))
+        .expect("no pyenv root: this test needs the pyenv Pythons of the machine kind");
+    let mut versions: Vec<PathBuf> = std::fs::read_dir(root.join("versions"))
+        .unwrap_or_else(|e| panic!("no pyenv versions under {}: {e}", root.display()))
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name == prefix || name.starts_with(&format!("{prefix}."))
+        })
+        .map(|e| e.path().join("bin/python3"))
+        .filter(|p| p.is_file())
+        .collect();
+    versions.sort();
+    versions
+        .pop()
+        .unwrap_or_else(|| panic!("no pyenv Python {prefix} under {}", root.display()))
+}
+
+/// The scenario entry of `results` named `name`.
+pub fn scenario<'a>(results: &'a Value, name: &str) -> &'a Value {
+    results["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == name)
+        .unwrap_or_else(|| panic!("no scenario {name}"))
+}
+
+/// The case of `variant` in `mode` of scenario `name`.
+pub fn case_of<'a>(results: &'a Value, name: &str, variant: &str, mode: &str) -> &'a Value {
+    results["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["scenario"] == name && c["variant"] == variant && c["mode"] == mode)
+        .unwrap_or_else(|| panic!("no case {name}/{variant}/{mode}"))
+}

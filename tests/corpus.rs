@@ -1,0 +1,200 @@
+//! Real corpora: the interpreter's standard library, a directory holding an extension
+//! module, and wheels, packaged and measured like generated trees.
+
+mod common;
+
+use std::io::Write;
+
+use common::*;
+
+const MATRIX: &str = r#"[variants]
+reference = "dir-pyc"
+[[variants.matrix]]
+layout = "dir"
+bytecode = "pyc"
+[[variants.matrix]]
+layout = "zip"
+compression = "stored"
+bytecode = "pyc"
+"#;
+
+fn corpus_scenario(name: &str, corpus: &str, workload: &str) -> String {
+    format!(
+        "name = \"{name}\"\nseed = 1\n{corpus}\n{workload}\n{MATRIX}\n[measure]\nmodes = [\"cold\"]\nsamples = 1\nwarmup = 0\n"
+    )
+}
+
+#[test]
+fn the_stdlib_corpus_imports_what_imports_cleanly_from_an_archive() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "stdlib.toml",
+        &corpus_scenario("stdlib", "[corpus]\nkind = \"stdlib\"", ""),
+    );
+    let r = run_scenario(dir.path(), &path, &[]);
+    let s = scenario(&r, "stdlib");
+    let corpus = &s["corpus"];
+    assert_eq!(corpus["kind"], "stdlib");
+    assert!(
+        corpus["source"]
+            .as_str()
+            .unwrap()
+            .ends_with("lib/python3.11")
+    );
+    assert!(
+        corpus["modules"].as_u64().unwrap() > 500,
+        "{}",
+        corpus["modules"]
+    );
+    let workload: Vec<&str> = s["workload_modules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap())
+        .collect();
+    assert!(workload.len() > 300, "{}", workload.len());
+    for m in [
+        "csv",
+        "email.mime.text",
+        "xml.dom.minidom",
+        "asyncio",
+        "sqlite3",
+    ] {
+        assert!(workload.contains(&m), "{m} is missing from the workload");
+    }
+    // Not in the corpus at all, or excluded with the reason discovery found.
+    for m in ["antigravity", "test.support", "idlelib"] {
+        assert!(!workload.contains(&m), "{m}");
+    }
+    let excluded = corpus["excluded"].as_array().unwrap();
+    let why = |name: &str| {
+        excluded
+            .iter()
+            .find(|e| e[0] == name)
+            .map(|e| e[1].as_str().unwrap().to_owned())
+            .unwrap_or_else(|| panic!("{name} is not among the exclusions"))
+    };
+    assert!(why("os").contains("start-up"));
+    assert!(why("asyncio.windows_events").contains("win32"));
+    for v in ["dir-pyc", "zip-stored-pyc"] {
+        let c = case_of(&r, "stdlib", v, "cold");
+        assert_eq!(c["status"], "ok", "{v}: {}", c["error"]);
+        assert_eq!(counter(c, "first", "compiles"), 0, "{v}: bytecode used");
+        assert!(
+            c["warnings"].as_array().unwrap().is_empty(),
+            "{v}: {}",
+            c["warnings"]
+        );
+    }
+}
+
+#[test]
+fn an_extension_module_in_a_corpus_works_from_a_directory_and_is_named_for_a_zip() {
+    let dir = tempfile::tempdir().unwrap();
+    let code = dir.path().join("code");
+    std::fs::create_dir_all(code.join("fastpkg")).unwrap();
+    std::fs::write(
+        code.join("fastpkg/__init__.py"),
+        "from . import _bisect\nfrom .helpers import mid\n",
+    )
+    .unwrap();
+    std::fs::write(
+        code.join("fastpkg/helpers.py"),
+        "def mid(a, b):\n    return (a + b) // 2\n",
+    )
+    .unwrap();
+    // A real extension module of this interpreter, importable as fastpkg._bisect.
+    let out = std::process::Command::new(zipimport_bench::python::PYTHON_EXECUTABLE)
+        .args([
+            "-I",
+            "-c",
+            "import sysconfig; print(sysconfig.get_paths()['stdlib'])",
+        ])
+        .output()
+        .unwrap();
+    let stdlib = String::from_utf8(out.stdout).unwrap();
+    let dynload = std::path::Path::new(stdlib.trim()).join("lib-dynload");
+    let so = std::fs::read_dir(&dynload)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .find(|e| e.file_name().to_string_lossy().starts_with("_bisect."))
+        .expect("_bisect extension module")
+        .path();
+    std::fs::copy(&so, code.join("fastpkg").join(so.file_name().unwrap())).unwrap();
+    let path = write(
+        dir.path(),
+        "dirc.toml",
+        &corpus_scenario(
+            "dirc",
+            "[corpus]\nkind = \"directory\"\npath = \"code\"",
+            "[workload]\nmodules = [\"fastpkg\"]",
+        ),
+    );
+    let out = dir.path().join("out");
+    bin()
+        .arg("run")
+        .arg(&path)
+        .arg("--out")
+        .arg(&out)
+        .arg("--no-progress")
+        .assert()
+        .success();
+    let r: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("results.json")).unwrap()).unwrap();
+    let corpus = &scenario(&r, "dirc")["corpus"];
+    assert_eq!(corpus["modules"], 2);
+    assert_eq!(corpus["extensions"].as_array().unwrap().len(), 1);
+    assert_eq!(case_of(&r, "dirc", "dir-pyc", "cold")["status"], "ok");
+    let zip = case_of(&r, "dirc", "zip-stored-pyc", "cold");
+    assert_eq!(zip["status"], "unsupported", "{zip}");
+    let e = zip["error"].as_str().unwrap();
+    assert!(e.contains("cannot import name '_bisect'"), "{e}");
+    assert!(e.contains("zipimport cannot load extension modules"), "{e}");
+}
+
+#[test]
+fn wheels_are_unpacked_into_one_corpus() {
+    let dir = tempfile::tempdir().unwrap();
+    let wheel = dir.path().join("demo-1.0-py3-none-any.whl");
+    let mut z = zip::ZipWriter::new(std::fs::File::create(&wheel).unwrap());
+    let opts = zip::write::SimpleFileOptions::default();
+    for (name, text) in [
+        ("demo/__init__.py", "from .util import twice\n"),
+        ("demo/util.py", "def twice(x):\n    return 2 * x\n"),
+        (
+            "demo-1.0.data/purelib/demo_extra.py",
+            "import demo\nVALUE = demo.twice(21)\n",
+        ),
+        ("demo-1.0.dist-info/METADATA", "Name: demo\nVersion: 1.0\n"),
+        ("demo-1.0.dist-info/RECORD", ""),
+    ] {
+        z.start_file(name, opts).unwrap();
+        z.write_all(text.as_bytes()).unwrap();
+    }
+    z.finish().unwrap();
+    let path = write(
+        dir.path(),
+        "whl.toml",
+        &corpus_scenario(
+            "whl",
+            "[corpus]\nkind = \"wheels\"\npaths = [\"demo-1.0-py3-none-any.whl\"]",
+            "",
+        ),
+    );
+    let r = run_scenario(dir.path(), &path, &[]);
+    let s = scenario(&r, "whl");
+    assert_eq!(s["corpus"]["kind"], "wheels");
+    assert_eq!(s["corpus"]["modules"], 3);
+    // `all`: every top-level module and package; metadata left out.
+    assert_eq!(
+        s["workload_modules"],
+        serde_json::json!(["demo", "demo_extra"])
+    );
+    for v in ["dir-pyc", "zip-stored-pyc"] {
+        let c = case_of(&r, "whl", v, "cold");
+        assert_eq!(c["status"], "ok", "{v}: {}", c["error"]);
+        assert_eq!(counter(c, "first", "modules"), 3, "{v}");
+        assert_eq!(counter(c, "first", "compiles"), 0, "{v}");
+    }
+}

@@ -1,0 +1,160 @@
+//! `run --shard K/N` and `merge`: shards cover the run's cases exactly once, and merge
+//! refuses what cannot be combined.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use common::*;
+use predicates::prelude::*;
+use predicates::str::contains;
+use serde_json::Value;
+
+const MATRIX: &str = r#"reference = "dir-pyc"
+[[variants.matrix]]
+layout = "dir"
+bytecode = ["pyc", "none"]
+[[variants.matrix]]
+layout = "zip"
+compression = ["stored", "deflate6", "bzip2"]
+bytecode = "pyc"
+"#;
+
+fn keys(r: &Value) -> BTreeSet<(String, String, String, String)> {
+    r["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["scenario"].as_str().unwrap().to_owned(),
+                c["variant"].as_str().unwrap().to_owned(),
+                c["mode"].as_str().unwrap().to_owned(),
+                c["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn run_into(dir: &Path, scenario: &Path, out: &str, extra: &[&str]) -> Value {
+    bin()
+        .arg("run")
+        .arg(scenario)
+        .arg("--out")
+        .arg(dir.join(out))
+        .arg("--no-progress")
+        .args(extra)
+        .assert()
+        .success();
+    serde_json::from_slice(&std::fs::read(dir.join(out).join("results.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn merged_shards_hold_exactly_the_cases_of_an_unsharded_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let path = write(d, "sh.toml", &tiny_scenario("sh", MATRIX, ""));
+    let whole = run_into(d, &path, "whole", &[]);
+    let mut shard_keys = Vec::new();
+    for k in 1..=3 {
+        let r = run_into(d, &path, &format!("s{k}"), &["--shard", &format!("{k}/3")]);
+        assert_eq!(r["scenarios"][0]["shard"], serde_json::json!([k, 3]));
+        shard_keys.push(keys(&r));
+    }
+    // Disjoint, and together the whole run.
+    for a in 0..3 {
+        assert!(!shard_keys[a].is_empty(), "shard {} is empty", a + 1);
+        for b in a + 1..3 {
+            assert!(shard_keys[a].is_disjoint(&shard_keys[b]));
+        }
+    }
+    let merged_path = d.join("merged/results.json");
+    bin()
+        .arg("merge")
+        .args(["s1", "s2", "s3"].map(|s| d.join(s).join("results.json")))
+        .arg("--out")
+        .arg(&merged_path)
+        .assert()
+        .success();
+    let merged: Value = serde_json::from_slice(&std::fs::read(&merged_path).unwrap()).unwrap();
+    assert_eq!(keys(&merged), keys(&whole));
+    assert!(merged["scenarios"][0]["shard"].is_null());
+    // Ratios come back although only one shard measured the reference.
+    for c in merged["cases"].as_array().unwrap() {
+        if c["status"] == "ok" {
+            assert!(c["ratio_to_reference"].as_f64().is_some(), "{c}");
+        }
+    }
+    assert!(d.join("merged/report.html").is_file());
+    assert!(d.join("merged/summary.md").is_file());
+    // A merged file compares like a whole run.
+    bin()
+        .arg("compare")
+        .arg(d.join("whole/results.json"))
+        .arg(&merged_path)
+        .assert()
+        .code(predicates::ord::eq(0).or(predicates::ord::eq(4)))
+        .stdout(contains("sh/zip-stored-pyc/cold"));
+
+    // A missing shard is named.
+    bin()
+        .arg("merge")
+        .args(["s1", "s2"].map(|s| d.join(s).join("results.json")))
+        .arg("--out")
+        .arg(d.join("partial/results.json"))
+        .assert()
+        .success()
+        .stderr(contains("shard(s) 3/3 not among the inputs"));
+}
+
+#[test]
+fn merge_refuses_overlaps_other_scenario_files_and_other_harnesses() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let path = write(
+        d,
+        "sh.toml",
+        &tiny_scenario("sh", MATRIX, "modes = [\"cold\"]"),
+    );
+    run_into(d, &path, "s1", &["--shard", "1/2"]);
+    let s1 = d.join("s1/results.json");
+    let refuse = |files: &[&Path], message: &str| {
+        let out = d.join("refused.json");
+        bin()
+            .arg("merge")
+            .args(files)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .code(1)
+            .stderr(contains(message));
+        assert!(!out.exists());
+    };
+    refuse(&[&s1, &s1], "the shards overlap");
+
+    let mut other: Value = serde_json::from_slice(&std::fs::read(&s1).unwrap()).unwrap();
+    other["cases"] = serde_json::json!([]);
+    other["scenarios"][0]["sha256"] = "0".repeat(64).into();
+    let other_path = write_json(d, "other-scenario.json", &other);
+    refuse(&[&s1, &other_path], "comes from different files");
+
+    let mut older: Value = serde_json::from_slice(&std::fs::read(&s1).unwrap()).unwrap();
+    older["cases"] = serde_json::json!([]);
+    older["metadata"]["harness"]["version"] = "0.0.1".into();
+    let older_path = write_json(d, "older.json", &older);
+    refuse(
+        &[&s1, &older_path],
+        "different harness versions cannot be merged",
+    );
+
+    bin()
+        .args(["run", "--no-progress", "--shard", "3/2", "--out"])
+        .arg(d.join("bad"))
+        .arg(&path)
+        .assert()
+        .code(1)
+        .stderr(contains(
+            "--shard: expected K/N with 1 <= K <= N, got `3/2`",
+        ));
+}
