@@ -21,7 +21,7 @@ pub struct PythonTable {
     pub mode: String,
     /// The reference variant.
     pub reference: String,
-    /// Interpreter versions, embedded first, in run order.
+    /// Interpreter versions, oldest first.
     pub pythons: Vec<String>,
     /// Per variant: its id and, per interpreter, `median (ratio)` or why not.
     pub rows: Vec<(String, Vec<String>)>,
@@ -59,6 +59,9 @@ pub fn python_tables(results: &Results) -> Vec<PythonTable> {
         };
         let mut instances = vec![(base, results.metadata.python.version_short.clone())];
         instances.extend(externals);
+        // Oldest Python first.
+        let key = |v: &str| -> Vec<u32> { v.split('.').filter_map(|p| p.parse().ok()).collect() };
+        instances.sort_by_key(|(_, v)| key(v));
         let mut variants: Vec<String> = Vec::new();
         for c in results
             .cases
