@@ -104,6 +104,8 @@ fn an_extension_module_in_a_corpus_works_from_a_directory_and_is_named_for_a_zip
         "def mid(a, b):\n    return (a + b) // 2\n",
     )
     .unwrap();
+    std::fs::create_dir_all(code.join("plainpkg")).unwrap();
+    std::fs::write(code.join("plainpkg/__init__.py"), "X = 1\n").unwrap();
     // A real extension module of this interpreter, importable as fastpkg._bisect.
     let out = std::process::Command::new(zipimport_bench::python::PYTHON_EXECUTABLE)
         .args([
@@ -131,10 +133,20 @@ fn an_extension_module_in_a_corpus_works_from_a_directory_and_is_named_for_a_zip
             "[workload]\nmodules = [\"fastpkg\"]",
         ),
     );
+    let plain = write(
+        dir.path(),
+        "plain.toml",
+        &corpus_scenario(
+            "plain",
+            "[corpus]\nkind = \"directory\"\npath = \"code\"",
+            "[workload]\nmodules = [\"plainpkg\"]",
+        ),
+    );
     let out = dir.path().join("out");
     bin()
         .arg("run")
         .arg(&path)
+        .arg(&plain)
         .arg("--out")
         .arg(&out)
         .arg("--no-progress")
@@ -143,7 +155,7 @@ fn an_extension_module_in_a_corpus_works_from_a_directory_and_is_named_for_a_zip
     let r: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("results.json")).unwrap()).unwrap();
     let corpus = &scenario(&r, "dirc")["corpus"];
-    assert_eq!(corpus["modules"], 2);
+    assert_eq!(corpus["modules"], 3);
     assert_eq!(corpus["extensions"].as_array().unwrap().len(), 1);
     assert_eq!(case_of(&r, "dirc", "dir-pyc", "cold")["status"], "ok");
     let zip = case_of(&r, "dirc", "zip-stored-pyc", "cold");
@@ -151,6 +163,15 @@ fn an_extension_module_in_a_corpus_works_from_a_directory_and_is_named_for_a_zip
     let e = zip["error"].as_str().unwrap();
     assert!(e.contains("cannot import name '_bisect'"), "{e}");
     assert!(e.contains("zipimport cannot load extension modules"), "{e}");
+    // A workload that does not touch the extension module imports from the zip, and
+    // the case says what the archive could not serve.
+    let zip = case_of(&r, "plain", "zip-stored-pyc", "cold");
+    assert_eq!(zip["status"], "ok", "{zip}");
+    let w = zip["warnings"][0].as_str().unwrap();
+    assert!(
+        w.contains("1 extension module(s)") && w.contains("cannot load"),
+        "{w}"
+    );
 }
 
 #[test]

@@ -393,7 +393,14 @@ pub fn run(opts: &RunOptions) -> Result<RunOutput> {
         }
         if let Some(c) = corpus.as_ref().filter(|c| !c.extensions.is_empty()) {
             for case in &mut new_cases {
-                if case.layout == crate::scenario::Layout::Zip && case.status != Status::Ok {
+                if case.layout == crate::scenario::Layout::Zip && case.status == Status::Ok {
+                    case.warnings.push(format!(
+                        "the archive holds {} extension module(s), e.g. {}, which zipimport \
+                         cannot load: this workload does not import them, others would fail",
+                        c.extensions.len(),
+                        c.extensions[0]
+                    ));
+                } else if case.layout == crate::scenario::Layout::Zip {
                     case.status = Status::Unsupported;
                     case.error = Some(format!(
                         "{} (the corpus holds {} extension module(s), e.g. {}, and zipimport \
