@@ -238,8 +238,8 @@ pub fn sweep_markdown(results: &Results) -> String {
     out
 }
 
-/// A sweep chart's data: title, and per variant the (x, median ms) points.
-pub type SweepChart = (String, Vec<(String, Vec<(f64, f64)>)>);
+/// A sweep chart's data: title, x axis, and per variant the (x, median ms) points.
+pub type SweepChart = (String, &'static str, Vec<(String, Vec<(f64, f64)>)>);
 
 /// One chart per base scenario, parameter and mode.
 pub fn sweep_charts(results: &Results) -> Vec<SweepChart> {
@@ -261,9 +261,9 @@ pub fn sweep_charts(results: &Results) -> Vec<SweepChart> {
             ),
             f.points.iter().map(|&(x, y)| (x, y / 1e6)).collect(),
         );
-        match out.iter_mut().find(|(t, _)| *t == title) {
-            Some((_, s)) => s.push(series),
-            None => out.push((title, vec![series])),
+        match out.iter_mut().find(|(t, ..)| *t == title) {
+            Some((.., s)) => s.push(series),
+            None => out.push((title, f.parameter.axis(), vec![series])),
         }
     }
     out

@@ -84,6 +84,17 @@ impl SweepParam {
         }
     }
 
+    /// What a chart's x axis shows.
+    pub fn axis(self) -> &'static str {
+        match self {
+            SweepParam::Modules => "modules in the tree",
+            SweepParam::Depth => "package depth",
+            SweepParam::Lines => "lines per module",
+            SweepParam::Filler => "unimported archive entries",
+            SweepParam::Level => "deflate level",
+        }
+    }
+
     /// What the fitted slope is per (`module`, `entry`, ...).
     pub fn unit(self) -> &'static str {
         match self {

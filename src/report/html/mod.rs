@@ -424,17 +424,16 @@ fn scenario_view(results: &Results, s: &ScenarioInfo, all_findings: &[Finding]) 
         warmup: s.warmup,
         seed: s.seed,
         sha256: s.sha256.chars().take(12).collect(),
-        tree: format!(
-            "{} packages x depth {} x {} subpackages, {} modules per package of ~{} lines, {} imports each, {} data files of {} per package",
-            t.packages,
-            t.depth,
-            t.subpackages,
-            t.modules,
-            t.lines,
-            t.imports,
-            t.data_files,
-            format_size(u64::from(t.data_size))
-        ),
+        tree: match &s.corpus {
+            Some(c) => format!(
+                "real code: the {} corpus {} ({} Python modules, {} extension modules)",
+                c.kind,
+                c.source,
+                c.modules,
+                c.extensions.len()
+            ),
+            None => tree_text(t),
+        },
         headline,
         findings: all_findings
             .iter()
@@ -543,12 +542,31 @@ fn sweep_rows(results: &Results) -> Vec<SweepRow> {
 fn sweep_views(results: &Results) -> Vec<ChartView> {
     super::sweep::sweep_charts(results)
         .into_iter()
-        .map(|(title, series)| ChartView {
+        .map(|(title, axis, series)| ChartView {
             caption: "Median import time at each swept value, one line per variant (the legend gives its least-squares growth); the x axis is logarithmic.".into(),
-            svg: charts::line_chart(&series, "swept value", "median import time (ms)", true),
+            svg: charts::line_chart(&series, axis, "median import time (ms)", true),
             title,
         })
         .collect()
+}
+
+fn tree_text(t: &crate::scenario::TreeSpec) -> String {
+    let filler = if t.filler > 0 {
+        format!(", {} unimported filler entries", t.filler)
+    } else {
+        String::new()
+    };
+    format!(
+        "{} packages x depth {} x {} subpackages, {} modules per package of ~{} lines, {} imports each, {} data files of {} per package{filler}",
+        t.packages,
+        t.depth,
+        t.subpackages,
+        t.modules,
+        t.lines,
+        t.imports,
+        t.data_files,
+        format_size(u64::from(t.data_size))
+    )
 }
 
 fn push_point(series: &mut Vec<(String, Vec<(f64, f64)>)>, name: String, point: (f64, f64)) {
