@@ -37,13 +37,7 @@ fn fixture() -> Fixture {
         run::build_artifacts(&s, dir.path()).expect("packaging the quick scenario");
     let workload = Workload {
         modules: tree.layout.workload_modules(&s.workload),
-        roots: tree
-            .layout
-            .packages()
-            .iter()
-            .filter(|p| !p.contains('/'))
-            .cloned()
-            .collect(),
+        roots: run::tree_roots(&tree),
     };
     let artifacts = artifacts
         .into_iter()

@@ -190,16 +190,10 @@ pub fn measure(
                 o.sharing.name(),
                 o.page_cache.name()
             ));
-            match fleet_round(jobs, files, o.page_cache, opts, &o.variant.id()) {
-                Ok(r) => o.rounds.push(r),
-                Err(WorkerError::Interrupted) => {
-                    interrupted = true;
-                    break 'rounds;
-                }
-                Err(WorkerError::Failed(e)) => {
-                    o.status = Status::Error;
-                    o.error = Some(e);
-                }
+            let r = fleet_round(jobs, files, o.page_cache, opts, &o.variant.id());
+            if super::record(r, &mut o.rounds, &mut o.status, &mut o.error) {
+                interrupted = true;
+                break 'rounds;
             }
             bar.inc(1);
         }

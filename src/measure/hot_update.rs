@@ -268,16 +268,10 @@ pub fn measure(
                     o.pickup.name(),
                     timing.name()
                 ));
-                match trial(live, o.pickup, timing, delay, opts) {
-                    Ok(trial) => o.trials.push(trial),
-                    Err(WorkerError::Interrupted) => {
-                        interrupted = true;
-                        break 'rounds;
-                    }
-                    Err(WorkerError::Failed(e)) => {
-                        o.status = Status::Error;
-                        o.error = Some(e);
-                    }
+                let r = trial(live, o.pickup, timing, delay, opts);
+                if super::record(r, &mut o.trials, &mut o.status, &mut o.error) {
+                    interrupted = true;
+                    break 'rounds;
                 }
                 bar.inc(1);
             }

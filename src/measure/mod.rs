@@ -294,6 +294,25 @@ pub(crate) fn progress_bar(show: bool, len: u64, prefix: &'static str) -> Progre
     bar
 }
 
+/// Records one round of a fleet or hot-update case: keeps its result, or marks the
+/// case failed. Returns true when the run is stopping.
+pub(crate) fn record<T>(
+    result: Result<T, WorkerError>,
+    kept: &mut Vec<T>,
+    status: &mut Status,
+    error: &mut Option<String>,
+) -> bool {
+    match result {
+        Ok(r) => kept.push(r),
+        Err(WorkerError::Interrupted) => return true,
+        Err(WorkerError::Failed(e)) => {
+            *status = Status::Error;
+            *error = Some(e);
+        }
+    }
+    false
+}
+
 pub(crate) fn write_job(dir: &Path, a: &Artifact, w: &Workload, probe: bool) -> Result<PathBuf> {
     let job = Job {
         artifact: a.info.path.clone(),

@@ -1,7 +1,7 @@
 """zipimport-bench's helper for an external CPython (`run --python PATH`).
 
-Run as `python -I -B -c <this file> info` or `... compile`: `info` prints the
-interpreter's identity as JSON (the same fields as info.py); `compile` reads a JSON
+Run as `python -I -B -c <info.py, then this file> info` or `... compile`: `info` prints
+the interpreter's identity as JSON (info.py's `info_json`); `compile` reads a JSON
 list of [path, hex source] pairs on stdin and prints a JSON list of [hex marshalled
 code, hex source hash], compiled by this interpreter exactly as compile.py does in the
 embedded one.
@@ -10,23 +10,7 @@ embedded one.
 import importlib.util
 import json
 import marshal
-import platform
 import sys
-
-
-def info():
-    v = sys.version_info
-    return {
-        "version": sys.version,
-        "version_short": "%d.%d.%d" % (v.major, v.minor, v.micro),
-        "implementation": sys.implementation.name,
-        "cache_tag": sys.implementation.cache_tag,
-        "magic": importlib.util.MAGIC_NUMBER.hex(),
-        "executable": sys.executable,
-        "prefix": sys.prefix,
-        "compiler": platform.python_compiler(),
-        "build": " ".join(platform.python_build()),
-    }
 
 
 def compile_all(items):
@@ -43,7 +27,7 @@ def compile_all(items):
 
 
 if sys.argv[1] == "info":
-    print(json.dumps(info()))
+    print(info_json())  # noqa: F821 (defined by info.py, prepended)
 elif sys.argv[1] == "compile":
     print(json.dumps(compile_all(json.load(sys.stdin))))
 else:

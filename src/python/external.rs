@@ -13,7 +13,8 @@ use super::PythonInfo;
 use crate::generate::SourceTree;
 use crate::package::CompiledTree;
 
-const HELPER: &str = include_str!("external.py");
+/// info.py (the embedded interpreter's self-description) followed by external.py.
+const HELPER: &str = concat!(include_str!("info.py"), "\n", include_str!("external.py"));
 
 fn helper(python: &Path, command: &str, stdin: Option<&[u8]>) -> Result<Vec<u8>> {
     let mut child = Command::new(python)

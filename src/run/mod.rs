@@ -259,13 +259,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutput> {
         };
         let workload = measure::Workload {
             roots: match &corpus {
-                None => tree
-                    .layout
-                    .packages()
-                    .iter()
-                    .filter(|p| !p.contains('/'))
-                    .cloned()
-                    .collect(),
+                None => tree_roots(&tree),
                 Some(_) => roots(&modules),
             },
             modules,
@@ -579,6 +573,17 @@ fn package_update(
             false => a.clone(),
         })
         .collect())
+}
+
+/// The top-level packages of a generated tree: what a reset forgets and verification
+/// checks.
+pub fn tree_roots(tree: &SourceTree) -> Vec<String> {
+    tree.layout
+        .packages()
+        .iter()
+        .filter(|p| !p.contains('/'))
+        .cloned()
+        .collect()
 }
 
 /// Top-level names of a corpus's workload: what a reset forgets and verification

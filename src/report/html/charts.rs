@@ -190,6 +190,26 @@ fn label_at(labels: &[String], y: f64) -> String {
     labels.get(i as usize).cloned().unwrap_or_default()
 }
 
+/// A legend below a line chart's plot, three entries a line, in series colours.
+fn legend_below<'a>(
+    area: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>,
+    names: impl Iterator<Item = &'a str>,
+) -> Result<(), String> {
+    for (k, name) in names.enumerate() {
+        let x = 70 + (k % 3) as i32 * 280;
+        let y = 6 + (k / 3) as i32 * 18;
+        area.draw(&Circle::new((x, y + 6), 5, Palette99::pick(k).filled()))
+            .map_err(|e| e.to_string())?;
+        area.draw(&Text::new(
+            name.to_owned(),
+            (x + 10, y),
+            ("sans-serif", 13).into_font(),
+        ))
+        .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
 /// Every raw sample of every case as a dot, so spread and outliers are visible.
 pub fn samples_chart(rows: &[Row<'_>], modes: &[String]) -> String {
     let labels: Vec<String> = rows.iter().map(|r| r.label.clone()).collect();
@@ -375,22 +395,7 @@ pub fn history_chart(
                     .map(|&(i, y)| Circle::new((i as f64, y), 8, RED.stroke_width(2))),
             )
             .map_err(|e| e.to_string())?;
-        // Legend below the plot, three entries a line.
-        for (k, (name, _)) in series.iter().enumerate() {
-            let x = 70 + (k % 3) as i32 * 280;
-            let y = 6 + (k / 3) as i32 * 18;
-            legend
-                .draw(&Circle::new((x, y + 6), 5, Palette99::pick(k).filled()))
-                .map_err(|e| e.to_string())?;
-            legend
-                .draw(&Text::new(
-                    name.clone(),
-                    (x + 10, y),
-                    ("sans-serif", 13).into_font(),
-                ))
-                .map_err(|e| e.to_string())?;
-        }
-        Ok(())
+        legend_below(&legend, series.iter().map(|s| s.0.as_str()))
     })
 }
 
@@ -456,20 +461,6 @@ pub fn line_chart(
                 .draw_series(pts.into_iter().map(|p| Circle::new(p, 3, c.filled())))
                 .map_err(|e| e.to_string())?;
         }
-        for (k, (name, _)) in series.iter().enumerate() {
-            let x = 70 + (k % 3) as i32 * 280;
-            let y = 6 + (k / 3) as i32 * 18;
-            legend
-                .draw(&Circle::new((x, y + 6), 5, Palette99::pick(k).filled()))
-                .map_err(|e| e.to_string())?;
-            legend
-                .draw(&Text::new(
-                    name.clone(),
-                    (x + 10, y),
-                    ("sans-serif", 13).into_font(),
-                ))
-                .map_err(|e| e.to_string())?;
-        }
-        Ok(())
+        legend_below(&legend, series.iter().map(|s| s.0.as_str()))
     })
 }
