@@ -7,20 +7,9 @@ use std::io::Write;
 
 use common::*;
 
-const MATRIX: &str = r#"[variants]
-reference = "dir-pyc"
-[[variants.matrix]]
-layout = "dir"
-bytecode = "pyc"
-[[variants.matrix]]
-layout = "zip"
-compression = "stored"
-bytecode = "pyc"
-"#;
-
 fn corpus_scenario(name: &str, corpus: &str, workload: &str) -> String {
     format!(
-        "name = \"{name}\"\nseed = 1\n{corpus}\n{workload}\n{MATRIX}\n[measure]\nmodes = [\"cold\"]\nsamples = 1\nwarmup = 0\n"
+        "name = \"{name}\"\nseed = 1\n{corpus}\n{workload}\n[variants]\n{DIR_AND_ZIP_PYC}\n[measure]\nmodes = [\"cold\"]\nsamples = 1\nwarmup = 0\n"
     )
 }
 

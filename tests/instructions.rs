@@ -7,16 +7,7 @@ mod common;
 use common::*;
 use serde_json::{Value, json};
 
-const MATRIX: &str = r#"
-[[variants.matrix]]
-layout = "dir"
-bytecode = "pyc"
-
-[[variants.matrix]]
-layout = "zip"
-compression = "stored"
-bytecode = "pyc"
-"#;
+const MATRIX: &str = DIR_AND_ZIP_PYC;
 
 fn scenario(dir: &std::path::Path) -> std::path::PathBuf {
     let text = tiny_scenario(

@@ -5,15 +5,7 @@ mod common;
 
 use common::*;
 
-const MATRIX: &str = r#"reference = "dir-pyc"
-[[variants.matrix]]
-layout = "dir"
-bytecode = "pyc"
-[[variants.matrix]]
-layout = "zip"
-compression = "stored"
-bytecode = "pyc"
-"#;
+const MATRIX: &str = DIR_AND_ZIP_PYC;
 
 #[test]
 fn a_sweep_is_one_scenario_per_value_with_a_fitted_growth() {

@@ -551,25 +551,7 @@ fn measure(ctx: &Ctx, w: &wire::Measure) -> Result<MeasureSpec, ScenarioError> {
     let l = &LIMITS;
     let modes = match &w.modes {
         None => vec![Mode::Cold, Mode::Warm],
-        Some(list) => {
-            let mut modes = Vec::new();
-            for name in &list.get_ref().0 {
-                let mode =
-                    Mode::parse(name).map_err(|e| ctx.err(list.span(), "measure.modes", e))?;
-                if modes.contains(&mode) {
-                    return Err(ctx.err(
-                        list.span(),
-                        "measure.modes",
-                        format!("mode `{name}` is listed twice"),
-                    ));
-                }
-                modes.push(mode);
-            }
-            if modes.is_empty() {
-                return Err(ctx.err(list.span(), "measure.modes", "must not be empty"));
-            }
-            modes
-        }
+        Some(list) => name_list(ctx, list, "measure.modes", Mode::parse)?,
     };
     let instructions = match &w.metrics {
         None => false,
@@ -616,23 +598,17 @@ fn measure(ctx: &Ctx, w: &wire::Measure) -> Result<MeasureSpec, ScenarioError> {
     })
 }
 
-/// Names of a string list, each parsed by `parse`, without duplicates or emptiness.
+/// Names of a string list, each parsed by `parse` (which says what it expected), without
+/// duplicates or emptiness.
 fn name_list<T: PartialEq>(
     ctx: &Ctx,
     list: &Spanned<wire::StrList>,
     field: &str,
-    parse: impl Fn(&str) -> Option<T>,
-    expected: &str,
+    parse: impl Fn(&str) -> Result<T, String>,
 ) -> Result<Vec<T>, ScenarioError> {
     let mut out = Vec::new();
     for name in &list.get_ref().0 {
-        let v = parse(name).ok_or_else(|| {
-            ctx.err(
-                list.span(),
-                field,
-                format!("unknown value `{name}`; expected {expected}"),
-            )
-        })?;
+        let v = parse(name).map_err(|e| ctx.err(list.span(), field, e))?;
         if out.contains(&v) {
             return Err(ctx.err(list.span(), field, format!("`{name}` is listed twice")));
         }
@@ -642,6 +618,20 @@ fn name_list<T: PartialEq>(
         return Err(ctx.err(list.span(), field, "must not be empty"));
     }
     Ok(out)
+}
+
+/// A parser for one of a few fixed names.
+fn one_of<T: Copy>(choices: &'static [(&'static str, T)]) -> impl Fn(&str) -> Result<T, String> {
+    move |name| {
+        choices
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| *v)
+            .ok_or_else(|| {
+                let expected: Vec<String> = choices.iter().map(|(n, _)| format!("`{n}`")).collect();
+                format!("unknown value `{name}`; expected {}", expected.join(" or "))
+            })
+    }
 }
 
 fn fleet(ctx: &Ctx, w: &wire::Fleet) -> Result<FleetSpec, ScenarioError> {
@@ -671,12 +661,7 @@ fn fleet(ctx: &Ctx, w: &wire::Fleet) -> Result<FleetSpec, ScenarioError> {
             ctx,
             list,
             "fleet.sharing",
-            |s| match s {
-                "shared" => Some(Sharing::Shared),
-                "copies" => Some(Sharing::Copies),
-                _ => None,
-            },
-            "`shared` or `copies`",
+            one_of(&[("shared", Sharing::Shared), ("copies", Sharing::Copies)]),
         )?;
     }
     if let Some(list) = &w.page_cache {
@@ -684,12 +669,7 @@ fn fleet(ctx: &Ctx, w: &wire::Fleet) -> Result<FleetSpec, ScenarioError> {
             ctx,
             list,
             "fleet.page-cache",
-            |s| match s {
-                "warm" => Some(PageCache::Warm),
-                "cold" => Some(PageCache::Cold),
-                _ => None,
-            },
-            "`warm` or `cold`",
+            one_of(&[("warm", PageCache::Warm), ("cold", PageCache::Cold)]),
         )?;
     }
     spec.rounds = ctx.opt_int(&w.rounds, "fleet.rounds", &l.fleet_rounds, spec.rounds)?;
@@ -703,12 +683,10 @@ fn hot_update(ctx: &Ctx, w: &wire::HotUpdate) -> Result<HotUpdateSpec, ScenarioE
             ctx,
             list,
             "hot-update.pickup",
-            |s| match s {
-                "invalidate-reload" => Some(Pickup::InvalidateReload),
-                "reload" => Some(Pickup::Reload),
-                _ => None,
-            },
-            "`invalidate-reload` or `reload`",
+            one_of(&[
+                ("invalidate-reload", Pickup::InvalidateReload),
+                ("reload", Pickup::Reload),
+            ]),
         )?;
     }
     spec.rounds = ctx.opt_int(

@@ -32,6 +32,19 @@ warmup = 0
     )
 }
 
+/// The two variants most tests compare: a directory and an uncompressed zip, both with
+/// bytecode (the body of a `[variants]` table; `dir-pyc` is the default reference).
+pub const DIR_AND_ZIP_PYC: &str = r#"
+[[variants.matrix]]
+layout = "dir"
+bytecode = "pyc"
+
+[[variants.matrix]]
+layout = "zip"
+compression = "stored"
+bytecode = "pyc"
+"#;
+
 /// Writes `text` as `name` in `dir` and returns its path.
 pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
