@@ -282,8 +282,8 @@ pub fn compare(
             row.verdict = Verdict::NotComparable;
             row.note = Some(format!(
                 "status {} in baseline, {} in candidate",
-                status_name(bc.status),
-                status_name(cc.status)
+                bc.status.name(),
+                cc.status.name()
             ));
         } else if !env.is_empty() {
             row.verdict = Verdict::NotComparable;
@@ -355,14 +355,5 @@ pub fn compare(
         environment_differences: env,
         notes,
         cases,
-    }
-}
-
-fn status_name(s: Status) -> &'static str {
-    match s {
-        Status::Ok => "ok",
-        Status::Unsupported => "unsupported",
-        Status::Error => "error",
-        Status::Incomplete => "incomplete",
     }
 }

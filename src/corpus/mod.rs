@@ -44,11 +44,12 @@ const STDLIB_SKIPPED_DIRS: &[&str] = &[
 /// Standard-library modules never imported by discovery: they act on import.
 const STDLIB_SIDE_EFFECTS: &[&str] = &["antigravity", "this", "__hello__", "__phello__"];
 
-/// What a corpus turned into.
+/// What a corpus turned into (its files are the [`SourceTree`] [`load`] returns beside
+/// it).
 #[derive(Debug, Clone)]
 pub struct Corpus {
-    /// Its files, as a tree.
-    pub tree: SourceTree,
+    /// Its Python modules' names, in import order.
+    pub modules: Vec<String>,
     /// Where it was read from.
     pub source: PathBuf,
     /// Extension modules found (paths relative to the corpus root).
@@ -85,7 +86,7 @@ impl Corpus {
             }
             .to_owned(),
             source: self.source.display().to_string(),
-            modules: self.tree.layout.modules().len() as u64,
+            modules: self.modules.len() as u64,
             extensions: self.extensions.clone(),
             excluded: self.excluded.clone(),
         }
@@ -96,11 +97,11 @@ impl Corpus {
         match w {
             Workload::Modules(names) => {
                 for n in names {
-                    if !self.tree.layout.modules().iter().any(|m| &m.name == n) {
+                    if !self.modules.contains(n) {
                         bail!(
                             "workload module `{n}` is not in the corpus {} (it has {} modules)",
                             self.source.display(),
-                            self.tree.layout.modules().len()
+                            self.modules.len()
                         );
                     }
                 }
@@ -111,14 +112,15 @@ impl Corpus {
     }
 }
 
-/// Reads a corpus. `python` is the interpreter whose standard library a `stdlib`
-/// corpus is (and which runs discovery); `work` a scratch directory.
+/// Reads a corpus and compiles it with `compile` (once: a `stdlib` corpus's discovery
+/// packages the same bytecode). `python` is the interpreter whose standard library a
+/// `stdlib` corpus is (and which runs discovery); `work` a scratch directory.
 pub fn load(
     spec: &CorpusSpec,
     python: &Path,
     compile: &dyn Fn(&SourceTree) -> Result<CompiledTree>,
     work: &Path,
-) -> Result<Corpus> {
+) -> Result<(SourceTree, CompiledTree, Corpus)> {
     match spec {
         CorpusSpec::Stdlib => {
             let root = stdlib_dir(python)?;
@@ -137,14 +139,16 @@ pub fn load(
                         && !STDLIB_SIDE_EFFECTS.contains(&n.split('.').next().unwrap_or(""))
                 })
                 .collect();
-            let (all, excluded) = discover(python, &tree, compile, &candidates, work)?;
-            Ok(Corpus {
+            let compiled = compile(&tree)?;
+            let (all, excluded) = discover(python, &tree, &compiled, &candidates, work)?;
+            let corpus = Corpus {
+                modules: module_names(&tree),
                 extensions: extensions(&tree),
-                tree,
                 source: root,
                 excluded,
                 all,
-            })
+            };
+            Ok((tree, compiled, corpus))
         }
         CorpusSpec::Directory { path } => {
             let files = read_dir_files(path, &|rel| {
@@ -154,7 +158,7 @@ pub fn load(
                         top.ends_with(".dist-info") || top.ends_with(".egg-info")
                     })
             })?;
-            Ok(from_files(files, path.clone()))
+            from_files(files, path.clone(), compile)
         }
         CorpusSpec::Wheels { paths } => {
             let mut files = Vec::new();
@@ -168,13 +172,18 @@ pub fn load(
                 .map(|p| p.display().to_string())
                 .collect::<Vec<_>>()
                 .join(", ");
-            Ok(from_files(files, PathBuf::from(source)))
+            from_files(files, PathBuf::from(source), compile)
         }
     }
 }
 
-fn from_files(files: Vec<(String, Vec<u8>)>, source: PathBuf) -> Corpus {
+fn from_files(
+    files: Vec<(String, Vec<u8>)>,
+    source: PathBuf,
+    compile: &dyn Fn(&SourceTree) -> Result<CompiledTree>,
+) -> Result<(SourceTree, CompiledTree, Corpus)> {
     let tree = tree_of(files);
+    let compiled = compile(&tree)?;
     // `all`: every top-level package and module.
     let all = tree
         .layout
@@ -183,13 +192,22 @@ fn from_files(files: Vec<(String, Vec<u8>)>, source: PathBuf) -> Corpus {
         .filter(|m| !m.name.contains('.'))
         .map(|m| m.name.clone())
         .collect();
-    Corpus {
+    let corpus = Corpus {
+        modules: module_names(&tree),
         extensions: extensions(&tree),
-        tree,
         source,
         excluded: Vec::new(),
         all,
-    }
+    };
+    Ok((tree, compiled, corpus))
+}
+
+fn module_names(tree: &SourceTree) -> Vec<String> {
+    tree.layout
+        .modules()
+        .iter()
+        .map(|m| m.name.clone())
+        .collect()
 }
 
 fn extensions(tree: &SourceTree) -> Vec<String> {
@@ -382,7 +400,7 @@ type Discovered = (Vec<String>, Vec<(String, String)>);
 fn discover(
     python: &Path,
     tree: &SourceTree,
-    compile: &dyn Fn(&SourceTree) -> Result<CompiledTree>,
+    compiled: &CompiledTree,
     candidates: &[String],
     work: &Path,
 ) -> Result<Discovered> {
@@ -396,13 +414,12 @@ fn discover(
     let dir = dir
         .canonicalize()
         .with_context(|| format!("resolving {}", dir.display()))?;
-    let compiled = compile(tree)?;
     let variant = Variant {
         layout: Layout::Zip,
         compression: Some(Compression::Stored),
         bytecode: Bytecode::Pyc,
     };
-    let artifact = package::package(&variant, tree, &compiled, &dir)?;
+    let artifact = package::package(&variant, tree, compiled, &dir)?;
     let names = dir.join("candidates.json");
     std::fs::write(&names, serde_json::to_vec(candidates)?)?;
     let out = Command::new(python)

@@ -18,8 +18,8 @@ use serde::{Deserialize, Serialize};
 
 use super::evict::{artifact_files, evict, residency};
 use super::process::{WorkerError, WorkerProcess};
-use super::protocol::{IMPORT_REQUEST, Job, Reply, monotonic_ns};
-use super::{MeasureOptions, Status, Workload};
+use super::protocol::{IMPORT_REQUEST, Reply, monotonic_ns};
+use super::{MeasureOptions, Status, Workload, write_job_at};
 use crate::package::{Artifact, copy_artifact};
 use crate::scenario::{FleetSpec, PageCache, Sharing, Variant};
 
@@ -106,20 +106,12 @@ pub fn measure(
                         })
                         .collect::<Result<_>>()?,
                 };
+                std::fs::create_dir_all(&dir)
+                    .with_context(|| format!("creating {}", dir.display()))?;
                 let mut jobs = Vec::with_capacity(max);
                 for (k, path) in paths.iter().enumerate() {
-                    let job = Job {
-                        artifact: path.clone(),
-                        layout: a.variant.layout,
-                        modules: workload.modules.clone(),
-                        roots: workload.roots.clone(),
-                        probe: false,
-                    };
                     let file = dir.join(format!("{id}-{}-{k}.json", sharing.name()));
-                    std::fs::create_dir_all(&dir)
-                        .with_context(|| format!("creating {}", dir.display()))?;
-                    std::fs::write(&file, serde_json::to_vec(&job)?)
-                        .with_context(|| format!("writing {}", file.display()))?;
+                    write_job_at(&file, path, a.variant.layout, workload, false)?;
                     jobs.push(file);
                 }
                 jobs_by_sharing.push((sharing, jobs, paths));

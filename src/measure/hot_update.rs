@@ -25,8 +25,8 @@ use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
 use super::process::{WorkerError, WorkerProcess};
-use super::protocol::{Job, Reply, UPDATE_REQUEST, monotonic_ns};
-use super::{MeasureOptions, Status, Workload};
+use super::protocol::{Reply, UPDATE_REQUEST, monotonic_ns};
+use super::{MeasureOptions, Status, Workload, write_job_at};
 use crate::package::{Artifact, copy_artifact};
 use crate::scenario::{HotUpdateSpec, Layout, Pickup, Variant};
 
@@ -311,16 +311,8 @@ fn prepare(
         Strategy::Symlink => (case.join("current"), case.join("current.new")),
         Strategy::InPlace => (case.join("tree"), PathBuf::new()),
     };
-    let job = Job {
-        artifact: live.clone(),
-        layout: v1.variant.layout,
-        modules: workload.modules.clone(),
-        roots: workload.roots.clone(),
-        probe: false,
-    };
     let job_path = case.join("job.json");
-    std::fs::write(&job_path, serde_json::to_vec(&job)?)
-        .with_context(|| format!("writing {}", job_path.display()))?;
+    write_job_at(&job_path, &live, v1.variant.layout, workload, false)?;
     Ok(Live {
         strategy,
         v1: v1.info.path.clone(),

@@ -57,6 +57,18 @@ pub enum Status {
     Incomplete,
 }
 
+impl Status {
+    /// The name results use (`ok`, `unsupported`, `error`, `incomplete`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Unsupported => "unsupported",
+            Status::Error => "error",
+            Status::Incomplete => "incomplete",
+        }
+    }
+}
+
 /// What measuring one case gave.
 #[derive(Debug, Clone)]
 pub struct CaseOutcome {
@@ -314,16 +326,28 @@ pub(crate) fn record<T>(
 }
 
 pub(crate) fn write_job(dir: &Path, a: &Artifact, w: &Workload, probe: bool) -> Result<PathBuf> {
+    let suffix = if probe { "-probe" } else { "" };
+    let path = dir.join(format!("{}{suffix}.json", a.variant.id()));
+    write_job_at(&path, &a.info.path, a.variant.layout, w, probe)?;
+    Ok(path)
+}
+
+/// Writes the job file `path`: import `w` from `artifact` (which may be a copy or a
+/// live path rather than the packaged artifact itself).
+pub(crate) fn write_job_at(
+    path: &Path,
+    artifact: &Path,
+    layout: crate::scenario::Layout,
+    w: &Workload,
+    probe: bool,
+) -> Result<()> {
     let job = Job {
-        artifact: a.info.path.clone(),
-        layout: a.variant.layout,
+        artifact: artifact.to_owned(),
+        layout,
         modules: w.modules.clone(),
         roots: w.roots.clone(),
         probe,
     };
-    let suffix = if probe { "-probe" } else { "" };
-    let path = dir.join(format!("{}{suffix}.json", a.variant.id()));
-    std::fs::write(&path, serde_json::to_vec(&job)?)
-        .with_context(|| format!("writing {}", path.display()))?;
-    Ok(path)
+    std::fs::write(path, serde_json::to_vec(&job)?)
+        .with_context(|| format!("writing {}", path.display()))
 }

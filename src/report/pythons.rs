@@ -92,7 +92,7 @@ pub fn python_tables(results: &Results) -> Vec<PythonTable> {
                                     _ => "-".into(),
                                 }
                             }
-                            Some(c) => format!("{:?}", c.status).to_lowercase(),
+                            Some(c) => c.status.name().to_owned(),
                             None => "-".into(),
                         }
                     })

@@ -84,10 +84,6 @@ pub struct HotRow {
     pub note: String,
 }
 
-fn status_name(s: Status) -> String {
-    format!("{s:?}").to_lowercase()
-}
-
 fn opt_ms(v: Option<f64>) -> String {
     v.map_or_else(|| "-".into(), format_duration_ns)
 }
@@ -125,7 +121,7 @@ pub fn fleet_rows(cases: &[&FleetCase]) -> Vec<FleetRow> {
                 processes: c.processes,
                 sharing: c.sharing.name(),
                 cache: c.page_cache.name(),
-                status: status_name(c.status),
+                status: c.status.name().to_owned(),
                 rounds: c.rounds.len(),
                 p50: opt_ms(s.map(|s| s.p50_ns)),
                 p95: opt_ms(s.map(|s| s.p95_ns)),
@@ -167,7 +163,7 @@ pub fn hot_rows(cases: &[&HotUpdateCase]) -> Vec<HotRow> {
                 strategy: c.strategy.name(),
                 pickup: c.pickup.name(),
                 timing: c.timing.name(),
-                status: status_name(c.status),
+                status: c.status.name().to_owned(),
                 trials: s.trials,
                 new: s.new,
                 stale: s.stale,

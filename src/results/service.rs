@@ -183,18 +183,17 @@ fn fleet_summary(processes: u32, rounds: &[FleetRound]) -> Option<FleetSummary> 
     }
     let n = f64::from(processes.max(1));
     let per_round = |f: &dyn Fn(&FleetRound) -> f64| median(rounds.iter().map(f));
-    let lat = |r: &FleetRound, q: f64| {
-        Summary::of(&r.latencies_ns).map_or(0.0, |s| match q {
-            q if q >= 1.0 => s.max,
-            q if q >= 0.95 => s.p95,
-            _ => s.median,
-        })
-    };
+    // Each round's latencies across its processes, summarised once.
+    let latency: Vec<Option<Summary>> = rounds
+        .iter()
+        .map(|r| Summary::of(&r.latencies_ns))
+        .collect();
+    let across = |f: fn(&Summary) -> f64| median(latency.iter().map(|s| s.as_ref().map_or(0.0, f)));
     Some(FleetSummary {
         rounds: rounds.len(),
-        p50_ns: per_round(&|r| lat(r, 0.5))?,
-        p95_ns: per_round(&|r| lat(r, 0.95))?,
-        max_ns: per_round(&|r| lat(r, 1.0))?,
+        p50_ns: across(|s| s.median)?,
+        p95_ns: across(|s| s.p95)?,
+        max_ns: across(|s| s.max)?,
         wall_ns: per_round(&|r| r.wall_ns as f64)?,
         startup_ns: per_round(&|r| Summary::of(&r.startup_ns).map_or(0.0, |s| s.median))?,
         rss_per_process_bytes: per_round(&|r| r.memory.rss_bytes as f64 / n)?,

@@ -361,7 +361,8 @@ pub fn run(opts: &RunOptions) -> Result<RunOutput> {
             fleet.extend(results::fleet_cases(&s.name, outcomes));
         }
         if !interrupted && s.measure.modes.contains(&Mode::HotUpdate) {
-            let updates = package_update(&tree, &artifacts, &measured.usable, &dir)?;
+            let external = external.as_ref().map(|(p, i)| (p, i));
+            let updates = package_update(&tree, &artifacts, &measured.usable, &dir, external)?;
             eprintln!(
                 "{}: hot update, {} rounds per case",
                 s.name, s.measure.hot_update.rounds
@@ -526,25 +527,36 @@ pub fn build_instance(
     external: Option<(&PathBuf, &python::PythonInfo)>,
 ) -> Result<Built> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let compile = |tree: &SourceTree| match external {
-        None => package::compile(tree),
-        Some((path, info)) => python::external::compile(path, info, tree),
-    };
-    let (tree, corpus) = match &s.corpus {
-        None => (generate(&s.tree, s.seed), None),
+    let compile = |tree: &SourceTree| compile_with(tree, external);
+    let (tree, compiled, corpus) = match &s.corpus {
+        None => {
+            let tree = generate(&s.tree, s.seed);
+            let compiled = compile(&tree)?;
+            (tree, compiled, None)
+        }
         Some(spec) => {
             let python = external.map_or(Path::new(python::PYTHON_EXECUTABLE), |(p, _)| p);
-            let c = crate::corpus::load(spec, python, &compile, dir)?;
-            (c.tree.clone(), Some(c))
+            let (tree, compiled, c) = crate::corpus::load(spec, python, &compile, dir)?;
+            (tree, compiled, Some(c))
         }
     };
-    let compiled = compile(&tree)?;
     let artifacts = package::package_all(&s.variants, &tree, &compiled, dir)?;
     Ok(Built {
         tree,
         artifacts,
         corpus,
     })
+}
+
+/// Compiles `tree` with the embedded interpreter, or with the external one given.
+fn compile_with(
+    tree: &SourceTree,
+    external: Option<(&PathBuf, &python::PythonInfo)>,
+) -> Result<package::CompiledTree> {
+    match external {
+        None => package::compile(tree),
+        Some((path, info)) => python::external::compile(path, info, tree),
+    }
 }
 
 /// Version 2 of every usable artifact (see `SourceTree::updated`), for hot updates;
@@ -554,9 +566,10 @@ fn package_update(
     artifacts: &[Artifact],
     usable: &[bool],
     dir: &Path,
+    external: Option<(&PathBuf, &python::PythonInfo)>,
 ) -> Result<Vec<Artifact>> {
     let v2 = tree.updated(2);
-    let compiled = package::compile(&v2)?;
+    let compiled = compile_with(&v2, external)?;
     let variants: Vec<Variant> = artifacts
         .iter()
         .zip(usable)

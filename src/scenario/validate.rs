@@ -177,8 +177,8 @@ pub(super) fn parse_and_validate(
         }
     };
     let workload = match &corpus {
-        None => workload(&ctx, &wire.workload, &TreeLayout::new(&tree))?,
-        Some(_) => corpus_workload(&ctx, &wire.workload)?,
+        None => workload(&ctx, &wire.workload, Some(&TreeLayout::new(&tree)))?,
+        Some(_) => workload(&ctx, &wire.workload, None)?,
     };
     if corpus.is_some() {
         if let Some(sw) = wire
@@ -299,47 +299,6 @@ fn corpus(ctx: &Ctx, w: &Spanned<wire::Corpus>) -> Result<CorpusSpec, ScenarioEr
         return Err(ctx.err(span, field, format!("not used by a `{kind}` corpus")));
     }
     Ok(spec)
-}
-
-/// A corpus's workload: `all` (every importable top-level module; for the stdlib,
-/// every module that imports cleanly) or the given dotted names, checked against the
-/// corpus when it is read.
-fn corpus_workload(ctx: &Ctx, w: &wire::Workload) -> Result<Workload, ScenarioError> {
-    match (&w.import, &w.modules) {
-        (Some(i), Some(_)) => Err(ctx.err(
-            i.span(),
-            "workload.import",
-            "give either `import` or `modules`, not both",
-        )),
-        (None, None) => Ok(Workload::All),
-        (Some(i), None) if i.get_ref() == "all" => Ok(Workload::All),
-        (Some(i), None) => Err(ctx.err(
-            i.span(),
-            "workload.import",
-            format!(
-                "`{}` is not available for a [corpus]; use `all` or `modules`",
-                i.get_ref()
-            ),
-        )),
-        (None, Some(list)) => {
-            if list.get_ref().is_empty() {
-                return Err(ctx.err(list.span(), "workload.modules", "must not be empty"));
-            }
-            for m in list.get_ref() {
-                let ok = m.get_ref().split('.').all(check_identifier_loose);
-                if !ok {
-                    return Err(ctx.err(
-                        m.span(),
-                        "workload.modules",
-                        format!("`{}` is not a dotted module name", m.get_ref()),
-                    ));
-                }
-            }
-            Ok(Workload::Modules(
-                list.get_ref().iter().map(|m| m.get_ref().clone()).collect(),
-            ))
-        }
-    }
 }
 
 fn check_identifier_loose(s: &str) -> bool {
@@ -505,7 +464,15 @@ fn check_identifier(s: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn workload(ctx: &Ctx, w: &wire::Workload, layout: &TreeLayout) -> Result<Workload, ScenarioError> {
+/// The workload: `all`, `leaf` or the given dotted names, checked against the generated
+/// tree's `layout`. A corpus (`layout` None) allows `all` (every importable top-level
+/// module; for the stdlib, every module that imports cleanly) and names, which are
+/// checked against the corpus when it is read.
+fn workload(
+    ctx: &Ctx,
+    w: &wire::Workload,
+    layout: Option<&TreeLayout>,
+) -> Result<Workload, ScenarioError> {
     match (&w.import, &w.modules) {
         (Some(i), Some(_)) => Err(ctx.err(
             i.span(),
@@ -513,32 +480,43 @@ fn workload(ctx: &Ctx, w: &wire::Workload, layout: &TreeLayout) -> Result<Worklo
             "give either `import` or `modules`, not both",
         )),
         (None, None) => Ok(Workload::All),
-        (Some(i), None) => match i.get_ref().as_str() {
-            "all" => Ok(Workload::All),
-            "leaf" => Ok(Workload::Leaf),
-            other => Err(ctx.err(
+        (Some(i), None) => match (i.get_ref().as_str(), layout) {
+            ("all", _) => Ok(Workload::All),
+            ("leaf", Some(_)) => Ok(Workload::Leaf),
+            (other, Some(_)) => Err(ctx.err(
                 i.span(),
                 "workload.import",
                 format!("unknown workload `{other}`; expected `all` or `leaf`, or use `modules`"),
+            )),
+            (other, None) => Err(ctx.err(
+                i.span(),
+                "workload.import",
+                format!("`{other}` is not available for a [corpus]; use `all` or `modules`"),
             )),
         },
         (None, Some(list)) => {
             if list.get_ref().is_empty() {
                 return Err(ctx.err(list.span(), "workload.modules", "must not be empty"));
             }
-            let known: HashSet<&str> = layout.modules().iter().map(|m| m.name.as_str()).collect();
+            let known: Option<(&TreeLayout, HashSet<&str>)> =
+                layout.map(|l| (l, l.modules().iter().map(|m| m.name.as_str()).collect()));
             let mut names = Vec::new();
             for m in list.get_ref() {
-                if !known.contains(m.get_ref().as_str()) {
-                    return Err(ctx.err(
-                        m.span(),
-                        "workload.modules",
-                        format!(
+                let problem = match &known {
+                    Some((layout, known)) if !known.contains(m.get_ref().as_str()) => {
+                        Some(format!(
                             "the tree has no module `{}` (modules are named like `{}`)",
                             m.get_ref(),
                             layout.modules().last().map_or("", |m| m.name.as_str())
-                        ),
-                    ));
+                        ))
+                    }
+                    None if !m.get_ref().split('.').all(check_identifier_loose) => {
+                        Some(format!("`{}` is not a dotted module name", m.get_ref()))
+                    }
+                    _ => None,
+                };
+                if let Some(message) = problem {
+                    return Err(ctx.err(m.span(), "workload.modules", message));
                 }
                 names.push(m.get_ref().clone());
             }

@@ -364,7 +364,7 @@ fn scenario_view(results: &Results, s: &ScenarioInfo, all_findings: &[Finding]) 
         table.push(TableRow {
             variant: c.variant.clone(),
             mode: c.mode.name().to_owned(),
-            status: format!("{:?}", c.status).to_lowercase(),
+            status: c.status.name().to_owned(),
             n: c.samples_ns.len(),
             median: ms_or_dash(sm.map(|s| s.median)),
             ci: sm.map_or_else(
@@ -409,7 +409,7 @@ fn scenario_view(results: &Results, s: &ScenarioInfo, all_findings: &[Finding]) 
             failures.push(Failure {
                 variant: c.variant.clone(),
                 mode: c.mode.name().to_owned(),
-                status: format!("{:?}", c.status).to_lowercase(),
+                status: c.status.name().to_owned(),
                 error: c.error.clone().unwrap_or_default(),
             });
         }
