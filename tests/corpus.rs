@@ -208,3 +208,24 @@ fn wheels_are_unpacked_into_one_corpus() {
         assert_eq!(counter(c, "first", "compiles"), 0, "{v}");
     }
 }
+
+#[test]
+fn hot_updates_of_a_corpus_are_refused_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "hot.toml",
+        &corpus_scenario("hot", "[corpus]\nkind = \"stdlib\"", ""),
+    );
+    let out = dir.path().join("out");
+    bin()
+        .args(["run", "--no-progress", "--modes", "hot-update", "--out"])
+        .arg(&out)
+        .arg(&path)
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains(
+            "mode hot-update needs a generated [tree]",
+        ));
+    assert!(!out.exists());
+}

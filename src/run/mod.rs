@@ -124,6 +124,13 @@ pub fn run(opts: &RunOptions) -> Result<RunOutput> {
         if let Some(i) = opts.instructions {
             s.measure.instructions = i;
         }
+        if s.corpus.is_some() && s.measure.modes.contains(&Mode::HotUpdate) {
+            bail!(
+                "{}: mode hot-update needs a generated [tree]: it checks the ZIB_VERSION \
+                 constant every generated module carries, which a [corpus] does not have",
+                path.display()
+            );
+        }
         if let Some(rec) = &recovered {
             if let Some(old) = rec.scenarios.get(&s.name) {
                 if *old != s.source.sha256 {
