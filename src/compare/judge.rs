@@ -1,10 +1,10 @@
 //! Judging matched cases: ratios, intervals, p-values and their adjustment, verdicts,
 //! for wall time and for instruction counts.
 
-use super::significance::{benjamini_hochberg, bootstrap_ratio_ci, mann_whitney_p, median};
 use super::{CaseComparison, CompareOptions, Metric, Verdict};
 use crate::measure::Status;
 use crate::results::{CaseResult, Results};
+use crate::stats::{benjamini_hochberg, bootstrap_ratio_ci, mann_whitney_p, median};
 
 /// The reference variant of a case's scenario.
 pub(super) fn reference_of<'a>(r: &'a Results, c: &CaseResult) -> &'a str {

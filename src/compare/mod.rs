@@ -12,7 +12,6 @@
 
 mod judge;
 mod render;
-pub mod significance;
 
 pub use render::{render_json, render_markdown, render_text};
 

@@ -6,8 +6,8 @@ mod merge;
 mod metadata;
 mod schema;
 mod service;
-pub mod stats;
 
+pub use crate::stats::Summary;
 pub use merge::merge;
 pub use metadata::{harness, host};
 pub use schema::{
@@ -17,7 +17,6 @@ pub use schema::{
 pub use service::{
     FleetCase, FleetSummary, HotUpdateCase, HotUpdateSummary, fleet_cases, hot_update_cases,
 };
-pub use stats::Summary;
 
 use std::path::Path;
 

@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::stats::Summary;
 use crate::measure::{Probe, Status};
 use crate::package::ArtifactInfo;
 use crate::python::PythonInfo;
 use crate::scenario::{Bytecode, Layout, Mode, SweepPoint, TreeSpec};
+use crate::stats::Summary;
 
 /// Version of this format.
 pub const SCHEMA_VERSION: u32 = 1;

@@ -4,11 +4,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::stats::{Summary, quantile_sorted};
 use crate::measure::Status;
 use crate::measure::fleet::{FleetOutcome, FleetRound};
 use crate::measure::hot_update::{HotUpdateOutcome, HotUpdateTrial, Strategy, Timing, Verdict};
 use crate::scenario::{Layout, PageCache, Pickup, Sharing};
+use crate::stats::{Summary, quantile_sorted};
 
 /// One fleet configuration of one variant.
 #[derive(Debug, Clone, Serialize, Deserialize)]

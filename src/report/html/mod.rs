@@ -17,10 +17,10 @@ use serde::Serialize;
 use super::findings::{Finding, findings};
 use super::service::{FleetRow, HotRow, fleet_rows, hot_rows};
 use super::{format_duration_ns, format_size};
-use crate::compare::significance::bootstrap_ratio_ci;
 use crate::measure::Status;
 use crate::results::{CaseResult, FleetCase, Results, ScenarioInfo};
 use crate::scenario::{Bytecode, Layout, Mode, PageCache};
+use crate::stats::bootstrap_ratio_ci;
 use charts::{Row, ScatterPoint};
 use profile::{CounterRow, PhaseRow, TopModules, counter_view, phase_view};
 

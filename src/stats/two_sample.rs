@@ -1,51 +1,6 @@
-//! Two-sample statistics for comparing a baseline with a candidate: a bootstrap
-//! confidence interval of the ratio of medians and the Mann-Whitney U test.
-
-use crate::generate::SeededRng;
-use crate::results::stats::quantile_sorted;
-
-/// Median of unsorted data (`NaN` when empty).
-pub fn median(v: &[f64]) -> f64 {
-    if v.is_empty() {
-        return f64::NAN;
-    }
-    let mut s = v.to_vec();
-    s.sort_by(f64::total_cmp);
-    quantile_sorted(&s, 0.5)
-}
-
-/// Percentile bootstrap 95% interval of median(candidate) / median(baseline):
-/// `resamples` times, resample both sets with replacement and take the ratio of
-/// medians. Seeded, so the same data always give the same interval.
-pub fn bootstrap_ratio_ci(baseline: &[f64], candidate: &[f64], resamples: usize) -> (f64, f64) {
-    if baseline.is_empty() || candidate.is_empty() {
-        return (f64::NAN, f64::NAN);
-    }
-    let mut rng = SeededRng::new(0x5eed, "bootstrap");
-    let mut a = vec![0.0; baseline.len()];
-    let mut b = vec![0.0; candidate.len()];
-    let mut ratios = Vec::with_capacity(resamples);
-    for _ in 0..resamples {
-        for x in a.iter_mut() {
-            *x = baseline[rng.below(baseline.len() as u64) as usize];
-        }
-        for x in b.iter_mut() {
-            *x = candidate[rng.below(candidate.len() as u64) as usize];
-        }
-        let (ma, mb) = (median(&a), median(&b));
-        if ma > 0.0 {
-            ratios.push(mb / ma);
-        }
-    }
-    if ratios.is_empty() {
-        return (f64::NAN, f64::NAN);
-    }
-    ratios.sort_by(f64::total_cmp);
-    (
-        quantile_sorted(&ratios, 0.025),
-        quantile_sorted(&ratios, 0.975),
-    )
-}
+//! Tests of two samples against each other: the Mann-Whitney U test, the
+//! Benjamini-Hochberg adjustment for testing many cases at once, and the normal tail
+//! both use.
 
 /// Two-sided p-value of the Mann-Whitney U test (normal approximation with tie and
 /// continuity corrections; adequate from about 8 samples per side, conservative below).
@@ -104,7 +59,7 @@ pub fn benjamini_hochberg(p: &[f64]) -> Vec<f64> {
 }
 
 /// Upper tail of the standard normal distribution, P(Z > z).
-fn normal_sf(z: f64) -> f64 {
+pub fn normal_sf(z: f64) -> f64 {
     0.5 * erfc(z / std::f64::consts::SQRT_2)
 }
 
@@ -161,18 +116,5 @@ mod tests {
             assert!((a - b).abs() < 1e-12, "{q:?}");
         }
         assert!(benjamini_hochberg(&[]).is_empty());
-    }
-
-    #[test]
-    fn bootstrap_interval_brackets_the_ratio() {
-        let a: Vec<f64> = (0..20).map(|i| 100.0 + f64::from(i % 7)).collect();
-        let b: Vec<f64> = a.iter().map(|x| x * 1.5).collect();
-        let (lo, hi) = bootstrap_ratio_ci(&a, &b, 2000);
-        assert!(lo <= 1.5 && 1.5 <= hi, "{lo} {hi}");
-        assert!(lo > 1.3 && hi < 1.7, "{lo} {hi}");
-        assert_eq!(
-            bootstrap_ratio_ci(&a, &b, 500),
-            bootstrap_ratio_ci(&a, &b, 500)
-        );
     }
 }

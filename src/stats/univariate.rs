@@ -75,6 +75,16 @@ impl Summary {
     }
 }
 
+/// Median of unsorted data (`NaN` when empty).
+pub fn median(v: &[f64]) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    let mut s = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    quantile_sorted(&s, 0.5)
+}
+
 /// Quantile `q` of sorted data, linear interpolation between closest ranks.
 pub fn quantile_sorted(v: &[f64], q: f64) -> f64 {
     let pos = q * (v.len() - 1) as f64;
