@@ -105,7 +105,9 @@ pub enum Command {
         /// Smallest change of instruction counts, in percent, that counts.
         #[arg(long, default_value_t = 1.0)]
         instructions_threshold: f64,
-        /// Exit with status 4 if any case regressed.
+        /// Exit with status 4 if any row regressed, or 5 if none did but some row could
+        /// not be judged (missing, failed, changed scenario, another Python minor
+        /// version, ...).
         #[arg(long)]
         fail_on_regression: bool,
         /// Output format.
@@ -126,6 +128,38 @@ pub enum Command {
         /// Judge regressions relative to each run's reference variant, as for `compare`.
         #[arg(long)]
         relative: bool,
+    },
+    /// Measure the regression gate on this machine: run a scenario N times, judge every
+    /// pair of runs against each other (A/A: every flag is a false alarm) and inject
+    /// known slowdowns into real samples to find what the gate detects.
+    Calibrate {
+        /// Scenario file (TOML).
+        #[arg(default_value = "scenarios/quick.toml")]
+        scenario: PathBuf,
+        /// Runs to make (every pair of them is judged).
+        #[arg(long, default_value_t = 10)]
+        runs: u32,
+        /// Timed samples per case (overrides the scenario).
+        #[arg(long)]
+        samples: Option<u32>,
+        /// Metrics, comma-separated: wall, instructions (overrides the scenario).
+        #[arg(long, value_delimiter = ',')]
+        measure: Option<Vec<String>>,
+        /// Directory for the runs, calibration.json and calibration.md.
+        #[arg(long, default_value = "reports/calibrate")]
+        out: PathBuf,
+        /// Judge these existing results files instead of running (2 or more).
+        #[arg(long = "results", value_name = "RESULTS.json")]
+        results: Vec<PathBuf>,
+        /// The gate's threshold in percent, as for `compare`.
+        #[arg(long, default_value_t = 5.0)]
+        threshold: f64,
+        /// The gate's instruction-count threshold in percent, as for `compare`.
+        #[arg(long, default_value_t = 1.0)]
+        instructions_threshold: f64,
+        /// Do not draw a progress bar.
+        #[arg(long)]
+        no_progress: bool,
     },
     /// Internal: a measurement worker (started by `run`).
     #[command(name = "__worker", hide = true)]

@@ -7,6 +7,7 @@
 //! (`results.json`) -> [`report`] (what people read) and [`compare`] (a verdict against a
 //! baseline). [`run`] strings them together.
 
+pub mod calibrate;
 pub mod compare;
 pub mod corpus;
 pub mod generate;

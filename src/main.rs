@@ -45,19 +45,7 @@ fn dispatch(command: cli::Command) -> Result<ExitCode> {
                 })
                 .transpose()
                 .map_err(|e| anyhow::anyhow!("--modes: {e}"))?;
-            let instructions = match measure {
-                None => None,
-                Some(names) => {
-                    let names: Vec<&str> = names.iter().map(|s| s.trim()).collect();
-                    if let Some(bad) = names.iter().find(|n| !["wall", "instructions"].contains(n))
-                    {
-                        anyhow::bail!(
-                            "--measure: unknown metric `{bad}`; expected wall or instructions"
-                        );
-                    }
-                    Some(names.contains(&"instructions"))
-                }
-            };
+            let instructions = parse_measure(measure)?;
             let opts = run::RunOptions {
                 instructions,
                 scenarios,
@@ -182,6 +170,14 @@ fn dispatch(command: cli::Command) -> Result<ExitCode> {
                 eprintln!("{} regression(s) found", cmp.regressions);
                 return Ok(ExitCode::from(4));
             }
+            if fail_on_regression && cmp.unjudged > 0 {
+                eprintln!(
+                    "{} row(s) could not be judged (see `cannot judge` above): the gate \
+                     cannot vouch for them",
+                    cmp.unjudged
+                );
+                return Ok(ExitCode::from(5));
+            }
             Ok(ExitCode::SUCCESS)
         }
         cli::Command::History {
@@ -203,11 +199,66 @@ fn dispatch(command: cli::Command) -> Result<ExitCode> {
             println!("history of {} runs: {}", results.len(), out.display());
             Ok(ExitCode::SUCCESS)
         }
+        cli::Command::Calibrate {
+            scenario,
+            runs,
+            samples,
+            measure,
+            out,
+            results,
+            threshold,
+            instructions_threshold,
+            no_progress,
+        } => {
+            let mut opts = compare_options(threshold)?;
+            opts.instructions_threshold =
+                fraction("--instructions-threshold", instructions_threshold)?;
+            if results.is_empty() && runs < 2 {
+                anyhow::bail!("--runs: calibration needs at least 2 runs to pair, got {runs}");
+            }
+            let template = run::RunOptions {
+                instructions: parse_measure(measure)?,
+                scenarios: vec![scenario],
+                out_dir: out.clone(),
+                samples,
+                warmup: None,
+                modes: None,
+                timeout_secs: None,
+                keep_artifacts: false,
+                resume: false,
+                progress: !no_progress,
+                stop: zipimport_bench::measure::StopFlag::on_signals()?,
+                worker_exe: std::env::current_exe().context("locating this executable")?,
+                command_line: std::env::args().collect(),
+                pythons: Vec::new(),
+                shard: None,
+            };
+            let cal = zipimport_bench::calibrate::command(&template, runs, &results, opts)?;
+            print!("{}", zipimport_bench::calibrate::render_text(&cal));
+            println!(
+                "\ncalibration: {}\n             {}",
+                out.join("calibration.json").display(),
+                out.join("calibration.md").display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         cli::Command::Worker { job } => {
             zipimport_bench::measure::worker::run(&job)?;
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `--measure wall,instructions`: whether to count instructions (`None` when not given).
+fn parse_measure(measure: Option<Vec<String>>) -> Result<Option<bool>> {
+    let Some(names) = measure else {
+        return Ok(None);
+    };
+    let names: Vec<&str> = names.iter().map(|s| s.trim()).collect();
+    if let Some(bad) = names.iter().find(|n| !["wall", "instructions"].contains(n)) {
+        anyhow::bail!("--measure: unknown metric `{bad}`; expected wall or instructions");
+    }
+    Ok(Some(names.contains(&"instructions")))
 }
 
 fn compare_options(threshold_pct: f64) -> Result<compare::CompareOptions> {

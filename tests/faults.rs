@@ -46,6 +46,7 @@ fn measure_dir(init: &str, timeout: Duration) -> Vec<measure::CaseOutcome> {
         modes: vec![Mode::Cold, Mode::Warm],
         samples: 2,
         warmup: 0,
+        seed: 1,
         progress: false,
         instructions: None,
     };

@@ -1,73 +1,216 @@
-//! Judging matched cases: ratios, intervals, p-values and their adjustment, verdicts,
-//! for wall time and for instruction counts.
+//! Judging matched per-sample cases: wall time (plain or relative, paired by round),
+//! instruction counts, and the verdicts of every timed row at once.
 
-use super::{CaseComparison, CompareOptions, Metric, Verdict};
+use super::environment::{Environment, Gate};
+use super::{CaseComparison, CompareOptions, Metric, Reason, Verdict};
 use crate::measure::Status;
-use crate::results::{CaseResult, Results};
-use crate::stats::{benjamini_hochberg, bootstrap_ratio_ci, mann_whitney_p, median};
+use crate::results::{CaseResult, Relative, Results};
+use crate::stats::{
+    benjamini_hochberg, bootstrap_ratio_ci, bootstrap_ratio_of_ratios, mann_whitney_p, median,
+    normal_sf,
+};
 
-/// The reference variant of a case's scenario.
-pub(super) fn reference_of<'a>(r: &'a Results, c: &CaseResult) -> &'a str {
-    r.scenarios
-        .iter()
-        .find(|s| s.name == c.scenario)
-        .map_or("", |s| s.reference.as_str())
+/// A wall-time row for `c`, nothing measured yet.
+pub(super) fn wall_row(c: &CaseResult) -> CaseComparison {
+    CaseComparison::new(Metric::Wall, &c.scenario, &c.variant, c.mode.name().to_owned())
 }
 
-/// Median of the reference variant's samples in a case's scenario and mode.
-pub(super) fn reference_median(r: &Results, c: &CaseResult) -> Option<f64> {
-    let reference = reference_of(r, c);
-    r.cases
-        .iter()
-        .find(|x| x.scenario == c.scenario && x.mode == c.mode && x.variant == reference)
-        .filter(|x| x.status == Status::Ok)
-        .and_then(|x| x.summary.as_ref())
-        .map(|s| s.median)
-        .filter(|m| *m > 0.0)
+/// Applies the status rule shared by every kind of row: both `ok` goes on to be judged
+/// (returns true); both `unsupported` is a steady state; anything else cannot be judged.
+pub(super) fn statuses(row: &mut CaseComparison, b: Status, c: Status) -> bool {
+    match (b, c) {
+        (Status::Ok, Status::Ok) => true,
+        (Status::Unsupported, Status::Unsupported) => {
+            row.verdict = Verdict::Unsupported;
+            row.note = Some("unsupported in both runs".into());
+            false
+        }
+        _ => {
+            row.cannot_judge(
+                Reason::Status,
+                format!("status {} in the baseline, {} in the candidate", b.name(), c.name()),
+            );
+            false
+        }
+    }
 }
 
-/// Fills in ratio, interval and p-value of a matched pair of `ok` cases, after
-/// dividing each side's samples by its scale (1.0, or its run's reference median).
-pub(super) fn measure_pair(
-    row: &mut CaseComparison,
-    b: &CaseResult,
-    c: &CaseResult,
-    opts: CompareOptions,
-    (scale_b, scale_c): (f64, f64),
-) {
-    let xs: Vec<f64> = b.samples_ns.iter().map(|&v| v as f64 / scale_b).collect();
-    let ys: Vec<f64> = c.samples_ns.iter().map(|&v| v as f64 / scale_c).collect();
-    let (mb, mc) = (median(&xs), median(&ys));
+/// Whether the environment allows judging `row`; notes it, or marks it not judged.
+pub(super) fn gated(row: &mut CaseComparison, gate: Gate) -> bool {
+    match gate {
+        Gate::Judge(notes) => {
+            for n in notes {
+                row.add_note(&n);
+            }
+            true
+        }
+        Gate::Refuse(reason, note) => {
+            row.cannot_judge(reason, note);
+            false
+        }
+    }
+}
+
+/// Fills in ratio, interval and p-value from two sets of values (samples, or per-round
+/// ratios) and leaves the verdict to [`decide`].
+pub(super) fn two_sets(row: &mut CaseComparison, xs: &[f64], ys: &[f64], opts: CompareOptions) {
+    let (mb, mc) = (median(xs), median(ys));
     if !(mb > 0.0 && mc > 0.0) {
-        row.verdict = Verdict::NotComparable;
-        row.note = Some("no samples".into());
+        row.cannot_judge(Reason::Status, "no samples");
         return;
     }
-    let (lo, hi) = bootstrap_ratio_ci(&xs, &ys, opts.resamples);
+    let (lo, hi) = bootstrap_ratio_ci(xs, ys, opts.resamples);
     row.ratio = Some(mc / mb);
     row.ratio_ci_low = Some(lo);
     row.ratio_ci_high = Some(hi);
-    row.p_value = Some(mann_whitney_p(&xs, &ys));
-    row.verdict = Verdict::NoChange;
+    row.p_value = Some(mann_whitney_p(xs, ys));
 }
 
-/// The instruction-count row of a matched pair, when both sides counted.
-pub(super) fn compare_instructions(
+fn as_f64(v: &[u64]) -> Vec<f64> {
+    v.iter().map(|&x| x as f64).collect()
+}
+
+/// The wall-time row of a matched pair.
+pub(super) fn wall(
+    env: &Environment,
+    (b, bc): (&Results, &CaseResult),
+    (c, cc): (&Results, &CaseResult),
+    opts: CompareOptions,
+) -> CaseComparison {
+    let mut row = wall_row(bc);
+    row.baseline_median = bc.summary.as_ref().map(|s| s.median);
+    row.candidate_median = cc.summary.as_ref().map(|s| s.median);
+    if !statuses(&mut row, bc.status, cc.status)
+        || !gated(
+            &mut row,
+            env.gate(Metric::Wall, &bc.scenario, (bc.python.as_deref(), cc.python.as_deref())),
+        )
+    {
+        return row;
+    }
+    if !opts.relative {
+        two_sets(&mut row, &as_f64(&bc.samples_ns), &as_f64(&cc.samples_ns), opts);
+        return row;
+    }
+    match (b.relative(bc), c.relative(cc)) {
+        (Relative::Reference, _) | (_, Relative::Reference) => {
+            row.verdict = Verdict::Reference;
+            row.baseline_relative = Some(1.0);
+            row.candidate_relative = Some(1.0);
+            row.add_note(
+                "the reference: 1.0 by definition when relative; a change of every variant \
+                 alike is invisible here (instruction counts and plain compare see it)",
+            );
+        }
+        (Relative::NoReference, _) | (_, Relative::NoReference) => row.cannot_judge(
+            Reason::NoReference,
+            "no measured reference variant in one of the runs to be relative to",
+        ),
+        (
+            Relative::Against {
+                case: bcase,
+                reference: bref,
+                paired: bp,
+            },
+            Relative::Against {
+                case: ccase,
+                reference: cref,
+                paired: cp,
+            },
+        ) => match (bp, cp) {
+            (Ok(rb), Ok(rc)) => {
+                row.baseline_relative = Some(median(&rb));
+                row.candidate_relative = Some(median(&rc));
+                row.pairs = Some((rb.len(), rc.len()));
+                two_sets(&mut row, &rb, &rc, opts);
+            }
+            (bp, cp) => {
+                let why = bp.err().or(cp.err()).unwrap_or_default();
+                unpaired(&mut row, (&bcase, &bref), (&ccase, &cref), opts);
+                row.add_note(&format!("unpaired: {why}"));
+            }
+        },
+    }
+    row
+}
+
+/// The relative row of a case that cannot be paired by round in one of the runs: the
+/// four sample sets bootstrapped independently; the p-value is a z-test on the
+/// bootstrap standard error of the log ratio.
+fn unpaired(
+    row: &mut CaseComparison,
+    (bcase, bref): (&[f64], &[f64]),
+    (ccase, cref): (&[f64], &[f64]),
+    opts: CompareOptions,
+) {
+    let Some(r) = bootstrap_ratio_of_ratios((bcase, bref), (ccase, cref), opts.resamples) else {
+        row.cannot_judge(Reason::Status, "no samples");
+        return;
+    };
+    row.baseline_relative = Some(median(bcase) / median(bref));
+    row.candidate_relative = Some(median(ccase) / median(cref));
+    row.ratio = Some(r.estimate);
+    row.ratio_ci_low = Some(r.low);
+    row.ratio_ci_high = Some(r.high);
+    row.p_value = Some(if r.log_se > 0.0 {
+        (2.0 * normal_sf(r.estimate.ln().abs() / r.log_se)).min(1.0)
+    } else {
+        1.0
+    });
+}
+
+/// A case's instruction counts, when it has some.
+fn counted(x: &CaseResult) -> Option<&crate::results::Instructions> {
+    x.instructions.as_ref().filter(|i| i.median.is_some())
+}
+
+/// The instruction-count row of a matched pair, when either side counted.
+pub(super) fn instructions(
+    env: &Environment,
     b: &CaseResult,
     c: &CaseResult,
     opts: CompareOptions,
 ) -> Option<CaseComparison> {
-    let (bi, ci) = (b.instructions.as_ref()?, c.instructions.as_ref()?);
-    let (mb, mc) = (bi.median?, ci.median?);
-    if mb <= 0.0 {
-        return None;
+    if b.status != Status::Ok || c.status != Status::Ok {
+        return None; // the wall row already says why
     }
-    let ratio = mc / mb;
-    let t = opts.instructions_threshold;
-    let mut row = CaseComparison::unmatched(b, Verdict::NoChange);
+    let mut row = wall_row(b);
     row.metric = Metric::Instructions;
+    let (bi, ci) = match (counted(b), counted(c)) {
+        (None, None) => return None,
+        (Some(_), None) | (None, Some(_)) => {
+            let which = if counted(b).is_some() { "baseline" } else { "candidate" };
+            row.cannot_judge(
+                Reason::Instruments,
+                format!("instructions were counted in the {which} only"),
+            );
+            return Some(row);
+        }
+        (Some(bi), Some(ci)) => (bi, ci),
+    };
+    let (mb, mc) = (bi.median.unwrap_or(0.0), ci.median.unwrap_or(0.0));
     row.baseline_median = Some(mb);
     row.candidate_median = Some(mc);
+    if bi.tool != ci.tool {
+        row.cannot_judge(
+            Reason::Instruments,
+            format!(
+                "counted by {} then {}: another valgrind can count the same code \
+                 differently (its instrumentation and the CPU it emulates change between \
+                 versions), so the counts are not comparable",
+                bi.tool, ci.tool
+            ),
+        );
+        return Some(row);
+    }
+    if !gated(
+        &mut row,
+        env.gate(Metric::Instructions, &b.scenario, (b.python.as_deref(), c.python.as_deref())),
+    ) || mb <= 0.0
+    {
+        return Some(row);
+    }
+    let ratio = mc / mb;
     row.ratio = Some(ratio);
     // The spread of the counts themselves bounds the ratio.
     let span = |i: &crate::results::Instructions| {
@@ -76,34 +219,41 @@ pub(super) fn compare_instructions(
         (min, max)
     };
     let ((bmin, bmax), (cmin, cmax)) = (span(bi), span(ci));
-    if bmax > 0.0 && bmin > 0.0 {
-        row.ratio_ci_low = Some(cmin / bmax);
-        row.ratio_ci_high = Some(cmax / bmin);
-    }
-    row.verdict = if ratio > 1.0 + t {
+    let (lo, hi) = if bmin > 0.0 {
+        (cmin / bmax, cmax / bmin)
+    } else {
+        (ratio, ratio)
+    };
+    row.ratio_ci_low = Some(lo);
+    row.ratio_ci_high = Some(hi);
+    let t = opts.instructions_threshold;
+    row.verdict = if ratio > 1.0 + t && lo > 1.0 {
         Verdict::Regression
-    } else if ratio < 1.0 - t {
+    } else if ratio < 1.0 - t && hi < 1.0 {
         Verdict::Improvement
     } else {
         Verdict::NoChange
     };
     if bi.unstable || ci.unstable {
-        row.note = Some("instruction counts vary by more than 1% between samples".into());
+        row.add_note(&format!(
+            "unstable counts: they vary by more than {}% between samples",
+            crate::results::INSTRUCTION_SPREAD_LIMIT * 100.0
+        ));
     }
     Some(row)
 }
 
-/// Adjusts the p-values of every measured pair together and gives each its verdict.
-pub(super) fn decide(cases: &mut [CaseComparison], opts: CompareOptions) {
-    let measured: Vec<usize> = (0..cases.len())
-        .filter(|&i| cases[i].p_value.is_some())
+/// Adjusts the p-values of every timed row together and gives each its verdict.
+pub(super) fn decide(rows: &mut [CaseComparison], opts: CompareOptions) {
+    let tested: Vec<usize> = (0..rows.len())
+        .filter(|&i| rows[i].p_value.is_some() && rows[i].verdict == Verdict::NoChange)
         .collect();
-    let p: Vec<f64> = measured
+    let p: Vec<f64> = tested
         .iter()
-        .map(|&i| cases[i].p_value.unwrap_or(1.0))
+        .map(|&i| rows[i].p_value.unwrap_or(1.0))
         .collect();
-    for (&i, q) in measured.iter().zip(benjamini_hochberg(&p)) {
-        let row = &mut cases[i];
+    for (&i, q) in tested.iter().zip(benjamini_hochberg(&p)) {
+        let row = &mut rows[i];
         row.q_value = Some(q);
         let (ratio, lo, hi) = (
             row.ratio.unwrap_or(1.0),

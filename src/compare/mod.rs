@@ -1,17 +1,34 @@
 //! `compare`: a candidate results file against a baseline, case by case, with a verdict
-//! a CI job can gate on.
+//! a CI job can gate on, and no silent pass.
 //!
-//! Cases match by scenario, variant and mode. Per pair: the ratio of medians
-//! (candidate / baseline), its bootstrap 95% interval, and the Mann-Whitney U p-value on
-//! the raw samples, adjusted for testing every case at once (Benjamini-Hochberg q-value).
-//! A case is a **regression** when the ratio exceeds `1 + threshold`, q < `alpha` and
-//! the interval lies above 1; an **improvement** when the ratio is below
-//! `1 - threshold`, q < `alpha` and the interval lies below 1; otherwise **no change**. Cases in one file only, cases that are not `ok` on both
-//! sides, and cases whose scenario file or interpreter or CPU differ are reported as
-//! such and never matched silently.
+//! Cases match by scenario, variant and mode (fleet configurations and hot-update cases
+//! by their settings). Every matched pair gets one of three verdicts, or says why it
+//! could not be judged:
+//!
+//! - **wall time, plain**: the ratio of medians (candidate / baseline), its bootstrap
+//!   95% interval and the Mann-Whitney U p-value on the raw samples.
+//! - **wall time, `--relative`**: the same on each run's *per-round* ratios case /
+//!   reference. The rounds of the interleaved schedule take every case moments apart,
+//!   so a round's ratio cancels what slowed the machine during that round, and the
+//!   test between the two runs' ratios carries both runs' sampling error (the
+//!   reference's included). Cases that cannot be paired (measured by different
+//!   shards) fall back to a bootstrap of the four sample sets.
+//! - **instruction counts** (when both runs counted them, in either mode): the ratio of
+//!   the counts against a fixed threshold; counts are near-deterministic.
+//! - **fleet** p95 latency and PSS per process, with a fleet's rounds as its samples;
+//!   **hot update** outcomes (new code before, stale or failing now is a regression).
+//!
+//! A timed row is a **regression** when its ratio exceeds `1 + threshold`, its
+//! Benjamini-Hochberg q-value (over every timed row at once) is below `alpha` and its
+//! interval lies above 1; an **improvement** mirrors it. A row that cannot be judged (a
+//! case missing from one side, `ok` turned `error`, a changed scenario file, another
+//! Python minor version, counts from another valgrind) says so, and
+//! `--fail-on-regression` exits with its own status for it.
 
+mod environment;
 mod judge;
 mod render;
+mod service;
 
 pub use render::{render_json, render_markdown, render_text};
 
@@ -19,7 +36,8 @@ use serde::Serialize;
 
 use crate::measure::Status;
 use crate::results::{CaseResult, Results};
-use judge::{compare_instructions, decide, measure_pair, reference_median, reference_of};
+use environment::Environment;
+pub use environment::Side;
 
 /// How to judge differences.
 #[derive(Debug, Clone, Copy)]
@@ -30,13 +48,13 @@ pub struct CompareOptions {
     pub alpha: f64,
     /// Bootstrap resamples for the ratio's interval.
     pub resamples: usize,
-    /// Compare each case relative to its own run's reference variant (same scenario and
-    /// mode): samples are divided by the reference's median first, so a machine that is
-    /// uniformly faster or slower on one night moves nothing.
+    /// Judge each case relative to its own run's reference variant (same scenario and
+    /// mode), paired by round: a machine that is uniformly faster or slower on one
+    /// night moves nothing.
     pub relative: bool,
     /// Smallest relative change of instruction counts that counts (0.01 = 1%). Counts
-    /// barely vary, so there is no significance test for them: the threshold alone
-    /// decides.
+    /// barely vary, so there is no significance test for them: the threshold and the
+    /// counts' own spread decide.
     pub instructions_threshold: f64,
 }
 
@@ -52,22 +70,23 @@ impl Default for CompareOptions {
     }
 }
 
-/// What changed for one case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// What changed for one row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Verdict {
-    /// Slower beyond the threshold, significantly.
+    /// Slower (or larger, or worse) beyond the threshold, significantly.
     Regression,
-    /// Faster beyond the threshold, significantly.
+    /// Faster (or smaller, or better) beyond the threshold, significantly.
     Improvement,
+    /// The gate could not judge a row it should have: `reason` says why.
+    CannotJudge,
     /// Within the threshold, or not significant.
     NoChange,
-    /// Present in the baseline only.
-    OnlyInBaseline,
-    /// Present in the candidate only.
-    OnlyInCandidate,
-    /// Present in both but not comparable (status, scenario or environment differ).
-    NotComparable,
+    /// `unsupported` in both runs (a compression method zipimport cannot read): nothing
+    /// to time, and nothing changed.
+    Unsupported,
+    /// The reference variant under `--relative`: 1.0 by definition, not judged.
+    Reference,
 }
 
 impl Verdict {
@@ -76,12 +95,32 @@ impl Verdict {
         match self {
             Verdict::Regression => "regression",
             Verdict::Improvement => "improvement",
+            Verdict::CannotJudge => "cannot judge",
             Verdict::NoChange => "no change",
-            Verdict::OnlyInBaseline => "only in baseline",
-            Verdict::OnlyInCandidate => "only in candidate",
-            Verdict::NotComparable => "not comparable",
+            Verdict::Unsupported => "unsupported",
+            Verdict::Reference => "reference",
         }
     }
+}
+
+/// Why a row could not be judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Reason {
+    /// The case is in the baseline only.
+    OnlyInBaseline,
+    /// The case is in the candidate only.
+    OnlyInCandidate,
+    /// Its status differs, or is not `ok` (`ok` then `error`, `incomplete`, ...).
+    Status,
+    /// Its scenario file changed (sha256 differs).
+    ScenarioChanged,
+    /// The runs' environments differ in a way this mode cannot judge across.
+    Environment,
+    /// Instruction counts from different counters, or from one run only.
+    Instruments,
+    /// `--relative` without a measured reference variant in one of the runs.
+    NoReference,
 }
 
 /// What a comparison row measures.
@@ -92,9 +131,15 @@ pub enum Metric {
     Wall,
     /// Instructions executed in the import section (callgrind).
     Instructions,
+    /// A fleet's 95th percentile import latency across its processes, ns.
+    FleetP95,
+    /// A fleet's proportional set size per process, bytes.
+    FleetPss,
+    /// Whether a hot update ended with the new code everywhere.
+    HotUpdate,
 }
 
-/// One matched (or unmatched) case.
+/// One matched (or unmatched) row.
 #[derive(Debug, Clone, Serialize)]
 pub struct CaseComparison {
     /// What is compared.
@@ -103,39 +148,58 @@ pub struct CaseComparison {
     pub scenario: String,
     /// Variant id.
     pub variant: String,
-    /// Mode.
+    /// Mode (`cold`, ...); for fleets and hot updates, their settings
+    /// (`fleet 16 shared warm-cache`, `hot-update rename invalidate-reload sequential`).
     pub mode: String,
     /// The verdict.
     pub verdict: Verdict,
-    /// Baseline median, ns.
+    /// Why the row could not be judged (verdict `cannot-judge` only).
+    pub reason: Option<Reason>,
+    /// Baseline median, in the metric's unit (ns, instructions, bytes; trials with new
+    /// code for hot updates).
     pub baseline_median: Option<f64>,
-    /// Candidate median, ns.
+    /// Candidate median, same unit.
     pub candidate_median: Option<f64>,
-    /// Candidate median / baseline median.
+    /// `--relative`: the baseline's median per-round ratio to its reference (what was
+    /// judged).
+    pub baseline_relative: Option<f64>,
+    /// `--relative`: the candidate's median per-round ratio to its reference.
+    pub candidate_relative: Option<f64>,
+    /// `--relative`: round pairs behind each side's relative median (baseline,
+    /// candidate); null where the case could not be paired and was judged unpaired.
+    pub pairs: Option<(usize, usize)>,
+    /// Candidate / baseline: of medians (plain), of relative medians (`--relative`),
+    /// of counts (instructions).
     pub ratio: Option<f64>,
-    /// Bootstrap 95% interval of the ratio, low end.
+    /// 95% interval of the ratio, low end (bootstrap; the counts' span for
+    /// instructions).
     pub ratio_ci_low: Option<f64>,
-    /// Bootstrap 95% interval of the ratio, high end.
+    /// 95% interval of the ratio, high end.
     pub ratio_ci_high: Option<f64>,
-    /// Mann-Whitney U two-sided p-value.
+    /// Two-sided p-value (Mann-Whitney U; a bootstrap z-test for unpaired relative
+    /// rows).
     pub p_value: Option<f64>,
-    /// The p-value adjusted over all matched cases (Benjamini-Hochberg).
+    /// The p-value adjusted over every timed row (Benjamini-Hochberg).
     pub q_value: Option<f64>,
-    /// Why the case is not comparable, or other context.
+    /// Context: why not judged, what differs, what to read it with.
     pub note: Option<String>,
 }
 
 impl CaseComparison {
-    /// A row for `case` with nothing measured yet.
-    fn unmatched(case: &CaseResult, verdict: Verdict) -> Self {
+    /// A row with nothing measured yet.
+    fn new(metric: Metric, scenario: &str, variant: &str, mode: String) -> Self {
         CaseComparison {
-            scenario: case.scenario.clone(),
-            variant: case.variant.clone(),
-            mode: case.mode.name().to_owned(),
-            metric: Metric::Wall,
-            verdict,
+            metric,
+            scenario: scenario.to_owned(),
+            variant: variant.to_owned(),
+            mode,
+            verdict: Verdict::NoChange,
+            reason: None,
             baseline_median: None,
             candidate_median: None,
+            baseline_relative: None,
+            candidate_relative: None,
+            pairs: None,
             ratio: None,
             ratio_ci_low: None,
             ratio_ci_high: None,
@@ -144,23 +208,21 @@ impl CaseComparison {
             note: None,
         }
     }
-}
 
-/// Identity of one results file in a comparison.
-#[derive(Debug, Clone, Serialize)]
-pub struct Side {
-    /// The file as given.
-    pub path: String,
-    /// When its run started.
-    pub started_at: String,
-    /// Python version.
-    pub python: String,
-    /// CPU model and core count.
-    pub cpu: String,
-    /// Host name.
-    pub hostname: String,
-    /// Harness version and commit.
-    pub harness: String,
+    /// Marks the row as not judged, for `reason`, explained by `note`.
+    fn cannot_judge(&mut self, reason: Reason, note: impl Into<String>) {
+        self.verdict = Verdict::CannotJudge;
+        self.reason = Some(reason);
+        self.note = Some(note.into());
+    }
+
+    /// Appends to the row's note.
+    fn add_note(&mut self, text: &str) {
+        self.note = Some(match self.note.take() {
+            Some(n) => format!("{n}; {text}"),
+            None => text.to_owned(),
+        });
+    }
 }
 
 /// A whole comparison.
@@ -176,38 +238,35 @@ pub struct Comparison {
     pub alpha: f64,
     /// Instruction-count threshold used, as a fraction.
     pub instructions_threshold: f64,
-    /// Whether cases were compared relative to their run's reference variant.
+    /// Whether cases were judged relative to their run's reference variant.
     pub relative: bool,
-    /// Differences between the two runs' environments that make cases incomparable.
+    /// Differences between the runs that kept rows from being judged.
     pub environment_differences: Vec<String>,
+    /// Differences the rows were judged across, which a reader must weigh (another
+    /// Python patch release, another CPU under `--relative`).
+    pub warnings: Vec<String>,
     /// Other differences worth knowing (host name, harness version).
     pub notes: Vec<String>,
-    /// Every case, regressions first.
+    /// Every row: regressions, improvements, rows not judged, then the rest.
     pub cases: Vec<CaseComparison>,
     /// Count of regressions.
     pub regressions: usize,
     /// Count of improvements.
     pub improvements: usize,
+    /// Count of rows that could not be judged.
+    pub unjudged: usize,
 }
 
-fn side(path: &str, r: &Results) -> Side {
-    let m = &r.metadata;
-    Side {
-        path: path.to_owned(),
-        started_at: m.started_at.clone(),
-        python: format!("{} {}", m.python.implementation, m.python.version_short),
-        cpu: format!("{} x{}", m.host.cpu_model, m.host.cores),
-        hostname: m.host.hostname.clone(),
-        harness: format!(
-            "{}{}",
-            m.harness.version,
-            m.harness
-                .git_commit
-                .as_deref()
-                .map(|c| format!(" ({c})"))
-                .unwrap_or_default()
-        ),
+impl Comparison {
+    /// Whether any row has instruction counts.
+    pub fn has_instructions(&self) -> bool {
+        self.cases.iter().any(|c| c.metric == Metric::Instructions)
     }
+}
+
+/// `scenario/variant/mode`: how per-sample cases match.
+fn key(c: &CaseResult) -> (&str, &str, &str) {
+    (&c.scenario, &c.variant, c.mode.name())
 }
 
 /// Compares `candidate` against `baseline`.
@@ -218,141 +277,56 @@ pub fn compare(
     candidate: &Results,
     opts: CompareOptions,
 ) -> Comparison {
-    let b = side(baseline_path, baseline);
-    let c = side(candidate_path, candidate);
-    let mut env = Vec::new();
-    if b.python != c.python {
-        env.push(format!("Python differs: {} vs {}", b.python, c.python));
-    }
-    if b.cpu != c.cpu {
-        env.push(format!("CPU differs: {} vs {}", b.cpu, c.cpu));
-    }
-    let mut notes = Vec::new();
-    if b.hostname != c.hostname {
-        notes.push(format!(
-            "host name differs: {} vs {}",
-            b.hostname, c.hostname
-        ));
-    }
-    if b.harness != c.harness {
-        notes.push(format!("harness differs: {} vs {}", b.harness, c.harness));
-    }
-    let service = |r: &Results| r.fleet.len() + r.hot_updates.len();
-    if service(baseline) + service(candidate) > 0 {
-        notes.push(format!(
-            "fleet and hot-update records are not judged here ({} in the baseline, {} in the \
-             candidate): read them in each run's summary.md or report.html",
-            service(baseline),
-            service(candidate)
-        ));
-    }
-    let scenario_changed = |name: &str| {
-        let find = |r: &Results| {
-            r.scenarios
-                .iter()
-                .find(|s| s.name == name)
-                .map(|s| s.sha256.clone())
-        };
-        match (find(baseline), find(candidate)) {
-            (Some(x), Some(y)) => x != y,
-            _ => false,
-        }
-    };
-
-    let key = |c: &CaseResult| {
-        (
-            c.scenario.clone(),
-            c.variant.clone(),
-            c.mode.name().to_owned(),
-        )
-    };
+    let env = Environment::of(baseline, candidate, opts.relative);
     let mut cases = Vec::new();
-    let mut instruction_rows = Vec::new();
     for bc in &baseline.cases {
-        let found = candidate.cases.iter().find(|cc| key(cc) == key(bc));
-        let mut row = CaseComparison::unmatched(bc, Verdict::OnlyInBaseline);
-        row.baseline_median = bc.summary.as_ref().map(|s| s.median);
-        let Some(cc) = found else {
+        let Some(cc) = candidate.cases.iter().find(|cc| key(cc) == key(bc)) else {
+            let mut row = judge::wall_row(bc);
+            row.baseline_median = bc.summary.as_ref().map(|s| s.median);
+            if bc.status == Status::Unsupported {
+                row.verdict = Verdict::Unsupported;
+                row.note = Some("unsupported in the baseline, absent from the candidate".into());
+            } else {
+                row.cannot_judge(Reason::OnlyInBaseline, "missing from the candidate");
+            }
             cases.push(row);
             continue;
         };
-        row.candidate_median = cc.summary.as_ref().map(|s| s.median);
-        if bc.status != Status::Ok || cc.status != Status::Ok {
-            row.verdict = Verdict::NotComparable;
-            row.note = Some(format!(
-                "status {} in baseline, {} in candidate",
-                bc.status.name(),
-                cc.status.name()
-            ));
-        } else if !env.is_empty() {
-            row.verdict = Verdict::NotComparable;
-            row.note = Some(env.join("; "));
-        } else if scenario_changed(&bc.scenario) {
-            row.verdict = Verdict::NotComparable;
-            row.note = Some("the scenario file changed (sha256 differs)".into());
-        } else if opts.relative {
-            match (
-                reference_median(baseline, bc),
-                reference_median(candidate, cc),
-            ) {
-                (Some(rb), Some(rc)) => {
-                    // Reported medians stay in ns; the ratio is of relative medians.
-                    measure_pair(&mut row, bc, cc, opts, (rb, rc));
-                    if bc.variant == reference_of(baseline, bc) {
-                        row.note = Some("the reference: 1.0 by definition when relative".into());
-                    }
-                }
-                _ => {
-                    row.verdict = Verdict::NotComparable;
-                    row.note = Some("no measured reference variant to be relative to".into());
-                }
-            }
-        } else {
-            measure_pair(&mut row, bc, cc, opts, (1.0, 1.0));
-            if let Some(instr) = compare_instructions(bc, cc, opts) {
-                instruction_rows.push(instr);
-            }
-        }
-        cases.push(row);
-    }
-    decide(&mut cases, opts);
-    cases.extend(instruction_rows);
-    for cc in &candidate.cases {
-        if !baseline.cases.iter().any(|bc| key(bc) == key(cc)) {
-            let mut row = CaseComparison::unmatched(cc, Verdict::OnlyInCandidate);
-            row.candidate_median = cc.summary.as_ref().map(|s| s.median);
+        cases.push(judge::wall(&env, (baseline, bc), (candidate, cc), opts));
+        if let Some(row) = judge::instructions(&env, bc, cc, opts) {
             cases.push(row);
         }
     }
-    let order = |v: Verdict| match v {
-        Verdict::Regression => 0,
-        Verdict::Improvement => 1,
-        Verdict::NotComparable => 2,
-        Verdict::OnlyInBaseline | Verdict::OnlyInCandidate => 3,
-        Verdict::NoChange => 4,
-    };
+    for cc in &candidate.cases {
+        if !baseline.cases.iter().any(|bc| key(bc) == key(cc)) {
+            let mut row = judge::wall_row(cc);
+            row.candidate_median = cc.summary.as_ref().map(|s| s.median);
+            row.cannot_judge(Reason::OnlyInCandidate, "not in the baseline");
+            cases.push(row);
+        }
+    }
+    cases.extend(service::fleet(&env, baseline, candidate, opts));
+    cases.extend(service::hot_updates(&env, baseline, candidate));
+    judge::decide(&mut cases, opts);
     cases.sort_by(|x, y| {
-        order(x.verdict)
-            .cmp(&order(y.verdict))
+        x.verdict
+            .cmp(&y.verdict)
             .then(y.ratio.unwrap_or(0.0).total_cmp(&x.ratio.unwrap_or(0.0)))
     });
+    let count = |v: Verdict| cases.iter().filter(|c| c.verdict == v).count();
     Comparison {
-        regressions: cases
-            .iter()
-            .filter(|c| c.verdict == Verdict::Regression)
-            .count(),
-        improvements: cases
-            .iter()
-            .filter(|c| c.verdict == Verdict::Improvement)
-            .count(),
-        baseline: b,
-        candidate: c,
+        regressions: count(Verdict::Regression),
+        improvements: count(Verdict::Improvement),
+        unjudged: count(Verdict::CannotJudge),
+        baseline: Side::of(baseline_path, baseline),
+        candidate: Side::of(candidate_path, candidate),
         threshold: opts.threshold,
         alpha: opts.alpha,
         instructions_threshold: opts.instructions_threshold,
         relative: opts.relative,
-        environment_differences: env,
-        notes,
+        environment_differences: env.blocking.clone(),
+        warnings: env.warnings.clone(),
+        notes: env.notes.clone(),
         cases,
     }
 }

@@ -1,96 +1,133 @@
-//! A comparison as a terminal table, GitHub-flavoured Markdown or JSON.
+//! A comparison as a terminal table, GitHub-flavoured Markdown or JSON. Regressions
+//! come first, then improvements, then what could not be judged, then the rest; under
+//! `--relative` the baseline and candidate columns show the relative medians that were
+//! judged.
 
 use std::fmt::Write;
 
 use super::{CaseComparison, Comparison, Metric, Verdict};
-use crate::report::{escape_markdown, format_duration_ns};
+use crate::report::{escape_markdown, format_duration_ns, format_size};
 
-fn ratio_text(c: &CaseComparison) -> (String, String, String) {
-    let ratio = c.ratio.map_or_else(|| "-".into(), |r| format!("{r:.3}x"));
-    let ci = match (c.ratio_ci_low, c.ratio_ci_high) {
-        (Some(lo), Some(hi)) => format!("[{lo:.3}, {hi:.3}]"),
-        _ => "-".into(),
+/// The cells of one row: case, verdict, baseline, candidate, ratio, interval, q.
+fn cells(c: &CaseComparison) -> [String; 7] {
+    let value = |v: Option<f64>, rel: Option<f64>| -> String {
+        if let Some(r) = rel {
+            return format!("{r:.3}x");
+        }
+        match (c.metric, v) {
+            (_, None) => "-".into(),
+            (Metric::Wall | Metric::FleetP95, Some(ns)) => format_duration_ns(ns),
+            (Metric::Instructions, Some(n)) => format!("{:.2} M", n / 1e6),
+            (Metric::FleetPss, Some(b)) => format_size(b as u64),
+            (Metric::HotUpdate, Some(n)) => format!("{n:.0} new"),
+        }
     };
-    let p = c.q_value.map_or_else(|| "-".into(), |q| format!("{q:.3}"));
-    (ratio, ci, p)
-}
-
-fn median_text(metric: Metric, v: Option<f64>) -> String {
-    match (metric, v) {
-        (_, None) => "-".into(),
-        (Metric::Wall, Some(ns)) => format_duration_ns(ns),
-        (Metric::Instructions, Some(n)) => format!("{:.2} M", n / 1e6),
-    }
-}
-
-/// `scenario/variant/mode`, with `[instructions]` for instruction-count rows.
-fn case_name(c: &CaseComparison) -> String {
     let suffix = match c.metric {
         Metric::Wall => "",
         Metric::Instructions => " [instructions]",
+        Metric::FleetP95 => " [p95]",
+        Metric::FleetPss => " [PSS]",
+        Metric::HotUpdate => " [outcome]",
     };
-    format!("{}/{}/{}{suffix}", c.scenario, c.variant, c.mode)
+    [
+        format!("{}/{}/{}{suffix}", c.scenario, c.variant, c.mode),
+        c.verdict.label().to_owned(),
+        value(c.baseline_median, c.baseline_relative),
+        value(c.candidate_median, c.candidate_relative),
+        c.ratio.map_or_else(|| "-".into(), |r| format!("{r:.3}x")),
+        match (c.ratio_ci_low, c.ratio_ci_high) {
+            (Some(lo), Some(hi)) => format!("[{lo:.3}, {hi:.3}]"),
+            _ => "-".into(),
+        },
+        c.q_value.map_or_else(|| "-".into(), |q| format!("{q:.3}")),
+    ]
 }
 
 fn headline(cmp: &Comparison) -> String {
-    format!(
-        "{} regression(s), {} improvement(s){} at a {:.1}% threshold (Mann-Whitney, \
-         Benjamini-Hochberg q < {}; instruction counts: {:.1}%)",
+    let mut s = format!(
+        "{} regression(s), {} improvement(s), {} not judged{} at a {:.1}% threshold \
+         (Mann-Whitney, Benjamini-Hochberg q < {}",
         cmp.regressions,
         cmp.improvements,
+        cmp.unjudged,
         if cmp.relative {
-            " relative to each run's reference"
+            ", relative to each run's reference paired by round,"
         } else {
             ""
         },
         cmp.threshold * 100.0,
         cmp.alpha,
-        cmp.instructions_threshold * 100.0
-    )
+    );
+    if cmp.has_instructions() {
+        let _ = write!(
+            s,
+            "; instruction counts: {:.1}%",
+            cmp.instructions_threshold * 100.0
+        );
+    }
+    s.push(')');
+    s
+}
+
+fn columns(cmp: &Comparison) -> [&'static str; 7] {
+    let (b, c) = if cmp.relative {
+        ("baseline (rel)", "candidate (rel)")
+    } else {
+        ("baseline", "candidate")
+    };
+    ["case", "verdict", b, c, "ratio", "95% CI", "q"]
 }
 
 /// A table for the terminal.
 pub fn render_text(cmp: &Comparison) -> String {
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "baseline:  {} ({}, {}, {})",
-        cmp.baseline.path, cmp.baseline.started_at, cmp.baseline.python, cmp.baseline.cpu
-    );
-    let _ = writeln!(
-        out,
-        "candidate: {} ({}, {}, {})",
-        cmp.candidate.path, cmp.candidate.started_at, cmp.candidate.python, cmp.candidate.cpu
-    );
+    for (label, s) in [("baseline: ", &cmp.baseline), ("candidate:", &cmp.candidate)] {
+        let _ = writeln!(
+            out,
+            "{label} {} ({}, {}, {})",
+            s.path, s.started_at, s.python, s.cpu
+        );
+    }
     for d in &cmp.environment_differences {
-        let _ = writeln!(out, "NOT COMPARABLE: {d}");
+        let _ = writeln!(out, "NOT JUDGED: {d}");
+    }
+    for w in &cmp.warnings {
+        let _ = writeln!(out, "WARNING: {w}");
     }
     for n in &cmp.notes {
         let _ = writeln!(out, "note: {n}");
     }
     let _ = writeln!(out, "{}\n", headline(cmp));
-    let w = cmp
-        .cases
-        .iter()
-        .map(|c| case_name(c).len())
-        .max()
-        .unwrap_or(4)
-        .max(4);
-    let _ = writeln!(
-        out,
-        "  {:<w$} {:<17} {:>10} {:>10} {:>8} {:>16} {:>6}",
-        "case", "verdict", "baseline", "candidate", "ratio", "95% CI", "q"
-    );
-    for c in &cmp.cases {
-        let (ratio, ci, p) = ratio_text(c);
-        let name = case_name(c);
-        let _ = write!(
-            out,
-            "  {name:<w$} {:<17} {:>10} {:>10} {ratio:>8} {ci:>16} {p:>6}",
-            c.verdict.label(),
-            median_text(c.metric, c.baseline_median),
-            median_text(c.metric, c.candidate_median),
-        );
+    let rows: Vec<[String; 7]> = cmp.cases.iter().map(cells).collect();
+    let head = columns(cmp);
+    let mut w = head.map(str::len);
+    for r in &rows {
+        for (i, cell) in r.iter().enumerate() {
+            w[i] = w[i].max(cell.chars().count());
+        }
+    }
+    let line = |cells: [&str; 7]| {
+        format!(
+            "  {:<w0$} {:<w1$} {:>w2$} {:>w3$} {:>w4$} {:>w5$} {:>w6$}",
+            cells[0],
+            cells[1],
+            cells[2],
+            cells[3],
+            cells[4],
+            cells[5],
+            cells[6],
+            w0 = w[0],
+            w1 = w[1],
+            w2 = w[2],
+            w3 = w[3],
+            w4 = w[4],
+            w5 = w[5],
+            w6 = w[6]
+        )
+    };
+    let _ = writeln!(out, "{}", line(head));
+    for (c, r) in cmp.cases.iter().zip(&rows) {
+        let _ = write!(out, "{}", line(r.each_ref().map(String::as_str)));
         if let Some(note) = &c.note {
             let _ = write!(out, "  ({note})");
         }
@@ -99,54 +136,71 @@ pub fn render_text(cmp: &Comparison) -> String {
     out
 }
 
-/// GitHub-flavoured Markdown: the headline, then a table of every case that is not
-/// "no change" (and a count of those that are).
+/// GitHub-flavoured Markdown: the headline, what kept rows from being judged and what
+/// they were judged across, then a table of every row that is a regression, an
+/// improvement or not judged (and a count of the rest).
 pub fn render_markdown(cmp: &Comparison) -> String {
     let mut out = String::new();
-    let icon = if cmp.regressions > 0 { "❌" } else { "✅" };
+    let icon = if cmp.regressions > 0 {
+        "❌"
+    } else if cmp.unjudged > 0 {
+        "⚠️"
+    } else {
+        "✅"
+    };
     let _ = writeln!(out, "### {icon} zipimport-bench: {}\n", headline(cmp));
     let _ = writeln!(
         out,
-        "Baseline `{}` ({}, {}) vs candidate `{}` ({}, {}).\n",
+        "Baseline `{}` ({}, {}, {}) vs candidate `{}` ({}, {}, {}).\n",
         escape_markdown(&cmp.baseline.path),
         escape_markdown(&cmp.baseline.started_at),
         escape_markdown(&cmp.baseline.python),
+        escape_markdown(&cmp.baseline.cpu),
         escape_markdown(&cmp.candidate.path),
         escape_markdown(&cmp.candidate.started_at),
         escape_markdown(&cmp.candidate.python),
+        escape_markdown(&cmp.candidate.cpu),
     );
     for d in &cmp.environment_differences {
-        let _ = writeln!(out, "> **Not comparable:** {}\n", escape_markdown(d));
+        let _ = writeln!(out, "> **Not judged:** {}\n", escape_markdown(d));
+    }
+    for w in &cmp.warnings {
+        let _ = writeln!(out, "> ⚠️ **Warning:** {}\n", escape_markdown(w));
     }
     let shown: Vec<&CaseComparison> = cmp
         .cases
         .iter()
-        .filter(|c| c.verdict != Verdict::NoChange)
+        .filter(|c| {
+            matches!(
+                c.verdict,
+                Verdict::Regression | Verdict::Improvement | Verdict::CannotJudge
+            )
+        })
         .collect();
-    let unchanged = cmp.cases.len() - shown.len();
     if !shown.is_empty() {
-        let _ = writeln!(
-            out,
-            "| case | verdict | baseline | candidate | ratio | 95% CI | q |"
-        );
+        let head = columns(cmp);
+        let _ = writeln!(out, "| {} |", head.join(" | "));
         let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|");
         for c in shown {
-            let (ratio, ci, p) = ratio_text(c);
-            let mut verdict = c.verdict.label().to_owned();
+            let mut r = cells(c).map(|x| escape_markdown(&x));
             if let Some(note) = &c.note {
-                verdict = format!("{verdict} ({})", escape_markdown(note));
+                r[1] = format!("{} ({})", r[1], escape_markdown(note));
             }
-            let _ = writeln!(
-                out,
-                "| {} | {verdict} | {} | {} | {ratio} | {ci} | {p} |",
-                escape_markdown(&case_name(c)),
-                median_text(c.metric, c.baseline_median),
-                median_text(c.metric, c.candidate_median),
-            );
+            let _ = writeln!(out, "| {} |", r.join(" | "));
         }
         let _ = writeln!(out);
     }
-    let _ = writeln!(out, "{unchanged} case(s) with no change.");
+    let count = |v: Verdict| cmp.cases.iter().filter(|c| c.verdict == v).count();
+    let _ = write!(out, "{} row(s) with no change", count(Verdict::NoChange));
+    let unsupported = count(Verdict::Unsupported);
+    if unsupported > 0 {
+        let _ = write!(out, ", {unsupported} unsupported in both runs");
+    }
+    let reference = count(Verdict::Reference);
+    if reference > 0 {
+        let _ = write!(out, ", {reference} reference row(s) (1.0 by definition)");
+    }
+    let _ = writeln!(out, ".");
     out
 }
 

@@ -30,7 +30,7 @@ pub use probe::Probe;
 pub use process::{ExternalWorker, WorkerCommand, WorkerError};
 pub use protocol::Job;
 pub use sampler::{ColdDiskSampler, ColdSampler, Outcome, SampleValue, Sampler, WarmSampler};
-pub use schedule::{CaseRun, Taken, interleave};
+pub use schedule::{CaseRun, Plan, Taken, interleave, round_order};
 pub use stop::StopFlag;
 
 use std::path::{Path, PathBuf};
@@ -99,6 +99,8 @@ pub struct MeasureOptions {
     pub samples: u32,
     /// Discarded rounds before the timed ones.
     pub warmup: u32,
+    /// Seed of the order of cases within each round (the scenario's seed).
+    pub seed: u64,
     /// Draw a progress bar on stderr (it is hidden anyway when stderr is not a terminal).
     pub progress: bool,
     /// Count instructions of every measured cold case this many times under callgrind
@@ -213,8 +215,11 @@ pub fn measure(
     let (runs, mut interrupted) = interleave(
         &mut samplers,
         starts,
-        opts.warmup,
-        opts.samples,
+        Plan {
+            warmup: opts.warmup,
+            samples: opts.samples,
+            seed: opts.seed,
+        },
         &|| stop.is_raised(),
         |i, taken, outcome| {
             let (a, mode) = cases[i];

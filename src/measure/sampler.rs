@@ -27,6 +27,12 @@ pub struct SampleValue {
     /// the worker to its exit, minus start-up and the timed import (exec, driver
     /// set-up, pipes, verification, interpreter exit).
     pub overhead_ns: Option<u64>,
+    /// Round of the interleaved schedule this sample was taken in (warm-up rounds
+    /// counted), set by the scheduler: samples of two cases from one round were taken
+    /// moments apart and can be paired.
+    pub round: u32,
+    /// Position within its round (0 = first sample taken in that round).
+    pub slot: u32,
 }
 
 /// What taking a sample gave.
@@ -63,6 +69,8 @@ fn reply_outcome(reply: Result<Reply, WorkerError>, startup_ns: Option<u64>) -> 
             startup_ns,
             resident: None,
             overhead_ns: None,
+            round: 0,
+            slot: 0,
         }),
         Ok(Reply::Failed { error, .. }) => Outcome::Failed(error),
         Ok(other) => Outcome::Failed(format!("unexpected reply {other:?}")),

@@ -20,7 +20,7 @@ use crate::measure::{CaseRun, SampleValue};
 use crate::scenario::Mode;
 
 /// Version of the journal format.
-pub const JOURNAL_VERSION: u32 = 1;
+pub const JOURNAL_VERSION: u32 = 2;
 
 /// One line of the journal.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -94,6 +94,10 @@ pub enum Entry {
         /// The harness's own cost of a cold sample, ns.
         #[serde(default)]
         overhead_ns: Option<u64>,
+        /// Round of the interleaved schedule it was taken in.
+        round: u32,
+        /// Position within that round.
+        slot: u32,
     },
     /// A case that failed (it is not retried on resume).
     Failure {
@@ -247,6 +251,8 @@ pub fn read(path: &Path) -> Result<Recovered> {
                 startup_ns,
                 resident,
                 overhead_ns,
+                round,
+                slot,
             } => {
                 rec.cases
                     .entry((scenario, variant, mode))
@@ -260,6 +266,8 @@ pub fn read(path: &Path) -> Result<Recovered> {
                         startup_ns,
                         resident,
                         overhead_ns,
+                        round,
+                        slot,
                     });
             }
             Entry::Failure {

@@ -22,7 +22,22 @@ pub fn merge(inputs: &[(PathBuf, Results)]) -> Result<(Results, Vec<String>)> {
     merged.fleet.clear();
     merged.hot_updates.clear();
     let mut seen = BTreeSet::new();
+    let mut shard_runs = Vec::new();
     for (path, r) in inputs {
+        // The shard this file measured (a file merged before keeps its own list).
+        let shard = r.scenarios.iter().find_map(|s| s.shard);
+        match shard {
+            _ if !r.metadata.shards.is_empty() => {
+                shard_runs.extend(r.metadata.shards.iter().cloned());
+            }
+            Some(k) => shard_runs.push(super::ShardRun {
+                shard: k,
+                started_at: r.metadata.started_at.clone(),
+                host: r.metadata.host.clone(),
+                python: r.metadata.python.clone(),
+            }),
+            None => {}
+        }
         let (a, b) = (&first.metadata.harness, &r.metadata.harness);
         if a.version != b.version || a.git_commit != b.git_commit {
             bail!(
@@ -78,9 +93,22 @@ pub fn merge(inputs: &[(PathBuf, Results)]) -> Result<(Results, Vec<String>)> {
                     path.display()
                 );
             }
-            merged.cases.push(c.clone());
+            let mut c = c.clone();
+            if c.shard.is_none() {
+                c.shard = r
+                    .scenarios
+                    .iter()
+                    .find(|s| s.name == c.scenario)
+                    .and_then(|s| s.shard);
+            }
+            merged.cases.push(c);
         }
-        merged.fleet.extend(r.fleet.iter().cloned());
+        merged.fleet.extend(r.fleet.iter().cloned().map(|mut f| {
+            if f.shard.is_none() {
+                f.shard = shard;
+            }
+            f
+        }));
         merged.hot_updates.extend(r.hot_updates.iter().cloned());
         let m = &mut merged.metadata;
         if r.metadata.started_at < m.started_at {
@@ -92,6 +120,8 @@ pub fn merge(inputs: &[(PathBuf, Results)]) -> Result<(Results, Vec<String>)> {
         m.complete &= r.metadata.complete;
     }
     merged.metadata.duration_s = inputs.iter().map(|(_, r)| r.metadata.duration_s).sum();
+    shard_runs.sort_by_key(|s| s.shard);
+    merged.metadata.shards = shard_runs;
 
     // Cases in scenario order, then variant and mode; ratios against references that
     // another shard may have measured.

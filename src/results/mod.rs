@@ -4,15 +4,17 @@
 pub mod journal;
 mod merge;
 mod metadata;
+mod relative;
 mod schema;
 mod service;
 
 pub use crate::stats::Summary;
 pub use merge::merge;
+pub use relative::{MIN_PAIRS, Relative};
 pub use metadata::{harness, host};
 pub use schema::{
     CaseResult, HarnessInfo, HostInfo, INSTRUCTION_SPREAD_LIMIT, Instructions, Results,
-    RunMetadata, SCHEMA_VERSION, ScenarioInfo,
+    RunMetadata, SCHEMA_VERSION, ScenarioInfo, ShardRun,
 };
 pub use service::{
     FleetCase, FleetSummary, HotUpdateCase, HotUpdateSummary, fleet_cases, hot_update_cases,
@@ -42,6 +44,8 @@ pub fn cases(
                 .expect("every outcome has an artifact");
             let wall: Vec<u64> = o.samples.iter().map(|s| s.wall_ns).collect();
             let cpu: Vec<u64> = o.samples.iter().map(|s| s.cpu_ns).collect();
+            let rounds: Vec<u32> = o.samples.iter().map(|s| s.round).collect();
+            let slots: Vec<u32> = o.samples.iter().map(|s| s.slot).collect();
             let user: Vec<u64> = o.samples.iter().map(|s| s.user_ns).collect();
             let sys: Vec<u64> = o.samples.iter().map(|s| s.sys_ns).collect();
             let startup: Vec<u64> = o.samples.iter().filter_map(|s| s.startup_ns).collect();
@@ -77,6 +81,8 @@ pub fn cases(
                 error: o.error,
                 summary: Summary::of(&wall),
                 samples_ns: wall,
+                sample_rounds: rounds,
+                sample_slots: slots,
                 cpu_samples_ns: cpu,
                 user_samples_ns: user,
                 sys_samples_ns: sys,
@@ -91,6 +97,7 @@ pub fn cases(
                 instructions,
                 sweep: None,
                 python: None,
+                shard: None,
             }
         })
         .collect();

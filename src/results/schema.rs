@@ -55,6 +55,35 @@ pub struct RunMetadata {
     /// for scenarios not reached) and `run --resume` can finish them.
     #[serde(default = "yes")]
     pub complete: bool,
+    /// Runs merged into this file (`merge`), one per shard, each with its own machine
+    /// and interpreter; empty for a run that was not merged. `host` and `python` above
+    /// are the first shard's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shards: Vec<ShardRun>,
+}
+
+/// One shard's run, as `merge` keeps it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ShardRun {
+    /// `[K, N]`: shard K of N.
+    pub shard: (u32, u32),
+    /// When that run started, RFC 3339 UTC.
+    pub started_at: String,
+    /// The machine it ran on.
+    pub host: HostInfo,
+    /// Its embedded interpreter.
+    pub python: PythonInfo,
+}
+
+impl RunMetadata {
+    /// Every machine that measured part of these results: each shard's, or the run's.
+    pub fn hosts(&self) -> Vec<&HostInfo> {
+        if self.shards.is_empty() {
+            vec![&self.host]
+        } else {
+            self.shards.iter().map(|s| &s.host).collect()
+        }
+    }
 }
 
 fn yes() -> bool {
@@ -162,6 +191,16 @@ pub struct CaseResult {
     pub error: Option<String>,
     /// Wall time of each timed import, nanoseconds, in the order taken.
     pub samples_ns: Vec<u64>,
+    /// Round of the interleaved schedule each sample was taken in (warm-up rounds
+    /// counted): samples of two cases with the same round were taken moments apart, so
+    /// `compare --relative` pairs them. Empty in files written before rounds were
+    /// recorded (their samples are then paired by position).
+    #[serde(default)]
+    pub sample_rounds: Vec<u32>,
+    /// Position of each sample within its round (0 = taken first): with
+    /// `sample_rounds`, the order the schedule drew from the scenario seed.
+    #[serde(default)]
+    pub sample_slots: Vec<u32>,
     /// CPU time of the worker over each timed import, nanoseconds.
     pub cpu_samples_ns: Vec<u64>,
     /// User CPU time over each timed import (`getrusage`, microsecond resolution).
@@ -202,6 +241,10 @@ pub struct CaseResult {
     /// `major.minor.micro` of the interpreter that ran the case.
     #[serde(default)]
     pub python: Option<String>,
+    /// `[K, N]` when shard K of N measured this case (`run --shard`, kept by `merge`):
+    /// its rounds pair only with cases of the same shard.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<(u32, u32)>,
 }
 
 /// Instruction counts of one case, from callgrind.

@@ -36,6 +36,10 @@ pub struct FleetCase {
     /// Things a reader must know (eviction that did not take, ...).
     #[serde(default)]
     pub warnings: Vec<String>,
+    /// `[K, N]` when shard K of N measured this configuration: its rounds pair only
+    /// with configurations of the same shard.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<(u32, u32)>,
 }
 
 /// Medians over a fleet configuration's rounds of each round's figures.
@@ -156,6 +160,7 @@ pub fn fleet_cases(scenario: &str, outcomes: Vec<FleetOutcome>) -> Vec<FleetCase
                 rounds: o.rounds,
                 summary,
                 warnings,
+                shard: None,
             }
         })
         .collect();

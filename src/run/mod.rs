@@ -290,6 +290,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutput> {
             modes: s.measure.modes.clone(),
             samples: s.measure.samples,
             warmup: s.measure.warmup,
+            seed: s.seed,
             progress: opts.progress,
             // Instruction counting runs the harness binary under callgrind: embedded only.
             instructions: (s.measure.instructions && external.is_none())
@@ -328,6 +329,8 @@ pub fn run(opts: &RunOptions) -> Result<RunOutput> {
                     startup_ns: x.startup_ns,
                     resident: x.resident,
                     overhead_ns: x.overhead_ns,
+                    round: x.round,
+                    slot: x.slot,
                 },
                 (Taken::Failed, Outcome::Failed(e)) => Entry::Failure {
                     scenario: s.name.clone(),
@@ -365,7 +368,10 @@ pub fn run(opts: &RunOptions) -> Result<RunOutput> {
                 &s.measure.fleet,
             )?;
             interrupted |= stopped;
-            fleet.extend(results::fleet_cases(&s.name, outcomes));
+            fleet.extend(results::fleet_cases(&s.name, outcomes).into_iter().map(|mut f| {
+                f.shard = opts.shard;
+                f
+            }));
         }
         if !interrupted && s.measure.modes.contains(&Mode::HotUpdate) {
             let external = external.as_ref().map(|(p, i)| (p, i));
@@ -392,6 +398,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutput> {
         for c in &mut new_cases {
             c.sweep.clone_from(&s.sweep);
             c.python = Some(version.clone());
+            c.shard = opts.shard;
         }
         if let Some(c) = corpus.as_ref().filter(|c| !c.extensions.is_empty()) {
             for case in &mut new_cases {
@@ -440,6 +447,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutput> {
             python,
             command_line: opts.command_line.clone(),
             complete: !interrupted,
+            shards: Vec::new(),
         },
         scenarios: infos,
         cases,

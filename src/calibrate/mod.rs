@@ -1,0 +1,404 @@
+//! `calibrate`: how often the `compare` gate cries wolf, and what it can see, measured
+//! on this machine with real runs instead of assumed.
+//!
+//! A scenario is run N times back to back (or N existing results files are read). Then:
+//!
+//! - **A/A false alarms**: every pair of runs (i < j) is compared, baseline i against
+//!   candidate j. Nothing changed between them, so every regression or improvement is a
+//!   false alarm; the rate that matters to a CI job is the share of pairs flagging
+//!   *anything* (family-wise), reported per method and per case.
+//! - **Power**: for every case, the candidate run's samples of that case alone are
+//!   multiplied by 1 + s for each slowdown s of a grid, and the pair is judged again
+//!   through the same gate; power(s) is the share of pairs in which that case comes
+//!   out a regression. The smallest s with power >= 90% is what the gate reliably
+//!   detects at this sample count.
+//!
+//! Methods: wall time plain, wall time `--relative` (paired by round) and instruction
+//! counts (when the runs counted them). Pairs share runs, so they are not independent:
+//! the rates are estimates from N(N-1)/2 correlated pairs, and their intervals (Wilson,
+//! as if independent) are optimistic.
+
+mod render;
+
+pub use render::{render_markdown, render_text};
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use anyhow::{Context, Result, bail};
+
+use crate::compare::{CompareOptions, Comparison, Metric, Verdict, compare};
+use crate::results::Results;
+use crate::run::RunOptions;
+
+/// Slowdowns injected into wall-time samples.
+pub const WALL_LEVELS: [f64; 9] = [0.02, 0.05, 0.10, 0.15, 0.20, 0.30, 0.50, 1.00, 2.00];
+/// Changes injected into instruction counts.
+pub const INSTRUCTION_LEVELS: [f64; 5] = [0.005, 0.01, 0.02, 0.05, 0.10];
+/// The power a detectable change must reach.
+pub const POWER: f64 = 0.9;
+
+/// One way of judging.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Method {
+    /// Wall time, ratio of medians.
+    Plain,
+    /// Wall time relative to each run's reference, paired by round.
+    Relative,
+    /// Instruction counts.
+    Instructions,
+}
+
+impl Method {
+    /// Label for tables.
+    pub fn label(self) -> &'static str {
+        match self {
+            Method::Plain => "wall, plain",
+            Method::Relative => "wall, --relative",
+            Method::Instructions => "instructions",
+        }
+    }
+
+    fn metric(self) -> Metric {
+        match self {
+            Method::Plain | Method::Relative => Metric::Wall,
+            Method::Instructions => Metric::Instructions,
+        }
+    }
+
+    fn levels(self) -> &'static [f64] {
+        match self {
+            Method::Plain | Method::Relative => &WALL_LEVELS,
+            Method::Instructions => &INSTRUCTION_LEVELS,
+        }
+    }
+}
+
+/// A rate out of a count, with its Wilson 95% interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Rate {
+    /// Events.
+    pub hits: usize,
+    /// Trials.
+    pub of: usize,
+    /// hits / of.
+    pub rate: f64,
+    /// Wilson 95% interval, low end.
+    pub low: f64,
+    /// High end.
+    pub high: f64,
+}
+
+impl Rate {
+    fn new(hits: usize, of: usize) -> Rate {
+        let (n, p, z) = (of.max(1) as f64, hits as f64 / of.max(1) as f64, 1.96f64);
+        let centre = (p + z * z / (2.0 * n)) / (1.0 + z * z / n);
+        let half = z / (1.0 + z * z / n) * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt();
+        Rate {
+            hits,
+            of,
+            rate: p,
+            low: (centre - half).max(0.0),
+            high: (centre + half).min(1.0),
+        }
+    }
+}
+
+/// A/A false alarms of one method.
+#[derive(Debug, Clone, Serialize)]
+pub struct FalseAlarms {
+    /// The method.
+    pub method: Method,
+    /// Pairs of runs in which any row of this method was a regression or an
+    /// improvement, at the chosen threshold.
+    pub any: Rate,
+    /// The same at other thresholds: (threshold, pairs flagging anything).
+    pub by_threshold: Vec<(f64, Rate)>,
+}
+
+/// What the gate does with one case.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseCalibration {
+    /// Scenario name.
+    pub scenario: String,
+    /// Variant id.
+    pub variant: String,
+    /// Mode.
+    pub mode: String,
+    /// The method.
+    pub method: Method,
+    /// Median relative spread of the case's samples over the runs (MAD / median).
+    pub noise: Option<f64>,
+    /// Pairs in which this case alone was flagged with nothing changed.
+    pub false_alarms: Rate,
+    /// (injected change, share of pairs in which it was flagged a regression).
+    pub power: Vec<(f64, Rate)>,
+    /// The smallest injected change flagged in at least 90% of pairs; null when even
+    /// the largest was not (or the case is the reference under `--relative`).
+    pub detectable: Option<f64>,
+    /// Why the case has no power figures (the reference under `--relative`).
+    pub note: Option<String>,
+}
+
+/// A whole calibration.
+#[derive(Debug, Clone, Serialize)]
+pub struct Calibration {
+    /// The results files, in run order.
+    pub runs: Vec<String>,
+    /// Pairs of runs judged.
+    pub pairs: usize,
+    /// Timed samples per case (of the first run's first scenario).
+    pub samples: u32,
+    /// The gate's threshold, as a fraction.
+    pub threshold: f64,
+    /// The instruction-count threshold, as a fraction.
+    pub instructions_threshold: f64,
+    /// Per method.
+    pub false_alarms: Vec<FalseAlarms>,
+    /// Per method and case.
+    pub cases: Vec<CaseCalibration>,
+}
+
+/// Thresholds at which the A/A rates are also given.
+const OTHER_THRESHOLDS: [f64; 5] = [0.0, 0.02, 0.05, 0.10, 0.20];
+
+/// Whether a row flags anything at `threshold` (its verdict was taken at a lower one).
+fn flags_at(c: &crate::compare::CaseComparison, threshold: f64) -> bool {
+    matches!(c.verdict, Verdict::Regression | Verdict::Improvement)
+        && c.ratio.is_some_and(|r| (r - 1.0).abs() > threshold)
+}
+
+fn key(c: &crate::compare::CaseComparison) -> (String, String, String) {
+    (c.scenario.clone(), c.variant.clone(), c.mode.clone())
+}
+
+/// Multiplies one case's wall samples (or instruction counts) by `factor` in place.
+fn inject(r: &mut Results, case: &(String, String, String), method: Method, factor: f64) {
+    for c in r.cases.iter_mut().filter(|c| {
+        c.scenario == case.0 && c.variant == case.1 && c.mode.name() == case.2
+    }) {
+        match method {
+            Method::Plain | Method::Relative => {
+                for v in &mut c.samples_ns {
+                    *v = (*v as f64 * factor).round() as u64;
+                }
+                if let Some(s) = c.summary.as_mut() {
+                    s.median *= factor;
+                }
+            }
+            Method::Instructions => {
+                if let Some(i) = c.instructions.as_mut() {
+                    for v in &mut i.samples {
+                        *v = (*v as f64 * factor).round() as u64;
+                    }
+                    i.median = i.median.map(|m| m * factor);
+                }
+            }
+        }
+    }
+}
+
+/// Judges every pair of `runs` in every method and injects slowdowns; `progress(done,
+/// total)` is called as comparisons finish.
+pub fn calibrate(
+    runs: &[(String, Results)],
+    opts: CompareOptions,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Calibration {
+    let pairs: Vec<(usize, usize)> = (0..runs.len())
+        .flat_map(|i| (i + 1..runs.len()).map(move |j| (i, j)))
+        .collect();
+    let counted = runs.iter().all(|(_, r)| {
+        r.cases
+            .iter()
+            .any(|c| c.instructions.as_ref().is_some_and(|i| i.median.is_some()))
+    });
+    let mut methods = vec![Method::Plain, Method::Relative];
+    if counted {
+        methods.push(Method::Instructions);
+    }
+    let gate = |m: Method, threshold: f64| CompareOptions {
+        relative: m == Method::Relative,
+        threshold,
+        ..opts
+    };
+    let judge = |m: Method, i: usize, j: usize, cand: &Results, threshold: f64| -> Comparison {
+        compare(&runs[i].0, &runs[i].1, &runs[j].0, cand, gate(m, threshold))
+    };
+
+    let mut false_alarms = Vec::new();
+    let mut cases = Vec::new();
+    for &m in &methods {
+        // A/A at threshold 0: the verdicts at any higher threshold follow from the ratio.
+        let aa: Vec<Comparison> = pairs
+            .iter()
+            .map(|&(i, j)| judge(m, i, j, &runs[j].1, 0.0))
+            .collect();
+        let rows = |c: &Comparison| -> Vec<crate::compare::CaseComparison> {
+            c.cases
+                .iter()
+                .filter(|r| r.metric == m.metric())
+                .cloned()
+                .collect()
+        };
+        let any_at = |t: f64| {
+            Rate::new(
+                aa.iter()
+                    .filter(|c| rows(c).iter().any(|r| flags_at(r, t)))
+                    .count(),
+                pairs.len(),
+            )
+        };
+        let threshold = if m == Method::Instructions {
+            opts.instructions_threshold
+        } else {
+            opts.threshold
+        };
+        false_alarms.push(FalseAlarms {
+            method: m,
+            any: any_at(threshold),
+            by_threshold: OTHER_THRESHOLDS.iter().map(|&t| (t, any_at(t))).collect(),
+        });
+        // Every case judged in some pair, by scenario, mode and variant.
+        let mut keys: Vec<(String, String, String)> = Vec::new();
+        for c in aa.iter().flat_map(&rows) {
+            if matches!(c.verdict, Verdict::CannotJudge | Verdict::Unsupported) {
+                continue;
+            }
+            if !keys.contains(&key(&c)) {
+                keys.push(key(&c));
+            }
+        }
+        keys.sort_by(|a, b| (&a.0, &a.2, &a.1).cmp(&(&b.0, &b.2, &b.1)));
+        let total = keys.len() * m.levels().len() * pairs.len();
+        let done = std::sync::atomic::AtomicUsize::new(0);
+        let per_case = |k: &(String, String, String)| -> CaseCalibration {
+            let flagged = aa
+                .iter()
+                .filter(|c| rows(c).iter().any(|r| key(r) == *k && flags_at(r, threshold)))
+                .count();
+            let reference = aa.iter().flat_map(&rows).any(|r| key(&r) == *k && r.verdict == Verdict::Reference);
+            let noise = noise(runs, k);
+            let mut power = Vec::new();
+            if !reference {
+                for &level in m.levels() {
+                    let mut hits = 0;
+                    for &(i, j) in &pairs {
+                        let mut cand = runs[j].1.clone();
+                        inject(&mut cand, k, m, 1.0 + level);
+                        let cmp = judge(m, i, j, &cand, threshold);
+                        hits += usize::from(cmp.cases.iter().any(|r| {
+                            r.metric == m.metric() && key(r) == *k && r.verdict == Verdict::Regression
+                        }));
+                        progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, total);
+                    }
+                    power.push((level, Rate::new(hits, pairs.len())));
+                }
+            }
+            CaseCalibration {
+                scenario: k.0.clone(),
+                variant: k.1.clone(),
+                mode: k.2.clone(),
+                method: m,
+                noise,
+                false_alarms: Rate::new(flagged, pairs.len()),
+                detectable: detectable(&power),
+                power,
+                note: reference.then(|| "the reference: not judged under --relative".into()),
+            }
+        };
+        // Two workers: the machine kind has two cores, and each case is independent.
+        let (left, right) = keys.split_at(keys.len() / 2);
+        let (a, b) = std::thread::scope(|s| {
+            let h = s.spawn(|| left.iter().map(per_case).collect::<Vec<_>>());
+            let b: Vec<_> = right.iter().map(per_case).collect();
+            (h.join().expect("a calibration worker panicked"), b)
+        });
+        cases.extend(a);
+        cases.extend(b);
+    }
+    Calibration {
+        runs: runs.iter().map(|(p, _)| p.clone()).collect(),
+        pairs: pairs.len(),
+        samples: runs
+            .first()
+            .and_then(|(_, r)| r.scenarios.first())
+            .map_or(0, |s| s.samples),
+        threshold: opts.threshold,
+        instructions_threshold: opts.instructions_threshold,
+        false_alarms,
+        cases,
+    }
+}
+
+/// The smallest injected change from which on every larger one reaches [`POWER`].
+fn detectable(power: &[(f64, Rate)]) -> Option<f64> {
+    let from = power.iter().rposition(|(_, r)| r.rate < POWER).map_or(0, |i| i + 1);
+    power.get(from).map(|(l, _)| *l)
+}
+
+/// Median over the runs of a case's MAD / median.
+fn noise(runs: &[(String, Results)], k: &(String, String, String)) -> Option<f64> {
+    let v: Vec<f64> = runs
+        .iter()
+        .filter_map(|(_, r)| {
+            r.cases
+                .iter()
+                .find(|c| c.scenario == k.0 && c.variant == k.1 && c.mode.name() == k.2)
+                .and_then(|c| c.summary.as_ref())
+                .map(|s| s.rel_mad())
+        })
+        .collect();
+    (!v.is_empty()).then(|| crate::stats::median(&v))
+}
+
+/// `zipimport-bench calibrate`: makes `runs` runs of `template` (each in
+/// `out_dir/runs/NN`), or reads the results files `existing` instead, calibrates the
+/// gate on them and writes `out_dir/calibration.json` and `calibration.md`.
+pub fn command(
+    template: &RunOptions,
+    runs: u32,
+    existing: &[PathBuf],
+    opts: CompareOptions,
+) -> Result<Calibration> {
+    let out_dir = &template.out_dir;
+    let mut loaded = Vec::new();
+    if existing.is_empty() {
+        for k in 1..=runs {
+            let mut o = template.clone();
+            o.out_dir = out_dir.join("runs").join(format!("{k:02}"));
+            eprintln!("calibrate: run {k} of {runs} into {}", o.out_dir.display());
+            let output = crate::run::run(&o)?;
+            if output.interrupted {
+                bail!(
+                    "stopped during run {k}; the runs so far are in {} and can be judged with \
+                     --results",
+                    out_dir.join("runs").display()
+                );
+            }
+            loaded.push((output.results_path.display().to_string(), output.results));
+        }
+    } else {
+        for p in existing {
+            loaded.push((p.display().to_string(), crate::results::read(p)?));
+        }
+    }
+    if loaded.len() < 2 {
+        bail!("calibration needs at least 2 runs to pair, got {}", loaded.len());
+    }
+    let bar = crate::measure::progress_bar(template.progress, 0, "judging");
+    let calibration = calibrate(&loaded, opts, &|done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    });
+    bar.finish_and_clear();
+    let json = serde_json::to_vec_pretty(&calibration).context("encoding the calibration")?;
+    crate::results::write_atomic(&out_dir.join("calibration.json"), &json)?;
+    crate::results::write_atomic(
+        &out_dir.join("calibration.md"),
+        render_markdown(&calibration).as_bytes(),
+    )?;
+    Ok(calibration)
+}

@@ -1,0 +1,186 @@
+//! A calibration as a terminal table or Markdown: false alarms per method, then per
+//! case the false alarms, the power at a few slowdowns and the smallest change the
+//! gate detects in 90% of pairs.
+
+use std::fmt::Write;
+
+use super::{CaseCalibration, Calibration, Method, Rate};
+use crate::report::escape_markdown;
+
+/// Slowdowns shown as columns (the JSON has every level).
+fn shown_levels(m: Method) -> &'static [f64] {
+    match m {
+        Method::Plain | Method::Relative => &[0.10, 0.20, 0.30, 0.50, 1.00],
+        Method::Instructions => &[0.005, 0.01, 0.02, 0.05],
+    }
+}
+
+fn pct(x: f64) -> String {
+    if x < 0.01 && x > 0.0 {
+        format!("{:.1}%", x * 100.0)
+    } else {
+        format!("{:.0}%", x * 100.0)
+    }
+}
+
+fn rate(r: &Rate) -> String {
+    format!("{}/{} ({})", r.hits, r.of, pct(r.rate))
+}
+
+fn power_at(c: &CaseCalibration, level: f64) -> String {
+    c.power
+        .iter()
+        .find(|(l, _)| (l - level).abs() < 1e-9)
+        .map_or_else(|| "-".into(), |(_, r)| pct(r.rate))
+}
+
+fn detects(c: &CaseCalibration) -> String {
+    match (&c.note, c.detectable, c.power.last()) {
+        (Some(_), _, _) => "reference".into(),
+        (None, Some(l), _) => format!("+{}", pct(l)),
+        (None, None, Some((l, _))) => format!("> +{}", pct(*l)),
+        (None, None, None) => "-".into(),
+    }
+}
+
+fn headline(cal: &Calibration) -> String {
+    format!(
+        "{} runs, {} pairs of runs, {} samples per case; threshold {}, instruction threshold {}",
+        cal.runs.len(),
+        cal.pairs,
+        cal.samples,
+        pct(cal.threshold),
+        pct(cal.instructions_threshold)
+    )
+}
+
+fn case_name(c: &CaseCalibration) -> String {
+    format!("{}/{}/{}", c.scenario, c.variant, c.mode)
+}
+
+/// Rows of the per-case table: name, method, noise, false alarms, power columns,
+/// detects.
+fn case_rows(cal: &Calibration) -> Vec<(Method, Vec<String>)> {
+    cal.cases
+        .iter()
+        .map(|c| {
+            let mut row = vec![
+                case_name(c),
+                c.method.label().to_owned(),
+                c.noise.map_or_else(|| "-".into(), pct),
+                rate(&c.false_alarms),
+            ];
+            row.extend(shown_levels(c.method).iter().map(|&l| power_at(c, l)));
+            row.push(detects(c));
+            (c.method, row)
+        })
+        .collect()
+}
+
+fn header(m: Method) -> Vec<String> {
+    let mut h: Vec<String> = ["case", "method", "noise (MAD)", "false alarms"]
+        .map(String::from)
+        .to_vec();
+    h.extend(shown_levels(m).iter().map(|l| format!("+{}", pct(*l))));
+    h.push("detects (90%)".into());
+    h
+}
+
+/// The calibration for a terminal.
+pub fn render_text(cal: &Calibration) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "calibration: {}\n", headline(cal));
+    let _ = writeln!(
+        out,
+        "False alarms: pairs of runs (nothing changed between them) in which the gate \
+         flagged any case"
+    );
+    for f in &cal.false_alarms {
+        let others: Vec<String> = f
+            .by_threshold
+            .iter()
+            .map(|(t, r)| format!("{}: {}", pct(*t), pct(r.rate)))
+            .collect();
+        let _ = writeln!(
+            out,
+            "  {:<18} {:<16} 95% CI [{}, {}]   at other thresholds: {}",
+            f.method.label(),
+            rate(&f.any),
+            pct(f.any.low),
+            pct(f.any.high),
+            others.join(", ")
+        );
+    }
+    for m in [Method::Plain, Method::Relative, Method::Instructions] {
+        let rows: Vec<Vec<String>> = case_rows(cal)
+            .into_iter()
+            .filter(|(x, _)| *x == m)
+            .map(|(_, r)| r)
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "\n{}: share of pairs flagging one case's injected slowdown",
+            m.label()
+        );
+        let head = header(m);
+        let mut w: Vec<usize> = head.iter().map(String::len).collect();
+        for r in &rows {
+            for (i, cell) in r.iter().enumerate() {
+                w[i] = w[i].max(cell.chars().count());
+            }
+        }
+        for r in std::iter::once(&head).chain(&rows) {
+            let _ = write!(out, "  {:<w0$} ", r[0], w0 = w[0]);
+            for (i, cell) in r.iter().enumerate().skip(1) {
+                let _ = write!(out, " {:>w$}", cell, w = w[i]);
+            }
+            let _ = writeln!(out);
+        }
+    }
+    out
+}
+
+/// The calibration as Markdown (`calibration.md`).
+pub fn render_markdown(cal: &Calibration) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "### zipimport-bench calibration\n\n{}\n", headline(cal));
+    let _ = writeln!(
+        out,
+        "| method | pairs flagging anything (A/A) | 95% CI | at 0% / 2% / 5% / 10% / 20% |"
+    );
+    let _ = writeln!(out, "|---|---:|---:|---:|");
+    for f in &cal.false_alarms {
+        let others: Vec<String> = f.by_threshold.iter().map(|(_, r)| pct(r.rate)).collect();
+        let _ = writeln!(
+            out,
+            "| {} | {} | [{}, {}] | {} |",
+            f.method.label(),
+            rate(&f.any),
+            pct(f.any.low),
+            pct(f.any.high),
+            others.join(" / ")
+        );
+    }
+    for m in [Method::Plain, Method::Relative, Method::Instructions] {
+        let rows: Vec<Vec<String>> = case_rows(cal)
+            .into_iter()
+            .filter(|(x, _)| *x == m)
+            .map(|(_, r)| r)
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let head = header(m);
+        let _ = writeln!(out, "\n**{}**\n", m.label());
+        let _ = writeln!(out, "| {} |", head.join(" | "));
+        let _ = writeln!(out, "|---|---|{}", "---:|".repeat(head.len() - 2));
+        for r in rows {
+            let cells: Vec<String> = r.iter().map(|c| escape_markdown(c)).collect();
+            let _ = writeln!(out, "| {} |", cells.join(" | "));
+        }
+    }
+    out
+}

@@ -1,0 +1,221 @@
+//! Judging the service-fleet records: a fleet's p95 import latency and PSS per process
+//! (its rounds are the samples), and whether a hot update still ends with the new code.
+
+use super::environment::Environment;
+use super::judge::{gated, statuses, two_sets};
+use super::{CaseComparison, CompareOptions, Metric, Reason, Verdict};
+use crate::results::{FleetCase, HotUpdateCase, Results};
+use crate::stats::{median, quantile_sorted};
+
+fn fleet_mode(f: &FleetCase) -> String {
+    format!(
+        "fleet {} {} {}-cache",
+        f.processes,
+        f.sharing.name(),
+        f.page_cache.name()
+    )
+}
+
+fn same_fleet(a: &FleetCase, b: &FleetCase) -> bool {
+    a.scenario == b.scenario
+        && a.variant == b.variant
+        && a.processes == b.processes
+        && a.sharing == b.sharing
+        && a.page_cache == b.page_cache
+}
+
+/// Each round's 95th percentile latency across the fleet's processes, ns.
+fn p95s(f: &FleetCase) -> Vec<f64> {
+    f.rounds
+        .iter()
+        .filter(|r| !r.latencies_ns.is_empty())
+        .map(|r| {
+            let mut v: Vec<f64> = r.latencies_ns.iter().map(|&x| x as f64).collect();
+            v.sort_by(f64::total_cmp);
+            quantile_sorted(&v, 0.95)
+        })
+        .collect()
+}
+
+/// Each round's PSS per process, bytes.
+fn pss(f: &FleetCase) -> Vec<f64> {
+    let n = f64::from(f.processes.max(1));
+    f.rounds
+        .iter()
+        .map(|r| r.memory.pss_bytes as f64 / n)
+        .collect()
+}
+
+/// The reference variant's configuration of the same fleet shape, from the same shard.
+fn reference_of<'a>(r: &'a Results, f: &FleetCase) -> Option<&'a FleetCase> {
+    let reference = &r.scenarios.iter().find(|s| s.name == f.scenario)?.reference;
+    r.fleet.iter().find(|x| {
+        &x.variant == reference
+            && x.scenario == f.scenario
+            && x.processes == f.processes
+            && x.sharing == f.sharing
+            && x.page_cache == f.page_cache
+            && x.shard == f.shard
+            && x.status == crate::measure::Status::Ok
+    })
+}
+
+/// Per-round p95 of `f` over its reference's p95 in the same round (rounds of every
+/// configuration are interleaved, so the k-th rounds ran back to back).
+fn relative_p95(r: &Results, f: &FleetCase) -> Option<Vec<f64>> {
+    let reference = reference_of(r, f)?;
+    Some(
+        p95s(f)
+            .iter()
+            .zip(p95s(reference))
+            .filter(|(_, b)| *b > 0.0)
+            .map(|(a, b)| a / b)
+            .collect(),
+    )
+}
+
+/// The p95 and PSS rows of every fleet configuration in either run.
+pub(super) fn fleet(
+    env: &Environment,
+    b: &Results,
+    c: &Results,
+    opts: CompareOptions,
+) -> Vec<CaseComparison> {
+    let mut rows = Vec::new();
+    for bf in &b.fleet {
+        let mut p95 = CaseComparison::new(Metric::FleetP95, &bf.scenario, &bf.variant, fleet_mode(bf));
+        p95.baseline_median = bf.summary.as_ref().map(|s| s.p95_ns);
+        let Some(cf) = c.fleet.iter().find(|x| same_fleet(x, bf)) else {
+            p95.cannot_judge(Reason::OnlyInBaseline, "missing from the candidate");
+            rows.push(p95);
+            continue;
+        };
+        p95.candidate_median = cf.summary.as_ref().map(|s| s.p95_ns);
+        if !statuses(&mut p95, bf.status, cf.status) {
+            rows.push(p95);
+            continue;
+        }
+        let mut mem = CaseComparison::new(Metric::FleetPss, &bf.scenario, &bf.variant, fleet_mode(bf));
+        mem.baseline_median = bf.summary.as_ref().map(|s| s.pss_per_process_bytes);
+        mem.candidate_median = cf.summary.as_ref().map(|s| s.pss_per_process_bytes);
+        if gated(&mut mem, env.gate(Metric::FleetPss, &bf.scenario, (None, None))) {
+            two_sets(&mut mem, &pss(bf), &pss(cf), opts);
+        }
+        if gated(&mut p95, env.gate(Metric::FleetP95, &bf.scenario, (None, None))) {
+            judge_p95(&mut p95, (b, bf), (c, cf), opts);
+        }
+        rows.push(p95);
+        rows.push(mem);
+    }
+    for cf in &c.fleet {
+        if !b.fleet.iter().any(|x| same_fleet(x, cf)) {
+            let mut row = CaseComparison::new(Metric::FleetP95, &cf.scenario, &cf.variant, fleet_mode(cf));
+            row.candidate_median = cf.summary.as_ref().map(|s| s.p95_ns);
+            row.cannot_judge(Reason::OnlyInCandidate, "not in the baseline");
+            rows.push(row);
+        }
+    }
+    rows
+}
+
+fn judge_p95(
+    row: &mut CaseComparison,
+    (b, bf): (&Results, &FleetCase),
+    (c, cf): (&Results, &FleetCase),
+    opts: CompareOptions,
+) {
+    if !opts.relative {
+        two_sets(row, &p95s(bf), &p95s(cf), opts);
+        return;
+    }
+    let is_reference = |r: &Results| {
+        r.scenarios
+            .iter()
+            .any(|s| s.name == bf.scenario && s.reference == bf.variant)
+    };
+    if is_reference(b) || is_reference(c) {
+        row.verdict = Verdict::Reference;
+        row.add_note("the reference: 1.0 by definition when relative");
+        return;
+    }
+    match (relative_p95(b, bf), relative_p95(c, cf)) {
+        (Some(rb), Some(rc)) if !rb.is_empty() && !rc.is_empty() => {
+            row.baseline_relative = Some(median(&rb));
+            row.candidate_relative = Some(median(&rc));
+            row.pairs = Some((rb.len(), rc.len()));
+            two_sets(row, &rb, &rc, opts);
+        }
+        _ => row.cannot_judge(
+            Reason::NoReference,
+            "no measured fleet of the reference variant with the same settings",
+        ),
+    }
+}
+
+fn update_mode(h: &HotUpdateCase) -> String {
+    format!(
+        "hot-update {} {} {}",
+        h.strategy.name(),
+        h.pickup.name(),
+        h.timing.name()
+    )
+}
+
+fn same_update(a: &HotUpdateCase, b: &HotUpdateCase) -> bool {
+    a.scenario == b.scenario
+        && a.variant == b.variant
+        && a.strategy == b.strategy
+        && a.pickup == b.pickup
+        && a.timing == b.timing
+}
+
+fn outcome(h: &HotUpdateCase) -> String {
+    let s = &h.summary;
+    format!(
+        "new code in {}/{} ({} stale, {} failing)",
+        s.new, s.trials, s.stale, s.error
+    )
+}
+
+/// The outcome rows of every hot-update case in either run: a strategy that ended
+/// with the new code everywhere in every trial and no longer does is a regression.
+pub(super) fn hot_updates(env: &Environment, b: &Results, c: &Results) -> Vec<CaseComparison> {
+    let mut rows = Vec::new();
+    for bh in &b.hot_updates {
+        let mut row = CaseComparison::new(Metric::HotUpdate, &bh.scenario, &bh.variant, update_mode(bh));
+        row.baseline_median = Some(bh.summary.new as f64);
+        let Some(ch) = c.hot_updates.iter().find(|x| same_update(x, bh)) else {
+            row.cannot_judge(Reason::OnlyInBaseline, "missing from the candidate");
+            rows.push(row);
+            continue;
+        };
+        row.candidate_median = Some(ch.summary.new as f64);
+        if !statuses(&mut row, bh.status, ch.status)
+            || !gated(&mut row, env.gate(Metric::HotUpdate, &bh.scenario, (None, None)))
+        {
+            rows.push(row);
+            continue;
+        }
+        let all_new = |h: &HotUpdateCase| h.summary.trials > 0 && h.summary.new == h.summary.trials;
+        if bh.summary.trials == 0 || ch.summary.trials == 0 {
+            row.cannot_judge(Reason::Status, "no trials");
+        } else {
+            row.verdict = match (all_new(bh), all_new(ch)) {
+                (true, false) => Verdict::Regression,
+                (false, true) => Verdict::Improvement,
+                _ => Verdict::NoChange,
+            };
+            row.add_note(&format!("{}, then {}", outcome(bh), outcome(ch)));
+        }
+        rows.push(row);
+    }
+    for ch in &c.hot_updates {
+        if !b.hot_updates.iter().any(|x| same_update(x, ch)) {
+            let mut row = CaseComparison::new(Metric::HotUpdate, &ch.scenario, &ch.variant, update_mode(ch));
+            row.candidate_median = Some(ch.summary.new as f64);
+            row.cannot_judge(Reason::OnlyInCandidate, "not in the baseline");
+            rows.push(row);
+        }
+    }
+    rows
+}
