@@ -149,7 +149,7 @@ pub enum Command {
         #[arg(long, default_value = "reports/calibrate")]
         out: PathBuf,
         /// Judge these existing results files instead of running (2 or more).
-        #[arg(long = "results", value_name = "RESULTS.json")]
+        #[arg(long = "results", value_name = "RESULTS.json", num_args = 1..)]
         results: Vec<PathBuf>,
         /// The gate's threshold in percent, as for `compare`.
         #[arg(long, default_value_t = 5.0)]

@@ -245,7 +245,8 @@ fn hot_updates_run_the_new_code_or_say_why_not() {
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("Hot update: replacing the artifact under a running process"));
 
-    // compare judges the cold cases and says it leaves the hot-update records alone.
+    // compare judges every hot-update case's outcome too; two cold samples a case are
+    // too few to ever flag a change, and the gate says so rather than passing.
     let results = out.join("results.json");
     let cmp = bin()
         .arg("compare")
@@ -253,10 +254,18 @@ fn hot_updates_run_the_new_code_or_say_why_not() {
         .arg(&results)
         .arg("--fail-on-regression")
         .assert()
-        .success();
+        .code(5);
     let text = String::from_utf8_lossy(&cmp.get_output().stdout).into_owned();
+    let outcomes: Vec<&str> = text.lines().filter(|l| l.contains("[outcome]")).collect();
+    assert_eq!(outcomes.len(), 16, "{text}");
+    let judged = outcomes.iter().filter(|l| l.contains("no change")).count();
+    let unsupported = outcomes
+        .iter()
+        .filter(|l| l.contains("zip-bzip2-pyc") && l.contains("unsupported"))
+        .count();
+    assert_eq!((judged, unsupported), (12, 4), "{text}");
     assert!(
-        text.contains("fleet and hot-update records are not judged here (16 in the baseline, 16 in the candidate)"),
+        text.contains("too few") || text.contains("take more samples"),
         "{text}"
     );
 }

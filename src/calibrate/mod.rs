@@ -176,9 +176,11 @@ fn key(c: &crate::compare::CaseComparison) -> (String, String, String) {
 
 /// Multiplies one case's wall samples (or instruction counts) by `factor` in place.
 fn inject(r: &mut Results, case: &(String, String, String), method: Method, factor: f64) {
-    for c in r.cases.iter_mut().filter(|c| {
-        c.scenario == case.0 && c.variant == case.1 && c.mode.name() == case.2
-    }) {
+    for c in r
+        .cases
+        .iter_mut()
+        .filter(|c| c.scenario == case.0 && c.variant == case.1 && c.mode.name() == case.2)
+    {
         match method {
             Method::Plain | Method::Relative => {
                 for v in &mut c.samples_ns {
@@ -222,6 +224,7 @@ pub fn calibrate(
     let gate = |m: Method, threshold: f64| CompareOptions {
         relative: m == Method::Relative,
         threshold,
+        all_intervals: false,
         ..opts
     };
     let judge = |m: Method, i: usize, j: usize, cand: &Results, threshold: f64| -> Comparison {
@@ -277,9 +280,16 @@ pub fn calibrate(
         let per_case = |k: &(String, String, String)| -> CaseCalibration {
             let flagged = aa
                 .iter()
-                .filter(|c| rows(c).iter().any(|r| key(r) == *k && flags_at(r, threshold)))
+                .filter(|c| {
+                    rows(c)
+                        .iter()
+                        .any(|r| key(r) == *k && flags_at(r, threshold))
+                })
                 .count();
-            let reference = aa.iter().flat_map(&rows).any(|r| key(&r) == *k && r.verdict == Verdict::Reference);
+            let reference = aa
+                .iter()
+                .flat_map(&rows)
+                .any(|r| key(&r) == *k && r.verdict == Verdict::Reference);
             let noise = noise(runs, k);
             let mut power = Vec::new();
             if !reference {
@@ -290,9 +300,14 @@ pub fn calibrate(
                         inject(&mut cand, k, m, 1.0 + level);
                         let cmp = judge(m, i, j, &cand, threshold);
                         hits += usize::from(cmp.cases.iter().any(|r| {
-                            r.metric == m.metric() && key(r) == *k && r.verdict == Verdict::Regression
+                            r.metric == m.metric()
+                                && key(r) == *k
+                                && r.verdict == Verdict::Regression
                         }));
-                        progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, total);
+                        progress(
+                            done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
+                            total,
+                        );
                     }
                     power.push((level, Rate::new(hits, pairs.len())));
                 }
@@ -335,7 +350,10 @@ pub fn calibrate(
 
 /// The smallest injected change from which on every larger one reaches [`POWER`].
 fn detectable(power: &[(f64, Rate)]) -> Option<f64> {
-    let from = power.iter().rposition(|(_, r)| r.rate < POWER).map_or(0, |i| i + 1);
+    let from = power
+        .iter()
+        .rposition(|(_, r)| r.rate < POWER)
+        .map_or(0, |i| i + 1);
     power.get(from).map(|(l, _)| *l)
 }
 
@@ -386,7 +404,10 @@ pub fn command(
         }
     }
     if loaded.len() < 2 {
-        bail!("calibration needs at least 2 runs to pair, got {}", loaded.len());
+        bail!(
+            "calibration needs at least 2 runs to pair, got {}",
+            loaded.len()
+        );
     }
     let bar = crate::measure::progress_bar(template.progress, 0, "judging");
     let calibration = calibrate(&loaded, opts, &|done, total| {

@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::{CaseCalibration, Calibration, Method, Rate};
+use super::{Calibration, CaseCalibration, Method, Rate};
 use crate::report::escape_markdown;
 
 /// Slowdowns shown as columns (the JSON has every level).
@@ -146,7 +146,11 @@ pub fn render_text(cal: &Calibration) -> String {
 /// The calibration as Markdown (`calibration.md`).
 pub fn render_markdown(cal: &Calibration) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "### zipimport-bench calibration\n\n{}\n", headline(cal));
+    let _ = writeln!(
+        out,
+        "### zipimport-bench calibration\n\n{}\n",
+        headline(cal)
+    );
     let _ = writeln!(
         out,
         "| method | pairs flagging anything (A/A) | 95% CI | at 0% / 2% / 5% / 10% / 20% |"

@@ -115,15 +115,13 @@ pub(super) struct Environment<'a> {
 impl<'a> Environment<'a> {
     /// The differences between `baseline` and `candidate`.
     pub fn of(baseline: &'a Results, candidate: &'a Results, relative: bool) -> Self {
-        let (b, c) = (
-            Side::of("", baseline),
-            Side::of("", candidate),
-        );
+        let (b, c) = (Side::of("", baseline), Side::of("", candidate));
         let mut env = Environment {
             baseline,
             candidate,
             relative,
-            cpu_change: (cpus(baseline) != cpus(candidate)).then(|| format!("{} vs {}", b.cpu, c.cpu)),
+            cpu_change: (cpus(baseline) != cpus(candidate))
+                .then(|| format!("{} vs {}", b.cpu, c.cpu)),
             blocking: Vec::new(),
             warnings: Vec::new(),
             notes: Vec::new(),
@@ -144,8 +142,10 @@ impl<'a> Environment<'a> {
             }
         }
         if b.hostname != c.hostname {
-            env.notes
-                .push(format!("host name differs: {} vs {}", b.hostname, c.hostname));
+            env.notes.push(format!(
+                "host name differs: {} vs {}",
+                b.hostname, c.hostname
+            ));
         }
         if b.harness != c.harness {
             env.notes
@@ -153,11 +153,7 @@ impl<'a> Environment<'a> {
         }
         let mut pythons = BTreeSet::new();
         for bc in &baseline.cases {
-            if let Some(cc) = candidate
-                .cases
-                .iter()
-                .find(|cc| cc.scenario == bc.scenario)
-            {
+            if let Some(cc) = candidate.cases.iter().find(|cc| cc.scenario == bc.scenario) {
                 pythons.insert((
                     python_of(baseline, &bc.scenario, bc.python.as_deref()),
                     python_of(candidate, &cc.scenario, cc.python.as_deref()),

@@ -12,7 +12,12 @@ use crate::stats::{
 
 /// A wall-time row for `c`, nothing measured yet.
 pub(super) fn wall_row(c: &CaseResult) -> CaseComparison {
-    CaseComparison::new(Metric::Wall, &c.scenario, &c.variant, c.mode.name().to_owned())
+    CaseComparison::new(
+        Metric::Wall,
+        &c.scenario,
+        &c.variant,
+        c.mode.name().to_owned(),
+    )
 }
 
 /// Applies the status rule shared by every kind of row: both `ok` goes on to be judged
@@ -28,7 +33,11 @@ pub(super) fn statuses(row: &mut CaseComparison, b: Status, c: Status) -> bool {
         _ => {
             row.cannot_judge(
                 Reason::Status,
-                format!("status {} in the baseline, {} in the candidate", b.name(), c.name()),
+                format!(
+                    "status {} in the baseline, {} in the candidate",
+                    b.name(),
+                    c.name()
+                ),
             );
             false
         }
@@ -53,17 +62,17 @@ pub(super) fn gated(row: &mut CaseComparison, gate: Gate) -> bool {
 
 /// Fills in ratio, interval and p-value from two sets of values (samples, or per-round
 /// ratios) and leaves the verdict to [`decide`].
-pub(super) fn two_sets(row: &mut CaseComparison, xs: &[f64], ys: &[f64], opts: CompareOptions) {
+pub(super) fn two_sets(row: &mut CaseComparison, xs: &[f64], ys: &[f64]) {
     let (mb, mc) = (median(xs), median(ys));
     if !(mb > 0.0 && mc > 0.0) {
         row.cannot_judge(Reason::Status, "no samples");
         return;
     }
-    let (lo, hi) = bootstrap_ratio_ci(xs, ys, opts.resamples);
     row.ratio = Some(mc / mb);
-    row.ratio_ci_low = Some(lo);
-    row.ratio_ci_high = Some(hi);
     row.p_value = Some(mann_whitney_p(xs, ys));
+    row.samples = Some((xs.len(), ys.len()));
+    // The interval is drawn in `decide`, where it is known whether it is needed.
+    row.sets = Some((xs.to_vec(), ys.to_vec()));
 }
 
 fn as_f64(v: &[u64]) -> Vec<f64> {
@@ -83,13 +92,17 @@ pub(super) fn wall(
     if !statuses(&mut row, bc.status, cc.status)
         || !gated(
             &mut row,
-            env.gate(Metric::Wall, &bc.scenario, (bc.python.as_deref(), cc.python.as_deref())),
+            env.gate(
+                Metric::Wall,
+                &bc.scenario,
+                (bc.python.as_deref(), cc.python.as_deref()),
+            ),
         )
     {
         return row;
     }
     if !opts.relative {
-        two_sets(&mut row, &as_f64(&bc.samples_ns), &as_f64(&cc.samples_ns), opts);
+        two_sets(&mut row, &as_f64(&bc.samples_ns), &as_f64(&cc.samples_ns));
         return row;
     }
     match (b.relative(bc), c.relative(cc)) {
@@ -121,11 +134,12 @@ pub(super) fn wall(
             (Ok(rb), Ok(rc)) => {
                 row.baseline_relative = Some(median(&rb));
                 row.candidate_relative = Some(median(&rc));
-                row.pairs = Some((rb.len(), rc.len()));
-                two_sets(&mut row, &rb, &rc, opts);
+                row.paired = Some(true);
+                two_sets(&mut row, &rb, &rc);
             }
             (bp, cp) => {
                 let why = bp.err().or(cp.err()).unwrap_or_default();
+                row.paired = Some(false);
                 unpaired(&mut row, (&bcase, &bref), (&ccase, &cref), opts);
                 row.add_note(&format!("unpaired: {why}"));
             }
@@ -179,7 +193,11 @@ pub(super) fn instructions(
     let (bi, ci) = match (counted(b), counted(c)) {
         (None, None) => return None,
         (Some(_), None) | (None, Some(_)) => {
-            let which = if counted(b).is_some() { "baseline" } else { "candidate" };
+            let which = if counted(b).is_some() {
+                "baseline"
+            } else {
+                "candidate"
+            };
             row.cannot_judge(
                 Reason::Instruments,
                 format!("instructions were counted in the {which} only"),
@@ -205,7 +223,11 @@ pub(super) fn instructions(
     }
     if !gated(
         &mut row,
-        env.gate(Metric::Instructions, &b.scenario, (b.python.as_deref(), c.python.as_deref())),
+        env.gate(
+            Metric::Instructions,
+            &b.scenario,
+            (b.python.as_deref(), c.python.as_deref()),
+        ),
     ) || mb <= 0.0
     {
         return Some(row);
@@ -255,12 +277,21 @@ pub(super) fn decide(rows: &mut [CaseComparison], opts: CompareOptions) {
     for (&i, q) in tested.iter().zip(benjamini_hochberg(&p)) {
         let row = &mut rows[i];
         row.q_value = Some(q);
+        let significant = q < opts.alpha;
+        let ratio = row.ratio.unwrap_or(1.0);
+        let beyond = (ratio - 1.0).abs() > opts.threshold;
+        if let Some((xs, ys)) = row.sets.take() {
+            if opts.all_intervals || (significant && beyond) {
+                let (lo, hi) = bootstrap_ratio_ci(&xs, &ys, opts.resamples);
+                row.ratio_ci_low = Some(lo);
+                row.ratio_ci_high = Some(hi);
+            }
+        }
         let (ratio, lo, hi) = (
             row.ratio.unwrap_or(1.0),
             row.ratio_ci_low.unwrap_or(0.0),
             row.ratio_ci_high.unwrap_or(f64::INFINITY),
         );
-        let significant = q < opts.alpha;
         row.verdict = if significant && ratio > 1.0 + opts.threshold && lo > 1.0 {
             Verdict::Regression
         } else if significant && ratio < 1.0 - opts.threshold && hi < 1.0 {
@@ -268,5 +299,31 @@ pub(super) fn decide(rows: &mut [CaseComparison], opts: CompareOptions) {
         } else {
             Verdict::NoChange
         };
+        // A change alone among `m` rows needs p < alpha / m: rows whose sample counts
+        // cannot produce such a p-value even when the runs do not overlap at all are
+        // blind, and say so instead of passing.
+        let needed = opts.alpha / tested.len() as f64;
+        let rank_tested = row.paired != Some(false);
+        if let (Verdict::NoChange, Some((n1, n2)), true) = (row.verdict, row.samples, rank_tested) {
+            let best = smallest_mann_whitney_p(n1, n2);
+            if best >= needed {
+                row.cannot_judge(
+                    Reason::TooFewSamples,
+                    format!(
+                        "{n1} vs {n2} values can give at best p = {best:.4}, and a change \
+                         among {} tested rows needs p < {needed:.4}: take more samples",
+                        tested.len()
+                    ),
+                );
+            }
+        }
     }
+}
+
+/// The smallest two-sided Mann-Whitney p-value `n1` and `n2` values can give (the two
+/// sets not overlapping at all), by the same normal approximation as the test.
+fn smallest_mann_whitney_p(n1: usize, n2: usize) -> f64 {
+    let x: Vec<f64> = (0..n1).map(|i| i as f64).collect();
+    let y: Vec<f64> = (0..n2).map(|i| (n1 + i) as f64).collect();
+    mann_whitney_p(&x, &y)
 }

@@ -56,6 +56,10 @@ pub struct CompareOptions {
     /// barely vary, so there is no significance test for them: the threshold and the
     /// counts' own spread decide.
     pub instructions_threshold: f64,
+    /// Bootstrap the interval of every timed row (for people), or only of the rows whose
+    /// verdict depends on it (significant and beyond the threshold; `calibrate` judges
+    /// tens of thousands of comparisons). The verdicts are the same either way.
+    pub all_intervals: bool,
 }
 
 impl Default for CompareOptions {
@@ -66,6 +70,7 @@ impl Default for CompareOptions {
             resamples: 2000,
             relative: false,
             instructions_threshold: 0.01,
+            all_intervals: true,
         }
     }
 }
@@ -121,6 +126,9 @@ pub enum Reason {
     Instruments,
     /// `--relative` without a measured reference variant in one of the runs.
     NoReference,
+    /// So few samples that even a complete separation of the two runs could not reach
+    /// significance among this many rows: the gate cannot see a change here.
+    TooFewSamples,
 }
 
 /// What a comparison row measures.
@@ -165,9 +173,12 @@ pub struct CaseComparison {
     pub baseline_relative: Option<f64>,
     /// `--relative`: the candidate's median per-round ratio to its reference.
     pub candidate_relative: Option<f64>,
-    /// `--relative`: round pairs behind each side's relative median (baseline,
-    /// candidate); null where the case could not be paired and was judged unpaired.
-    pub pairs: Option<(usize, usize)>,
+    /// Values behind the test on each side (baseline, candidate): samples (plain),
+    /// round pairs (`--relative`), fleet rounds.
+    pub samples: Option<(usize, usize)>,
+    /// `--relative`: whether the case was paired with its reference by round (false:
+    /// judged unpaired, see the note).
+    pub paired: Option<bool>,
     /// Candidate / baseline: of medians (plain), of relative medians (`--relative`),
     /// of counts (instructions).
     pub ratio: Option<f64>,
@@ -183,6 +194,9 @@ pub struct CaseComparison {
     pub q_value: Option<f64>,
     /// Context: why not judged, what differs, what to read it with.
     pub note: Option<String>,
+    /// The two sets a timed row was tested on, kept until its interval is drawn.
+    #[serde(skip)]
+    sets: Option<(Vec<f64>, Vec<f64>)>,
 }
 
 impl CaseComparison {
@@ -199,13 +213,15 @@ impl CaseComparison {
             candidate_median: None,
             baseline_relative: None,
             candidate_relative: None,
-            pairs: None,
+            samples: None,
+            paired: None,
             ratio: None,
             ratio_ci_low: None,
             ratio_ci_high: None,
             p_value: None,
             q_value: None,
             note: None,
+            sets: None,
         }
     }
 
@@ -269,6 +285,33 @@ fn key(c: &CaseResult) -> (&str, &str, &str) {
     (&c.scenario, &c.variant, c.mode.name())
 }
 
+/// A warning when most wall-time rows moved the same way by more than the threshold:
+/// a shift shared by every case is usually the machine (another runner, a busy host),
+/// which plain comparison cannot tell from a change of the code; `--relative` can.
+fn common_shift(rows: &[CaseComparison], threshold: f64) -> Option<String> {
+    let logs: Vec<f64> = rows
+        .iter()
+        .filter(|r| r.metric == Metric::Wall)
+        .filter_map(|r| r.ratio)
+        .filter(|r| *r > 0.0)
+        .map(f64::ln)
+        .collect();
+    if logs.len() < 4 {
+        return None;
+    }
+    let shift = crate::stats::median(&logs);
+    let same = logs.iter().filter(|l| l.signum() == shift.signum()).count();
+    (shift.abs() > (1.0 + threshold).ln() && same * 4 >= logs.len() * 3).then(|| {
+        format!(
+            "{same} of {} cases moved the same way, by a median of {:+.1}%: a shift shared by \
+             every case is usually the machine, not the code; --relative judges each case \
+             against its own run's reference and cancels it",
+            logs.len(),
+            (shift.exp() - 1.0) * 100.0
+        )
+    })
+}
+
 /// Compares `candidate` against `baseline`.
 pub fn compare(
     baseline_path: &str,
@@ -308,6 +351,10 @@ pub fn compare(
     cases.extend(service::fleet(&env, baseline, candidate, opts));
     cases.extend(service::hot_updates(&env, baseline, candidate));
     judge::decide(&mut cases, opts);
+    let mut warnings = env.warnings.clone();
+    if !opts.relative {
+        warnings.extend(common_shift(&cases, opts.threshold));
+    }
     cases.sort_by(|x, y| {
         x.verdict
             .cmp(&y.verdict)
@@ -325,7 +372,7 @@ pub fn compare(
         instructions_threshold: opts.instructions_threshold,
         relative: opts.relative,
         environment_differences: env.blocking.clone(),
-        warnings: env.warnings.clone(),
+        warnings,
         notes: env.notes.clone(),
         cases,
     }

@@ -81,7 +81,10 @@ fn columns(cmp: &Comparison) -> [&'static str; 7] {
 /// A table for the terminal.
 pub fn render_text(cmp: &Comparison) -> String {
     let mut out = String::new();
-    for (label, s) in [("baseline: ", &cmp.baseline), ("candidate:", &cmp.candidate)] {
+    for (label, s) in [
+        ("baseline: ", &cmp.baseline),
+        ("candidate:", &cmp.candidate),
+    ] {
         let _ = writeln!(
             out,
             "{label} {} ({}, {}, {})",

@@ -83,7 +83,8 @@ pub(super) fn fleet(
 ) -> Vec<CaseComparison> {
     let mut rows = Vec::new();
     for bf in &b.fleet {
-        let mut p95 = CaseComparison::new(Metric::FleetP95, &bf.scenario, &bf.variant, fleet_mode(bf));
+        let mut p95 =
+            CaseComparison::new(Metric::FleetP95, &bf.scenario, &bf.variant, fleet_mode(bf));
         p95.baseline_median = bf.summary.as_ref().map(|s| s.p95_ns);
         let Some(cf) = c.fleet.iter().find(|x| same_fleet(x, bf)) else {
             p95.cannot_judge(Reason::OnlyInBaseline, "missing from the candidate");
@@ -95,13 +96,20 @@ pub(super) fn fleet(
             rows.push(p95);
             continue;
         }
-        let mut mem = CaseComparison::new(Metric::FleetPss, &bf.scenario, &bf.variant, fleet_mode(bf));
+        let mut mem =
+            CaseComparison::new(Metric::FleetPss, &bf.scenario, &bf.variant, fleet_mode(bf));
         mem.baseline_median = bf.summary.as_ref().map(|s| s.pss_per_process_bytes);
         mem.candidate_median = cf.summary.as_ref().map(|s| s.pss_per_process_bytes);
-        if gated(&mut mem, env.gate(Metric::FleetPss, &bf.scenario, (None, None))) {
-            two_sets(&mut mem, &pss(bf), &pss(cf), opts);
+        if gated(
+            &mut mem,
+            env.gate(Metric::FleetPss, &bf.scenario, (None, None)),
+        ) {
+            by_span(&mut mem, &pss(bf), &pss(cf), opts.threshold);
         }
-        if gated(&mut p95, env.gate(Metric::FleetP95, &bf.scenario, (None, None))) {
+        if gated(
+            &mut p95,
+            env.gate(Metric::FleetP95, &bf.scenario, (None, None)),
+        ) {
             judge_p95(&mut p95, (b, bf), (c, cf), opts);
         }
         rows.push(p95);
@@ -109,13 +117,43 @@ pub(super) fn fleet(
     }
     for cf in &c.fleet {
         if !b.fleet.iter().any(|x| same_fleet(x, cf)) {
-            let mut row = CaseComparison::new(Metric::FleetP95, &cf.scenario, &cf.variant, fleet_mode(cf));
+            let mut row =
+                CaseComparison::new(Metric::FleetP95, &cf.scenario, &cf.variant, fleet_mode(cf));
             row.candidate_median = cf.summary.as_ref().map(|s| s.p95_ns);
             row.cannot_judge(Reason::OnlyInCandidate, "not in the baseline");
             rows.push(row);
         }
     }
     rows
+}
+
+/// Judges near-deterministic values (memory) like instruction counts: the ratio of
+/// medians against the threshold, bounded by the values' own span.
+fn by_span(row: &mut CaseComparison, xs: &[f64], ys: &[f64], threshold: f64) {
+    let span = |v: &[f64]| {
+        (
+            v.iter().copied().fold(f64::INFINITY, f64::min),
+            v.iter().copied().fold(0.0, f64::max),
+        )
+    };
+    let ((bmin, bmax), (cmin, cmax)) = (span(xs), span(ys));
+    let (mb, mc) = (median(xs), median(ys));
+    if !(mb > 0.0 && bmin > 0.0 && mc > 0.0) {
+        row.cannot_judge(Reason::Status, "no memory figures");
+        return;
+    }
+    let ratio = mc / mb;
+    row.ratio = Some(ratio);
+    row.ratio_ci_low = Some(cmin / bmax);
+    row.ratio_ci_high = Some(cmax / bmin);
+    row.samples = Some((xs.len(), ys.len()));
+    row.verdict = if ratio > 1.0 + threshold && cmin / bmax > 1.0 {
+        Verdict::Regression
+    } else if ratio < 1.0 - threshold && cmax / bmin < 1.0 {
+        Verdict::Improvement
+    } else {
+        Verdict::NoChange
+    };
 }
 
 fn judge_p95(
@@ -125,7 +163,7 @@ fn judge_p95(
     opts: CompareOptions,
 ) {
     if !opts.relative {
-        two_sets(row, &p95s(bf), &p95s(cf), opts);
+        two_sets(row, &p95s(bf), &p95s(cf));
         return;
     }
     let is_reference = |r: &Results| {
@@ -142,8 +180,8 @@ fn judge_p95(
         (Some(rb), Some(rc)) if !rb.is_empty() && !rc.is_empty() => {
             row.baseline_relative = Some(median(&rb));
             row.candidate_relative = Some(median(&rc));
-            row.pairs = Some((rb.len(), rc.len()));
-            two_sets(row, &rb, &rc, opts);
+            row.paired = Some(true);
+            two_sets(row, &rb, &rc);
         }
         _ => row.cannot_judge(
             Reason::NoReference,
@@ -182,7 +220,12 @@ fn outcome(h: &HotUpdateCase) -> String {
 pub(super) fn hot_updates(env: &Environment, b: &Results, c: &Results) -> Vec<CaseComparison> {
     let mut rows = Vec::new();
     for bh in &b.hot_updates {
-        let mut row = CaseComparison::new(Metric::HotUpdate, &bh.scenario, &bh.variant, update_mode(bh));
+        let mut row = CaseComparison::new(
+            Metric::HotUpdate,
+            &bh.scenario,
+            &bh.variant,
+            update_mode(bh),
+        );
         row.baseline_median = Some(bh.summary.new as f64);
         let Some(ch) = c.hot_updates.iter().find(|x| same_update(x, bh)) else {
             row.cannot_judge(Reason::OnlyInBaseline, "missing from the candidate");
@@ -191,7 +234,10 @@ pub(super) fn hot_updates(env: &Environment, b: &Results, c: &Results) -> Vec<Ca
         };
         row.candidate_median = Some(ch.summary.new as f64);
         if !statuses(&mut row, bh.status, ch.status)
-            || !gated(&mut row, env.gate(Metric::HotUpdate, &bh.scenario, (None, None)))
+            || !gated(
+                &mut row,
+                env.gate(Metric::HotUpdate, &bh.scenario, (None, None)),
+            )
         {
             rows.push(row);
             continue;
@@ -211,7 +257,12 @@ pub(super) fn hot_updates(env: &Environment, b: &Results, c: &Results) -> Vec<Ca
     }
     for ch in &c.hot_updates {
         if !b.hot_updates.iter().any(|x| same_update(x, ch)) {
-            let mut row = CaseComparison::new(Metric::HotUpdate, &ch.scenario, &ch.variant, update_mode(ch));
+            let mut row = CaseComparison::new(
+                Metric::HotUpdate,
+                &ch.scenario,
+                &ch.variant,
+                update_mode(ch),
+            );
             row.candidate_median = Some(ch.summary.new as f64);
             row.cannot_judge(Reason::OnlyInCandidate, "not in the baseline");
             rows.push(row);

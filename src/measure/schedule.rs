@@ -149,7 +149,11 @@ mod tests {
         }
     }
 
-    fn fakes(n: usize, fail: Option<usize>, log: &Rc<RefCell<Vec<usize>>>) -> Vec<Box<dyn Sampler>> {
+    fn fakes(
+        n: usize,
+        fail: Option<usize>,
+        log: &Rc<RefCell<Vec<usize>>>,
+    ) -> Vec<Box<dyn Sampler>> {
         (0..n)
             .map(|id| {
                 Box::new(Fake {
@@ -174,21 +178,26 @@ mod tests {
     fn rounds_follow_the_seeded_permutations_and_stamp_their_samples() {
         let log = Rc::new(RefCell::new(Vec::new()));
         let mut s = fakes(3, Some(2), &log);
-        let (runs, interrupted) = interleave(&mut s, Vec::new(), plan(1, 3, 7), &|| false, |_, _, _| {});
+        let (runs, interrupted) =
+            interleave(&mut s, Vec::new(), plan(1, 3, 7), &|| false, |_, _, _| {});
         assert!(!interrupted);
         // Round 0 and 1 take every case in that round's order; case 2 fails at its
         // second sample (round 1), so rounds 2 and 3 take the other two.
         let mut expected = Vec::new();
         for round in 0..4 {
             let skip = if round >= 2 { Some(2) } else { None };
-            expected.extend(round_order(7, round, 3).into_iter().filter(|&i| Some(i) != skip));
+            expected.extend(
+                round_order(7, round, 3)
+                    .into_iter()
+                    .filter(|&i| Some(i) != skip),
+            );
         }
         assert_eq!(*log.borrow(), expected);
         assert_eq!(runs[2].failure.as_deref(), Some("boom"));
-        for case in 0..2 {
-            let rounds: Vec<u32> = runs[case].samples.iter().map(|s| s.round).collect();
+        for (case, run) in runs.iter().enumerate().take(2) {
+            let rounds: Vec<u32> = run.samples.iter().map(|s| s.round).collect();
             assert_eq!(rounds, vec![1, 2, 3], "warm-up is round 0");
-            for x in &runs[case].samples {
+            for x in &run.samples {
                 let order: Vec<usize> = round_order(7, x.round, 3)
                     .into_iter()
                     .filter(|&i| x.round < 2 || i != 2)
@@ -240,7 +249,8 @@ mod tests {
         assert_eq!(partial[0].samples.len() + partial[1].samples.len(), 3);
         // Resuming with what was taken tops every case up to 4, without warm-up, in
         // rounds numbered after the last one recorded.
-        let (done, interrupted) = interleave(&mut s, partial, plan(1, 4, 1), &|| false, |_, _, _| {});
+        let (done, interrupted) =
+            interleave(&mut s, partial, plan(1, 4, 1), &|| false, |_, _, _| {});
         assert!(!interrupted);
         assert!(done.iter().all(|r| r.samples.len() == 4));
         assert_eq!(log.borrow().len(), 8);

@@ -10,8 +10,8 @@ mod service;
 
 pub use crate::stats::Summary;
 pub use merge::merge;
-pub use relative::{MIN_PAIRS, Relative};
 pub use metadata::{harness, host};
+pub use relative::{MIN_PAIRS, Relative};
 pub use schema::{
     CaseResult, HarnessInfo, HostInfo, INSTRUCTION_SPREAD_LIMIT, Instructions, Results,
     RunMetadata, SCHEMA_VERSION, ScenarioInfo, ShardRun,

@@ -368,10 +368,14 @@ pub fn run(opts: &RunOptions) -> Result<RunOutput> {
                 &s.measure.fleet,
             )?;
             interrupted |= stopped;
-            fleet.extend(results::fleet_cases(&s.name, outcomes).into_iter().map(|mut f| {
-                f.shard = opts.shard;
-                f
-            }));
+            fleet.extend(
+                results::fleet_cases(&s.name, outcomes)
+                    .into_iter()
+                    .map(|mut f| {
+                        f.shard = opts.shard;
+                        f
+                    }),
+            );
         }
         if !interrupted && s.measure.modes.contains(&Mode::HotUpdate) {
             let external = external.as_ref().map(|(p, i)| (p, i));
@@ -435,7 +439,13 @@ pub fn run(opts: &RunOptions) -> Result<RunOutput> {
         }
     }
 
-    let failed_cases = cases.iter().filter(|c| c.status == Status::Error).count();
+    // Every record that failed counts, fleet configurations and hot updates included.
+    let failed_cases = cases.iter().filter(|c| c.status == Status::Error).count()
+        + fleet.iter().filter(|c| c.status == Status::Error).count()
+        + hot_updates
+            .iter()
+            .filter(|c| c.status == Status::Error)
+            .count();
     let results = Results {
         schema_version: SCHEMA_VERSION,
         metadata: RunMetadata {

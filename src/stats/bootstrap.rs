@@ -104,7 +104,11 @@ pub fn bootstrap_ratio_of_ratios(
     }
     let n = values.len() as f64;
     let mean_log = values.iter().map(|v| v.ln()).sum::<f64>() / n;
-    let log_se = (values.iter().map(|v| (v.ln() - mean_log).powi(2)).sum::<f64>() / (n - 1.0))
+    let log_se = (values
+        .iter()
+        .map(|v| (v.ln() - mean_log).powi(2))
+        .sum::<f64>()
+        / (n - 1.0))
         .sqrt();
     let (low, high) = percentile_interval(values);
     Some(RatioOfRatios {
@@ -144,7 +148,9 @@ mod tests {
     #[test]
     fn a_ratio_of_ratios_carries_the_references_noise() {
         let spread = |c: f64, k: u32| -> Vec<f64> {
-            (0..k).map(|i| c * (1.0 + 0.1 * (f64::from(i % 5) - 2.0))).collect()
+            (0..k)
+                .map(|i| c * (1.0 + 0.1 * (f64::from(i % 5) - 2.0)))
+                .collect()
         };
         // The case doubles against its reference between the runs.
         let (bc, br) = (spread(20.0, 15), spread(10.0, 15));
@@ -153,7 +159,9 @@ mod tests {
         assert!((r.estimate - 2.0).abs() < 1e-9, "{r:?}");
         assert!(r.low < 2.0 && 2.0 < r.high && r.low > 1.3, "{r:?}");
         // A noisier reference widens the interval.
-        let noisy_ref: Vec<f64> = (0..15).map(|i| 10.0 * (1.0 + 0.3 * (f64::from(i % 5) - 2.0))).collect();
+        let noisy_ref: Vec<f64> = (0..15)
+            .map(|i| 10.0 * (1.0 + 0.3 * (f64::from(i % 5) - 2.0)))
+            .collect();
         let w = bootstrap_ratio_of_ratios((&bc, &noisy_ref), (&cc, &cr), 1000).unwrap();
         assert!(w.log_se > r.log_se, "{w:?} {r:?}");
         assert!(bootstrap_ratio_of_ratios((&[], &br), (&cc, &cr), 10).is_none());
