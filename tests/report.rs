@@ -169,4 +169,35 @@ fn history_marks_a_regression_and_renders() {
     assert_eq!(data_attr(&body, "charts-expected"), "1");
     assert_eq!(data_attr(&body, "charts-rendered"), "1");
     assert_eq!(data_attr(&body, "resources"), "0");
+
+    // --relative charts and judges what compare --relative judges: each run's median
+    // per-round ratio to its reference, shown as such before and after.
+    bin()
+        .arg("history")
+        .args(&paths)
+        .arg("--out")
+        .arg(&page)
+        .arg("--relative")
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(&page)
+        .unwrap()
+        .replace("&#x2f;", "/");
+    assert!(html.contains("median ratio to the reference, paired by round"));
+    let regressions = &html[html.find("<h2>Regressions</h2>").unwrap()..];
+    assert!(
+        regressions.contains("synthetic/zip-stored-pyc/cold"),
+        "{regressions}"
+    );
+    let row = &regressions[regressions.find("synthetic/zip-stored-pyc/cold").unwrap()..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    let cells: Vec<&str> = row
+        .split("<td>")
+        .skip(1)
+        .map(|c| c.trim_end_matches("</td>"))
+        .collect();
+    let value = |c: &str| c.trim_end_matches('x').parse::<f64>().unwrap();
+    let (ratio, before, after) = (value(cells[0]), value(cells[2]), value(cells[3]));
+    assert!(before > 1.0 && after > before, "{row}");
+    assert!((after / before - ratio).abs() < 0.05, "{row}");
 }

@@ -88,6 +88,68 @@ fn merged_shards_hold_exactly_the_cases_of_an_unsharded_run() {
     }
     assert!(d.join("merged/report.html").is_file());
     assert!(d.join("merged/summary.md").is_file());
+    // Every shard's machine and interpreter are kept, and every case says which shard
+    // measured it, so compare can check all of them and pair only within a shard.
+    let shards = merged["metadata"]["shards"].as_array().unwrap();
+    assert_eq!(shards.len(), 3);
+    for (k, s) in shards.iter().enumerate() {
+        assert_eq!(s["shard"], serde_json::json!([k + 1, 3]));
+        assert!(s["host"]["cpu_model"].is_string() && s["python"]["version_short"].is_string());
+    }
+    for c in merged["cases"].as_array().unwrap() {
+        assert!(c["shard"].is_array(), "{c}");
+    }
+    // A shard measured on another CPU is seen by plain compare, not just shard 1's.
+    let mut other = merged.clone();
+    other["metadata"]["shards"][2]["host"]["cpu_model"] = Value::from("Another CPU");
+    let other_path = write(d, "other.json", &serde_json::to_string(&other).unwrap());
+    let out = bin()
+        .arg("compare")
+        .arg(&merged_path)
+        .arg(&other_path)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let cmp: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        cmp["environment_differences"][0]
+            .as_str()
+            .unwrap()
+            .contains("Another CPU"),
+        "{cmp}"
+    );
+    // Relative: cases whose reference another shard measured are judged unpaired.
+    let out = bin()
+        .arg("compare")
+        .arg(&merged_path)
+        .arg(&merged_path)
+        .args(["--format", "json", "--relative"])
+        .output()
+        .unwrap();
+    let cmp: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let reference_shard = merged["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["variant"] == "dir-pyc")
+        .unwrap()["shard"]
+        .clone();
+    for row in cmp["cases"].as_array().unwrap() {
+        if row["metric"] != "wall" || row["variant"] == "dir-pyc" || row["paired"].is_null() {
+            continue;
+        }
+        let case = merged["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["variant"] == row["variant"] && c["mode"] == row["mode"])
+            .unwrap();
+        assert_eq!(
+            row["paired"],
+            Value::from(case["shard"] == reference_shard),
+            "{row}"
+        );
+    }
     // A merged file compares like a whole run.
     bin()
         .arg("compare")
@@ -96,6 +158,16 @@ fn merged_shards_hold_exactly_the_cases_of_an_unsharded_run() {
         .assert()
         .code(predicates::ord::eq(0).or(predicates::ord::eq(4)))
         .stdout(contains("sh/zip-stored-pyc/cold"));
+    // --fail-on-regression: 2 samples a case are too few to ever see a change, and the
+    // gate says so with its own status instead of passing.
+    bin()
+        .arg("compare")
+        .arg(d.join("whole/results.json"))
+        .arg(&merged_path)
+        .arg("--fail-on-regression")
+        .assert()
+        .code(5)
+        .stdout(contains("take more samples"));
 
     // A missing shard is named.
     bin()

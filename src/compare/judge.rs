@@ -164,6 +164,7 @@ fn unpaired(
     row.baseline_relative = Some(median(bcase) / median(bref));
     row.candidate_relative = Some(median(ccase) / median(cref));
     row.ratio = Some(r.estimate);
+    row.samples = Some((bcase.len(), ccase.len()));
     row.ratio_ci_low = Some(r.low);
     row.ratio_ci_high = Some(r.high);
     row.p_value = Some(if r.log_se > 0.0 {

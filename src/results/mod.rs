@@ -11,7 +11,7 @@ mod service;
 pub use crate::stats::Summary;
 pub use merge::merge;
 pub use metadata::{harness, host};
-pub use relative::{MIN_PAIRS, Relative};
+pub use relative::Relative;
 pub use schema::{
     CaseResult, HarnessInfo, HostInfo, INSTRUCTION_SPREAD_LIMIT, Instructions, Results,
     RunMetadata, SCHEMA_VERSION, ScenarioInfo, ShardRun,

@@ -7,9 +7,6 @@ use super::{CaseResult, Results};
 use crate::measure::Status;
 use crate::stats::{Timed, paired_ratios};
 
-/// Fewest round pairs a paired relative judgement is made from.
-pub const MIN_PAIRS: usize = 3;
-
 /// A case relative to its run's reference.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Relative {
@@ -67,6 +64,22 @@ impl Results {
         })
     }
 
+    /// The median of `c`'s per-round ratios to its reference (1.0 for the reference;
+    /// the ratio of medians where the two cannot be paired): what `--relative` judges.
+    pub fn relative_median(&self, c: &CaseResult) -> Option<f64> {
+        use crate::stats::median;
+        match self.relative(c) {
+            Relative::Reference => Some(1.0),
+            Relative::NoReference => None,
+            Relative::Against {
+                paired: Ok(ratios), ..
+            } => Some(median(&ratios)),
+            Relative::Against {
+                case, reference, ..
+            } => Some(median(&case) / median(&reference)),
+        }
+    }
+
     /// `c` relative to its run's reference, paired by round where possible.
     pub fn relative(&self, c: &CaseResult) -> Relative {
         let Some(r) = self.reference_case(c) else {
@@ -96,7 +109,9 @@ fn pair(c: &CaseResult, r: &CaseResult) -> Result<Vec<f64>, String> {
     }
     let pairs = paired_ratios(&c.timed_samples(), &r.timed_samples());
     let wanted = c.samples_ns.len().min(r.samples_ns.len());
-    if pairs.len() < MIN_PAIRS.max(wanted / 2) {
+    // Pairing stands when at least half the rounds pair up (a case that failed, or a
+    // run stopped mid-round and resumed, loses a few).
+    if pairs.is_empty() || pairs.len() * 2 < wanted {
         return Err(format!(
             "only {} of {wanted} rounds hold a sample of both this case and the reference",
             pairs.len()

@@ -354,6 +354,7 @@ pub fn history_chart(
     series: &[(String, Vec<(usize, f64)>)],
     runs: &[String],
     marks: &[(usize, f64)],
+    y_desc: &str,
 ) -> String {
     let ymax = series
         .iter()
@@ -375,7 +376,7 @@ pub fn history_chart(
             .x_labels(n.clamp(1, 12))
             .x_label_formatter(&|x| label_at(runs, *x))
             .x_desc("run")
-            .y_desc("median import time (ms)")
+            .y_desc(y_desc)
             .draw()
             .map_err(|e| e.to_string())?;
         for (k, (_, points)) in series.iter().enumerate() {

@@ -38,6 +38,15 @@ struct ChartView {
     svg: String,
 }
 
+/// A relative median as `1.132x`, else a median time.
+fn shown(relative: Option<f64>, median: Option<f64>) -> String {
+    match (relative, median) {
+        (Some(r), _) => format!("{r:.3}x"),
+        (None, Some(m)) => format_duration_ns(m),
+        (None, None) => "-".into(),
+    }
+}
+
 /// Renders the history page; `runs` are (path, results) in any order.
 pub fn history_html(mut runs: Vec<(String, Results)>, opts: CompareOptions) -> Result<String> {
     runs.sort_by(|a, b| a.1.metadata.started_at.cmp(&b.1.metadata.started_at));
@@ -90,21 +99,39 @@ pub fn history_html(mut runs: Vec<(String, Results)>, opts: CompareOptions) -> R
             for c in r.cases.iter().filter(|c| {
                 &c.scenario == scenario && c.mode.name() == mode && c.status == Status::Ok
             }) {
-                let Some(sm) = &c.summary else { continue };
+                // What the gate judges: the median in ms, or under --relative the median
+                // per-round ratio to the run's reference.
+                let value = if opts.relative {
+                    r.relative_median(c)
+                } else {
+                    c.summary.as_ref().map(|s| s.median / 1e6)
+                };
+                let Some(value) = value else { continue };
                 match series.iter_mut().find(|s| s.0 == c.variant) {
-                    Some(s) => s.1.push((i, sm.median / 1e6)),
-                    None => series.push((c.variant.clone(), vec![(i, sm.median / 1e6)])),
+                    Some(s) => s.1.push((i, value)),
+                    None => series.push((c.variant.clone(), vec![(i, value)])),
                 }
             }
         }
         let marks: Vec<(usize, f64)> = regressions
             .iter()
             .filter(|r| &r.1 == scenario && &r.3 == mode)
-            .filter_map(|r| r.4.candidate_median.map(|m| (r.0, m / 1e6)))
+            .filter_map(|r| {
+                if opts.relative {
+                    r.4.candidate_relative.map(|m| (r.0, m))
+                } else {
+                    r.4.candidate_median.map(|m| (r.0, m / 1e6))
+                }
+            })
             .collect();
+        let y_desc = if opts.relative {
+            "median ratio to the reference, paired by round"
+        } else {
+            "median import time (ms)"
+        };
         charts_v.push(ChartView {
             title: format!("{scenario} / {mode}"),
-            svg: charts::history_chart(&series, &labels, &marks),
+            svg: charts::history_chart(&series, &labels, &marks, y_desc),
         });
     }
 
@@ -126,12 +153,8 @@ pub fn history_html(mut runs: Vec<(String, Results)>, opts: CompareOptions) -> R
             case: format!("{s}/{v}/{m}"),
             ratio: c.ratio.map_or_else(|| "-".into(), |r| format!("{r:.3}x")),
             p: c.q_value.map_or_else(|| "-".into(), |q| format!("{q:.4}")),
-            before: c
-                .baseline_median
-                .map_or_else(|| "-".into(), format_duration_ns),
-            after: c
-                .candidate_median
-                .map_or_else(|| "-".into(), format_duration_ns),
+            before: shown(c.baseline_relative, c.baseline_median),
+            after: shown(c.candidate_relative, c.candidate_median),
         })
         .collect();
 
