@@ -10,6 +10,7 @@
 pub mod calibrate;
 pub mod compare;
 pub mod corpus;
+pub mod format;
 pub mod generate;
 pub mod measure;
 pub mod package;

@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use super::{Calibration, CaseCalibration, Method, Rate};
-use crate::report::escape_markdown;
+use crate::format::escape_markdown;
 
 /// Slowdowns shown as columns (the JSON has every level).
 fn shown_levels(m: Method) -> &'static [f64] {

@@ -6,7 +6,7 @@
 use std::fmt::Write;
 
 use super::{CaseComparison, Comparison, Metric, Verdict};
-use crate::report::{escape_markdown, format_duration_ns, format_size};
+use crate::format::{escape_markdown, format_duration_ns, format_size};
 
 /// The cells of one row: case, verdict, baseline, candidate, ratio, interval, q.
 fn cells(c: &CaseComparison) -> [String; 7] {

@@ -22,9 +22,10 @@ use std::process::Command;
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
-use crate::generate::{ModuleInfo, SourceFile, SourceTree, TreeLayout};
+use crate::generate::{SourceFile, SourceTree};
 use crate::package::{self, CompiledTree};
 use crate::scenario::{Bytecode, Compression, CorpusSpec, Layout, Variant, Workload};
+use crate::scenario::{ModuleInfo, TreeLayout};
 
 /// Directory names never taken into the standard-library corpus (`lib-dynload`: the
 /// extension modules, which stay importable from their usual place; `config-*`: the

@@ -3,10 +3,9 @@
 
 mod rng;
 mod source;
-mod tree;
 
+use crate::scenario::TreeLayout;
 pub use rng::SeededRng;
-pub use tree::{ModuleInfo, TreeLayout};
 
 use crate::scenario::TreeSpec;
 

@@ -10,29 +10,7 @@
 use std::fs::File;
 use std::io;
 use std::os::fd::AsRawFd;
-use std::path::{Path, PathBuf};
-
-/// Every regular file of an artifact: the archive, or every file under the directory.
-pub fn artifact_files(path: &Path) -> io::Result<Vec<PathBuf>> {
-    if path.is_file() {
-        return Ok(vec![path.to_owned()]);
-    }
-    let mut out = Vec::new();
-    let mut stack = vec![path.to_owned()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir)? {
-            let entry = entry?;
-            let t = entry.file_type()?;
-            if t.is_dir() {
-                stack.push(entry.path());
-            } else if t.is_file() {
-                out.push(entry.path());
-            }
-        }
-    }
-    out.sort();
-    Ok(out)
-}
+use std::path::PathBuf;
 
 /// Asks the kernel to drop every page of `files` from the page cache.
 pub fn evict(files: &[PathBuf]) -> io::Result<()> {
@@ -94,6 +72,7 @@ pub fn residency(files: &[PathBuf]) -> io::Result<(u64, u64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     fn is_tmpfs(path: &Path) -> bool {
         use std::os::unix::ffi::OsStrExt;

@@ -16,10 +16,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
-use super::evict::{artifact_files, evict, residency};
+use super::evict::{evict, residency};
 use super::process::{WorkerError, WorkerProcess};
 use super::protocol::{IMPORT_REQUEST, Reply, monotonic_ns};
 use super::{MeasureOptions, Status, Workload, write_job_at};
+use crate::package::artifact_files;
 use crate::package::{Artifact, copy_artifact};
 use crate::scenario::{FleetSpec, PageCache, Sharing, Variant};
 

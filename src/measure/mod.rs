@@ -24,7 +24,7 @@ mod stop;
 pub mod worker;
 
 pub use callgrind::{Callgrind, InstructionCounts, detect as detect_callgrind};
-pub use evict::{artifact_files, evict, residency};
+pub use evict::{evict, residency};
 pub use inprocess::InProcess;
 pub use probe::Probe;
 pub use process::{ExternalWorker, WorkerCommand, WorkerError};
@@ -39,7 +39,7 @@ use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 
-use crate::package::Artifact;
+use crate::package::{Artifact, artifact_files};
 use crate::scenario::{Mode, Variant};
 
 /// How a case ended.

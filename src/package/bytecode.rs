@@ -1,5 +1,5 @@
-//! Bytecode for the generated sources, compiled once by the embedded interpreter and
-//! wrapped in a pyc header per bytecode mode.
+//! Bytecode for the generated sources, compiled once by the embedded interpreter (or by
+//! an external one, `run --python`) and wrapped in a pyc header per bytecode mode.
 //!
 //! A pyc file is a 16-byte header and a marshalled code object. The header is the
 //! interpreter's magic number, a flags word, then either the source's mtime and size
@@ -7,12 +7,14 @@
 //! set when the loader must check the hash against the source). Compiling once and
 //! writing the headers here gives all bytecode modes from one compilation.
 
+use std::path::Path;
+
 use anyhow::{Context, Result};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
 use crate::generate::SourceTree;
-use crate::python::{self, format_err, load_module};
+use crate::python::{self, PythonInfo, format_err, load_module};
 use crate::scenario::Bytecode;
 
 /// Seconds since the epoch stamped on every source file and zip member:
@@ -110,5 +112,54 @@ pub fn compile(tree: &SourceTree) -> Result<CompiledTree> {
             cache_tag: info.cache_tag,
             code,
         })
+    })
+}
+
+/// Compiles every module of `tree` with an external interpreter.
+pub fn compile_external(
+    python: &Path,
+    info: &PythonInfo,
+    tree: &SourceTree,
+) -> Result<CompiledTree> {
+    let items: Vec<(&str, String)> = tree
+        .files
+        .iter()
+        .filter(|f| f.module.is_some())
+        .map(|f| (f.path.as_str(), hex::encode(&f.contents)))
+        .collect();
+    let input = serde_json::to_vec(&items)?;
+    let out = crate::python::external::helper(python, "compile", Some(&input))
+        .with_context(|| format!("compiling the tree with {}", python.display()))?;
+    let compiled: Vec<Option<(String, String)>> =
+        serde_json::from_slice(&out).context("reading the compiled tree")?;
+    let magic: [u8; 4] = hex::decode(&info.magic)
+        .ok()
+        .and_then(|m| m.try_into().ok())
+        .context("the interpreter's magic number is not 4 bytes")?;
+    let mut it = compiled.into_iter();
+    let mut code = Vec::with_capacity(tree.files.len());
+    for f in &tree.files {
+        code.push(match f.module {
+            None => None,
+            Some(_) => match it
+                .next()
+                .context("the interpreter compiled too few files")?
+            {
+                // Does not compile: the file stays source only.
+                None => None,
+                Some((c, h)) => {
+                    let hash: [u8; 8] = hex::decode(h)
+                        .ok()
+                        .and_then(|h| h.try_into().ok())
+                        .context("a source hash is not 8 bytes")?;
+                    Some((hex::decode(c).context("marshalled code is not hex")?, hash))
+                }
+            },
+        });
+    }
+    Ok(CompiledTree {
+        magic,
+        cache_tag: info.cache_tag.clone(),
+        code,
     })
 }

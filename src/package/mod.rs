@@ -18,7 +18,7 @@ mod bytecode;
 mod dir;
 mod zip;
 
-pub use bytecode::{CompiledTree, SOURCE_EPOCH, compile};
+pub use bytecode::{CompiledTree, SOURCE_EPOCH, compile, compile_external};
 
 use std::path::{Path, PathBuf};
 
@@ -191,9 +191,7 @@ pub fn copy_artifact(from: &Path, to: &Path) -> Result<()> {
         }
         return copy_file(from, to);
     }
-    for src in crate::measure::artifact_files(from)
-        .with_context(|| format!("listing {}", from.display()))?
-    {
+    for src in artifact_files(from).with_context(|| format!("listing {}", from.display()))? {
         let rel = src.strip_prefix(from).expect("listed under `from`");
         let dst = to.join(rel);
         if let Some(parent) = dst.parent() {
@@ -225,6 +223,28 @@ pub(crate) fn sha256_hex(data: &[u8]) -> String {
 pub fn relative_to(path: &Path, base: &Path) -> PathBuf {
     path.strip_prefix(base)
         .map_or_else(|_| path.to_owned(), Path::to_path_buf)
+}
+
+/// Every regular file of an artifact: the archive, or every file under the directory.
+pub fn artifact_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
+    if path.is_file() {
+        return Ok(vec![path.to_owned()]);
+    }
+    let mut out = Vec::new();
+    let mut stack = vec![path.to_owned()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir)? {
+            let entry = entry?;
+            let t = entry.file_type()?;
+            if t.is_dir() {
+                stack.push(entry.path());
+            } else if t.is_file() {
+                out.push(entry.path());
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
-//! External CPython interpreters (`run --python PATH`): asked about themselves and
-//! made to compile the tree's bytecode by a small helper script, so each gets artifacts
-//! with its own magic number and cache tag. Their workers run
+//! External CPython interpreters (`run --python PATH`): asked about themselves, and
+//! driven by a small helper script (`package` has it compile each tree's bytecode, so
+//! each interpreter gets artifacts with its own magic number and cache tag). Their workers run
 //! `src/measure/external_worker.py`.
 
 use std::io::Write;
@@ -10,13 +10,12 @@ use std::process::{Command, Stdio};
 use anyhow::{Context, Result, bail};
 
 use super::PythonInfo;
-use crate::generate::SourceTree;
-use crate::package::CompiledTree;
 
 /// info.py (the embedded interpreter's self-description) followed by external.py.
 const HELPER: &str = concat!(include_str!("info.py"), "\n", include_str!("external.py"));
 
-fn helper(python: &Path, command: &str, stdin: Option<&[u8]>) -> Result<Vec<u8>> {
+/// Runs the helper script's `command` under `python`, feeding it `stdin`; its output.
+pub(crate) fn helper(python: &Path, command: &str, stdin: Option<&[u8]>) -> Result<Vec<u8>> {
     let mut child = Command::new(python)
         .args(["-I", "-B", "-c", HELPER, command])
         .env_clear()
@@ -70,49 +69,4 @@ pub fn query(python: &Path) -> Result<PythonInfo> {
         );
     }
     Ok(info)
-}
-
-/// Compiles every module of `tree` with an external interpreter.
-pub fn compile(python: &Path, info: &PythonInfo, tree: &SourceTree) -> Result<CompiledTree> {
-    let items: Vec<(&str, String)> = tree
-        .files
-        .iter()
-        .filter(|f| f.module.is_some())
-        .map(|f| (f.path.as_str(), hex::encode(&f.contents)))
-        .collect();
-    let input = serde_json::to_vec(&items)?;
-    let out = helper(python, "compile", Some(&input))
-        .with_context(|| format!("compiling the tree with {}", python.display()))?;
-    let compiled: Vec<Option<(String, String)>> =
-        serde_json::from_slice(&out).context("reading the compiled tree")?;
-    let magic: [u8; 4] = hex::decode(&info.magic)
-        .ok()
-        .and_then(|m| m.try_into().ok())
-        .context("the interpreter's magic number is not 4 bytes")?;
-    let mut it = compiled.into_iter();
-    let mut code = Vec::with_capacity(tree.files.len());
-    for f in &tree.files {
-        code.push(match f.module {
-            None => None,
-            Some(_) => match it
-                .next()
-                .context("the interpreter compiled too few files")?
-            {
-                // Does not compile: the file stays source only.
-                None => None,
-                Some((c, h)) => {
-                    let hash: [u8; 8] = hex::decode(h)
-                        .ok()
-                        .and_then(|h| h.try_into().ok())
-                        .context("a source hash is not 8 bytes")?;
-                    Some((hex::decode(c).context("marshalled code is not hex")?, hash))
-                }
-            },
-        });
-    }
-    Ok(CompiledTree {
-        magic,
-        cache_tag: info.cache_tag.clone(),
-        code,
-    })
 }

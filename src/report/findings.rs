@@ -189,8 +189,8 @@ fn scenario_findings(s: &ScenarioInfo, mode: Mode, cases: &[&CaseResult], out: &
                  ({} vs {} median, {mode}).",
                 z.variant,
                 median(z) / median(d),
-                super::format_duration_ns(median(z)),
-                super::format_duration_ns(median(d)),
+                crate::format::format_duration_ns(median(z)),
+                crate::format::format_duration_ns(median(d)),
             ),
         );
     }

@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use super::findings::findings;
-use super::{escape_markdown, format_duration_ns, format_size};
+use crate::format::{escape_markdown, format_duration_ns, format_size};
 use crate::measure::Status;
 use crate::results::{CaseResult, Results};
 

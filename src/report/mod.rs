@@ -1,7 +1,6 @@
 //! What people read: the terminal table, `summary.md`, `report.html` and the history
 //! page, plus the findings they share.
 
-mod escape;
 pub mod findings;
 pub mod html;
 mod markdown;
@@ -10,10 +9,9 @@ pub mod service;
 pub mod sweep;
 mod table;
 
-pub use escape::escape_markdown;
 pub use html::{history_html, report_html};
 pub use markdown::summary_markdown;
-pub use table::{format_duration_ns, format_size, summary_table};
+pub use table::summary_table;
 
 use std::path::Path;
 

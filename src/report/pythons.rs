@@ -7,7 +7,7 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
-use super::{escape_markdown, format_duration_ns};
+use crate::format::{escape_markdown, format_duration_ns};
 use crate::measure::Status;
 use crate::results::{Results, ScenarioInfo};
 use crate::scenario::Mode;

@@ -6,9 +6,8 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
-use super::escape_markdown;
 use super::findings::Finding;
-use super::{format_duration_ns, format_size};
+use crate::format::{escape_markdown, format_duration_ns, format_size};
 use crate::measure::Status;
 use crate::measure::hot_update::{Strategy, Timing};
 use crate::results::{FleetCase, HotUpdateCase, Results};

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
-use super::{escape_markdown, format_duration_ns};
+use crate::format::{escape_markdown, format_duration_ns, format_rate};
 use crate::measure::Status;
 use crate::results::Results;
 use crate::scenario::{Mode, SweepParam};
@@ -31,20 +31,6 @@ pub struct Fit {
     pub intercept_ns: Option<f64>,
     /// Coefficient of determination of the line.
     pub r2: Option<f64>,
-}
-
-/// `4.12 us`, `214 us`, `1.53 ms`, `850 ns`: enough digits for per-unit rates.
-pub fn format_rate(ns: f64) -> String {
-    let a = ns.abs();
-    if a < 1e3 {
-        format!("{ns:.0} ns")
-    } else if a < 1e4 {
-        format!("{:.2} us", ns / 1e3)
-    } else if a < 1e6 {
-        format!("{:.1} us", ns / 1e3)
-    } else {
-        format_duration_ns(ns)
-    }
 }
 
 /// The variant's id without a deflate level (`zip-deflate6-pyc` -> `zip-deflate-pyc`).
@@ -250,12 +236,5 @@ mod tests {
         assert_eq!(without_level("zip-deflate6-pyc"), "zip-deflate-pyc");
         assert_eq!(without_level("zip-stored-pyc"), "zip-stored-pyc");
         assert_eq!(without_level("dir-pyc"), "dir-pyc");
-    }
-
-    #[test]
-    fn rates_keep_their_digits() {
-        assert_eq!(format_rate(4_120.0), "4.12 us");
-        assert_eq!(format_rate(214_000.0), "214.0 us");
-        assert_eq!(format_rate(850.0), "850 ns");
     }
 }

@@ -3,33 +3,9 @@
 
 use std::fmt::Write;
 
+use crate::format::{format_duration_ns, format_size};
 use crate::measure::Status;
 use crate::results::{CaseResult, Results};
-
-/// `12.3 ms`, `850 us`, `1.25 s`.
-pub fn format_duration_ns(ns: f64) -> String {
-    if ns >= 1e9 {
-        format!("{:.2} s", ns / 1e9)
-    } else if ns >= 1e7 {
-        format!("{:.1} ms", ns / 1e6)
-    } else if ns >= 1e6 {
-        format!("{:.2} ms", ns / 1e6)
-    } else {
-        format!("{:.0} us", ns / 1e3)
-    }
-}
-
-/// `512 B`, `12.0 KiB`, `3.4 MiB`.
-pub fn format_size(bytes: u64) -> String {
-    let b = bytes as f64;
-    if b >= 1024.0 * 1024.0 {
-        format!("{:.1} MiB", b / 1024.0 / 1024.0)
-    } else if b >= 1024.0 {
-        format!("{:.1} KiB", b / 1024.0)
-    } else {
-        format!("{bytes} B")
-    }
-}
 
 /// `24.31 M   1.36x`, or why there are no counts.
 fn instruction_cells(i: &crate::results::Instructions) -> String {
@@ -168,19 +144,4 @@ pub fn summary_table(results: &Results) -> String {
     out.push_str(&super::sweep::sweep_text(results));
     out.push_str(&super::pythons::python_text(results));
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_and_sizes_read_well() {
-        assert_eq!(format_duration_ns(850_000.0), "850 us");
-        assert_eq!(format_duration_ns(2_345_000.0), "2.35 ms");
-        assert_eq!(format_duration_ns(92_100_000.0), "92.1 ms");
-        assert_eq!(format_duration_ns(1_250_000_000.0), "1.25 s");
-        assert_eq!(format_size(512), "512 B");
-        assert_eq!(format_size(2048), "2.0 KiB");
-    }
 }

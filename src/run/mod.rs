@@ -256,7 +256,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutput> {
             "{}: generated {} modules ({}) and packaged {} variants in {:.1} s",
             s.name,
             tree.layout.modules().len(),
-            crate::report::format_size(tree.total_bytes()),
+            crate::format::format_size(tree.total_bytes()),
             artifacts.len(),
             generate_s
         );
@@ -580,7 +580,7 @@ fn compile_with(
 ) -> Result<package::CompiledTree> {
     match external {
         None => package::compile(tree),
-        Some((path, info)) => python::external::compile(path, info, tree),
+        Some((path, info)) => package::compile_external(path, info, tree),
     }
 }
 

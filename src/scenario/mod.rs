@@ -5,6 +5,7 @@
 //! problem found on the way is a [`ScenarioError`] that names the file, line, column and
 //! field.
 
+mod layout;
 mod limits;
 mod matrix;
 mod validate;
@@ -15,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub use layout::{ModuleInfo, TreeLayout};
 pub use limits::{LIMITS, Limits};
 
 /// A fully validated scenario, ready to generate and measure.

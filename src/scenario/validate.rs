@@ -6,13 +6,13 @@ use std::ops::{Range, RangeInclusive};
 
 use toml::Spanned;
 
+use super::layout::TreeLayout;
 use super::limits::LIMITS;
 use super::wire;
 use super::{
     CorpusSpec, FleetSpec, HotUpdateSpec, MeasureSpec, Mode, PageCache, Pickup, Scenario,
     ScenarioError, ScenarioSource, Sharing, Sweep, SweepParam, TreeSpec, Workload,
 };
-use crate::generate::TreeLayout;
 
 /// Rough bytes per generated line, used to bound the tree size before generating it.
 const BYTES_PER_LINE: u64 = 40;

@@ -9,8 +9,8 @@ use serde::Serialize;
 
 use super::charts;
 use crate::compare::{CompareOptions, Metric, Verdict, compare};
+use crate::format::format_duration_ns;
 use crate::measure::Status;
-use crate::report::format_duration_ns;
 use crate::results::Results;
 
 #[derive(Serialize)]

@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use super::findings::{Finding, findings};
 use super::service::{FleetRow, HotRow, fleet_rows, hot_rows};
-use super::{format_duration_ns, format_size};
+use crate::format::{format_duration_ns, format_size};
 use crate::measure::Status;
 use crate::results::{CaseResult, FleetCase, Results, ScenarioInfo};
 use crate::scenario::{Bytecode, Layout, Mode, PageCache};
@@ -510,7 +510,7 @@ struct SweepRow {
 }
 
 fn sweep_rows(results: &Results) -> Vec<SweepRow> {
-    use super::sweep::format_rate;
+    use crate::format::format_rate;
     super::sweep::fits(results)
         .into_iter()
         .map(|f| SweepRow {

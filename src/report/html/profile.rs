@@ -4,8 +4,8 @@
 use serde::Serialize;
 
 use super::charts;
+use crate::format::{format_duration_ns, format_size};
 use crate::measure::Status;
-use crate::report::{format_duration_ns, format_size};
 use crate::results::CaseResult;
 use crate::scenario::Mode;
 

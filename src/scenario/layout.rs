@@ -2,7 +2,7 @@
 //! Computed from a [`TreeSpec`] alone, without generating any content, so scenarios can
 //! be validated against it cheaply.
 
-use crate::scenario::{TreeSpec, Workload};
+use super::{TreeSpec, Workload};
 
 /// One importable module of the tree.
 #[derive(Debug, Clone, PartialEq, Eq)]
