@@ -2,22 +2,10 @@
 //! numbers that support it. Differences whose 95% intervals of the median overlap are
 //! called "no measurable difference" rather than given a direction.
 
-use serde::Serialize;
-
+pub use super::finding::Finding;
 use crate::measure::Status;
 use crate::results::{CaseResult, Results, ScenarioInfo};
 use crate::scenario::{Bytecode, Layout, Mode};
-
-/// One finding.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Finding {
-    /// Scenario it is about.
-    pub scenario: String,
-    /// `bad` (costly or broken), `good` (a cheap option) or `info`.
-    pub tone: &'static str,
-    /// The sentence.
-    pub text: String,
-}
 
 fn ok<'a>(cases: &[&'a CaseResult], variant: &str) -> Option<&'a CaseResult> {
     cases
@@ -59,7 +47,8 @@ pub fn findings(results: &Results) -> Vec<Finding> {
         if let Some(&first) = s.modes.iter().find(|m| m.is_sampled()) {
             sampled_findings(results, s, first, &mut out);
         }
-        super::service::service_findings(results, &s.name, &mut out);
+        super::fleet::findings(results, &s.name, &mut out);
+        super::hot_update::findings(results, &s.name, &mut out);
     }
     out
 }

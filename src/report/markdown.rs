@@ -103,7 +103,8 @@ pub fn summary_markdown(results: &Results) -> String {
             }
             let _ = writeln!(out);
         }
-        out.push_str(&super::service::service_markdown(results, &s.name));
+        out.push_str(&super::fleet::markdown(results, &s.name));
+        out.push_str(&super::hot_update::markdown(results, &s.name));
     }
     out.push_str(&super::sweep::sweep_markdown(results));
     out.push_str(&super::pythons::python_markdown(results));

@@ -1,11 +1,14 @@
 //! What people read: the terminal table, `summary.md`, `report.html` and the history
 //! page, plus the findings they share.
 
+mod finding;
 pub mod findings;
+pub mod fleet;
+pub mod hot_update;
 pub mod html;
 mod markdown;
+pub mod markup;
 pub mod pythons;
-pub mod service;
 pub mod sweep;
 mod table;
 

@@ -7,6 +7,7 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
+use super::markup::{Column, Row, Table};
 use crate::format::{escape_markdown, format_duration_ns};
 use crate::measure::Status;
 use crate::results::{Results, ScenarioInfo};
@@ -111,6 +112,23 @@ pub fn python_tables(results: &Results) -> Vec<PythonTable> {
     out
 }
 
+/// A cross-Python table as a [`Table`]: the variant, then a column per interpreter.
+fn table(t: &PythonTable) -> Table {
+    let mut columns = vec![Column::fit("variant")];
+    columns.extend(
+        t.pythons
+            .iter()
+            .map(|p| Column::right(format!("Python {p}"), 20)),
+    );
+    let mut table = Table::new(columns);
+    for (v, cells) in &t.rows {
+        let mut row = vec![v.clone()];
+        row.extend(cells.iter().cloned());
+        table.push(Row::cells(row));
+    }
+    table
+}
+
 /// The tables as terminal text ("" with one interpreter).
 pub fn python_text(results: &Results) -> String {
     let mut out = String::new();
@@ -120,19 +138,7 @@ pub fn python_text(results: &Results) -> String {
             "\n{} / {} across Pythons: median (ratio to {} under the same Python)",
             t.base, t.mode, t.reference
         );
-        let w = t.rows.iter().map(|r| r.0.len()).max().unwrap_or(7).max(7);
-        let _ = write!(out, "  {:<w$}", "variant");
-        for p in &t.pythons {
-            let _ = write!(out, " {:>20}", format!("Python {p}"));
-        }
-        let _ = writeln!(out);
-        for (v, cells) in &t.rows {
-            let _ = write!(out, "  {v:<w$}");
-            for c in cells {
-                let _ = write!(out, " {c:>20}");
-            }
-            let _ = writeln!(out);
-        }
+        out.push_str(&table(&t).text());
     }
     out
 }
@@ -148,20 +154,8 @@ pub fn python_markdown(results: &Results) -> String {
             t.mode,
             escape_markdown(&t.reference)
         );
-        let _ = writeln!(
-            out,
-            "| variant | {} |",
-            t.pythons
-                .iter()
-                .map(|p| format!("Python {p}"))
-                .collect::<Vec<_>>()
-                .join(" | ")
-        );
-        let _ = writeln!(out, "|---|{}", "---:|".repeat(t.pythons.len()));
-        for (v, cells) in &t.rows {
-            let _ = writeln!(out, "| {} | {} |", escape_markdown(v), cells.join(" | "));
-        }
-        let _ = writeln!(out);
+        out.push_str(&table(&t).markdown());
+        out.push('\n');
     }
     out
 }

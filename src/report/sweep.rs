@@ -5,6 +5,7 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
+use super::markup::{Column, Row, Table};
 use crate::format::{escape_markdown, format_duration_ns, format_rate};
 use crate::measure::Status;
 use crate::results::Results;
@@ -136,26 +137,54 @@ fn fit_sentence(f: &Fit) -> String {
     line
 }
 
+/// The fits grouped by base scenario, swept parameter and mode: each group's heading
+/// parts and its table (variant, growth sentence, measured points), the variant column
+/// `width` wide in the terminal.
+fn groups(fits: &[Fit], width: usize) -> Vec<(&Fit, Table)> {
+    let mut out: Vec<(&Fit, Table)> = Vec::new();
+    for f in fits {
+        let same = out
+            .last()
+            .is_some_and(|(g, _)| (&g.base, g.parameter, g.mode) == (&f.base, f.parameter, f.mode));
+        if !same {
+            let table = Table::new(vec![
+                Column::left("variant", width),
+                Column::left("growth", 0).gap(2),
+                Column::left("points", 0).markdown_only(),
+            ])
+            .without_text_header();
+            out.push((f, table));
+        }
+        let points: Vec<String> = f
+            .points
+            .iter()
+            .map(|(x, y)| format!("{x:.0}: {}", format_duration_ns(*y)))
+            .collect();
+        let table = &mut out.last_mut().expect("a group was pushed").1;
+        table.push(Row::cells(vec![
+            f.variant.clone(),
+            fit_sentence(f),
+            points.join(", "),
+        ]));
+    }
+    out
+}
+
 /// The fits as terminal text ("" without sweeps).
 pub fn sweep_text(results: &Results) -> String {
     let fits = fits(results);
-    let mut out = String::new();
-    let mut last = None;
     let w = fits.iter().map(|f| f.variant.len()).max().unwrap_or(7);
-    for f in &fits {
-        let key = (f.base.clone(), f.parameter, f.mode);
-        if last.as_ref() != Some(&key) {
-            let _ = writeln!(
-                out,
-                "\n{} / sweep of {} ({}): median import time against the swept value, \
-                 least-squares growth",
-                f.base,
-                f.parameter.name(),
-                f.mode
-            );
-            last = Some(key);
-        }
-        let _ = writeln!(out, "  {:<w$}  {}", f.variant, fit_sentence(f));
+    let mut out = String::new();
+    for (f, table) in groups(&fits, w) {
+        let _ = writeln!(
+            out,
+            "\n{} / sweep of {} ({}): median import time against the swept value, \
+             least-squares growth",
+            f.base,
+            f.parameter.name(),
+            f.mode
+        );
+        out.push_str(&table.text());
     }
     out
 }
@@ -164,30 +193,14 @@ pub fn sweep_text(results: &Results) -> String {
 pub fn sweep_markdown(results: &Results) -> String {
     let fits = fits(results);
     let mut out = String::new();
-    let mut last = None;
-    for f in &fits {
-        let key = (f.base.clone(), f.parameter, f.mode);
-        if last.as_ref() != Some(&key) {
-            let _ = writeln!(
-                out,
-                "\n### {} / sweep of {} ({})\n\n| variant | growth | points |\n|---|---|---|",
-                escape_markdown(&f.base),
-                f.parameter.name(),
-                f.mode
-            );
-            last = Some(key);
-        }
-        let points: Vec<String> = f
-            .points
-            .iter()
-            .map(|(x, y)| format!("{x:.0}: {}", format_duration_ns(*y)))
-            .collect();
-        let _ = writeln!(
+    for (f, table) in groups(&fits, 0) {
+        let _ = write!(
             out,
-            "| {} | {} | {} |",
-            escape_markdown(&f.variant),
-            escape_markdown(&fit_sentence(f)),
-            points.join(", ")
+            "\n### {} / sweep of {} ({})\n\n{}",
+            escape_markdown(&f.base),
+            f.parameter.name(),
+            f.mode,
+            table.markdown()
         );
     }
     if !out.is_empty() {

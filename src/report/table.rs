@@ -139,7 +139,8 @@ pub fn summary_table(results: &Results) -> String {
                 }
             }
         }
-        out.push_str(&super::service::service_text(results, &s.name));
+        out.push_str(&super::fleet::text(results, &s.name));
+        out.push_str(&super::hot_update::text(results, &s.name));
     }
     out.push_str(&super::sweep::sweep_text(results));
     out.push_str(&super::pythons::python_text(results));

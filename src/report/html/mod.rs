@@ -15,7 +15,8 @@ use minijinja::{Environment, Value, context};
 use serde::Serialize;
 
 use super::findings::{Finding, findings};
-use super::service::{FleetRow, HotRow, fleet_rows, hot_rows};
+use super::fleet::{FleetRow, fleet_rows};
+use super::hot_update::{HotRow, hot_rows};
 use crate::format::{format_duration_ns, format_size};
 use crate::measure::Status;
 use crate::results::{CaseResult, FleetCase, Results, ScenarioInfo};
@@ -317,7 +318,7 @@ fn scenario_view(results: &Results, s: &ScenarioInfo, all_findings: &[Finding]) 
     if variants.is_empty() {
         charts_v.clear();
     }
-    let fleet_cases = super::service::fleet_of(results, &s.name);
+    let fleet_cases = super::fleet::fleet_of(results, &s.name);
     charts_v.extend(fleet_charts(&fleet_cases));
     let (phase_names, phases, phase_chart) = phase_view(&cases, &variants, modes[0]);
     if let Some(svg) = phase_chart {
@@ -449,7 +450,7 @@ fn scenario_view(results: &Results, s: &ScenarioInfo, all_findings: &[Finding]) 
         counters,
         top_modules,
         fleet: fleet_rows(&fleet_cases),
-        hot_updates: hot_rows(&super::service::hot_of(results, &s.name)),
+        hot_updates: hot_rows(&super::hot_update::hot_of(results, &s.name)),
     }
 }
 
