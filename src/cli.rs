@@ -1,9 +1,11 @@
-//! The command-line parser. Only parsing lives here; `main.rs` turns the parsed
-//! arguments into typed options for the library.
+//! The command-line parser. Only parsing lives here: every value arrives typed (modes,
+//! metrics, shards, percentages as fractions), and `cmd/` turns the arguments into the
+//! library's options.
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
+use zipimport_bench::scenario::Mode;
 
 /// Measure what it costs to import Python code from a zip archive instead of a
 /// directory tree.
@@ -19,48 +21,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Generate, package and measure scenarios; write results.json and print a summary.
-    Run {
-        /// Scenario files (TOML).
-        #[arg(default_value = "scenarios/default.toml")]
-        scenarios: Vec<PathBuf>,
-        /// Directory for results.json.
-        #[arg(long, default_value = "reports/latest")]
-        out: PathBuf,
-        /// Timed samples per case (overrides the scenarios).
-        #[arg(long)]
-        samples: Option<u32>,
-        /// Discarded rounds before the timed ones (overrides the scenarios).
-        #[arg(long)]
-        warmup: Option<u32>,
-        /// Modes to measure, comma-separated: cold, warm (overrides the scenarios).
-        #[arg(long, value_delimiter = ',')]
-        modes: Option<Vec<String>>,
-        /// Seconds a worker may take to start or to answer one request.
-        #[arg(long)]
-        timeout: Option<u32>,
-        /// Metrics, comma-separated: wall, instructions (overrides the scenarios).
-        #[arg(long, value_delimiter = ',')]
-        measure: Option<Vec<String>>,
-        /// Keep the generated artifacts in OUT/artifacts.
-        #[arg(long)]
-        keep_artifacts: bool,
-        /// Finish the interrupted run in OUT (its journal says which scenarios and
-        /// options; they must be unchanged).
-        #[arg(long)]
-        resume: bool,
-        /// Do not draw a progress bar.
-        #[arg(long)]
-        no_progress: bool,
-        /// Also measure under this external CPython (3.9 or later), with bytecode it
-        /// compiles; repeatable. Each scenario runs once more per interpreter, as
-        /// `<scenario>-py<version>`.
-        #[arg(long = "python", value_name = "PATH")]
-        pythons: Vec<PathBuf>,
-        /// Measure only shard K of N (1-based), a deterministic share of the cases;
-        /// combine the shards' results with `merge`.
-        #[arg(long, value_name = "K/N")]
-        shard: Option<String>,
-    },
+    Run(RunArgs),
     /// Combine the results of `run --shard K/N` runs into one results file.
     Merge {
         /// The shards' results.json files.
@@ -90,30 +51,7 @@ pub enum Command {
         markdown: Option<PathBuf>,
     },
     /// Compare a candidate results file against a baseline, case by case.
-    Compare {
-        /// The baseline results.json.
-        baseline: PathBuf,
-        /// The candidate results.json.
-        candidate: PathBuf,
-        /// Smallest change, in percent, that counts as a regression or improvement.
-        #[arg(long, default_value_t = 5.0)]
-        threshold: f64,
-        /// Compare each case relative to its own run's reference variant, cancelling
-        /// drift of the whole machine between the two runs.
-        #[arg(long)]
-        relative: bool,
-        /// Smallest change of instruction counts, in percent, that counts.
-        #[arg(long, default_value_t = 1.0)]
-        instructions_threshold: f64,
-        /// Exit with status 4 if any row regressed, or 5 if none did but some row could
-        /// not be judged (missing, failed, changed scenario, another Python minor
-        /// version, ...).
-        #[arg(long)]
-        fail_on_regression: bool,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
-    },
+    Compare(CompareArgs),
     /// Render medians across many runs (nightly results files) as an HTML page.
     History {
         /// Results files, in any order (they are sorted by run start time).
@@ -123,7 +61,7 @@ pub enum Command {
         #[arg(long, default_value = "history.html")]
         out: PathBuf,
         /// Regression threshold in percent, as for `compare`.
-        #[arg(long, default_value_t = 5.0)]
+        #[arg(long, default_value = "5", value_parser = percent)]
         threshold: f64,
         /// Judge regressions relative to each run's reference variant, as for `compare`.
         #[arg(long)]
@@ -132,35 +70,7 @@ pub enum Command {
     /// Measure the regression gate on this machine: run a scenario N times, judge every
     /// pair of runs against each other (A/A: every flag is a false alarm) and inject
     /// known slowdowns into real samples to find what the gate detects.
-    Calibrate {
-        /// Scenario file (TOML).
-        #[arg(default_value = "scenarios/quick.toml")]
-        scenario: PathBuf,
-        /// Runs to make (every pair of them is judged).
-        #[arg(long, default_value_t = 10)]
-        runs: u32,
-        /// Timed samples per case (overrides the scenario).
-        #[arg(long)]
-        samples: Option<u32>,
-        /// Metrics, comma-separated: wall, instructions (overrides the scenario).
-        #[arg(long, value_delimiter = ',')]
-        measure: Option<Vec<String>>,
-        /// Directory for the runs, calibration.json and calibration.md.
-        #[arg(long, default_value = "reports/calibrate")]
-        out: PathBuf,
-        /// Judge these existing results files instead of running (2 or more).
-        #[arg(long = "results", value_name = "RESULTS.json", num_args = 1..)]
-        results: Vec<PathBuf>,
-        /// The gate's threshold in percent, as for `compare`.
-        #[arg(long, default_value_t = 5.0)]
-        threshold: f64,
-        /// The gate's instruction-count threshold in percent, as for `compare`.
-        #[arg(long, default_value_t = 1.0)]
-        instructions_threshold: f64,
-        /// Do not draw a progress bar.
-        #[arg(long)]
-        no_progress: bool,
-    },
+    Calibrate(CalibrateArgs),
     /// Internal: a measurement worker (started by `run`).
     #[command(name = "__worker", hide = true)]
     Worker {
@@ -178,4 +88,147 @@ pub enum Format {
     Markdown,
     /// JSON for tools.
     Json,
+}
+
+/// What `--measure` can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Metric {
+    /// Wall time of the import section (always measured).
+    Wall,
+    /// Instructions of the import section, counted under callgrind.
+    Instructions,
+}
+
+/// Whether `--measure` asks for instruction counts (`None` when not given).
+pub fn counts_instructions(measure: Option<&[Metric]>) -> Option<bool> {
+    measure.map(|m| m.contains(&Metric::Instructions))
+}
+
+/// `cold`, `warm`, `cold-disk`, `fleet` or `hot-update`.
+fn mode(text: &str) -> Result<Mode, String> {
+    Mode::parse(text.trim())
+}
+
+/// `K/N` with 1 <= K <= N.
+fn shard(text: &str) -> Result<(u32, u32), String> {
+    let parsed = text
+        .split_once('/')
+        .and_then(|(k, n)| Some((k.trim().parse::<u32>().ok()?, n.trim().parse::<u32>().ok()?)));
+    match parsed {
+        Some((k, n)) if n >= 1 && (1..=n).contains(&k) => Ok((k, n)),
+        _ => Err(format!("expected K/N with 1 <= K <= N, got `{text}`")),
+    }
+}
+
+/// A percentage from 0 to 100, as a fraction.
+fn percent(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(p) if p.is_finite() && (0.0..100.0).contains(&p) => Ok(p / 100.0),
+        _ => Err(format!("must be a percentage from 0 to 100, got {text}")),
+    }
+}
+
+/// Arguments of `run`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Scenario files (TOML).
+    #[arg(default_value = "scenarios/default.toml")]
+    pub scenarios: Vec<PathBuf>,
+    /// Directory for results.json.
+    #[arg(long, default_value = "reports/latest")]
+    pub out: PathBuf,
+    /// Timed samples per case (overrides the scenarios).
+    #[arg(long)]
+    pub samples: Option<u32>,
+    /// Discarded rounds before the timed ones (overrides the scenarios).
+    #[arg(long)]
+    pub warmup: Option<u32>,
+    /// Modes to measure, comma-separated: cold, warm, cold-disk, fleet, hot-update
+    /// (overrides the scenarios).
+    #[arg(long, value_delimiter = ',', value_parser = mode)]
+    pub modes: Option<Vec<Mode>>,
+    /// Seconds a worker may take to start or to answer one request.
+    #[arg(long)]
+    pub timeout: Option<u32>,
+    /// Metrics, comma-separated: wall, instructions (overrides the scenarios).
+    #[arg(long, value_delimiter = ',')]
+    pub measure: Option<Vec<Metric>>,
+    /// Keep the generated artifacts in OUT/artifacts.
+    #[arg(long)]
+    pub keep_artifacts: bool,
+    /// Finish the interrupted run in OUT (its journal says which scenarios and
+    /// options; they must be unchanged).
+    #[arg(long)]
+    pub resume: bool,
+    /// Do not draw a progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+    /// Also measure under this external CPython (3.9 or later), with bytecode it
+    /// compiles; repeatable. Each scenario runs once more per interpreter, as
+    /// `<scenario>-py<version>`.
+    #[arg(long = "python", value_name = "PATH")]
+    pub pythons: Vec<PathBuf>,
+    /// Measure only shard K of N (1-based), a deterministic share of the cases;
+    /// combine the shards' results with `merge`.
+    #[arg(long, value_name = "K/N", value_parser = shard)]
+    pub shard: Option<(u32, u32)>,
+}
+
+/// Arguments of `compare`.
+#[derive(Debug, clap::Args)]
+pub struct CompareArgs {
+    /// The baseline results.json.
+    pub baseline: PathBuf,
+    /// The candidate results.json.
+    pub candidate: PathBuf,
+    /// Smallest change, in percent, that counts as a regression or improvement.
+    #[arg(long, default_value = "5", value_parser = percent)]
+    pub threshold: f64,
+    /// Compare each case relative to its own run's reference variant, paired by
+    /// round, cancelling drift of the whole machine between the two runs.
+    #[arg(long)]
+    pub relative: bool,
+    /// Smallest change of instruction counts, in percent, that counts.
+    #[arg(long, default_value = "1", value_parser = percent)]
+    pub instructions_threshold: f64,
+    /// Exit with status 4 if any row regressed, or 5 if none did but some row could
+    /// not be judged (missing, failed, changed scenario, another Python minor
+    /// version, ...).
+    #[arg(long)]
+    pub fail_on_regression: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+/// Arguments of `calibrate`.
+#[derive(Debug, clap::Args)]
+pub struct CalibrateArgs {
+    /// Scenario file (TOML).
+    #[arg(default_value = "scenarios/quick.toml")]
+    pub scenario: PathBuf,
+    /// Runs to make (every pair of them is judged).
+    #[arg(long, default_value_t = 10)]
+    pub runs: u32,
+    /// Timed samples per case (overrides the scenario).
+    #[arg(long)]
+    pub samples: Option<u32>,
+    /// Metrics, comma-separated: wall, instructions (overrides the scenario).
+    #[arg(long, value_delimiter = ',')]
+    pub measure: Option<Vec<Metric>>,
+    /// Directory for the runs, calibration.json and calibration.md.
+    #[arg(long, default_value = "reports/calibrate")]
+    pub out: PathBuf,
+    /// Judge these existing results files instead of running (2 or more).
+    #[arg(long = "results", value_name = "RESULTS.json", num_args = 1..)]
+    pub results: Vec<PathBuf>,
+    /// The gate's threshold in percent, as for `compare`.
+    #[arg(long, default_value = "5", value_parser = percent)]
+    pub threshold: f64,
+    /// The gate's instruction-count threshold in percent, as for `compare`.
+    #[arg(long, default_value = "1", value_parser = percent)]
+    pub instructions_threshold: f64,
+    /// Do not draw a progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
 }

@@ -277,5 +277,7 @@ fn a_bad_mode_flag_is_named() {
         ])
         .assert()
         .code(1)
-        .stderr(contains("--modes: unknown mode `hot`"));
+        .stderr(contains(
+            "invalid value 'hot' for '--modes <MODES>': unknown mode `hot`",
+        ));
 }

@@ -227,6 +227,6 @@ fn merge_refuses_overlaps_other_scenario_files_and_other_harnesses() {
         .assert()
         .code(1)
         .stderr(contains(
-            "--shard: expected K/N with 1 <= K <= N, got `3/2`",
+            "'--shard <K/N>': expected K/N with 1 <= K <= N, got `3/2`",
         ));
 }

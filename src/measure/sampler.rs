@@ -4,28 +4,35 @@
 
 use std::path::PathBuf;
 
+use serde::{Deserialize, Serialize};
+
 use super::process::{WorkerCommand, WorkerError, WorkerProcess};
 use super::protocol::Reply;
 
-/// One timed import.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// One timed import: the one record of a sample, from the worker's reply through the
+/// scheduler and the journal (where it is stored as it is) to the results.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct SampleValue {
     /// Wall time of the import section.
     pub wall_ns: u64,
     /// CPU time of the worker over the import section.
     pub cpu_ns: u64,
     /// User part of the CPU time (microsecond resolution).
+    #[serde(default)]
     pub user_ns: u64,
     /// System part of the CPU time (microsecond resolution).
+    #[serde(default)]
     pub sys_ns: u64,
     /// Interpreter start-up of the worker that took this sample (cold samples only).
     pub startup_ns: Option<u64>,
     /// Fraction of the artifact's pages in the page cache just before the worker
     /// started (cold-disk samples only; 0 when eviction worked).
+    #[serde(default)]
     pub resident: Option<f64>,
     /// The harness's own cost of a cold sample: the parent's wall time from spawning
     /// the worker to its exit, minus start-up and the timed import (exec, driver
     /// set-up, pipes, verification, interpreter exit).
+    #[serde(default)]
     pub overhead_ns: Option<u64>,
     /// Round of the interleaved schedule this sample was taken in (warm-up rounds
     /// counted), set by the scheduler: samples of two cases from one round were taken

@@ -17,10 +17,29 @@ use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::measure::{CaseRun, SampleValue};
-use crate::scenario::Mode;
+use crate::scenario::{Mode, Overrides};
 
 /// Version of the journal format.
 pub const JOURNAL_VERSION: u32 = 2;
+
+/// How a run was started: its scenario files and the options a resumed run must
+/// repeat.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct RunPlan {
+    /// Scenario files, as given.
+    pub scenarios: Vec<PathBuf>,
+    /// Command-line overrides of every scenario's settings.
+    #[serde(flatten)]
+    pub overrides: Overrides,
+    /// `--keep-artifacts`.
+    pub keep_artifacts: bool,
+    /// `--python`: external interpreters measured beside the embedded one.
+    #[serde(default)]
+    pub pythons: Vec<PathBuf>,
+    /// `--shard K/N`.
+    #[serde(default)]
+    pub shard: Option<(u32, u32)>,
+}
 
 /// One line of the journal.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -30,27 +49,9 @@ pub enum Entry {
     Header {
         /// [`JOURNAL_VERSION`].
         version: u32,
-        /// Scenario files, as given.
-        scenarios: Vec<PathBuf>,
-        /// `--samples`.
-        samples: Option<u32>,
-        /// `--warmup`.
-        warmup: Option<u32>,
-        /// `--modes`.
-        modes: Option<Vec<Mode>>,
-        /// `--timeout`.
-        timeout_secs: Option<u32>,
-        /// `--measure` (whether instructions are counted).
-        #[serde(default)]
-        instructions: Option<bool>,
-        /// `--keep-artifacts`.
-        keep_artifacts: bool,
-        /// `--python`: external interpreters measured beside the embedded one.
-        #[serde(default)]
-        pythons: Vec<PathBuf>,
-        /// `--shard K/N`.
-        #[serde(default)]
-        shard: Option<(u32, u32)>,
+        /// The run's scenarios and options.
+        #[serde(flatten)]
+        plan: RunPlan,
     },
     /// A scenario file's hash when the run read it.
     Scenario {
@@ -76,28 +77,9 @@ pub enum Entry {
         variant: String,
         /// Mode.
         mode: Mode,
-        /// Wall time of the import, ns.
-        wall_ns: u64,
-        /// CPU time of the import, ns.
-        cpu_ns: u64,
-        /// User CPU time of the import, ns.
-        #[serde(default)]
-        user_ns: u64,
-        /// System CPU time of the import, ns.
-        #[serde(default)]
-        sys_ns: u64,
-        /// Interpreter start-up of a cold sample's worker, ns.
-        startup_ns: Option<u64>,
-        /// Resident fraction of the artifact before a cold-disk sample.
-        #[serde(default)]
-        resident: Option<f64>,
-        /// The harness's own cost of a cold sample, ns.
-        #[serde(default)]
-        overhead_ns: Option<u64>,
-        /// Round of the interleaved schedule it was taken in.
-        round: u32,
-        /// Position within that round.
-        slot: u32,
+        /// The sample, as the scheduler recorded it.
+        #[serde(flatten)]
+        sample: SampleValue,
     },
     /// A case that failed (it is not retried on resume).
     Failure {
@@ -244,31 +226,13 @@ pub fn read(path: &Path) -> Result<Recovered> {
                 scenario,
                 variant,
                 mode,
-                wall_ns,
-                cpu_ns,
-                user_ns,
-                sys_ns,
-                startup_ns,
-                resident,
-                overhead_ns,
-                round,
-                slot,
+                sample,
             } => {
                 rec.cases
                     .entry((scenario, variant, mode))
                     .or_default()
                     .samples
-                    .push(SampleValue {
-                        wall_ns,
-                        cpu_ns,
-                        user_ns,
-                        sys_ns,
-                        startup_ns,
-                        resident,
-                        overhead_ns,
-                        round,
-                        slot,
-                    });
+                    .push(sample);
             }
             Entry::Failure {
                 scenario,
@@ -292,20 +256,41 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_header_line_keeps_its_flat_form() {
+        let header = Entry::Header {
+            version: JOURNAL_VERSION,
+            plan: RunPlan {
+                scenarios: vec!["a.toml".into()],
+                overrides: Overrides {
+                    samples: Some(9),
+                    modes: Some(vec![Mode::Cold]),
+                    ..Overrides::default()
+                },
+                keep_artifacts: true,
+                pythons: Vec::new(),
+                shard: Some((1, 2)),
+            },
+        };
+        let line = serde_json::to_string(&header).unwrap();
+        assert_eq!(
+            line,
+            "{\"type\":\"header\",\"version\":2,\"scenarios\":[\"a.toml\"],\"samples\":9,\
+             \"warmup\":null,\"modes\":[\"cold\"],\"timeout_secs\":null,\"instructions\":null,\
+             \"keep_artifacts\":true,\"pythons\":[],\"shard\":[1,2]}"
+        );
+        assert_eq!(serde_json::from_str::<Entry>(&line).unwrap(), header);
+    }
+
+    #[test]
     fn appending_after_a_torn_line_keeps_the_journal_readable() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("journal.jsonl");
         let header = Entry::Header {
             version: JOURNAL_VERSION,
-            scenarios: vec!["s.toml".into()],
-            samples: None,
-            warmup: None,
-            modes: None,
-            timeout_secs: None,
-            instructions: None,
-            keep_artifacts: false,
-            pythons: Vec::new(),
-            shard: None,
+            plan: RunPlan {
+                scenarios: vec!["s.toml".into()],
+                ..RunPlan::default()
+            },
         };
         Journal::create(&path, &header).unwrap();
         // A kill in the middle of writing a line.

@@ -8,6 +8,7 @@
 mod layout;
 mod limits;
 mod matrix;
+mod overrides;
 mod validate;
 mod wire;
 
@@ -18,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 pub use layout::{ModuleInfo, TreeLayout};
 pub use limits::{LIMITS, Limits};
+pub use overrides::Overrides;
 
 /// A fully validated scenario, ready to generate and measure.
 #[derive(Debug, Clone)]

@@ -1,0 +1,54 @@
+//! `calibrate [SCENARIO]`: run a scenario N times (or read existing results), measure
+//! the gate's false-alarm rate and power, print them and write calibration.json and
+//! calibration.md.
+
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use zipimport_bench::calibrate;
+use zipimport_bench::compare::CompareOptions;
+use zipimport_bench::measure::StopFlag;
+use zipimport_bench::run::{RunOptions, RunPlan};
+use zipimport_bench::scenario::Overrides;
+
+use crate::cli::{CalibrateArgs, counts_instructions};
+
+/// Calibrates the gate on this machine.
+pub fn calibrate(args: CalibrateArgs) -> Result<ExitCode> {
+    if args.results.is_empty() && args.runs < 2 {
+        bail!(
+            "--runs: calibration needs at least 2 runs to pair, got {}",
+            args.runs
+        );
+    }
+    let opts = CompareOptions {
+        threshold: args.threshold,
+        instructions_threshold: args.instructions_threshold,
+        ..CompareOptions::default()
+    };
+    let template = RunOptions {
+        plan: RunPlan {
+            scenarios: vec![args.scenario],
+            overrides: Overrides {
+                samples: args.samples,
+                instructions: counts_instructions(args.measure.as_deref()),
+                ..Overrides::default()
+            },
+            ..RunPlan::default()
+        },
+        out_dir: args.out.clone(),
+        resume: false,
+        progress: !args.no_progress,
+        stop: StopFlag::on_signals()?,
+        worker_exe: std::env::current_exe().context("locating this executable")?,
+        command_line: std::env::args().collect(),
+    };
+    let cal = calibrate::command(&template, args.runs, &args.results, opts)?;
+    print!("{}", calibrate::render_text(&cal));
+    println!(
+        "\ncalibration: {}\n             {}",
+        args.out.join("calibration.json").display(),
+        args.out.join("calibration.md").display()
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,48 @@
+//! `compare BASELINE CANDIDATE`: the verdict table, and with `--fail-on-regression` the
+//! gate's exit status: 4 on a regression, else 5 when some row could not be judged.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use zipimport_bench::compare::{self, CompareOptions};
+use zipimport_bench::results;
+
+use crate::cli::{CompareArgs, Format};
+
+/// Compares and prints; the exit status is the gate's.
+pub fn compare(args: CompareArgs) -> Result<ExitCode> {
+    let opts = CompareOptions {
+        threshold: args.threshold,
+        instructions_threshold: args.instructions_threshold,
+        relative: args.relative,
+        ..CompareOptions::default()
+    };
+    let b = results::read(&args.baseline)?;
+    let c = results::read(&args.candidate)?;
+    let cmp = compare::compare(
+        &args.baseline.display().to_string(),
+        &b,
+        &args.candidate.display().to_string(),
+        &c,
+        opts,
+    );
+    let text = match args.format {
+        Format::Text => compare::render_text(&cmp),
+        Format::Markdown => compare::render_markdown(&cmp),
+        Format::Json => compare::render_json(&cmp),
+    };
+    println!("{}", text.trim_end());
+    if args.fail_on_regression && cmp.regressions > 0 {
+        eprintln!("{} regression(s) found", cmp.regressions);
+        return Ok(ExitCode::from(4));
+    }
+    if args.fail_on_regression && cmp.unjudged > 0 {
+        eprintln!(
+            "{} row(s) could not be judged (see `cannot judge` above): the gate cannot \
+             vouch for them",
+            cmp.unjudged
+        );
+        return Ok(ExitCode::from(5));
+    }
+    Ok(ExitCode::SUCCESS)
+}

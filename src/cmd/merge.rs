@@ -1,0 +1,31 @@
+//! `merge RESULTS ... --out FILE`: shards' results combined into one file, with its
+//! reports and summary table.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Result;
+use zipimport_bench::{report, results};
+
+/// Merges `files` into `out` and writes the reports beside it.
+pub fn merge(files: &[PathBuf], out: &Path) -> Result<ExitCode> {
+    let mut inputs = Vec::new();
+    for path in files {
+        inputs.push((path.clone(), results::read(path)?));
+    }
+    let (merged, warnings) = results::merge(&inputs)?;
+    for w in &warnings {
+        eprintln!("warning: {w}");
+    }
+    results::write(&merged, out)?;
+    let dir = out.parent().filter(|p| !p.as_os_str().is_empty());
+    report::write_reports(&merged, dir.unwrap_or(Path::new(".")))?;
+    print!("{}", report::summary_table(&merged));
+    println!(
+        "\nmerged {} files, {} cases: {}",
+        inputs.len(),
+        merged.cases.len(),
+        out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,63 @@
+//! `run [SCENARIO ...]`: generate, package and measure; print the summary table and
+//! where the results and reports are.
+
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use zipimport_bench::measure::StopFlag;
+use zipimport_bench::report;
+use zipimport_bench::run::{self, RunOptions, RunPlan};
+use zipimport_bench::scenario::Overrides;
+
+use crate::cli::{RunArgs, counts_instructions};
+
+/// Runs the scenarios; exit 3 when a record failed, 130 when stopped early.
+pub fn run(args: RunArgs) -> Result<ExitCode> {
+    let opts = RunOptions {
+        plan: RunPlan {
+            scenarios: args.scenarios,
+            overrides: Overrides {
+                samples: args.samples,
+                warmup: args.warmup,
+                modes: args.modes,
+                timeout_secs: args.timeout,
+                instructions: counts_instructions(args.measure.as_deref()),
+            },
+            keep_artifacts: args.keep_artifacts,
+            pythons: args.pythons,
+            shard: args.shard,
+        },
+        out_dir: args.out,
+        resume: args.resume,
+        progress: !args.no_progress,
+        stop: StopFlag::on_signals()?,
+        worker_exe: std::env::current_exe().context("locating this executable")?,
+        command_line: std::env::args().collect(),
+    };
+    let output = run::run(&opts)?;
+    print!("{}", report::summary_table(&output.results));
+    let dir = output
+        .results_path
+        .parent()
+        .unwrap_or(std::path::Path::new("."));
+    println!("\nresults: {}", output.results_path.display());
+    println!("report:  {}", dir.join("report.html").display());
+    println!("summary: {}", dir.join("summary.md").display());
+    if output.interrupted {
+        eprintln!(
+            "stopped early: {} holds every sample taken so far; finish with \
+             `zipimport-bench run --resume --out {}`",
+            output.results_path.display(),
+            dir.display()
+        );
+        return Ok(ExitCode::from(130));
+    }
+    if output.failed_cases > 0 {
+        eprintln!(
+            "{} case(s) failed; see their errors above",
+            output.failed_cases
+        );
+        return Ok(ExitCode::from(3));
+    }
+    Ok(ExitCode::SUCCESS)
+}

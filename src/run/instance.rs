@@ -1,0 +1,344 @@
+//! The third stage of a run, for one scenario instance: build its artifacts (journaling
+//! their hashes), take its interleaved samples (journaling every one), then its fleets
+//! and hot updates, and turn what was measured into results records.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+
+use super::RunOptions;
+use super::build::{Built, build_instance, package_update, roots, tree_roots};
+use super::plan::short;
+use crate::corpus::Corpus;
+use crate::generate::SourceTree;
+use crate::measure::{self, MeasureOptions, Outcome, Status, Taken, WorkerCommand};
+use crate::package::Artifact;
+use crate::python::PythonInfo;
+use crate::results::journal::{Entry, Journal, Recovered};
+use crate::results::{self, CaseResult, FleetCase, HotUpdateCase, ScenarioInfo};
+use crate::scenario::{Layout, Mode, Scenario, Variant, Workload};
+
+/// What the run shares with every instance it measures.
+pub(super) struct RunContext<'a> {
+    /// The run's options.
+    pub opts: &'a RunOptions,
+    /// What an interrupted run had measured, when resuming.
+    pub recovered: Option<&'a Recovered>,
+    /// Where each instance's artifacts are built.
+    pub work_root: &'a Path,
+    /// The embedded interpreter.
+    pub python: &'a PythonInfo,
+}
+
+/// Everything one instance produced.
+pub(super) struct Measured {
+    /// The scenario as it was run.
+    pub info: ScenarioInfo,
+    /// Its per-sample cases.
+    pub cases: Vec<CaseResult>,
+    /// Its fleet configurations.
+    pub fleet: Vec<FleetCase>,
+    /// Its hot-update cases.
+    pub hot_updates: Vec<HotUpdateCase>,
+    /// Whether the run was stopped while measuring it.
+    pub interrupted: bool,
+}
+
+/// Builds and measures one scenario instance, under the external interpreter given (or
+/// the embedded one).
+pub(super) fn measure_instance(
+    ctx: &RunContext,
+    journal: &mut Journal,
+    s: &Scenario,
+    external: Option<&(PathBuf, PythonInfo)>,
+) -> Result<Measured> {
+    let external = external.map(|(p, i)| (p, i));
+    let dir = ctx.work_root.join(&s.name);
+    let t = Instant::now();
+    let built = build_instance(s, &dir, external)?;
+    let generate_s = t.elapsed().as_secs_f64();
+    record_build(ctx, journal, s, &built.artifacts)?;
+    eprintln!(
+        "{}: generated {} modules ({}) and packaged {} variants in {:.1} s",
+        s.name,
+        built.tree.layout.modules().len(),
+        crate::format::format_size(built.tree.total_bytes()),
+        built.artifacts.len(),
+        generate_s
+    );
+    let workload = workload(s, &built)?;
+    let measure_opts = measure_options(ctx.opts, s, &dir, external)?;
+    let Built {
+        tree,
+        artifacts,
+        corpus,
+    } = built;
+
+    let sampled = take_samples(ctx, journal, s, &artifacts, &workload, &measure_opts)?;
+    let mut interrupted = sampled.interrupted;
+    let mut fleet = Vec::new();
+    if !interrupted && s.measure.modes.contains(&Mode::Fleet) {
+        eprintln!(
+            "{}: fleet of {:?} processes, {} rounds per configuration",
+            s.name, s.measure.fleet.processes, s.measure.fleet.rounds
+        );
+        let (outcomes, stopped) = measure::fleet::measure(
+            &artifacts,
+            &sampled.probe_failures,
+            &workload,
+            &measure_opts,
+            &s.measure.fleet,
+        )?;
+        interrupted |= stopped;
+        fleet = results::fleet_cases(&s.name, outcomes);
+        for f in &mut fleet {
+            f.shard = ctx.opts.plan.shard;
+        }
+    }
+    let mut hot_updates = Vec::new();
+    if !interrupted && s.measure.modes.contains(&Mode::HotUpdate) {
+        let updates = package_update(&tree, &artifacts, &sampled.usable, &dir, external)?;
+        eprintln!(
+            "{}: hot update, {} rounds per case",
+            s.name, s.measure.hot_update.rounds
+        );
+        let (outcomes, stopped) = measure::hot_update::measure(
+            &artifacts,
+            &updates,
+            &sampled.probe_failures,
+            &workload,
+            &measure_opts,
+            &s.measure.hot_update,
+        )?;
+        interrupted |= stopped;
+        hot_updates = results::hot_update_cases(&s.name, outcomes);
+    }
+
+    let version = external.map_or(&ctx.python.version_short, |(_, i)| &i.version_short);
+    let mut cases = results::cases(&s.name, &s.reference, sampled.cases, &artifacts);
+    for c in &mut cases {
+        c.sweep.clone_from(&s.sweep);
+        c.python = Some(version.clone());
+        c.shard = ctx.opts.plan.shard;
+    }
+    if let Some(c) = corpus.as_ref().filter(|c| !c.extensions.is_empty()) {
+        explain_extension_modules(c, &mut cases);
+    }
+    let mut info = scenario_info(s, &tree, &workload.modules, generate_s);
+    info.corpus = corpus
+        .as_ref()
+        .zip(s.corpus.as_ref())
+        .map(|(c, spec)| c.info(spec));
+    info.python = external.map(|(_, i)| i.clone());
+    info.shard = ctx.opts.plan.shard;
+    Ok(Measured {
+        info,
+        cases,
+        fleet,
+        hot_updates,
+        interrupted,
+    })
+}
+
+/// Journals the scenario's and every artifact's hash; a resumed run instead checks that
+/// they are what the interrupted run measured.
+fn record_build(
+    ctx: &RunContext,
+    journal: &mut Journal,
+    s: &Scenario,
+    artifacts: &[Artifact],
+) -> Result<()> {
+    if ctx
+        .recovered
+        .is_none_or(|r| !r.scenarios.contains_key(&s.name))
+    {
+        journal.append(&Entry::Scenario {
+            name: s.name.clone(),
+            sha256: s.source.sha256.clone(),
+        })?;
+    }
+    for a in artifacts {
+        let key = (s.name.clone(), a.variant.id());
+        match ctx.recovered.and_then(|r| r.artifacts.get(&key)) {
+            Some(old) if *old != a.info.sha256 => bail!(
+                "cannot resume: artifact {} of {} is not byte-identical to the interrupted \
+                 run's (sha256 {} then, {} now); was the harness or the interpreter changed?",
+                key.1,
+                s.name,
+                short(old),
+                short(&a.info.sha256)
+            ),
+            Some(_) => {}
+            None => journal.append(&Entry::Artifact {
+                scenario: key.0,
+                variant: key.1,
+                sha256: a.info.sha256.clone(),
+            })?,
+        }
+    }
+    Ok(())
+}
+
+/// The modules the timed section imports and the top-level names a reset forgets.
+fn workload(s: &Scenario, built: &Built) -> Result<measure::Workload> {
+    let modules = match &built.corpus {
+        None => built.tree.layout.workload_modules(&s.workload),
+        Some(c) => c.workload(&s.workload)?,
+    };
+    Ok(measure::Workload {
+        roots: match &built.corpus {
+            None => tree_roots(&built.tree),
+            Some(_) => roots(&modules),
+        },
+        modules,
+    })
+}
+
+/// How to start this instance's workers and what to take.
+fn measure_options(
+    opts: &RunOptions,
+    s: &Scenario,
+    dir: &Path,
+    external: Option<(&PathBuf, &PythonInfo)>,
+) -> Result<MeasureOptions> {
+    Ok(MeasureOptions {
+        worker: WorkerCommand {
+            exe: opts.worker_exe.clone(),
+            work_dir: dir.to_owned(),
+            timeout: std::time::Duration::from_secs(u64::from(s.measure.timeout_secs)),
+            stop: opts.stop.clone(),
+            external: match external {
+                None => None,
+                Some((python, _)) => Some(
+                    measure::ExternalWorker::install(python, &dir.join("worker"))
+                        .with_context(|| format!("installing the worker in {}", dir.display()))?,
+                ),
+            },
+        },
+        modes: s.measure.modes.clone(),
+        samples: s.measure.samples,
+        warmup: s.measure.warmup,
+        seed: s.seed,
+        progress: opts.progress,
+        // Instruction counting runs the harness binary under callgrind: embedded only.
+        instructions: (s.measure.instructions && external.is_none())
+            .then_some(s.measure.instruction_samples),
+    })
+}
+
+/// Probes every artifact and takes the interleaved samples, journaling each sample and
+/// failure as it happens (a resumed run starts from what the journal holds).
+fn take_samples(
+    ctx: &RunContext,
+    journal: &mut Journal,
+    s: &Scenario,
+    artifacts: &[Artifact],
+    workload: &measure::Workload,
+    measure_opts: &MeasureOptions,
+) -> Result<measure::Measured> {
+    eprintln!(
+        "{}: measuring {} variants x {} modes, {} samples after {} warm-up rounds{}",
+        s.name,
+        artifacts.len(),
+        s.measure.modes.len(),
+        s.measure.samples,
+        s.measure.warmup,
+        if ctx.recovered.is_some() {
+            " (resuming)"
+        } else {
+            ""
+        }
+    );
+    let initial = |variant: &str, mode: Mode| {
+        ctx.recovered
+            .map(|r| r.case(&s.name, variant, mode))
+            .unwrap_or_default()
+    };
+    let mut journal_error = None;
+    let mut on_sample = |v: &Variant, mode: Mode, taken: Taken, outcome: &Outcome| {
+        let entry = match (taken, outcome) {
+            (Taken::Kept, Outcome::Sample(x)) => Entry::Sample {
+                scenario: s.name.clone(),
+                variant: v.id(),
+                mode,
+                sample: *x,
+            },
+            (Taken::Failed, Outcome::Failed(e)) => Entry::Failure {
+                scenario: s.name.clone(),
+                variant: v.id(),
+                mode,
+                error: e.clone(),
+            },
+            _ => return,
+        };
+        if let Err(e) = journal.append(&entry) {
+            journal_error.get_or_insert(e);
+        }
+    };
+    let measured = measure::measure(artifacts, workload, measure_opts, &initial, &mut on_sample)?;
+    match journal_error {
+        Some(e) => Err(e),
+        None => Ok(measured),
+    }
+}
+
+/// In a corpus holding extension modules, a zip case that imports says what the archive
+/// could not serve, and one that failed says why it likely did.
+fn explain_extension_modules(c: &Corpus, cases: &mut [CaseResult]) {
+    for case in cases.iter_mut().filter(|c| c.layout == Layout::Zip) {
+        if case.status == Status::Ok {
+            case.warnings.push(format!(
+                "the archive holds {} extension module(s), e.g. {}, which zipimport \
+                 cannot load: this workload does not import them, others would fail",
+                c.extensions.len(),
+                c.extensions[0]
+            ));
+        } else {
+            case.status = Status::Unsupported;
+            case.error = Some(format!(
+                "{} (the corpus holds {} extension module(s), e.g. {}, and zipimport \
+                 cannot load extension modules from an archive)",
+                case.error.as_deref().unwrap_or("the import failed"),
+                c.extensions.len(),
+                c.extensions[0]
+            ));
+        }
+    }
+}
+
+/// The scenario as it was run, for the results file.
+fn scenario_info(
+    s: &Scenario,
+    tree: &SourceTree,
+    modules: &[String],
+    generate_s: f64,
+) -> ScenarioInfo {
+    ScenarioInfo {
+        name: s.name.clone(),
+        description: s.description.clone(),
+        path: s.source.path.display().to_string(),
+        sha256: s.source.sha256.clone(),
+        seed: s.seed,
+        tree: s.tree.clone(),
+        workload: match s.workload {
+            Workload::All => "all",
+            Workload::Leaf => "leaf",
+            Workload::Modules(_) => "modules",
+        }
+        .to_owned(),
+        workload_modules: modules.to_vec(),
+        reference: s.reference.clone(),
+        samples: s.measure.samples,
+        warmup: s.measure.warmup,
+        modes: s.measure.modes.clone(),
+        timeout_secs: s.measure.timeout_secs,
+        sweep: s.sweep.clone(),
+        python: None,
+        shard: None,
+        corpus: None,
+        tree_files: tree.files.len() as u64,
+        tree_bytes: tree.total_bytes(),
+        generate_s,
+    }
+}

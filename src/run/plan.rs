@@ -1,0 +1,146 @@
+//! The first stage of a run: what to measure. A resumed run takes its plan from the
+//! journal; every scenario is validated (and sweeps expanded) before any work starts;
+//! each external interpreter adds an instance of every scenario; a shard keeps its
+//! share of the (instance, variant) pairs.
+
+use std::path::PathBuf;
+
+use anyhow::{Result, bail};
+
+use super::{JOURNAL, RunOptions};
+use crate::python::{self, PythonInfo};
+use crate::results::journal::{self, Entry, Recovered};
+use crate::scenario::{self, Mode, Scenario};
+
+/// A scenario to measure under one interpreter: the embedded one (`None`) or an
+/// external one, with what it said about itself.
+pub(super) type Instance = (Scenario, Option<(PathBuf, PythonInfo)>);
+
+/// What a run will measure.
+pub(super) struct Plan {
+    /// Every scenario instance, in order.
+    pub instances: Vec<Instance>,
+    /// The embedded interpreter.
+    pub python: PythonInfo,
+}
+
+/// For `run --resume`: the interrupted run's journal, and the options it was started
+/// with. Otherwise the options as given.
+pub(super) fn recover(opts: &RunOptions) -> Result<(RunOptions, Option<Recovered>)> {
+    if !opts.resume {
+        return Ok((opts.clone(), None));
+    }
+    let rec = journal::read(&opts.out_dir.join(JOURNAL))?;
+    if rec.ended {
+        bail!(
+            "nothing to resume: the run in {} finished (its results are complete)",
+            opts.out_dir.display()
+        );
+    }
+    let mut o = opts.clone();
+    if let Entry::Header { plan, .. } = &rec.header {
+        o.plan = plan.clone();
+    }
+    Ok((o, Some(rec)))
+}
+
+/// Loads and checks every scenario, applies the overrides, asks every interpreter about
+/// itself and lists the instances.
+pub(super) fn plan(opts: &RunOptions, recovered: Option<&Recovered>) -> Result<Plan> {
+    // Validate every scenario before any work starts; sweeps become one scenario per
+    // value.
+    let mut scenarios = Vec::new();
+    for path in &opts.plan.scenarios {
+        for s in scenario::expand(&scenario::load(path)?) {
+            scenarios.push(s);
+        }
+    }
+    for s in &mut scenarios {
+        opts.plan.overrides.apply(s);
+        check(s, recovered)?;
+    }
+    let python = python::info()?;
+    // External interpreters: each scenario once more per interpreter, with its own
+    // bytecode and artifacts.
+    let mut externals: Vec<(PathBuf, PythonInfo)> = Vec::new();
+    for path in &opts.plan.pythons {
+        let info = python::external::query(path)?;
+        if externals.iter().any(|(_, i)| i.version == info.version) {
+            bail!(
+                "{} is Python {}, which another --python already is",
+                path.display(),
+                info.version_short
+            );
+        }
+        externals.push((path.clone(), info));
+    }
+    let mut instances = Vec::new();
+    for s in &scenarios {
+        instances.push((s.clone(), None));
+        for (path, info) in &externals {
+            let mut x = s.clone();
+            x.name = format!("{}-py{}", s.name, info.version_short);
+            instances.push((x, Some((path.clone(), info.clone()))));
+        }
+    }
+    Ok(Plan { instances, python })
+}
+
+/// What a scenario must satisfy beyond its own file: hot updates need a generated
+/// tree, and a resumed run needs the scenario file unchanged.
+fn check(s: &Scenario, recovered: Option<&Recovered>) -> Result<()> {
+    let path = &s.source.path;
+    if s.corpus.is_some() && s.measure.modes.contains(&Mode::HotUpdate) {
+        bail!(
+            "{}: mode hot-update needs a generated [tree]: it checks the ZIB_VERSION \
+             constant every generated module carries, which a [corpus] does not have",
+            path.display()
+        );
+    }
+    if let Some(old) = recovered.and_then(|r| r.scenarios.get(&s.name)) {
+        if *old != s.source.sha256 {
+            bail!(
+                "cannot resume: {} changed since the interrupted run (sha256 {} then, {} now)",
+                path.display(),
+                short(old),
+                short(&s.source.sha256)
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The first 12 hex digits of a hash, for messages.
+pub(super) fn short(hash: &str) -> &str {
+    hash.get(..12).unwrap_or(hash)
+}
+
+/// Deals the run's (instance, variant) pairs out to shards: a shard measures every
+/// pair whose position in the run's deterministic order falls to it.
+pub(super) struct Sharder {
+    shard: Option<(u32, u32)>,
+    index: usize,
+}
+
+impl Sharder {
+    /// A dealer for `run --shard K/N` (or for the whole run).
+    pub fn new(shard: Option<(u32, u32)>) -> Self {
+        Sharder { shard, index: 0 }
+    }
+
+    /// The scenario with only this shard's variants; `None` when it has none.
+    pub fn take(&mut self, s: &Scenario) -> Option<Scenario> {
+        let mut s = s.clone();
+        if let Some((k, n)) = self.shard {
+            s.variants.retain(|_| {
+                let mine = self.index % n as usize == (k - 1) as usize;
+                self.index += 1;
+                mine
+            });
+            if s.variants.is_empty() {
+                return None;
+            }
+        }
+        Some(s)
+    }
+}
