@@ -20,3 +20,35 @@ pub mod results;
 pub mod run;
 pub mod scenario;
 pub mod stats;
+
+#[cfg(test)]
+mod names {
+    use strum::VariantArray;
+
+    /// Every variant's `name()` (strum) is its serde name: results, scenario files and
+    /// the command line spell it the same way.
+    fn serde_agrees<T>()
+    where
+        T: VariantArray + serde::Serialize + Copy + Into<&'static str> + 'static,
+    {
+        for v in T::VARIANTS {
+            let name: &'static str = (*v).into();
+            assert_eq!(serde_json::to_value(v).unwrap(), name);
+        }
+    }
+
+    #[test]
+    fn names_are_the_serde_names() {
+        use crate::measure::hot_update::{Strategy, Timing};
+        use crate::scenario::{Bytecode, Mode, PageCache, Pickup, Sharing, SweepParam};
+        serde_agrees::<SweepParam>();
+        serde_agrees::<Bytecode>();
+        serde_agrees::<Mode>();
+        serde_agrees::<Sharing>();
+        serde_agrees::<PageCache>();
+        serde_agrees::<Pickup>();
+        serde_agrees::<Strategy>();
+        serde_agrees::<Timing>();
+        serde_agrees::<crate::measure::Status>();
+    }
+}

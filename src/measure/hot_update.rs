@@ -31,7 +31,21 @@ use crate::package::{Artifact, copy_artifact};
 use crate::scenario::{HotUpdateSpec, Layout, Pickup, Variant};
 
 /// How the new version replaces the old one on disk.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
+#[strum(serialize_all = "kebab-case")]
 #[serde(rename_all = "kebab-case")]
 pub enum Strategy {
     /// Zip: rename a staged new archive over the live one.
@@ -45,11 +59,7 @@ pub enum Strategy {
 impl Strategy {
     /// The name used in results.
     pub fn name(self) -> &'static str {
-        match self {
-            Strategy::Rename => "rename",
-            Strategy::Symlink => "symlink",
-            Strategy::InPlace => "in-place",
-        }
+        self.into()
     }
 
     /// The strategies a layout allows.
@@ -62,7 +72,21 @@ impl Strategy {
 }
 
 /// When the swap happens relative to the pick-up.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
+#[strum(serialize_all = "kebab-case")]
 #[serde(rename_all = "kebab-case")]
 pub enum Timing {
     /// The swap completes, then the process picks the update up.
@@ -74,10 +98,7 @@ pub enum Timing {
 impl Timing {
     /// The name used in results.
     pub fn name(self) -> &'static str {
-        match self {
-            Timing::Sequential => "sequential",
-            Timing::Concurrent => "concurrent",
-        }
+        self.into()
     }
 }
 

@@ -43,7 +43,18 @@ use crate::package::{Artifact, artifact_files};
 use crate::scenario::{Mode, Variant};
 
 /// How a case ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
+#[strum(serialize_all = "kebab-case")]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
     /// Measured.
@@ -60,12 +71,7 @@ pub enum Status {
 impl Status {
     /// The name results use (`ok`, `unsupported`, `error`, `incomplete`).
     pub fn name(self) -> &'static str {
-        match self {
-            Status::Ok => "ok",
-            Status::Unsupported => "unsupported",
-            Status::Error => "error",
-            Status::Incomplete => "incomplete",
-        }
+        self.into()
     }
 }
 

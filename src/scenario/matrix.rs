@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use toml::Spanned;
 
-use super::validate::Ctx;
+use super::context::Ctx;
 use super::wire;
 use super::{Bytecode, Compression, Layout, ScenarioError, Variant};
 

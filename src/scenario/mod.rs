@@ -5,6 +5,7 @@
 //! problem found on the way is a [`ScenarioError`] that names the file, line, column and
 //! field.
 
+mod context;
 mod layout;
 mod limits;
 mod matrix;
@@ -52,7 +53,19 @@ pub struct Scenario {
 }
 
 /// What a sweep varies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
+#[strum(serialize_all = "kebab-case")]
 #[serde(rename_all = "kebab-case")]
 pub enum SweepParam {
     /// `tree.modules`: modules per package (the fit is per module of the whole tree).
@@ -79,13 +92,7 @@ impl SweepParam {
 
     /// The name used in scenario files and results.
     pub fn name(self) -> &'static str {
-        match self {
-            SweepParam::Modules => "modules",
-            SweepParam::Depth => "depth",
-            SweepParam::Lines => "lines",
-            SweepParam::Filler => "filler",
-            SweepParam::Level => "level",
-        }
+        self.into()
     }
 
     /// What a chart's x axis shows.
@@ -371,7 +378,19 @@ impl fmt::Display for Compression {
 }
 
 /// What bytecode a variant carries, and where.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
+#[strum(serialize_all = "kebab-case")]
 #[serde(rename_all = "kebab-case")]
 pub enum Bytecode {
     /// Sources only: every import compiles.
@@ -406,15 +425,7 @@ impl Bytecode {
 
     /// The name used in scenario files and variant ids.
     pub fn name(self) -> &'static str {
-        match self {
-            Bytecode::None => "none",
-            Bytecode::Pyc => "pyc",
-            Bytecode::CheckedHash => "checked-hash",
-            Bytecode::UncheckedHash => "unchecked-hash",
-            Bytecode::PycOnly => "pyc-only",
-            Bytecode::PycStale => "pyc-stale",
-            Bytecode::Pycache => "pycache",
-        }
+        self.into()
     }
 
     /// Parses a name from a scenario file.
@@ -463,7 +474,21 @@ impl Variant {
 }
 
 /// A measurement mode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
+#[strum(serialize_all = "kebab-case")]
 #[serde(rename_all = "kebab-case")]
 pub enum Mode {
     /// A fresh worker process per sample.
@@ -481,13 +506,7 @@ pub enum Mode {
 impl Mode {
     /// The name used in scenario files, on the command line and in results.
     pub fn name(self) -> &'static str {
-        match self {
-            Mode::Cold => "cold",
-            Mode::Warm => "warm",
-            Mode::ColdDisk => "cold-disk",
-            Mode::Fleet => "fleet",
-            Mode::HotUpdate => "hot-update",
-        }
+        self.into()
     }
 
     /// Parses `cold`, `warm`, `cold-disk`, `fleet` or `hot-update`.
@@ -539,7 +558,21 @@ pub struct MeasureSpec {
 }
 
 /// How the processes of a fleet get their artifact.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
+#[strum(serialize_all = "kebab-case")]
 #[serde(rename_all = "kebab-case")]
 pub enum Sharing {
     /// Every process imports from the same file or tree.
@@ -551,15 +584,26 @@ pub enum Sharing {
 impl Sharing {
     /// The name used in scenario files and results.
     pub fn name(self) -> &'static str {
-        match self {
-            Sharing::Shared => "shared",
-            Sharing::Copies => "copies",
-        }
+        self.into()
     }
 }
 
 /// The state of the artifact's pages in the page cache when a fleet starts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
+#[strum(serialize_all = "kebab-case")]
 #[serde(rename_all = "kebab-case")]
 pub enum PageCache {
     /// As the previous round left them (resident).
@@ -571,10 +615,7 @@ pub enum PageCache {
 impl PageCache {
     /// The name used in scenario files and results.
     pub fn name(self) -> &'static str {
-        match self {
-            PageCache::Warm => "warm",
-            PageCache::Cold => "cold",
-        }
+        self.into()
     }
 }
 
@@ -603,7 +644,21 @@ impl Default for FleetSpec {
 }
 
 /// How a running process picks up a new version of its code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
+#[strum(serialize_all = "kebab-case")]
 #[serde(rename_all = "kebab-case")]
 pub enum Pickup {
     /// `importlib.invalidate_caches()`, then `importlib.reload` of every module.
@@ -615,10 +670,7 @@ pub enum Pickup {
 impl Pickup {
     /// The name used in scenario files and results.
     pub fn name(self) -> &'static str {
-        match self {
-            Pickup::InvalidateReload => "invalidate-reload",
-            Pickup::Reload => "reload",
-        }
+        self.into()
     }
 }
 

@@ -2,10 +2,10 @@
 //! before anything is generated.
 
 use std::collections::HashSet;
-use std::ops::{Range, RangeInclusive};
 
 use toml::Spanned;
 
+use super::context::Ctx;
 use super::layout::TreeLayout;
 use super::limits::LIMITS;
 use super::wire;
@@ -16,67 +16,6 @@ use super::{
 
 /// Rough bytes per generated line, used to bound the tree size before generating it.
 const BYTES_PER_LINE: u64 = 40;
-
-pub(super) struct Ctx<'a> {
-    text: &'a str,
-    source: &'a ScenarioSource,
-}
-
-impl Ctx<'_> {
-    pub(super) fn err(
-        &self,
-        span: Range<usize>,
-        field: &str,
-        message: impl Into<String>,
-    ) -> ScenarioError {
-        let (line, column) = line_col(self.text, span.start);
-        ScenarioError::Invalid {
-            path: self.source.path.clone(),
-            line,
-            column,
-            field: field.to_owned(),
-            message: message.into(),
-        }
-    }
-
-    fn int(
-        &self,
-        value: &Spanned<i64>,
-        field: &str,
-        range: &RangeInclusive<i64>,
-    ) -> Result<u32, ScenarioError> {
-        let v = *value.get_ref();
-        if !range.contains(&v) {
-            return Err(self.err(
-                value.span(),
-                field,
-                format!("must be from {} to {}, got {v}", range.start(), range.end()),
-            ));
-        }
-        u32::try_from(v).map_err(|_| self.err(value.span(), field, "value too large"))
-    }
-
-    fn opt_int(
-        &self,
-        value: &Option<Spanned<i64>>,
-        field: &str,
-        range: &RangeInclusive<i64>,
-        default: u32,
-    ) -> Result<u32, ScenarioError> {
-        value
-            .as_ref()
-            .map_or(Ok(default), |v| self.int(v, field, range))
-    }
-}
-
-/// 1-based line and column of a byte offset.
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    (line, before[line_start..].chars().count() + 1)
-}
 
 /// `X` of serde's "missing field `X`" message.
 fn missing_field(message: &str) -> Option<&str> {
@@ -679,12 +618,6 @@ fn hot_update(ctx: &Ctx, w: &wire::HotUpdate) -> Result<HotUpdateSpec, ScenarioE
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn line_col_counts_from_one() {
-        assert_eq!(line_col("a\nbc\n", 0), (1, 1));
-        assert_eq!(line_col("a\nbc\n", 3), (2, 2));
-    }
 
     #[test]
     fn field_at_prefixes_table() {
