@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, SamplingMode, criterion_group, criterion_main};
 use zipimport_bench::measure::{
-    ColdSampler, InProcess, Job, Outcome, Sampler, StopFlag, WorkerCommand, Workload,
+    ColdSampler, Imports, InProcess, Job, Outcome, Sampler, StopFlag, WorkerCommand,
 };
 use zipimport_bench::package::Artifact;
 use zipimport_bench::{run, scenario};
@@ -25,7 +25,7 @@ use zipimport_bench::{run, scenario};
 struct Fixture {
     _dir: tempfile::TempDir,
     artifacts: Vec<Artifact>,
-    workload: Workload,
+    workload: Imports,
     work_dir: PathBuf,
 }
 
@@ -35,7 +35,7 @@ fn fixture() -> Fixture {
     let dir = tempfile::tempdir().expect("temporary directory");
     let (tree, artifacts) =
         run::build_artifacts(&s, dir.path()).expect("packaging the quick scenario");
-    let workload = Workload {
+    let workload = Imports {
         modules: tree.layout.workload_modules(&s.workload),
         roots: run::tree_roots(&tree),
     };

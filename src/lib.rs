@@ -20,6 +20,7 @@ pub mod results;
 pub mod run;
 pub mod scenario;
 pub mod stats;
+pub mod status;
 
 #[cfg(test)]
 mod names {
@@ -49,6 +50,6 @@ mod names {
         serde_agrees::<Pickup>();
         serde_agrees::<Strategy>();
         serde_agrees::<Timing>();
-        serde_agrees::<crate::measure::Status>();
+        serde_agrees::<crate::status::Status>();
     }
 }

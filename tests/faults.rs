@@ -9,11 +9,10 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
-use zipimport_bench::measure::{
-    self, CaseRun, MeasureOptions, Status, StopFlag, WorkerCommand, Workload,
-};
+use zipimport_bench::measure::{self, CaseRun, Imports, MeasureOptions, StopFlag, WorkerCommand};
 use zipimport_bench::package::{Artifact, ArtifactInfo};
 use zipimport_bench::scenario::{Bytecode, Layout, Mode, Variant};
+use zipimport_bench::status::Status;
 
 /// Measures a hand-written directory whose package `pkg` has `init` as its
 /// `__init__.py`, cold and warm, 2 samples, with a short timeout.
@@ -50,7 +49,7 @@ fn measure_dir(init: &str, timeout: Duration) -> Vec<measure::CaseOutcome> {
         progress: false,
         instructions: None,
     };
-    let workload = Workload {
+    let workload = Imports {
         modules: vec!["pkg".into()],
         roots: vec!["pkg".into()],
     };

@@ -3,12 +3,12 @@
 
 use super::environment::{Environment, Gate};
 use super::{CaseComparison, CompareOptions, Metric, Reason, Verdict};
-use crate::measure::Status;
 use crate::results::{CaseResult, Relative, Results};
 use crate::stats::{
     benjamini_hochberg, bootstrap_ratio_ci, bootstrap_ratio_of_ratios, mann_whitney_p, median,
     normal_sf,
 };
+use crate::status::Status;
 
 /// A wall-time row for `c`, nothing measured yet.
 pub(super) fn wall_row(c: &CaseResult) -> CaseComparison {

@@ -26,16 +26,17 @@
 //! `--fail-on-regression` exits with its own status for it.
 
 mod environment;
+mod fleet;
+mod hot_update;
 mod judge;
 mod render;
-mod service;
 
 pub use render::{render_json, render_markdown, render_text};
 
 use serde::Serialize;
 
-use crate::measure::Status;
 use crate::results::{CaseResult, Results};
+use crate::status::Status;
 use environment::Environment;
 pub use environment::Side;
 
@@ -348,8 +349,8 @@ pub fn compare(
             cases.push(row);
         }
     }
-    cases.extend(service::fleet(&env, baseline, candidate, opts));
-    cases.extend(service::hot_updates(&env, baseline, candidate));
+    cases.extend(fleet::fleet(&env, baseline, candidate, opts));
+    cases.extend(hot_update::hot_updates(&env, baseline, candidate));
     judge::decide(&mut cases, opts);
     let mut warnings = env.warnings.clone();
     if !opts.relative {

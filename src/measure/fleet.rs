@@ -19,10 +19,11 @@ use serde::{Deserialize, Serialize};
 use super::evict::{evict, residency};
 use super::process::{WorkerError, WorkerProcess};
 use super::protocol::{IMPORT_REQUEST, Reply, monotonic_ns};
-use super::{MeasureOptions, Status, Workload, write_job_at};
+use super::{Imports, MeasureOptions, write_job_at};
 use crate::package::artifact_files;
 use crate::package::{Artifact, copy_artifact};
 use crate::scenario::{FleetSpec, PageCache, Sharing, Variant};
+use crate::status::Status;
 
 /// Memory of a whole fleet, summed over its processes, in bytes (from
 /// `/proc/PID/smaps_rollup` after every process has imported).
@@ -82,7 +83,7 @@ pub struct FleetOutcome {
 pub fn measure(
     artifacts: &[Artifact],
     failures: &[Option<(Status, String)>],
-    workload: &Workload,
+    workload: &Imports,
     opts: &MeasureOptions,
     spec: &FleetSpec,
 ) -> Result<(Vec<FleetOutcome>, bool)> {

@@ -26,9 +26,10 @@ use serde::{Deserialize, Serialize};
 
 use super::process::{WorkerError, WorkerProcess};
 use super::protocol::{Reply, UPDATE_REQUEST, monotonic_ns};
-use super::{MeasureOptions, Status, Workload, write_job_at};
+use super::{Imports, MeasureOptions, write_job_at};
 use crate::package::{Artifact, copy_artifact};
 use crate::scenario::{HotUpdateSpec, Layout, Pickup, Variant};
+use crate::status::Status;
 
 /// How the new version replaces the old one on disk.
 #[derive(
@@ -215,7 +216,7 @@ pub fn measure(
     artifacts: &[Artifact],
     updates: &[Artifact],
     failures: &[Option<(Status, String)>],
-    workload: &Workload,
+    workload: &Imports,
     opts: &MeasureOptions,
     spec: &HotUpdateSpec,
 ) -> Result<(Vec<HotUpdateOutcome>, bool)> {
@@ -319,7 +320,7 @@ fn prepare(
     strategy: Strategy,
     v1: &Artifact,
     v2: &Artifact,
-    workload: &Workload,
+    workload: &Imports,
 ) -> Result<Live> {
     std::fs::create_dir_all(case).with_context(|| format!("creating {}", case.display()))?;
     let (live, staged) = match strategy {

@@ -8,7 +8,7 @@ use anyhow::{Result, anyhow};
 use pyo3::prelude::*;
 use pyo3::types::PyModule;
 
-use super::Workload;
+use super::Imports;
 use crate::package::Artifact;
 use crate::python::{self, format_err, load_module};
 use crate::scenario::Layout;
@@ -27,7 +27,7 @@ fn layout_name(layout: Layout) -> &'static str {
 
 impl InProcess {
     /// Loads the driver and puts `artifact` on `sys.path`. Call once per process.
-    pub fn new(artifact: &Artifact, workload: &Workload) -> Result<Self> {
+    pub fn new(artifact: &Artifact, workload: &Imports) -> Result<Self> {
         python::attach(|py| {
             let driver = load_module(py, "zib_driver", include_str!("driver.py"))?;
             driver

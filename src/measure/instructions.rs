@@ -7,16 +7,17 @@ use anyhow::Result;
 
 use super::callgrind::{self, InstructionCounts};
 use super::process::WorkerError;
-use super::{CaseOutcome, MeasureOptions, Status, Workload, write_job};
+use super::{CaseOutcome, Imports, MeasureOptions, write_job};
 use crate::package::Artifact;
 use crate::scenario::Mode;
+use crate::status::Status;
 
 /// Counts the instructions of every measured cold case `n` times, one worker under
 /// callgrind at a time. Returns whether the run was stopped meanwhile.
 pub(crate) fn count_instructions(
     cases: &mut [CaseOutcome],
     artifacts: &[Artifact],
-    workload: &Workload,
+    workload: &Imports,
     opts: &MeasureOptions,
     n: u32,
     jobs_dir: &Path,

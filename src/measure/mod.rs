@@ -37,43 +37,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use serde::{Deserialize, Serialize};
 
 use crate::package::{Artifact, artifact_files};
 use crate::scenario::{Mode, Variant};
-
-/// How a case ended.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::VariantArray,
-)]
-#[strum(serialize_all = "kebab-case")]
-#[serde(rename_all = "kebab-case")]
-pub enum Status {
-    /// Measured.
-    Ok,
-    /// zipimport cannot read this compression method; the error says what Python said.
-    Unsupported,
-    /// Something else went wrong; the error says what.
-    Error,
-    /// The run was stopped before this case had all its samples; `run --resume`
-    /// finishes it.
-    Incomplete,
-}
-
-impl Status {
-    /// The name results use (`ok`, `unsupported`, `error`, `incomplete`).
-    pub fn name(self) -> &'static str {
-        self.into()
-    }
-}
+use crate::status::Status;
 
 /// What measuring one case gave.
 #[derive(Debug, Clone)]
@@ -114,9 +81,10 @@ pub struct MeasureOptions {
     pub instructions: Option<u32>,
 }
 
-/// The workload of one scenario, as workers need it.
+/// What the timed section imports, as workers need it: the scenario's workload
+/// ([`crate::scenario::Workload`]) resolved into module names.
 #[derive(Debug, Clone)]
-pub struct Workload {
+pub struct Imports {
     /// Names the timed section imports, in order.
     pub modules: Vec<String>,
     /// Top-level packages of the tree.
@@ -142,7 +110,7 @@ pub struct Measured {
 /// discarded or failed, as it is taken (the journal hook).
 pub fn measure(
     artifacts: &[Artifact],
-    workload: &Workload,
+    workload: &Imports,
     opts: &MeasureOptions,
     initial: &dyn Fn(&str, Mode) -> CaseRun,
     on_sample: &mut dyn FnMut(&Variant, Mode, Taken, &Outcome),
@@ -336,7 +304,7 @@ pub(crate) fn record<T>(
     false
 }
 
-pub(crate) fn write_job(dir: &Path, a: &Artifact, w: &Workload, probe: bool) -> Result<PathBuf> {
+pub(crate) fn write_job(dir: &Path, a: &Artifact, w: &Imports, probe: bool) -> Result<PathBuf> {
     let suffix = if probe { "-probe" } else { "" };
     let path = dir.join(format!("{}{suffix}.json", a.variant.id()));
     write_job_at(&path, &a.info.path, a.variant.layout, w, probe)?;
@@ -349,7 +317,7 @@ pub(crate) fn write_job_at(
     path: &Path,
     artifact: &Path,
     layout: crate::scenario::Layout,
-    w: &Workload,
+    w: &Imports,
     probe: bool,
 ) -> Result<()> {
     let job = Job {

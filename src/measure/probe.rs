@@ -10,9 +10,10 @@ use serde::{Deserialize, Serialize};
 
 use super::process::{WorkerError, WorkerProcess};
 use super::protocol::Reply;
-use super::{MeasureOptions, Status, Workload, write_job};
+use super::{Imports, MeasureOptions, write_job};
 use crate::package::Artifact;
 use crate::scenario::Layout;
+use crate::status::Status;
 
 /// What the probe's two imports showed. Counters: `compiles` (source compilations),
 /// `unmarshals` (`marshal.loads` calls), `opens` (files opened), `modules` (tree
@@ -43,7 +44,7 @@ pub(crate) type ProbeResult = (Option<Probe>, Option<(Status, String)>);
 /// and error if the variant cannot be measured.
 pub(crate) fn probe(
     a: &Artifact,
-    w: &Workload,
+    w: &Imports,
     opts: &MeasureOptions,
     dir: &Path,
 ) -> Result<ProbeResult> {

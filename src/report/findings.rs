@@ -3,9 +3,9 @@
 //! called "no measurable difference" rather than given a direction.
 
 pub use super::finding::Finding;
-use crate::measure::Status;
 use crate::results::{CaseResult, Results, ScenarioInfo};
 use crate::scenario::{Bytecode, Layout, Mode};
+use crate::status::Status;
 
 fn ok<'a>(cases: &[&'a CaseResult], variant: &str) -> Option<&'a CaseResult> {
     cases

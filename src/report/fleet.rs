@@ -7,9 +7,9 @@ use serde::Serialize;
 use super::finding::Finding;
 use super::markup::{Column, Row, Table};
 use crate::format::{escape_markdown, format_duration_ns, format_size};
-use crate::measure::Status;
 use crate::results::{FleetCase, Results};
 use crate::scenario::{PageCache, Sharing};
+use crate::status::Status;
 
 /// One fleet configuration, formatted.
 #[derive(Debug, Serialize)]

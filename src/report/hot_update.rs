@@ -7,10 +7,10 @@ use serde::Serialize;
 use super::finding::Finding;
 use super::markup::{Column, Row, Table};
 use crate::format::{escape_markdown, format_duration_ns};
-use crate::measure::Status;
 use crate::measure::hot_update::{Strategy, Timing};
 use crate::results::{HotUpdateCase, Results};
 use crate::scenario::Pickup;
+use crate::status::Status;
 
 /// One hot-update case, formatted.
 #[derive(Debug, Serialize)]

@@ -5,8 +5,8 @@ use std::fmt::Write;
 
 use super::findings::findings;
 use crate::format::{escape_markdown, format_duration_ns, format_size};
-use crate::measure::Status;
 use crate::results::{CaseResult, Results};
+use crate::status::Status;
 
 /// Renders the summary.
 pub fn summary_markdown(results: &Results) -> String {

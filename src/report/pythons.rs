@@ -9,9 +9,9 @@ use serde::Serialize;
 
 use super::markup::{Column, Row, Table};
 use crate::format::{escape_markdown, format_duration_ns};
-use crate::measure::Status;
 use crate::results::{Results, ScenarioInfo};
 use crate::scenario::Mode;
+use crate::status::Status;
 
 /// One scenario file's variants across interpreters, in one mode.
 #[derive(Debug, Serialize)]

@@ -7,9 +7,9 @@ use serde::Serialize;
 
 use super::markup::{Column, Row, Table};
 use crate::format::{escape_markdown, format_duration_ns, format_rate};
-use crate::measure::Status;
 use crate::results::Results;
 use crate::scenario::{Mode, SweepParam};
+use crate::status::Status;
 
 /// One variant's growth along one sweep in one mode.
 #[derive(Debug, Clone, Serialize)]

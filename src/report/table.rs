@@ -4,8 +4,8 @@
 use std::fmt::Write;
 
 use crate::format::{format_duration_ns, format_size};
-use crate::measure::Status;
 use crate::results::{CaseResult, Results};
+use crate::status::Status;
 
 /// `24.31 M   1.36x`, or why there are no counts.
 fn instruction_cells(i: &crate::results::Instructions) -> String {

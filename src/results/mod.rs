@@ -1,14 +1,17 @@
 //! Results: measured cases become [`CaseResult`]s with summaries, ratios and warnings,
 //! written atomically as `results.json`.
 
+pub mod fleet;
+pub mod hot_update;
 pub mod journal;
 mod merge;
 mod metadata;
 mod relative;
 mod schema;
-mod service;
 
 pub use crate::stats::Summary;
+pub use fleet::{FleetCase, FleetSummary, fleet_cases};
+pub use hot_update::{HotUpdateCase, HotUpdateSummary, hot_update_cases};
 pub use merge::merge;
 pub use metadata::{harness, host};
 pub use relative::Relative;
@@ -16,17 +19,15 @@ pub use schema::{
     CaseResult, HarnessInfo, HostInfo, INSTRUCTION_SPREAD_LIMIT, Instructions, Results,
     RunMetadata, SCHEMA_VERSION, ScenarioInfo, ShardRun,
 };
-pub use service::{
-    FleetCase, FleetSummary, HotUpdateCase, HotUpdateSummary, fleet_cases, hot_update_cases,
-};
 
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 
-use crate::measure::{CaseOutcome, Status};
+use crate::measure::CaseOutcome;
 use crate::package::Artifact;
 use crate::scenario::{Bytecode, Layout};
+use crate::status::Status;
 
 /// Turns one scenario's measured cases into results, with ratios to `reference`.
 pub fn cases(

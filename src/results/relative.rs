@@ -4,8 +4,8 @@
 //! machine's drift during the run cancel instead of adding up.
 
 use super::{CaseResult, Results};
-use crate::measure::Status;
 use crate::stats::{Timed, paired_ratios};
+use crate::status::Status;
 
 /// A case relative to its run's reference.
 #[derive(Debug, Clone, PartialEq)]

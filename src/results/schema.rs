@@ -6,11 +6,12 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::measure::{Probe, Status};
+use crate::measure::Probe;
 use crate::package::ArtifactInfo;
 use crate::python::PythonInfo;
 use crate::scenario::{Bytecode, Layout, Mode, SweepPoint, TreeSpec};
 use crate::stats::Summary;
+use crate::status::Status;
 
 /// Version of this format.
 pub const SCHEMA_VERSION: u32 = 1;

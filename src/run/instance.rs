@@ -12,12 +12,13 @@ use super::build::{Built, build_instance, package_update, roots, tree_roots};
 use super::plan::short;
 use crate::corpus::Corpus;
 use crate::generate::SourceTree;
-use crate::measure::{self, MeasureOptions, Outcome, Status, Taken, WorkerCommand};
+use crate::measure::{self, MeasureOptions, Outcome, Taken, WorkerCommand};
 use crate::package::Artifact;
 use crate::python::PythonInfo;
 use crate::results::journal::{Entry, Journal, Recovered};
 use crate::results::{self, CaseResult, FleetCase, HotUpdateCase, ScenarioInfo};
 use crate::scenario::{Layout, Mode, Scenario, Variant, Workload};
+use crate::status::Status;
 
 /// What the run shares with every instance it measures.
 pub(super) struct RunContext<'a> {
@@ -181,12 +182,12 @@ fn record_build(
 }
 
 /// The modules the timed section imports and the top-level names a reset forgets.
-fn workload(s: &Scenario, built: &Built) -> Result<measure::Workload> {
+fn workload(s: &Scenario, built: &Built) -> Result<measure::Imports> {
     let modules = match &built.corpus {
         None => built.tree.layout.workload_modules(&s.workload),
         Some(c) => c.workload(&s.workload)?,
     };
-    Ok(measure::Workload {
+    Ok(measure::Imports {
         roots: match &built.corpus {
             None => tree_roots(&built.tree),
             Some(_) => roots(&modules),
@@ -234,7 +235,7 @@ fn take_samples(
     journal: &mut Journal,
     s: &Scenario,
     artifacts: &[Artifact],
-    workload: &measure::Workload,
+    workload: &measure::Imports,
     measure_opts: &MeasureOptions,
 ) -> Result<measure::Measured> {
     eprintln!(

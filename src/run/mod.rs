@@ -18,9 +18,10 @@ pub use generate::{Manifest, ManifestVariant, generate_command};
 
 use anyhow::{Context, Result};
 
-use crate::measure::{Status, StopFlag};
+use crate::measure::StopFlag;
 use crate::results::journal::{Entry, JOURNAL_VERSION, Journal};
 use crate::results::{self, Results, RunMetadata, SCHEMA_VERSION};
+use crate::status::Status;
 
 /// Options of `zipimport-bench run`.
 #[derive(Debug, Clone)]

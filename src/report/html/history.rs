@@ -10,8 +10,8 @@ use serde::Serialize;
 use super::charts;
 use crate::compare::{CompareOptions, Metric, Verdict, compare};
 use crate::format::format_duration_ns;
-use crate::measure::Status;
 use crate::results::Results;
+use crate::status::Status;
 
 #[derive(Serialize)]
 struct RunView {

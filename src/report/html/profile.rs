@@ -5,9 +5,9 @@ use serde::Serialize;
 
 use super::charts;
 use crate::format::{format_duration_ns, format_size};
-use crate::measure::Status;
 use crate::results::CaseResult;
 use crate::scenario::Mode;
+use crate::status::Status;
 
 /// A row of the phase table: one variant's profiled first import.
 #[derive(Serialize)]
