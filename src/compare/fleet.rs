@@ -11,23 +11,24 @@ use crate::stats::{median, quantile_sorted};
 fn fleet_mode(f: &FleetCase) -> String {
     format!(
         "fleet {} {} {}-cache",
-        f.processes,
-        f.sharing.name(),
-        f.page_cache.name()
+        f.outcome.processes,
+        f.outcome.sharing.name(),
+        f.outcome.page_cache.name()
     )
 }
 
 fn same_fleet(a: &FleetCase, b: &FleetCase) -> bool {
     a.scenario == b.scenario
-        && a.variant == b.variant
-        && a.processes == b.processes
-        && a.sharing == b.sharing
-        && a.page_cache == b.page_cache
+        && a.outcome.variant == b.outcome.variant
+        && a.outcome.processes == b.outcome.processes
+        && a.outcome.sharing == b.outcome.sharing
+        && a.outcome.page_cache == b.outcome.page_cache
 }
 
 /// Each round's 95th percentile latency across the fleet's processes, ns.
 fn p95s(f: &FleetCase) -> Vec<f64> {
-    f.rounds
+    f.outcome
+        .rounds
         .iter()
         .filter(|r| !r.latencies_ns.is_empty())
         .map(|r| {
@@ -40,8 +41,9 @@ fn p95s(f: &FleetCase) -> Vec<f64> {
 
 /// Each round's PSS per process, bytes.
 fn pss(f: &FleetCase) -> Vec<f64> {
-    let n = f64::from(f.processes.max(1));
-    f.rounds
+    let n = f64::from(f.outcome.processes.max(1));
+    f.outcome
+        .rounds
         .iter()
         .map(|r| r.memory.pss_bytes as f64 / n)
         .collect()
@@ -51,13 +53,13 @@ fn pss(f: &FleetCase) -> Vec<f64> {
 fn reference_of<'a>(r: &'a Results, f: &FleetCase) -> Option<&'a FleetCase> {
     let reference = &r.scenarios.iter().find(|s| s.name == f.scenario)?.reference;
     r.fleet.iter().find(|x| {
-        &x.variant == reference
+        x.outcome.variant.id() == *reference
             && x.scenario == f.scenario
-            && x.processes == f.processes
-            && x.sharing == f.sharing
-            && x.page_cache == f.page_cache
+            && x.outcome.processes == f.outcome.processes
+            && x.outcome.sharing == f.outcome.sharing
+            && x.outcome.page_cache == f.outcome.page_cache
             && x.shard == f.shard
-            && x.status == crate::status::Status::Ok
+            && x.outcome.status == crate::status::Status::Ok
     })
 }
 
@@ -84,8 +86,12 @@ pub(super) fn fleet(
 ) -> Vec<CaseComparison> {
     let mut rows = Vec::new();
     for bf in &b.fleet {
-        let mut p95 =
-            CaseComparison::new(Metric::FleetP95, &bf.scenario, &bf.variant, fleet_mode(bf));
+        let mut p95 = CaseComparison::new(
+            Metric::FleetP95,
+            &bf.scenario,
+            &bf.outcome.variant.id(),
+            fleet_mode(bf),
+        );
         p95.baseline_median = bf.summary.as_ref().map(|s| s.p95_ns);
         let Some(cf) = c.fleet.iter().find(|x| same_fleet(x, bf)) else {
             p95.cannot_judge(Reason::OnlyInBaseline, "missing from the candidate");
@@ -93,12 +99,16 @@ pub(super) fn fleet(
             continue;
         };
         p95.candidate_median = cf.summary.as_ref().map(|s| s.p95_ns);
-        if !statuses(&mut p95, bf.status, cf.status) {
+        if !statuses(&mut p95, bf.outcome.status, cf.outcome.status) {
             rows.push(p95);
             continue;
         }
-        let mut mem =
-            CaseComparison::new(Metric::FleetPss, &bf.scenario, &bf.variant, fleet_mode(bf));
+        let mut mem = CaseComparison::new(
+            Metric::FleetPss,
+            &bf.scenario,
+            &bf.outcome.variant.id(),
+            fleet_mode(bf),
+        );
         mem.baseline_median = bf.summary.as_ref().map(|s| s.pss_per_process_bytes);
         mem.candidate_median = cf.summary.as_ref().map(|s| s.pss_per_process_bytes);
         if gated(
@@ -118,8 +128,12 @@ pub(super) fn fleet(
     }
     for cf in &c.fleet {
         if !b.fleet.iter().any(|x| same_fleet(x, cf)) {
-            let mut row =
-                CaseComparison::new(Metric::FleetP95, &cf.scenario, &cf.variant, fleet_mode(cf));
+            let mut row = CaseComparison::new(
+                Metric::FleetP95,
+                &cf.scenario,
+                &cf.outcome.variant.id(),
+                fleet_mode(cf),
+            );
             row.candidate_median = cf.summary.as_ref().map(|s| s.p95_ns);
             row.cannot_judge(Reason::OnlyInCandidate, "not in the baseline");
             rows.push(row);
@@ -170,7 +184,7 @@ fn judge_p95(
     let is_reference = |r: &Results| {
         r.scenarios
             .iter()
-            .any(|s| s.name == bf.scenario && s.reference == bf.variant)
+            .any(|s| s.name == bf.scenario && s.reference == bf.outcome.variant.id())
     };
     if is_reference(b) || is_reference(c) {
         row.verdict = Verdict::Reference;

@@ -9,18 +9,18 @@ use crate::results::{HotUpdateCase, Results};
 fn update_mode(h: &HotUpdateCase) -> String {
     format!(
         "hot-update {} {} {}",
-        h.strategy.name(),
-        h.pickup.name(),
-        h.timing.name()
+        h.outcome.strategy.name(),
+        h.outcome.pickup.name(),
+        h.outcome.timing.name()
     )
 }
 
 fn same_update(a: &HotUpdateCase, b: &HotUpdateCase) -> bool {
     a.scenario == b.scenario
-        && a.variant == b.variant
-        && a.strategy == b.strategy
-        && a.pickup == b.pickup
-        && a.timing == b.timing
+        && a.outcome.variant == b.outcome.variant
+        && a.outcome.strategy == b.outcome.strategy
+        && a.outcome.pickup == b.outcome.pickup
+        && a.outcome.timing == b.outcome.timing
 }
 
 fn outcome(h: &HotUpdateCase) -> String {
@@ -39,7 +39,7 @@ pub(super) fn hot_updates(env: &Environment, b: &Results, c: &Results) -> Vec<Ca
         let mut row = CaseComparison::new(
             Metric::HotUpdate,
             &bh.scenario,
-            &bh.variant,
+            &bh.outcome.variant.id(),
             update_mode(bh),
         );
         row.baseline_median = Some(bh.summary.new as f64);
@@ -49,7 +49,7 @@ pub(super) fn hot_updates(env: &Environment, b: &Results, c: &Results) -> Vec<Ca
             continue;
         };
         row.candidate_median = Some(ch.summary.new as f64);
-        if !statuses(&mut row, bh.status, ch.status)
+        if !statuses(&mut row, bh.outcome.status, ch.outcome.status)
             || !gated(
                 &mut row,
                 env.gate(Metric::HotUpdate, &bh.scenario, (None, None)),
@@ -76,7 +76,7 @@ pub(super) fn hot_updates(env: &Environment, b: &Results, c: &Results) -> Vec<Ca
             let mut row = CaseComparison::new(
                 Metric::HotUpdate,
                 &ch.scenario,
-                &ch.variant,
+                &ch.outcome.variant.id(),
                 update_mode(ch),
             );
             row.candidate_median = Some(ch.summary.new as f64);

@@ -57,10 +57,12 @@ pub struct FleetRound {
     pub artifact_cache_bytes: u64,
 }
 
-/// What measuring one fleet configuration gave.
-#[derive(Debug, Clone)]
+/// What measuring one fleet configuration gave: the core of its results record
+/// ([`crate::results::FleetCase`]), which adds the scenario and a summary.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FleetOutcome {
-    /// The variant.
+    /// The variant (`variant` id and `layout` in results files).
+    #[serde(flatten)]
     pub variant: Variant,
     /// Processes started at once.
     pub processes: u32,

@@ -138,10 +138,12 @@ pub struct HotUpdateTrial {
     pub verdict: Verdict,
 }
 
-/// What measuring one hot-update case gave.
-#[derive(Debug, Clone)]
+/// What measuring one hot-update case gave: the core of its results record
+/// ([`crate::results::HotUpdateCase`]), which adds the scenario and a summary.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct HotUpdateOutcome {
-    /// The variant.
+    /// The variant (`variant` id and `layout` in results files).
+    #[serde(flatten)]
     pub variant: Variant,
     /// How the artifact is replaced.
     pub strategy: Strategy,

@@ -67,17 +67,17 @@ pub fn fleet_rows(cases: &[&FleetCase]) -> Vec<FleetRow> {
         .iter()
         .map(|c| {
             let s = c.summary.as_ref();
-            let note = match &c.error {
+            let note = match &c.outcome.error {
                 Some(e) => e.lines().next().unwrap_or_default().to_owned(),
                 None => c.warnings.join("; "),
             };
             FleetRow {
-                variant: c.variant.clone(),
-                processes: c.processes,
-                sharing: c.sharing.name(),
-                cache: c.page_cache.name(),
-                status: c.status.name().to_owned(),
-                rounds: c.rounds.len(),
+                variant: c.outcome.variant.id(),
+                processes: c.outcome.processes,
+                sharing: c.outcome.sharing.name(),
+                cache: c.outcome.page_cache.name(),
+                status: c.outcome.status.name().to_owned(),
+                rounds: c.outcome.rounds.len(),
                 p50: opt_ms(s.map(|s| s.p50_ns)),
                 p95: opt_ms(s.map(|s| s.p95_ns)),
                 max: opt_ms(s.map(|s| s.max_ns)),
@@ -195,14 +195,21 @@ pub fn findings(results: &Results, scenario: &str, out: &mut Vec<Finding>) {
     };
     let fleet: Vec<&FleetCase> = fleet_of(results, scenario)
         .into_iter()
-        .filter(|c| c.status == Status::Ok && c.summary.is_some())
+        .filter(|c| c.outcome.status == Status::Ok && c.summary.is_some())
         .collect();
-    if let Some(max_n) = fleet.iter().map(|c| c.processes).max().filter(|&n| n > 1) {
+    if let Some(max_n) = fleet
+        .iter()
+        .map(|c| c.outcome.processes)
+        .max()
+        .filter(|&n| n > 1)
+    {
         for cache in [PageCache::Warm, PageCache::Cold] {
             let mut parts: Vec<(f64, String)> = fleet
                 .iter()
                 .filter(|c| {
-                    c.processes == max_n && c.sharing == Sharing::Shared && c.page_cache == cache
+                    c.outcome.processes == max_n
+                        && c.outcome.sharing == Sharing::Shared
+                        && c.outcome.page_cache == cache
                 })
                 .filter_map(|c| {
                     let s = c.summary.as_ref()?;
@@ -210,7 +217,7 @@ pub fn findings(results: &Results, scenario: &str, out: &mut Vec<Finding>) {
                         s.p95_ns,
                         format!(
                             "{} p95 {}{}",
-                            c.variant,
+                            c.outcome.variant,
                             format_duration_ns(s.p95_ns),
                             s.p95_vs_single
                                 .map(|r| format!(" ({r:.1}x one process)"))
@@ -238,13 +245,15 @@ pub fn findings(results: &Results, scenario: &str, out: &mut Vec<Finding>) {
         }
         // What per-process copies cost: the page cache holds every copy.
         for c in fleet.iter().filter(|c| {
-            c.processes == max_n && c.sharing == Sharing::Copies && c.page_cache == PageCache::Warm
+            c.outcome.processes == max_n
+                && c.outcome.sharing == Sharing::Copies
+                && c.outcome.page_cache == PageCache::Warm
         }) {
             let shared = fleet.iter().find(|s| {
-                s.variant == c.variant
-                    && s.processes == max_n
-                    && s.sharing == Sharing::Shared
-                    && s.page_cache == PageCache::Warm
+                s.outcome.variant == c.outcome.variant
+                    && s.outcome.processes == max_n
+                    && s.outcome.sharing == Sharing::Shared
+                    && s.outcome.page_cache == PageCache::Warm
             });
             if let (Some(cs), Some(ss)) =
                 (c.summary.as_ref(), shared.and_then(|s| s.summary.as_ref()))
@@ -254,7 +263,7 @@ pub fn findings(results: &Results, scenario: &str, out: &mut Vec<Finding>) {
                     format!(
                         "{}: {max_n} per-process copies keep {} of artifact in the page cache \
                          against {} for one shared copy; memory per process (PSS) {} against {}.",
-                        c.variant,
+                        c.outcome.variant,
                         format_size(cs.artifact_cache_bytes as u64),
                         format_size(ss.artifact_cache_bytes as u64),
                         format_size(cs.pss_per_process_bytes as u64),

@@ -65,23 +65,24 @@ pub fn hot_rows(cases: &[&HotUpdateCase]) -> Vec<HotRow> {
         .map(|c| {
             let s = &c.summary;
             HotRow {
-                variant: c.variant.clone(),
-                strategy: c.strategy.name(),
-                pickup: c.pickup.name(),
-                timing: c.timing.name(),
-                status: c.status.name().to_owned(),
+                variant: c.outcome.variant.id(),
+                strategy: c.outcome.strategy.name(),
+                pickup: c.outcome.pickup.name(),
+                timing: c.outcome.timing.name(),
+                status: c.outcome.status.name().to_owned(),
                 trials: s.trials,
                 new: s.new,
                 stale: s.stale,
                 error: s.error,
                 latency: opt_ms(s.latency.as_ref().map(|l| l.median)),
                 swap: opt_ms(s.swap_ns),
-                invalidate: match c.pickup {
+                invalidate: match c.outcome.pickup {
                     Pickup::InvalidateReload => opt_ms(s.invalidate_ns),
                     Pickup::Reload => "-".into(),
                 },
                 reload: opt_ms(s.reload_ns),
                 note: c
+                    .outcome
                     .error
                     .clone()
                     .or_else(|| s.errors.first().cloned())
@@ -176,18 +177,18 @@ pub fn findings(results: &Results, scenario: &str, out: &mut Vec<Finding>) {
     };
     for c in hot_of(results, scenario)
         .into_iter()
-        .filter(|c| c.status == Status::Ok)
+        .filter(|c| c.outcome.status == Status::Ok)
     {
         let s = &c.summary;
         let what = format!(
             "{} ({} swap, {}, {})",
-            c.variant,
-            c.strategy.name(),
-            c.pickup.name(),
-            c.timing.name()
+            c.outcome.variant,
+            c.outcome.strategy.name(),
+            c.outcome.pickup.name(),
+            c.outcome.timing.name()
         );
         if s.error > 0 {
-            let advice = match (c.strategy, c.pickup, c.timing) {
+            let advice = match (c.outcome.strategy, c.outcome.pickup, c.outcome.timing) {
                 (Strategy::Rename, Pickup::Reload, _) => {
                     ": zipimport keeps the old archive's directory and reads the new file at \
                      the old offsets; call importlib.invalidate_caches() after the rename"
@@ -218,7 +219,7 @@ pub fn findings(results: &Results, scenario: &str, out: &mut Vec<Finding>) {
                 ),
             );
         }
-        if c.timing == Timing::Sequential && s.new == s.trials && s.trials > 0 {
+        if c.outcome.timing == Timing::Sequential && s.new == s.trials && s.trials > 0 {
             if let Some(l) = &s.latency {
                 say(
                     "good",
@@ -227,7 +228,7 @@ pub fn findings(results: &Results, scenario: &str, out: &mut Vec<Finding>) {
                          swap (median; swap {}{}, reloads {}).",
                         format_duration_ns(l.median),
                         opt_ms(s.swap_ns),
-                        match c.pickup {
+                        match c.outcome.pickup {
                             Pickup::InvalidateReload =>
                                 format!(", invalidate_caches {}", opt_ms(s.invalidate_ns)),
                             Pickup::Reload => String::new(),

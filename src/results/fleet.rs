@@ -5,31 +5,18 @@
 use serde::{Deserialize, Serialize};
 
 use crate::measure::fleet::{FleetOutcome, FleetRound};
-use crate::scenario::{Layout, PageCache, Sharing};
+use crate::scenario::PageCache;
 use crate::stats::Summary;
-use crate::status::Status;
 
-/// One fleet configuration of one variant.
+/// One fleet configuration of one variant: what was measured, and its summary.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FleetCase {
     /// Scenario name.
     pub scenario: String,
-    /// Variant id.
-    pub variant: String,
-    /// `dir` or `zip`.
-    pub layout: Layout,
-    /// Processes started at once.
-    pub processes: u32,
-    /// `shared` (one artifact for all) or `copies` (one per process).
-    pub sharing: Sharing,
-    /// `warm` or `cold` page cache at launch.
-    pub page_cache: PageCache,
-    /// `ok`, `unsupported`, `error` or `incomplete`.
-    pub status: Status,
-    /// What went wrong, unless `ok`.
-    pub error: Option<String>,
-    /// Every round, raw.
-    pub rounds: Vec<FleetRound>,
+    /// The measured outcome: variant, layout, processes, sharing, page cache, status,
+    /// error and every round, raw.
+    #[serde(flatten)]
+    pub outcome: FleetOutcome,
     /// Medians over the rounds.
     pub summary: Option<FleetSummary>,
     /// Things a reader must know (eviction that did not take, ...).
@@ -98,14 +85,7 @@ pub fn fleet_cases(scenario: &str, outcomes: Vec<FleetOutcome>) -> Vec<FleetCase
             let summary = fleet_summary(o.processes, &o.rounds);
             FleetCase {
                 scenario: scenario.to_owned(),
-                variant: o.variant.id(),
-                layout: o.variant.layout,
-                processes: o.processes,
-                sharing: o.sharing,
-                page_cache: o.page_cache,
-                status: o.status,
-                error: o.error,
-                rounds: o.rounds,
+                outcome: o,
                 summary,
                 warnings,
                 shard: None,
@@ -116,10 +96,10 @@ pub fn fleet_cases(scenario: &str, outcomes: Vec<FleetOutcome>) -> Vec<FleetCase
         let single = cases
             .iter()
             .find(|c| {
-                c.variant == cases[i].variant
-                    && c.sharing == cases[i].sharing
-                    && c.page_cache == cases[i].page_cache
-                    && c.processes == 1
+                c.outcome.variant == cases[i].outcome.variant
+                    && c.outcome.sharing == cases[i].outcome.sharing
+                    && c.outcome.page_cache == cases[i].outcome.page_cache
+                    && c.outcome.processes == 1
             })
             .and_then(|c| c.summary.as_ref())
             .map(|s| s.p95_ns);

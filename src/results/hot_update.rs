@@ -4,32 +4,18 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::measure::hot_update::{HotUpdateOutcome, HotUpdateTrial, Strategy, Timing, Verdict};
-use crate::scenario::{Layout, Pickup};
+use crate::measure::hot_update::{HotUpdateOutcome, HotUpdateTrial, Verdict};
 use crate::stats::Summary;
-use crate::status::Status;
 
 /// One hot-update case: a variant, swap strategy, pick-up procedure and timing.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct HotUpdateCase {
     /// Scenario name.
     pub scenario: String,
-    /// Variant id.
-    pub variant: String,
-    /// `dir` or `zip`.
-    pub layout: Layout,
-    /// `rename` (zip), `symlink` or `in-place` (directory).
-    pub strategy: Strategy,
-    /// `invalidate-reload` or `reload`.
-    pub pickup: Pickup,
-    /// `sequential` (swap, then pick up) or `concurrent` (swap during the pick-up).
-    pub timing: Timing,
-    /// `ok` when every trial ran (whatever each found), else why not.
-    pub status: Status,
-    /// What went wrong, unless `ok`.
-    pub error: Option<String>,
-    /// Every trial, raw.
-    pub trials: Vec<HotUpdateTrial>,
+    /// The measured outcome: variant, layout, strategy, pick-up, timing, status, error
+    /// and every trial, raw.
+    #[serde(flatten)]
+    pub outcome: HotUpdateOutcome,
     /// Verdict counts and latency summary.
     pub summary: HotUpdateSummary,
 }
@@ -69,15 +55,8 @@ pub fn hot_update_cases(scenario: &str, outcomes: Vec<HotUpdateOutcome>) -> Vec<
         .into_iter()
         .map(|o| HotUpdateCase {
             scenario: scenario.to_owned(),
-            variant: o.variant.id(),
-            layout: o.variant.layout,
-            strategy: o.strategy,
-            pickup: o.pickup,
-            timing: o.timing,
-            status: o.status,
-            error: o.error,
             summary: hot_update_summary(&o.trials),
-            trials: o.trials,
+            outcome: o,
         })
         .collect()
 }

@@ -116,12 +116,12 @@ pub fn run(opts: &RunOptions) -> Result<RunOutput> {
         + results
             .fleet
             .iter()
-            .filter(|c| c.status == Status::Error)
+            .filter(|c| c.outcome.status == Status::Error)
             .count()
         + results
             .hot_updates
             .iter()
-            .filter(|c| c.status == Status::Error)
+            .filter(|c| c.outcome.status == Status::Error)
             .count();
     let results_path = opts.out_dir.join("results.json");
     results::write(&results, &results_path)?;

@@ -11,6 +11,7 @@ mod limits;
 mod matrix;
 mod overrides;
 mod validate;
+mod variant;
 mod wire;
 
 use std::fmt;
@@ -21,6 +22,7 @@ use serde::{Deserialize, Serialize};
 pub use layout::{ModuleInfo, TreeLayout};
 pub use limits::{LIMITS, Limits};
 pub use overrides::Overrides;
+pub use variant::{Bytecode, Compression, Layout, Variant};
 
 /// A fully validated scenario, ready to generate and measure.
 #[derive(Debug, Clone)]
@@ -289,188 +291,6 @@ pub enum Workload {
     Leaf,
     /// These modules, in this order.
     Modules(Vec<String>),
-}
-
-/// How a variant lays its files out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Layout {
-    /// A directory tree on sys.path.
-    Dir,
-    /// A zip archive on sys.path, imported by zipimport.
-    Zip,
-}
-
-/// Compression of the members of a zip archive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Compression {
-    /// Method 0: no compression.
-    Stored,
-    /// Method 8 at a level from 1 to 9.
-    Deflate(u8),
-    /// Method 12 (zipimport cannot read it).
-    Bzip2,
-    /// Method 14 (zipimport cannot read it).
-    Lzma,
-    /// Method 95 (zipimport cannot read it).
-    Xz,
-    /// Method 93 (zipimport before 3.15 cannot read it).
-    Zstd,
-}
-
-impl Compression {
-    /// Parses `stored`, `deflate` (level 6), `deflate1` .. `deflate9`, `bzip2`, `lzma`,
-    /// `xz` or `zstd`.
-    pub fn parse(name: &str) -> Result<Self, String> {
-        Ok(match name {
-            "stored" => Compression::Stored,
-            "deflate" => Compression::Deflate(6),
-            "bzip2" => Compression::Bzip2,
-            "lzma" => Compression::Lzma,
-            "xz" => Compression::Xz,
-            "zstd" => Compression::Zstd,
-            _ => match name.strip_prefix("deflate").map(str::parse::<u8>) {
-                Some(Ok(level @ 1..=9)) => Compression::Deflate(level),
-                Some(_) => return Err(format!("deflate level must be 1 to 9, got `{name}`")),
-                None => {
-                    return Err(format!(
-                        "unknown compression `{name}`; expected one of stored, deflate, \
-                         deflate1 .. deflate9, bzip2, lzma, xz, zstd"
-                    ));
-                }
-            },
-        })
-    }
-
-    /// The method name without level (`deflate`).
-    pub fn method(self) -> &'static str {
-        match self {
-            Compression::Stored => "stored",
-            Compression::Deflate(_) => "deflate",
-            Compression::Bzip2 => "bzip2",
-            Compression::Lzma => "lzma",
-            Compression::Xz => "xz",
-            Compression::Zstd => "zstd",
-        }
-    }
-
-    /// The compression level, for methods that take one.
-    pub fn level(self) -> Option<u8> {
-        match self {
-            Compression::Deflate(level) => Some(level),
-            _ => None,
-        }
-    }
-
-    /// Whether zipimport (CPython 3.9 to 3.14) can read members of this method.
-    pub fn zipimport_readable(self) -> bool {
-        matches!(self, Compression::Stored | Compression::Deflate(_))
-    }
-}
-
-impl fmt::Display for Compression {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Compression::Deflate(level) => write!(f, "deflate{level}"),
-            other => f.write_str(other.method()),
-        }
-    }
-}
-
-/// What bytecode a variant carries, and where.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::VariantArray,
-)]
-#[strum(serialize_all = "kebab-case")]
-#[serde(rename_all = "kebab-case")]
-pub enum Bytecode {
-    /// Sources only: every import compiles.
-    None,
-    /// Timestamp-validated pyc beside each source (`__pycache__` for directories).
-    Pyc,
-    /// Hash-based pyc whose source hash is checked on every import.
-    CheckedHash,
-    /// Hash-based pyc that is never checked against its source.
-    UncheckedHash,
-    /// Sourceless: legacy-location `.pyc` files only.
-    PycOnly,
-    /// A packaging mistake: timestamp pycs whose recorded source mtime does not match
-    /// the source (as when archive members are stamped with the time of zipping).
-    PycStale,
-    /// A packaging mistake: pycs in `__pycache__` inside a zip (as when a tree compiled
-    /// by compileall is zipped), where zipimport never looks.
-    Pycache,
-}
-
-impl Bytecode {
-    /// All modes, in the order reports list them.
-    pub const ALL: [Bytecode; 7] = [
-        Bytecode::None,
-        Bytecode::Pyc,
-        Bytecode::CheckedHash,
-        Bytecode::UncheckedHash,
-        Bytecode::PycOnly,
-        Bytecode::PycStale,
-        Bytecode::Pycache,
-    ];
-
-    /// The name used in scenario files and variant ids.
-    pub fn name(self) -> &'static str {
-        self.into()
-    }
-
-    /// Parses a name from a scenario file.
-    pub fn parse(name: &str) -> Result<Self, String> {
-        Self::ALL
-            .into_iter()
-            .find(|b| b.name() == name)
-            .ok_or_else(|| {
-                format!(
-                    "unknown bytecode mode `{name}`; expected one of none, pyc, checked-hash, \
-                 unchecked-hash, pyc-only, pyc-stale, pycache"
-                )
-            })
-    }
-
-    /// Whether the artifact holds `.py` sources.
-    pub fn has_sources(self) -> bool {
-        self != Bytecode::PycOnly
-    }
-
-    /// Whether the artifact holds `.pyc` files.
-    pub fn has_bytecode(self) -> bool {
-        self != Bytecode::None
-    }
-}
-
-/// One way of packaging the tree.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Variant {
-    /// Directory or zip.
-    pub layout: Layout,
-    /// Member compression; `None` for directories.
-    pub compression: Option<Compression>,
-    /// Bytecode mode.
-    pub bytecode: Bytecode,
-}
-
-impl Variant {
-    /// Stable id such as `dir-pyc` or `zip-deflate6-pyc`.
-    pub fn id(&self) -> String {
-        match self.compression {
-            Some(c) => format!("zip-{c}-{}", self.bytecode.name()),
-            None => format!("dir-{}", self.bytecode.name()),
-        }
-    }
 }
 
 /// A measurement mode.

@@ -430,19 +430,23 @@ fn fleet_charts(cases: &[&FleetCase]) -> Vec<ChartView> {
     let mut latency: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
     let mut memory: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
     for c in cases {
-        let Some(sm) = c.summary.as_ref().filter(|_| c.status == Status::Ok) else {
+        let Some(sm) = c
+            .summary
+            .as_ref()
+            .filter(|_| c.outcome.status == Status::Ok)
+        else {
             continue;
         };
-        let x = f64::from(c.processes);
+        let x = f64::from(c.outcome.processes);
         let name = format!(
             "{} {} {}-cache",
-            c.variant,
-            c.sharing.name(),
-            c.page_cache.name()
+            c.outcome.variant,
+            c.outcome.sharing.name(),
+            c.outcome.page_cache.name()
         );
         push_point(&mut latency, name, (x, sm.p95_ns / 1e6));
-        if c.page_cache == PageCache::Warm {
-            let name = format!("{} {}", c.variant, c.sharing.name());
+        if c.outcome.page_cache == PageCache::Warm {
+            let name = format!("{} {}", c.outcome.variant, c.outcome.sharing.name());
             push_point(
                 &mut memory,
                 name,
