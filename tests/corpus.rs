@@ -95,6 +95,13 @@ fn an_extension_module_in_a_corpus_works_from_a_directory_and_is_named_for_a_zip
     .unwrap();
     std::fs::create_dir_all(code.join("plainpkg")).unwrap();
     std::fs::write(code.join("plainpkg/__init__.py"), "X = 1\n").unwrap();
+    // A package whose failure has nothing to do with extension modules.
+    std::fs::create_dir_all(code.join("boompkg")).unwrap();
+    std::fs::write(
+        code.join("boompkg/__init__.py"),
+        "raise RuntimeError('boom from boompkg')\n",
+    )
+    .unwrap();
     // A real extension module of this interpreter, importable as fastpkg._bisect.
     let out = std::process::Command::new(zipimport_bench::python::PYTHON_EXECUTABLE)
         .args([
@@ -144,7 +151,7 @@ fn an_extension_module_in_a_corpus_works_from_a_directory_and_is_named_for_a_zip
     let r: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("results.json")).unwrap()).unwrap();
     let corpus = &scenario(&r, "dirc")["corpus"];
-    assert_eq!(corpus["modules"], 3);
+    assert_eq!(corpus["modules"], 4);
     assert_eq!(corpus["extensions"].as_array().unwrap().len(), 1);
     assert_eq!(case_of(&r, "dirc", "dir-pyc", "cold")["status"], "ok");
     let zip = case_of(&r, "dirc", "zip-stored-pyc", "cold");
@@ -161,6 +168,36 @@ fn an_extension_module_in_a_corpus_works_from_a_directory_and_is_named_for_a_zip
         w.contains("1 extension module(s)") && w.contains("cannot load"),
         "{w}"
     );
+
+    // A failure that names no extension module stays an error, is not blamed on the
+    // extension module, and the run says so with exit status 3.
+    let boom = write(
+        dir.path(),
+        "boom.toml",
+        &corpus_scenario(
+            "boom",
+            "[corpus]\nkind = \"directory\"\npath = \"code\"",
+            "[workload]\nmodules = [\"boompkg\"]",
+        ),
+    );
+    let out = dir.path().join("out-boom");
+    bin()
+        .arg("run")
+        .arg(&boom)
+        .arg("--out")
+        .arg(&out)
+        .arg("--no-progress")
+        .assert()
+        .code(3);
+    let r: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("results.json")).unwrap()).unwrap();
+    for v in ["dir-pyc", "zip-stored-pyc"] {
+        let c = case_of(&r, "boom", v, "cold");
+        assert_eq!(c["status"], "error", "{c}");
+        let e = c["error"].as_str().unwrap();
+        assert!(e.contains("RuntimeError: boom from boompkg"), "{e}");
+        assert!(!e.contains("extension"), "{e}");
+    }
 }
 
 #[test]
@@ -228,4 +265,66 @@ fn hot_updates_of_a_corpus_are_refused_before_any_work() {
             "mode hot-update needs a generated [tree]",
         ));
     assert!(!out.exists());
+}
+
+#[test]
+fn workload_modules_the_interpreter_already_holds_are_counted_out_and_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let code = dir.path().join("code");
+    std::fs::create_dir_all(&code).unwrap();
+    std::fs::write(code.join("mine.py"), "X = 1\n").unwrap();
+    // The interpreter imports `codecs` while starting: this one can never be imported
+    // from the artifact.
+    std::fs::write(code.join("codecs.py"), "X = 2\n").unwrap();
+    let path = write(
+        dir.path(),
+        "held.toml",
+        &corpus_scenario(
+            "held",
+            "[corpus]\nkind = \"directory\"\npath = \"code\"",
+            "[workload]\nmodules = [\"mine\", \"codecs\"]",
+        ),
+    );
+    let out = dir.path().join("out");
+    let run = bin()
+        .arg("run")
+        .arg(&path)
+        .arg("--out")
+        .arg(&out)
+        .arg("--no-progress")
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&run.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("1 workload module(s) not imported from the artifact: codecs"),
+        "{stderr}"
+    );
+    let stdout = String::from_utf8_lossy(&run.get_output().stdout).into_owned();
+    assert!(
+        stdout.contains("held / cold: 1 modules imported"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "held: warning: 1 workload module(s) not imported from the artifact (codecs)"
+        ),
+        "{stdout}"
+    );
+    let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(
+        md.contains("not imported from the artifact (`codecs`)"),
+        "{md}"
+    );
+    let r: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("results.json")).unwrap()).unwrap();
+    let s = scenario(&r, "held");
+    assert_eq!(s["workload_modules"], serde_json::json!(["mine"]));
+    let dropped = &s["workload_dropped"][0];
+    assert_eq!(dropped[0], "codecs");
+    assert!(
+        dropped[1]
+            .as_str()
+            .unwrap()
+            .contains("imported before the timed section")
+    );
 }

@@ -47,7 +47,7 @@ const STDLIB_SIDE_EFFECTS: &[&str] = &["antigravity", "this", "__hello__", "__ph
 
 /// What a corpus turned into (its files are the [`SourceTree`] [`load`] returns beside
 /// it).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Corpus {
     /// Its Python modules' names, in import order.
     pub modules: Vec<String>,

@@ -19,7 +19,8 @@ _state = {}
 
 
 def setup(artifact, layout, modules, roots, probe, profiler=None):
-    """Put the artifact first on sys.path and remember what to import.
+    """Put the artifact first on sys.path and remember what to import; return the
+    workload modules left out, as (name, why) pairs. Safe to call twice.
 
     artifact: the directory or .zip file; layout: "dir" or "zip"; modules: names the
     timed section imports, in order; roots: top-level package names of the tree (what
@@ -33,10 +34,17 @@ def setup(artifact, layout, modules, roots, probe, profiler=None):
     # i.e. in local time; the harness stamps both in UTC.
     os.environ["TZ"] = "UTC"
     time.tzset()
-    sys.path.insert(0, artifact)
+    if sys.path[:1] != [artifact]:
+        sys.path.insert(0, artifact)
     # A module (or package) this interpreter has already imported can never come from
     # the artifact; real corpora's workloads exclude them, and this keeps any that
-    # remain out of the import and the verification.
+    # remain out of the import and the verification, and says which.
+    dropped = [
+        (m, "its top-level package %r was imported before the timed section (at "
+            "interpreter start-up or by the harness), so it cannot come from the artifact"
+         % m.partition(".")[0])
+        for m in modules if m.partition(".")[0] in sys.modules
+    ]
     modules = [m for m in modules if m.partition(".")[0] not in sys.modules]
     roots = [r for r in roots if r not in sys.modules]
     _state.update(
@@ -50,11 +58,27 @@ def setup(artifact, layout, modules, roots, probe, profiler=None):
         counts={},
         probe=probe,
         profiler=profiler,
+        dropped=dropped,
     )
-    if probe:
+    # Audit hooks cannot be removed: install ours once per interpreter, whatever calls
+    # setup, so no event is ever counted twice.
+    if probe and not _state.get("hooked"):
         sys.addaudithook(_audit)
+        _state["hooked"] = True
     if profiler is not None:
         profiler.install()
+    return dropped
+
+
+def install_profiler(profiler):
+    """Install the phase profiler after `setup`; False (and nothing installed) when
+    this Python lacks an internal it wraps."""
+    try:
+        profiler.install()
+    except (AttributeError, TypeError):
+        return False
+    _state["profiler"] = profiler
+    return True
 
 
 _COUNTED = {"compile": "compiles", "marshal.loads": "unmarshals", "open": "opens"}

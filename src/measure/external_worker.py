@@ -40,16 +40,14 @@ def main():
             profiler = _load("zib_profile", os.path.join(support, "profile.py"))
         except Exception:  # internals this Python lacks: counters without phases
             profiler = None
-    try:
-        driver.setup(job["artifact"], job["layout"], job["modules"], job["roots"],
-                     job["probe"], profiler)
-    except Exception:
-        if profiler is None:
-            raise
+    dropped = driver.setup(job["artifact"], job["layout"], job["modules"], job["roots"],
+                           job["probe"], None)
+    # The phase profiler wraps importer internals that older Pythons lack; without it
+    # the probe still counts. Set-up above ran once, whatever happens here.
+    if profiler is not None and not driver.install_profiler(profiler):
         profiler = None
-        driver.setup(job["artifact"], job["layout"], job["modules"], job["roots"],
-                     job["probe"], None)
-    _send({"type": "ready", "startup_ns": 0, "setup_ns": time.perf_counter_ns() - t0})
+    _send({"type": "ready", "startup_ns": 0, "setup_ns": time.perf_counter_ns() - t0,
+           "dropped": dropped})
     for line in sys.stdin:
         words = line.split()
         if not words:

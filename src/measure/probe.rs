@@ -36,6 +36,10 @@ pub struct Probe {
     /// time (ns, profiled).
     #[serde(default)]
     pub top_modules: Vec<(String, u64, u64)>,
+    /// Workload modules the worker left out, with why: their top-level package was
+    /// imported before the timed section, so they cannot come from the artifact.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dropped: Vec<(String, String)>,
 }
 
 pub(crate) type ProbeResult = (Option<Probe>, Option<(Status, String)>);
@@ -118,6 +122,7 @@ pub(crate) fn probe(
             Err(e) => return Ok(failed(e)),
         }
     }
+    let dropped = worker.dropped().to_vec();
     if let Err(e) = worker.close() {
         return Ok((None, Some((Status::Error, e))));
     }
@@ -130,6 +135,7 @@ pub(crate) fn probe(
             repeat,
             phases: profile.0,
             top_modules: profile.1,
+            dropped,
         }),
         None,
     ))

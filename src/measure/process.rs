@@ -129,6 +129,8 @@ pub struct WorkerProcess {
     stderr_path: PathBuf,
     timeout: Duration,
     stop: StopFlag,
+    /// Workload modules the worker left out (from its ready line).
+    dropped: Vec<(String, String)>,
 }
 
 impl WorkerProcess {
@@ -199,6 +201,7 @@ impl WorkerProcess {
             stderr_path: stderr.to_owned(),
             timeout: cmd.timeout,
             stop: cmd.stop.clone(),
+            dropped: Vec::new(),
         })
     }
 
@@ -208,10 +211,24 @@ impl WorkerProcess {
         match self.receive("start")? {
             // An external interpreter cannot time its own initialisation: the harness
             // times spawn to ready line instead.
-            Reply::Ready { startup_ns: 0, .. } => Ok(self.launched.elapsed().as_nanos() as u64),
-            Reply::Ready { startup_ns, .. } => Ok(startup_ns),
+            Reply::Ready {
+                startup_ns,
+                dropped,
+                ..
+            } => {
+                self.dropped = dropped;
+                Ok(match startup_ns {
+                    0 => self.launched.elapsed().as_nanos() as u64,
+                    n => n,
+                })
+            }
             other => Err(format!("worker sent {other:?} instead of its ready line").into()),
         }
+    }
+
+    /// Workload modules the worker left out, with why (known once it is ready).
+    pub fn dropped(&self) -> &[(String, String)] {
+        &self.dropped
     }
 
     /// The worker's process id.

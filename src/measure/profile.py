@@ -95,8 +95,26 @@ def _per_module(func):
     return wrapper
 
 
+def _targets():
+    return [
+        (_bs, "_find_spec"), (zipimport, "_read_directory"), (zipimport, "_get_data"),
+        (_bse.FileLoader, "get_data"), (_bse.SourceFileLoader, "path_stats"),
+        (zipimport, "_get_decompress_func"), (_imp, "source_hash"), (marshal, "loads"),
+        (builtins, "compile"), (_bse.SourceLoader, "get_code"),
+        (_bse.SourcelessFileLoader, "get_code"), (zipimport.zipimporter, "get_code"),
+        (_bse._LoaderBasics, "exec_module"), (zipimport.zipimporter, "exec_module"),
+        (_bs, "_find_and_load"),
+    ]
+
+
 def install():
-    """Wrap the importer internals. Call once, before the first import."""
+    """Wrap the importer internals. Call once, before the first import. All or nothing:
+    raises AttributeError, having wrapped nothing, when this Python lacks one of them
+    (3.9's zipimporter has no exec_module)."""
+    missing = [getattr(o, "__name__", repr(o)) + "." + a for o, a in _targets()
+               if not hasattr(o, a)]
+    if missing:
+        raise AttributeError("this Python lacks " + ", ".join(missing))
     _patch(_bs, "_find_spec", "find")
     zipimport._read_directory = _count_directory_reads(zipimport._read_directory)
     _patch(zipimport, "_read_directory", "archive directory")

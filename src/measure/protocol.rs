@@ -65,6 +65,10 @@ pub enum Reply {
         startup_ns: u64,
         /// Time loading the driver and setting up took (harness overhead, not timed).
         setup_ns: u64,
+        /// Workload modules left out, with why: their top-level package was imported
+        /// before the timed section.
+        #[serde(default)]
+        dropped: Vec<(String, String)>,
     },
     /// One import of the workload, timed.
     Sample {

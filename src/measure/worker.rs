@@ -36,7 +36,7 @@ pub fn run(job_path: &Path) -> Result<()> {
             crate::scenario::Layout::Dir => "dir",
             crate::scenario::Layout::Zip => "zip",
         };
-        driver
+        let dropped: Vec<(String, String)> = driver
             .call_method1(
                 "setup",
                 (
@@ -48,11 +48,13 @@ pub fn run(job_path: &Path) -> Result<()> {
                     profiler.clone(),
                 ),
             )
+            .and_then(|r| r.extract())
             .map_err(|e| anyhow::anyhow!("worker setup: {}", format_err(py, &e)))?;
         let setup_ns = t1.elapsed().as_nanos() as u64;
         send(&Reply::Ready {
             startup_ns,
             setup_ns,
+            dropped,
         })?;
 
         for line in std::io::stdin().lock().lines() {

@@ -29,6 +29,21 @@ pub fn summary_markdown(results: &Results) -> String {
             .unwrap_or_default(),
     );
     for s in &results.scenarios {
+        if !s.workload_dropped.is_empty() {
+            let names: Vec<String> = s
+                .workload_dropped
+                .iter()
+                .map(|d| format!("`{}`", escape_markdown(&d.0)))
+                .collect();
+            let _ = writeln!(
+                out,
+                "> ⚠️ **{}**: {} workload module(s) not imported from the artifact ({}): {}\n",
+                escape_markdown(&s.name),
+                names.len(),
+                names.join(", "),
+                escape_markdown(&s.workload_dropped[0].1)
+            );
+        }
         for &mode in s.modes.iter().filter(|m| m.is_sampled()) {
             let mut cases: Vec<&CaseResult> = results
                 .cases

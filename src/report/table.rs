@@ -26,6 +26,17 @@ fn instruction_cells(i: &crate::results::Instructions) -> String {
 pub fn summary_table(results: &Results) -> String {
     let mut out = String::new();
     for s in &results.scenarios {
+        if !s.workload_dropped.is_empty() {
+            let names: Vec<&str> = s.workload_dropped.iter().map(|d| d.0.as_str()).collect();
+            let _ = write!(
+                out,
+                "\n{}: warning: {} workload module(s) not imported from the artifact ({}): {}",
+                s.name,
+                names.len(),
+                names.join(", "),
+                s.workload_dropped[0].1
+            );
+        }
         for &mode in s.modes.iter().filter(|m| m.is_sampled()) {
             let mut cases: Vec<&CaseResult> = results
                 .cases

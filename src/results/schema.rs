@@ -138,6 +138,11 @@ pub struct ScenarioInfo {
     pub workload: String,
     /// Modules the timed section imports, in order.
     pub workload_modules: Vec<String>,
+    /// Workload modules left out of the timed section, with why (their top-level
+    /// package was already imported when it began, so they cannot come from the
+    /// artifact); not counted in `workload_modules`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub workload_dropped: Vec<(String, String)>,
     /// Variant every ratio is relative to.
     pub reference: String,
     /// Timed samples per case (after command-line overrides).

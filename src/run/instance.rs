@@ -126,7 +126,29 @@ pub(super) fn measure_instance(
     if let Some(c) = corpus.as_ref().filter(|c| !c.extensions.is_empty()) {
         explain_extension_modules(c, &mut cases);
     }
-    let mut info = scenario_info(s, &tree, &workload.modules, generate_s);
+    // What the workers left out of the workload: counted out, recorded and said.
+    let dropped: Vec<(String, String)> = cases
+        .iter()
+        .find_map(|c| c.probe.as_ref().filter(|p| !p.dropped.is_empty()))
+        .map(|p| p.dropped.clone())
+        .unwrap_or_default();
+    let imported: Vec<String> = workload
+        .modules
+        .iter()
+        .filter(|m| !dropped.iter().any(|(d, _)| d == *m))
+        .cloned()
+        .collect();
+    if let Some((first, why)) = dropped.first() {
+        eprintln!(
+            "{}: warning: {} workload module(s) not imported from the artifact: {first} \
+             ({why}){}",
+            s.name,
+            dropped.len(),
+            if dropped.len() > 1 { ", ..." } else { "" }
+        );
+    }
+    let mut info = scenario_info(s, &tree, &imported, generate_s);
+    info.workload_dropped = dropped;
     info.corpus = corpus
         .as_ref()
         .zip(s.corpus.as_ref())
@@ -285,27 +307,44 @@ fn take_samples(
 }
 
 /// In a corpus holding extension modules, a zip case that imports says what the archive
-/// could not serve, and one that failed says why it likely did.
+/// could not serve, and a zip case whose failure names one of them is `unsupported`
+/// with the reason. Other failures (a module raising its own error) stay errors, and
+/// `incomplete` cases (a stopped run) are left alone.
 fn explain_extension_modules(c: &Corpus, cases: &mut [CaseResult]) {
     for case in cases.iter_mut().filter(|c| c.layout == Layout::Zip) {
-        if case.status == Status::Ok {
-            case.warnings.push(format!(
+        match case.status {
+            Status::Ok => case.warnings.push(format!(
                 "the archive holds {} extension module(s), e.g. {}, which zipimport \
                  cannot load: this workload does not import them, others would fail",
                 c.extensions.len(),
                 c.extensions[0]
-            ));
-        } else {
-            case.status = Status::Unsupported;
-            case.error = Some(format!(
-                "{} (the corpus holds {} extension module(s), e.g. {}, and zipimport \
-                 cannot load extension modules from an archive)",
-                case.error.as_deref().unwrap_or("the import failed"),
-                c.extensions.len(),
-                c.extensions[0]
-            ));
+            )),
+            Status::Error | Status::Unsupported => {
+                let error = case.error.as_deref().unwrap_or_default();
+                let Some(ext) = c.extensions.iter().find(|e| names_extension(error, e)) else {
+                    continue;
+                };
+                case.status = Status::Unsupported;
+                case.error = Some(format!(
+                    "{error} ({ext} is an extension module, and zipimport cannot load \
+                     extension modules from an archive)"
+                ));
+            }
+            Status::Incomplete => {}
         }
     }
+}
+
+/// Whether `error` names the extension module at `path` (`pkg/_speedups.cpython-311-
+/// x86_64-linux-gnu.so` is `_speedups`), as a whole word.
+fn names_extension(error: &str, path: &str) -> bool {
+    let file = path.rsplit('/').next().unwrap_or(path);
+    let name = file.split('.').next().unwrap_or(file);
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    !name.is_empty()
+        && error.match_indices(name).any(|(i, _)| {
+            !word(error[..i].chars().next_back()) && !word(error[i + name.len()..].chars().next())
+        })
 }
 
 /// The scenario as it was run, for the results file.
@@ -329,6 +368,7 @@ fn scenario_info(
         }
         .to_owned(),
         workload_modules: modules.to_vec(),
+        workload_dropped: Vec::new(),
         reference: s.reference.clone(),
         samples: s.measure.samples,
         warmup: s.measure.warmup,
@@ -341,5 +381,62 @@ fn scenario_info(
         tree_files: tree.files.len() as u64,
         tree_bytes: tree.total_bytes(),
         generate_s,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn zip_case(status: &str, error: Option<&str>) -> CaseResult {
+        serde_json::from_value(serde_json::json!({
+            "scenario": "s", "variant": "zip-stored-pyc", "layout": "zip",
+            "compression": "stored", "level": null, "bytecode": "pyc", "mode": "cold",
+            "status": status, "error": error, "samples_ns": [], "cpu_samples_ns": [],
+            "summary": null, "startup_ns": [], "startup": null, "ratio_to_reference": null,
+            "artifact": {"path": "/x.zip", "size": 1, "entries": 1, "sha256": ""},
+            "probe": null, "warnings": []
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn only_failures_naming_an_extension_module_are_relabelled() {
+        let corpus = Corpus {
+            extensions: vec!["fastpkg/_bisect.cpython-311-x86_64-linux-gnu.so".into()],
+            ..Corpus::default()
+        };
+        let mut cases = vec![
+            zip_case("error", Some("ImportError: cannot import name '_bisect'")),
+            zip_case("error", Some("RuntimeError: boom")),
+            zip_case("incomplete", None),
+        ];
+        explain_extension_modules(&corpus, &mut cases);
+        assert_eq!(cases[0].status, Status::Unsupported);
+        assert!(
+            cases[0]
+                .error
+                .as_deref()
+                .unwrap()
+                .contains("_bisect.cpython-311")
+        );
+        assert_eq!(cases[1].status, Status::Error);
+        assert_eq!(cases[1].error.as_deref(), Some("RuntimeError: boom"));
+        assert_eq!(cases[2].status, Status::Incomplete);
+        assert_eq!(cases[2].error, None);
+    }
+
+    #[test]
+    fn an_extension_is_named_as_a_whole_word() {
+        let ext = "fastpkg/_bisect.cpython-311-x86_64-linux-gnu.so";
+        assert!(names_extension(
+            "ImportError: cannot import name '_bisect' from 'fastpkg'",
+            ext
+        ));
+        assert!(!names_extension("RuntimeError: boom", ext));
+        assert!(!names_extension(
+            "NameError: name '_bisected' is not defined",
+            ext
+        ));
     }
 }
