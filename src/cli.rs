@@ -57,9 +57,9 @@ pub enum Command {
         /// Results files, in any order (they are sorted by run start time).
         #[arg(required = true)]
         results: Vec<PathBuf>,
-        /// The HTML page to write.
-        #[arg(long, default_value = "history.html")]
-        out: PathBuf,
+        /// The HTML page to write (default: history.html beside the first results file).
+        #[arg(long)]
+        out: Option<PathBuf>,
         /// Regression threshold in percent, as for `compare`.
         #[arg(long, default_value = "5", value_parser = percent)]
         threshold: f64,

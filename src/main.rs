@@ -39,7 +39,7 @@ fn main() -> ExitCode {
             out,
             threshold,
             relative,
-        } => cmd::history(&results, &out, threshold, relative),
+        } => cmd::history(&results, out, threshold, relative),
         cli::Command::Worker { job } => cmd::worker(&job),
     };
     match result {

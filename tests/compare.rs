@@ -439,3 +439,48 @@ fn a_shift_of_every_case_in_plain_mode_warns_about_the_machine() {
         "{cmp}"
     );
 }
+
+#[test]
+fn commands_end_quietly_when_their_reader_goes_away() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = synthetic_results(
+        "2026-01-01T00:00:00Z",
+        "3.11.7",
+        &[
+            ("dir-pyc", "cold", noisy(40e6, 0.1, 15, 1)),
+            ("zip-stored-pyc", "cold", noisy(45e6, 0.1, 15, 2)),
+        ],
+    );
+    let f = write_json(dir.path(), "r.json", &r);
+    let page = dir.path().join("h.html");
+    let runs: [Vec<std::ffi::OsString>; 4] = [
+        vec!["compare".into(), f.clone().into(), f.clone().into()],
+        vec![
+            "compare".into(),
+            f.clone().into(),
+            f.clone().into(),
+            "--format".into(),
+            "json".into(),
+        ],
+        vec![
+            "history".into(),
+            f.clone().into(),
+            "--out".into(),
+            page.into(),
+        ],
+        vec!["report".into(), f.clone().into()],
+    ];
+    for args in runs {
+        // A pipe whose reading end is already closed: every write fails with EPIPE.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_zipimport-bench"))
+            .args(&args)
+            .stdout(writer)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(stderr.is_empty(), "{args:?}: {stderr}");
+    }
+}

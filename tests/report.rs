@@ -201,3 +201,43 @@ fn history_marks_a_regression_and_renders() {
     assert!(before > 1.0 && after > before, "{row}");
     assert!((after / before - ratio).abs() < 0.05, "{row}");
 }
+
+#[test]
+fn history_refuses_a_run_given_twice_and_warns_of_mixed_scenarios() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = synthetic_results(
+        "2026-01-01T00:00:00Z",
+        "3.11.7",
+        &[("dir-pyc", "cold", noisy(40e6, 0.1, 15, 1))],
+    );
+    let mut b = synthetic_results(
+        "2026-01-02T00:00:00Z",
+        "3.11.7",
+        &[("dir-pyc", "cold", noisy(40e6, 0.1, 15, 2))],
+    );
+    let pa = write_json(dir.path(), "a.json", &a);
+    // The same run under another name is still the same run.
+    let copy = write_json(dir.path(), "copy.json", &a);
+    bin()
+        .arg("history")
+        .arg(&pa)
+        .arg(&copy)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("are the same run"));
+    // Another scenario file in the second run: drawn, with a warning; and the page
+    // goes beside the first results file by default.
+    b["scenarios"][0]["sha256"] = serde_json::Value::from("11");
+    let pb = write_json(dir.path(), "b.json", &b);
+    bin()
+        .current_dir(std::env::temp_dir())
+        .arg("history")
+        .arg(&pa)
+        .arg(&pb)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "scenario synthetic comes from 2 different files across the runs",
+        ));
+    assert!(dir.path().join("history.html").is_file());
+}

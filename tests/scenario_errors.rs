@@ -256,12 +256,17 @@ fn bad_scenarios_name_file_line_and_field() {
 }
 
 #[test]
-fn a_missing_scenario_file_is_named() {
-    bin()
+fn a_missing_scenario_file_is_named_once_with_its_os_error_once() {
+    let out = bin()
         .args(["run", "/nonexistent/s.toml", "--out", "/nonexistent/out"])
         .assert()
         .code(1)
         .stderr(contains("cannot read scenario /nonexistent/s.toml"));
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert_eq!(
+        stderr.trim_end(),
+        "Error: cannot read scenario /nonexistent/s.toml: No such file or directory (os error 2)"
+    );
 }
 
 #[test]
@@ -280,4 +285,43 @@ fn a_bad_mode_flag_is_named() {
         .stderr(contains(
             "invalid value 'hot' for '--modes <MODES>': unknown mode `hot`",
         ));
+}
+
+#[test]
+fn command_line_overrides_obey_the_scenario_limits_and_write_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    for (flag, value, message) in [
+        (
+            "--samples",
+            "0",
+            "--samples: must be from 1 to 100000, got 0",
+        ),
+        (
+            "--timeout",
+            "0",
+            "--timeout: must be from 1 to 86400, got 0",
+        ),
+        (
+            "--warmup",
+            "5000",
+            "--warmup: must be from 0 to 1000, got 5000",
+        ),
+    ] {
+        let out = dir.path().join(format!("out{flag}"));
+        bin()
+            .args([
+                "run",
+                "scenarios/quick.toml",
+                "--no-progress",
+                flag,
+                value,
+                "--out",
+            ])
+            .arg(&out)
+            .assert()
+            .code(1)
+            .stderr(contains(message))
+            .stderr(contains("panicked").not());
+        assert!(!out.exists(), "{flag} {value}: nothing may be written");
+    }
 }

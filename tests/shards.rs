@@ -150,14 +150,25 @@ fn merged_shards_hold_exactly_the_cases_of_an_unsharded_run() {
             "{row}"
         );
     }
-    // A merged file compares like a whole run.
-    bin()
+    // A merged file compares like a whole run: every case matched, none flagged (two
+    // samples a case can flag nothing, which the gate below says).
+    let out = bin()
         .arg("compare")
         .arg(d.join("whole/results.json"))
         .arg(&merged_path)
-        .assert()
-        .code(predicates::ord::eq(0).or(predicates::ord::eq(4)))
-        .stdout(contains("sh/zip-stored-pyc/cold"));
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let cmp: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (cmp["regressions"].clone(), cmp["improvements"].clone()),
+        (0.into(), 0.into())
+    );
+    for row in cmp["cases"].as_array().unwrap() {
+        assert_ne!(row["reason"], "only-in-baseline", "{row}");
+        assert_ne!(row["reason"], "only-in-candidate", "{row}");
+    }
     // --fail-on-regression: 2 samples a case are too few to ever see a change, and the
     // gate says so with its own status instead of passing.
     bin()
@@ -168,6 +179,17 @@ fn merged_shards_hold_exactly_the_cases_of_an_unsharded_run() {
         .assert()
         .code(5)
         .stdout(contains("take more samples"));
+
+    // A whole run is not a shard: merging it would only copy it.
+    bin()
+        .arg("merge")
+        .arg(d.join("whole/results.json"))
+        .arg("--out")
+        .arg(d.join("single/results.json"))
+        .assert()
+        .code(1)
+        .stderr(contains("is not a shard"));
+    assert!(!d.join("single").exists());
 
     // A missing shard is named.
     bin()

@@ -44,8 +44,8 @@ pub fn calibrate(args: CalibrateArgs) -> Result<ExitCode> {
         command_line: std::env::args().collect(),
     };
     let cal = calibrate::command(&template, args.runs, &args.results, opts)?;
-    print!("{}", calibrate::render_text(&cal));
-    println!(
+    out!("{}", calibrate::render_text(&cal));
+    outln!(
         "\ncalibration: {}\n             {}",
         args.out.join("calibration.json").display(),
         args.out.join("calibration.md").display()

@@ -31,7 +31,7 @@ pub fn compare(args: CompareArgs) -> Result<ExitCode> {
         Format::Markdown => compare::render_markdown(&cmp),
         Format::Json => compare::render_json(&cmp),
     };
-    println!("{}", text.trim_end());
+    outln!("{}", text.trim_end());
     if args.fail_on_regression && cmp.regressions > 0 {
         eprintln!("{} regression(s) found", cmp.regressions);
         return Ok(ExitCode::from(4));

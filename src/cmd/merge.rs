@@ -20,8 +20,8 @@ pub fn merge(files: &[PathBuf], out: &Path) -> Result<ExitCode> {
     results::write(&merged, out)?;
     let dir = out.parent().filter(|p| !p.as_os_str().is_empty());
     report::write_reports(&merged, dir.unwrap_or(Path::new(".")))?;
-    print!("{}", report::summary_table(&merged));
-    println!(
+    out!("{}", report::summary_table(&merged));
+    outln!(
         "\nmerged {} files, {} cases: {}",
         inputs.len(),
         merged.cases.len(),

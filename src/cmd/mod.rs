@@ -2,11 +2,22 @@
 //! library's options, calls it, prints what a person reads and returns the exit status.
 //! The larger commands have files of their own.
 
+/// `print!` to standard output through [`show`]: quiet when the reader has gone away.
+macro_rules! out {
+    ($($t:tt)*) => { $crate::cmd::show(&format!($($t)*)) };
+}
+
+/// `println!` through [`show`].
+macro_rules! outln {
+    ($($t:tt)*) => { $crate::cmd::show_line(&format!($($t)*)) };
+}
+
 pub mod calibrate;
 pub mod compare;
 pub mod merge;
 pub mod run;
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -14,10 +25,23 @@ use anyhow::Result;
 use zipimport_bench::compare::CompareOptions;
 use zipimport_bench::{report, results};
 
+/// Writes to standard output. When the reader has gone away (`compare ... | head`),
+/// the rest is dropped quietly: the command still finishes its work and exits with its
+/// own status, with no panic and no message.
+pub fn show(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
+/// [`show`] with a newline.
+pub fn show_line(text: &str) {
+    show(&format!("{text}\n"));
+}
+
 /// `generate SCENARIO --out DIR`.
 pub fn generate(scenario: &Path, out: &Path) -> Result<ExitCode> {
     let manifest = zipimport_bench::run::generate_command(scenario, out)?;
-    println!(
+    outln!(
         "{}: {} variants in {}",
         manifest.scenario,
         manifest.variants.len(),
@@ -31,28 +55,104 @@ pub fn report(results: &Path, out: Option<PathBuf>, markdown: Option<PathBuf>) -
     let r = results::read(results)?;
     let out = out.unwrap_or_else(|| results.with_file_name("report.html"));
     report::write_atomic(&out, &report::report_html(&r)?)?;
-    println!("report: {}", out.display());
+    outln!("report: {}", out.display());
     if let Some(md) = markdown {
         report::write_atomic(&md, &report::summary_markdown(&r))?;
-        println!("summary: {}", md.display());
+        outln!("summary: {}", md.display());
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// `history RESULTS ... [--out FILE] [--threshold PCT] [--relative]`.
-pub fn history(files: &[PathBuf], out: &Path, threshold: f64, relative: bool) -> Result<ExitCode> {
+/// `history RESULTS ... [--out FILE] [--threshold PCT] [--relative]`: refuses the same
+/// run given twice; warns when the runs measured different scenarios, or one scenario
+/// from a changed file.
+pub fn history(
+    files: &[PathBuf],
+    out: Option<PathBuf>,
+    threshold: f64,
+    relative: bool,
+) -> Result<ExitCode> {
     let opts = CompareOptions {
         threshold,
         relative,
         ..CompareOptions::default()
     };
-    let mut runs = Vec::new();
+    let mut runs: Vec<(String, results::Results)> = Vec::new();
     for path in files {
-        runs.push((path.display().to_string(), results::read(path)?));
+        let r = results::read(path)?;
+        let identity = |x: &results::Results| {
+            let m = &x.metadata;
+            (
+                m.started_at.clone(),
+                m.host.hostname.clone(),
+                m.command_line.clone(),
+            )
+        };
+        if let Some((other, _)) = runs.iter().find(|(_, x)| identity(x) == identity(&r)) {
+            anyhow::bail!(
+                "{} and {other} are the same run (started {} on {}): give each run once",
+                path.display(),
+                r.metadata.started_at,
+                r.metadata.host.hostname
+            );
+        }
+        runs.push((path.display().to_string(), r));
     }
-    report::write_atomic(out, &report::history_html(runs, opts)?)?;
-    println!("history of {} runs: {}", files.len(), out.display());
+    for w in history_warnings(&runs) {
+        eprintln!("warning: {w}");
+    }
+    let out = out.unwrap_or_else(|| {
+        files[0]
+            .parent()
+            .unwrap_or(Path::new("."))
+            .join("history.html")
+    });
+    report::write_atomic(&out, &report::history_html(runs, opts)?)?;
+    outln!("history of {} runs: {}", files.len(), out.display());
     Ok(ExitCode::SUCCESS)
+}
+
+/// What a reader of a history page must know about its runs: scenarios some runs did
+/// not measure, and scenario files that changed between runs.
+fn history_warnings(runs: &[(String, results::Results)]) -> Vec<String> {
+    let mut warnings = Vec::new();
+    let mut names: Vec<&str> = Vec::new();
+    for (_, r) in runs {
+        for s in &r.scenarios {
+            if !names.contains(&s.name.as_str()) {
+                names.push(&s.name);
+            }
+        }
+    }
+    for name in names {
+        let with: Vec<&(String, results::Results)> = runs
+            .iter()
+            .filter(|(_, r)| r.scenarios.iter().any(|s| s.name == name))
+            .collect();
+        if with.len() < runs.len() {
+            warnings.push(format!(
+                "scenario {name} is in {} of {} runs: its charts show only those runs",
+                with.len(),
+                runs.len()
+            ));
+        }
+        let mut hashes: Vec<&str> = Vec::new();
+        for (_, r) in &with {
+            if let Some(s) = r.scenarios.iter().find(|s| s.name == name) {
+                if !hashes.contains(&s.sha256.as_str()) {
+                    hashes.push(&s.sha256);
+                }
+            }
+        }
+        if hashes.len() > 1 {
+            warnings.push(format!(
+                "scenario {name} comes from {} different files across the runs: runs \
+                 across a change are not judged against each other",
+                hashes.len()
+            ));
+        }
+    }
+    warnings
 }
 
 /// `__worker JOB`: a measurement worker started by `run`.

@@ -35,14 +35,14 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         command_line: std::env::args().collect(),
     };
     let output = run::run(&opts)?;
-    print!("{}", report::summary_table(&output.results));
+    out!("{}", report::summary_table(&output.results));
     let dir = output
         .results_path
         .parent()
         .unwrap_or(std::path::Path::new("."));
-    println!("\nresults: {}", output.results_path.display());
-    println!("report:  {}", dir.join("report.html").display());
-    println!("summary: {}", dir.join("summary.md").display());
+    outln!("\nresults: {}", output.results_path.display());
+    outln!("report:  {}", dir.join("report.html").display());
+    outln!("summary: {}", dir.join("summary.md").display());
     if output.interrupted {
         eprintln!(
             "stopped early: {} holds every sample taken so far; finish with \

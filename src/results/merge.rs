@@ -16,6 +16,19 @@ pub fn merge(inputs: &[(PathBuf, Results)]) -> Result<(Results, Vec<String>)> {
     let Some((first_path, first)) = inputs.first() else {
         bail!("nothing to merge");
     };
+    // Whole runs are compared or charted, not merged: merging one would only copy it,
+    // and two would claim one run measured both.
+    for (path, r) in inputs {
+        let sharded =
+            !r.metadata.shards.is_empty() || r.scenarios.iter().any(|s| s.shard.is_some());
+        if !sharded {
+            bail!(
+                "{} is not a shard (it was not measured with `run --shard K/N`): merge \
+                 combines shards into one run; compare or history take whole runs",
+                path.display()
+            );
+        }
+    }
     let mut merged = first.clone();
     merged.scenarios.clear();
     merged.cases.clear();

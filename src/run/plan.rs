@@ -47,6 +47,7 @@ pub(super) fn recover(opts: &RunOptions) -> Result<(RunOptions, Option<Recovered
 /// Loads and checks every scenario, applies the overrides, asks every interpreter about
 /// itself and lists the instances.
 pub(super) fn plan(opts: &RunOptions, recovered: Option<&Recovered>) -> Result<Plan> {
+    opts.plan.overrides.check().map_err(anyhow::Error::msg)?;
     // Validate every scenario before any work starts; sweeps become one scenario per
     // value.
     let mut scenarios = Vec::new();

@@ -516,7 +516,7 @@ impl Default for HotUpdateSpec {
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
     /// The file could not be read.
-    #[error("cannot read scenario {}: {source}", path.display())]
+    #[error("cannot read scenario {}", path.display())]
     Io {
         /// The scenario file.
         path: PathBuf,

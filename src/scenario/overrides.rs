@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Mode, Scenario};
+use super::{LIMITS, Mode, Scenario};
 
 /// What the command line sets for every scenario; `None` keeps the file's value.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,6 +24,27 @@ pub struct Overrides {
 }
 
 impl Overrides {
+    /// Checks every override against the limits of the scenario key it replaces
+    /// (`--samples 0` is refused like `samples = 0` in a file), naming the flag.
+    pub fn check(&self) -> Result<(), String> {
+        let within =
+            |flag: &str, value: Option<u32>, range: &std::ops::RangeInclusive<i64>| match value {
+                Some(v) if !range.contains(&i64::from(v)) => Err(format!(
+                    "{flag}: must be from {} to {}, got {v}",
+                    range.start(),
+                    range.end()
+                )),
+                _ => Ok(()),
+            };
+        within("--samples", self.samples, &LIMITS.samples)?;
+        within("--warmup", self.warmup, &LIMITS.warmup)?;
+        within("--timeout", self.timeout_secs, &LIMITS.timeout_secs)?;
+        if self.modes.as_ref().is_some_and(Vec::is_empty) {
+            return Err("--modes: name at least one mode".into());
+        }
+        Ok(())
+    }
+
     /// Applies the overrides to a scenario.
     pub fn apply(&self, s: &mut Scenario) {
         if let Some(n) = self.samples {
