@@ -7,7 +7,6 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use common::*;
-use predicates::prelude::*;
 use predicates::str::contains;
 use serde_json::Value;
 
