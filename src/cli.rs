@@ -134,7 +134,8 @@ pub struct RunArgs {
     /// Scenario files (TOML).
     #[arg(default_value = "scenarios/default.toml")]
     pub scenarios: Vec<PathBuf>,
-    /// Directory for results.json.
+    /// Directory for results.json, report.html, summary.md and journal.jsonl (and
+    /// artifacts/ with --keep-artifacts).
     #[arg(long, default_value = "reports/latest")]
     pub out: PathBuf,
     /// Timed samples per case (overrides the scenarios).

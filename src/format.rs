@@ -43,6 +43,17 @@ pub fn format_rate(ns: f64) -> String {
     }
 }
 
+/// `1 warm-up round`, `15 samples`: a count and its noun, plural when it is not one
+/// (nouns that take an `s`).
+pub fn count(n: impl Into<u64>, noun: &str) -> String {
+    let n = n.into();
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// Text safe inside a Markdown paragraph or table cell: no HTML, no emphasis, links,
 /// code spans or cell breaks; newlines folded to spaces.
 pub fn escape_markdown(s: &str) -> String {
@@ -82,6 +93,13 @@ mod tests {
         assert_eq!(format_rate(214_000.0), "214.0 us");
         assert_eq!(format_rate(850.0), "850 ns");
     }
+    #[test]
+    fn counts_agree_with_their_nouns() {
+        assert_eq!(count(1u32, "warm-up round"), "1 warm-up round");
+        assert_eq!(count(0u32, "sample"), "0 samples");
+        assert_eq!(count(520u64, "module"), "520 modules");
+    }
+
     #[test]
     fn markdown_metacharacters_are_neutralised() {
         assert_eq!(

@@ -7,6 +7,17 @@
 //! (`results.json`) -> [`report`] (what people read) and [`compare`] (a verdict against a
 //! baseline). [`run`] strings them together.
 
+/// `eprintln!` that never panics: progress, warnings and errors on standard error are
+/// dropped quietly once nobody reads them (`run ... 2>&1 | head`), and the command
+/// goes on to finish its work and exit with its own status.
+#[macro_export]
+macro_rules! note {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($t)*);
+    }};
+}
+
 pub mod calibrate;
 pub mod compare;
 pub mod corpus;

@@ -45,7 +45,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("Error: {e:#}");
+            zipimport_bench::note!("Error: {e:#}");
             ExitCode::FAILURE
         }
     }

@@ -483,4 +483,24 @@ fn commands_end_quietly_when_their_reader_goes_away() {
         assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
         assert!(stderr.is_empty(), "{args:?}: {stderr}");
     }
+    // A whole run with both its outputs gone (`run ... 2>&1 | head`) still finishes
+    // and writes its results.
+    let scenario = write(
+        dir.path(),
+        "t.toml",
+        &tiny_scenario("t", DIR_AND_ZIP_PYC, "modes = [\"cold\"]"),
+    );
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_zipimport-bench"))
+        .arg("run")
+        .arg(&scenario)
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .stdout(writer.try_clone().unwrap())
+        .stderr(writer)
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+    assert!(dir.path().join("out/results.json").is_file());
 }

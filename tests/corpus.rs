@@ -301,7 +301,7 @@ fn workload_modules_the_interpreter_already_holds_are_counted_out_and_named() {
     );
     let stdout = String::from_utf8_lossy(&run.get_output().stdout).into_owned();
     assert!(
-        stdout.contains("held / cold: 1 modules imported"),
+        stdout.contains("held / cold: 1 module imported"),
         "{stdout}"
     );
     assert!(

@@ -241,3 +241,75 @@ fn history_refuses_a_run_given_twice_and_warns_of_mixed_scenarios() {
         ));
     assert!(dir.path().join("history.html").is_file());
 }
+
+#[test]
+fn findings_read_as_sentences_quote_each_method_and_call_a_cost_a_cost() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut r = synthetic_results(
+        "2026-01-01T00:00:00Z",
+        "3.11.7",
+        &[
+            ("dir-pyc", "cold", noisy(40e6, 0.3, 15, 1)),
+            // About 1.2x the directory, inside the directory's wide interval.
+            ("zip-stored-pyc", "cold", noisy(49.2e6, 0.3, 15, 2)),
+            ("zip-deflate6-pyc", "cold", noisy(49.5e6, 0.3, 15, 3)),
+            ("zip-bzip2-pyc", "cold", vec![]),
+            ("zip-xz-pyc", "cold", vec![]),
+        ],
+    );
+    for c in r["cases"].as_array_mut().unwrap() {
+        let v = c["variant"].as_str().unwrap().to_owned();
+        match v.as_str() {
+            "zip-deflate6-pyc" => {
+                c["compression"] = "deflate".into();
+                c["level"] = 6.into();
+            }
+            "zip-bzip2-pyc" => {
+                c["compression"] = "bzip2".into();
+                c["error"] =
+                    "zlib.error: Error -3 while decompressing data: invalid distance too far back"
+                        .into();
+            }
+            "zip-xz-pyc" => {
+                c["compression"] = "xz".into();
+                c["error"] = "zlib.error: Error -3 while decompressing data: too many length or distance symbols".into();
+            }
+            _ => {}
+        }
+    }
+    let f = write_json(dir.path(), "r.json", &r);
+    let md = dir.path().join("s.md");
+    bin()
+        .arg("report")
+        .arg(&f)
+        .arg("--markdown")
+        .arg(&md)
+        .assert()
+        .success();
+    let md = std::fs::read_to_string(&md).unwrap();
+    assert!(
+        md.contains("imports no faster or slower than stored (the 95% intervals overlap)"),
+        "{md}"
+    );
+    assert!(
+        !md.contains("no measurable difference in time than"),
+        "{md}"
+    );
+    // Each method's own error (Markdown escapes the backticks around it).
+    assert!(
+        md.contains(
+            "bzip2: \\`zlib.error: Error -3 while decompressing data: invalid distance too far back"
+        ),
+        "{md}"
+    );
+    assert!(md.contains("xz: \\`zlib.error: Error -3 while decompressing data: too many length or distance symbols"), "{md}");
+    let cost = md
+        .lines()
+        .find(|l| l.contains("An uncompressed zip with pyc"))
+        .unwrap();
+    // A 15-20% cost the intervals cannot separate is not good news.
+    assert!(
+        cost.contains("intervals overlap") && cost.contains("ℹ️"),
+        "{cost}"
+    );
+}

@@ -387,7 +387,7 @@ pub fn command(
         for k in 1..=runs {
             let mut o = template.clone();
             o.out_dir = out_dir.join("runs").join(format!("{k:02}"));
-            eprintln!("calibrate: run {k} of {runs} into {}", o.out_dir.display());
+            crate::note!("calibrate: run {k} of {runs} into {}", o.out_dir.display());
             let output = crate::run::run(&o)?;
             if output.interrupted {
                 bail!(

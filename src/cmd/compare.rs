@@ -33,11 +33,11 @@ pub fn compare(args: CompareArgs) -> Result<ExitCode> {
     };
     outln!("{}", text.trim_end());
     if args.fail_on_regression && cmp.regressions > 0 {
-        eprintln!("{} regression(s) found", cmp.regressions);
+        zipimport_bench::note!("{} regression(s) found", cmp.regressions);
         return Ok(ExitCode::from(4));
     }
     if args.fail_on_regression && cmp.unjudged > 0 {
-        eprintln!(
+        zipimport_bench::note!(
             "{} row(s) could not be judged (see `cannot judge` above): the gate cannot \
              vouch for them",
             cmp.unjudged

@@ -15,7 +15,7 @@ pub fn merge(files: &[PathBuf], out: &Path) -> Result<ExitCode> {
     }
     let (merged, warnings) = results::merge(&inputs)?;
     for w in &warnings {
-        eprintln!("warning: {w}");
+        zipimport_bench::note!("warning: {w}");
     }
     results::write(&merged, out)?;
     let dir = out.parent().filter(|p| !p.as_os_str().is_empty());

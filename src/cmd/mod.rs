@@ -99,7 +99,7 @@ pub fn history(
         runs.push((path.display().to_string(), r));
     }
     for w in history_warnings(&runs) {
-        eprintln!("warning: {w}");
+        zipimport_bench::note!("warning: {w}");
     }
     let out = out.unwrap_or_else(|| {
         files[0]

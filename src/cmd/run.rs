@@ -44,7 +44,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     outln!("report:  {}", dir.join("report.html").display());
     outln!("summary: {}", dir.join("summary.md").display());
     if output.interrupted {
-        eprintln!(
+        zipimport_bench::note!(
             "stopped early: {} holds every sample taken so far; finish with \
              `zipimport-bench run --resume --out {}`",
             output.results_path.display(),
@@ -53,7 +53,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         return Ok(ExitCode::from(130));
     }
     if output.failed_cases > 0 {
-        eprintln!(
+        zipimport_bench::note!(
             "{} case(s) failed; see their errors above",
             output.failed_cases
         );

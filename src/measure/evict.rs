@@ -101,7 +101,7 @@ mod tests {
         // tmpfs keeps its pages by design: there the harness reports "not evicted"
         // (tested through the results), and this test has nothing to check.
         if is_tmpfs(dir.path()) {
-            eprintln!("skipped: {} is tmpfs", dir.path().display());
+            crate::note!("skipped: {} is tmpfs", dir.path().display());
             return;
         }
         let (after, _) = residency(&files).unwrap();

@@ -28,7 +28,7 @@ pub(crate) fn count_instructions(
     let cg = match callgrind::detect() {
         Ok(cg) => cg,
         Err(why) => {
-            eprintln!("instruction counts skipped: {why}");
+            crate::note!("instruction counts skipped: {why}");
             for &i in &targets {
                 cases[i].instructions = Some(InstructionCounts {
                     skipped: Some(why.clone()),
@@ -38,7 +38,7 @@ pub(crate) fn count_instructions(
             return Ok(false);
         }
     };
-    eprintln!(
+    crate::note!(
         "counting instructions: {} cold cases x {n} under {} (tens of times slower than native)",
         targets.len(),
         cg.tool()

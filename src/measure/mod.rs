@@ -277,9 +277,11 @@ pub(crate) fn progress_bar(show: bool, len: u64, prefix: &'static str) -> Progre
         ProgressBar::hidden()
     };
     bar.set_style(
-        ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len}, {elapsed} {msg}")
-            .expect("valid template")
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{prefix} [{bar:30}] {pos}/{len}, {elapsed} elapsed, about {eta} left {msg}",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
     );
     bar.set_prefix(prefix);
     bar

@@ -23,7 +23,7 @@ impl StopFlag {
         let raised = flag.clone();
         ctrlc::set_handler(move || {
             if !raised.is_raised() {
-                eprintln!(
+                crate::note!(
                     "\nstopping: finishing the results file; run again with --resume to complete it"
                 );
             }

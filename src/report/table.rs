@@ -59,10 +59,10 @@ pub fn summary_table(results: &Results) -> String {
                 .collect();
             let _ = write!(
                 out,
-                "\n{} / {mode}: {} modules imported, {} samples per case, reference {}",
+                "\n{} / {mode}: {} imported, {} per case, reference {}",
                 s.name,
-                s.workload_modules.len(),
-                s.samples,
+                crate::format::count(s.workload_modules.len() as u64, "module"),
+                crate::format::count(s.samples, "sample"),
                 s.reference
             );
             if let Some(st) = crate::results::Summary::of(&startup) {

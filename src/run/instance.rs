@@ -11,6 +11,7 @@ use super::RunOptions;
 use super::build::{Built, build_instance, package_update, roots, tree_roots};
 use super::plan::short;
 use crate::corpus::Corpus;
+use crate::format::count;
 use crate::generate::SourceTree;
 use crate::measure::{self, MeasureOptions, Outcome, Taken, WorkerCommand};
 use crate::package::Artifact;
@@ -60,12 +61,12 @@ pub(super) fn measure_instance(
     let built = build_instance(s, &dir, external)?;
     let generate_s = t.elapsed().as_secs_f64();
     record_build(ctx, journal, s, &built.artifacts)?;
-    eprintln!(
-        "{}: generated {} modules ({}) and packaged {} variants in {:.1} s",
+    crate::note!(
+        "{}: generated {} ({}) and packaged {} in {:.1} s",
         s.name,
-        built.tree.layout.modules().len(),
+        count(built.tree.layout.modules().len() as u64, "module"),
         crate::format::format_size(built.tree.total_bytes()),
-        built.artifacts.len(),
+        count(built.artifacts.len() as u64, "variant"),
         generate_s
     );
     let workload = workload(s, &built)?;
@@ -80,9 +81,11 @@ pub(super) fn measure_instance(
     let mut interrupted = sampled.interrupted;
     let mut fleet = Vec::new();
     if !interrupted && s.measure.modes.contains(&Mode::Fleet) {
-        eprintln!(
+        crate::note!(
             "{}: fleet of {:?} processes, {} rounds per configuration",
-            s.name, s.measure.fleet.processes, s.measure.fleet.rounds
+            s.name,
+            s.measure.fleet.processes,
+            s.measure.fleet.rounds
         );
         let (outcomes, stopped) = measure::fleet::measure(
             &artifacts,
@@ -100,9 +103,10 @@ pub(super) fn measure_instance(
     let mut hot_updates = Vec::new();
     if !interrupted && s.measure.modes.contains(&Mode::HotUpdate) {
         let updates = package_update(&tree, &artifacts, &sampled.usable, &dir, external)?;
-        eprintln!(
+        crate::note!(
             "{}: hot update, {} rounds per case",
-            s.name, s.measure.hot_update.rounds
+            s.name,
+            s.measure.hot_update.rounds
         );
         let (outcomes, stopped) = measure::hot_update::measure(
             &artifacts,
@@ -139,7 +143,7 @@ pub(super) fn measure_instance(
         .cloned()
         .collect();
     if let Some((first, why)) = dropped.first() {
-        eprintln!(
+        crate::note!(
             "{}: warning: {} workload module(s) not imported from the artifact: {first} \
              ({why}){}",
             s.name,
@@ -260,13 +264,13 @@ fn take_samples(
     workload: &measure::Imports,
     measure_opts: &MeasureOptions,
 ) -> Result<measure::Measured> {
-    eprintln!(
-        "{}: measuring {} variants x {} modes, {} samples after {} warm-up rounds{}",
+    crate::note!(
+        "{}: measuring {} x {}, {} after {}{}",
         s.name,
-        artifacts.len(),
-        s.measure.modes.len(),
-        s.measure.samples,
-        s.measure.warmup,
+        count(artifacts.len() as u64, "variant"),
+        count(s.measure.modes.len() as u64, "mode"),
+        count(s.measure.samples, "sample"),
+        count(s.measure.warmup, "warm-up round"),
         if ctx.recovered.is_some() {
             " (resuming)"
         } else {
