@@ -51,14 +51,30 @@ fn a_real_run_writes_a_report_that_renders_in_chromium() {
     assert!(md.contains("| variant | median | 95% CI | ratio | size |"));
     assert!(md.contains("zip\\-stored\\-pyc") || md.contains("zip-stored-pyc"));
 
+    // The charts the results call for, counted from the results: medians, ratios,
+    // every sample; size against time when a zip was measured; where the time goes when
+    // the probes profiled phases.
+    let r: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("results.json")).unwrap()).unwrap();
+    let cases = r["cases"].as_array().unwrap();
+    let zip_measured = cases
+        .iter()
+        .any(|c| c["layout"] == "zip" && c["status"] == "ok");
+    let profiled = cases.iter().any(|c| {
+        c["probe"]["phases"]
+            .as_object()
+            .is_some_and(|p| !p.is_empty())
+    });
+    let expected = 3 + usize::from(zip_measured) + usize::from(profiled);
+    assert_eq!(expected, 5);
     let body = chromium_body(&out.join("report.html"));
-    let expected: usize = data_attr(&body, "charts-expected").parse().unwrap();
-    assert!(expected >= 4, "{body}");
-    assert_eq!(
-        data_attr(&body, "charts-rendered"),
-        expected.to_string(),
-        "{body}"
-    );
+    for attr in ["charts-expected", "charts-found", "charts-rendered"] {
+        assert_eq!(
+            data_attr(&body, attr),
+            expected.to_string(),
+            "{attr}: {body}"
+        );
+    }
     assert_eq!(
         data_attr(&body, "resources"),
         "0",
@@ -166,7 +182,9 @@ fn history_marks_a_regression_and_renders() {
     let last = runs_table.find("2026-01-03").unwrap();
     assert!(first < last, "runs are not in time order");
     let body = chromium_body(&page);
+    // One chart per scenario and mode: one here.
     assert_eq!(data_attr(&body, "charts-expected"), "1");
+    assert_eq!(data_attr(&body, "charts-found"), "1");
     assert_eq!(data_attr(&body, "charts-rendered"), "1");
     assert_eq!(data_attr(&body, "resources"), "0");
 

@@ -32,6 +32,10 @@ pub struct Probe {
     /// they add up to the profiled import time.
     #[serde(default)]
     pub phases: BTreeMap<String, u64>,
+    /// Wall time of that profiled first import (profiling overhead included), ns: what
+    /// the phases add up to.
+    #[serde(default)]
+    pub first_wall_ns: u64,
     /// Modules of the first import with the most self time: name, self and cumulative
     /// time (ns, profiled).
     #[serde(default)]
@@ -65,10 +69,16 @@ pub(crate) fn probe(
     };
     let mut rounds = Vec::new();
     let mut profile = (BTreeMap::new(), Vec::new());
+    let mut first_wall_ns = 0;
     for round in 0..2 {
         match worker.import() {
-            Ok(Reply::Sample { counters, .. }) => {
+            Ok(Reply::Sample {
+                counters, wall_ns, ..
+            }) => {
                 rounds.push(counters);
+                if round == 0 {
+                    first_wall_ns = wall_ns;
+                }
                 if round == 0 {
                     match worker.profile() {
                         Ok(Reply::Profile { phases, modules }) => profile = (phases, modules),
@@ -134,6 +144,7 @@ pub(crate) fn probe(
             first,
             repeat,
             phases: profile.0,
+            first_wall_ns,
             top_modules: profile.1,
             dropped,
         }),

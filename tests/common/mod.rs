@@ -53,10 +53,36 @@ pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 }
 
 /// The binary under test, with a clean environment except for what the test adds.
+/// Its artifacts go to a disk-backed directory under `target/` (not a tmpfs `/tmp`,
+/// which keeps its pages in memory by design), so page-cache eviction is really tested.
 pub fn bin() -> Command {
     let mut cmd = Command::cargo_bin("zipimport-bench").unwrap();
-    cmd.env_remove("PYTHONPATH").env_remove("PYTHONHOME");
+    cmd.env_remove("PYTHONPATH")
+        .env_remove("PYTHONHOME")
+        .env("TMPDIR", disk_dir());
     cmd
+}
+
+/// A directory on a disk-backed filesystem, for artifacts whose eviction is tested.
+/// Fails the test, saying why, when the build directory is on tmpfs: eviction could not
+/// be checked at all there.
+pub fn disk_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut st = std::mem::MaybeUninit::<libc::statfs>::uninit();
+    let c = std::ffi::CString::new(dir.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: a NUL-terminated path and a buffer of the right type; the buffer is read
+    // only when the call succeeds.
+    let tmpfs = unsafe {
+        libc::statfs(c.as_ptr(), st.as_mut_ptr()) == 0
+            && st.assume_init().f_type == libc::TMPFS_MAGIC
+    };
+    assert!(
+        !tmpfs,
+        "{} is tmpfs: page-cache eviction cannot be tested there",
+        dir.display()
+    );
+    dir
 }
 
 /// Runs `run` on a scenario, asserting success, and returns the parsed results.

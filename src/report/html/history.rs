@@ -167,6 +167,7 @@ pub fn history_html(mut runs: Vec<(String, Results)>, opts: CompareOptions) -> R
         .context("history template")?
         .render(context! {
             runs => Value::from(Serde(&runs_v)),
+            charts_expected => charts_v.len(),
             charts => Value::from(Serde(&charts_v)),
             regressions => Value::from(Serde(&regressions_v)),
             threshold => format!("{:.1}", opts.threshold * 100.0),

@@ -73,11 +73,19 @@ pub fn report_html(results: &Results) -> Result<String> {
     env.add_template("report.html", include_str!("report.html"))
         .context("loading the report template")?;
     let tmpl = env.get_template("report.html").context("report template")?;
+    let sweeps = sweep_views(results);
+    // What the data call for; the page's self-check counts what actually rendered.
+    let charts_expected = scenarios
+        .iter()
+        .map(ScenarioView::chart_count)
+        .sum::<usize>()
+        + sweeps.len();
     tmpl.render(context! {
+        charts_expected => charts_expected,
         title => format!("zipimport-bench: {}", results.scenarios.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")),
         scenarios => Value::from(Serde(&scenarios)),
         metadata => Value::from(Serde(&metadata)),
-        sweeps => Value::from(Serde(&sweep_views(results))),
+        sweeps => Value::from(Serde(&sweeps)),
         sweep_rows => Value::from(Serde(&sweep_rows(results))),
         python_tables => Value::from(Serde(&super::pythons::python_tables(results))),
     })

@@ -89,6 +89,13 @@ pub(super) struct ScenarioView {
     hot_updates: Vec<HotRow>,
 }
 
+impl ScenarioView {
+    /// Charts this scenario's section draws.
+    pub(super) fn chart_count(&self) -> usize {
+        self.charts.len()
+    }
+}
+
 /// Everything the page shows of one scenario.
 pub(super) fn scenario_view(
     results: &Results,
