@@ -203,6 +203,9 @@ fn hot_updates_run_the_new_code_or_say_why_not() {
                 latency >= u(&t["reload_ns"]) && latency >= u(&t["swap_ns"]),
                 "{what}"
             );
+            // A sequential swap is over before the worker is asked.
+            assert_eq!(t["landed"], "before-pickup", "{what}: {t}");
+            assert!(t["swap_offset_ns"].as_i64().unwrap() < 0, "{what}: {t}");
         }
         assert_eq!(c["summary"]["new"], 2);
         assert!(c["summary"]["latency"]["median"].as_f64().unwrap() > 0.0);
@@ -234,7 +237,20 @@ fn hot_updates_run_the_new_code_or_say_why_not() {
                     "{t}"
                 );
                 assert!(t["latency_ns"].is_null());
+                // Where the swap landed is recorded, consistent with its offset.
+                let offset = t["swap_offset_ns"].as_i64().unwrap();
+                match t["landed"].as_str().unwrap() {
+                    "during-reloads" => {
+                        assert!(offset + (u(&t["swap_ns"]) as i64) >= 0, "{t}");
+                        assert!(offset < u(&t["reload_ns"]) as i64, "{t}");
+                    }
+                    "after-reloads" => assert!(offset >= u(&t["reload_ns"]) as i64, "{t}"),
+                    "before-pickup" | "during-invalidation" => assert!(offset < 0, "{t}"),
+                    other => panic!("unknown landing {other}: {t}"),
+                }
             }
+            let s = &c["summary"];
+            assert!(u(&s["swaps_during_reloads"]) <= u(&s["trials"]), "{s}");
         }
     }
 

@@ -13,10 +13,13 @@
 //! and asks the worker to pick it up (`invalidate-reload` or `reload`, see
 //! `update` in driver.py). A `sequential` trial swaps first and then asks: its latency
 //! runs from the start of the swap to the end of the last reload. A `concurrent` trial
-//! asks first and swaps about halfway through the reloads (half the median reload time
-//! of the case's sequential trials so far): what a process that polls for updates, or
-//! a deploy racing a restart, sees. Every trial then counts the modules carrying the
-//! new `ZIB_VERSION`, those still carrying the old one, and the reloads that raised.
+//! asks first and aims the swap at the middle of the reloads (the median
+//! `invalidate_caches()` time plus half the median reload time of the case's sequential
+//! trials so far): what a process that polls for updates, or a deploy racing a restart,
+//! sees. Where each swap really landed (before the worker started, during its
+//! invalidation, during its reloads, after them) is recorded from the monotonic clock
+//! both processes share. Every trial then counts the modules carrying the new
+//! `ZIB_VERSION`, those still carrying the old one, and the reloads that raised.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -115,6 +118,36 @@ pub enum Verdict {
     Error,
 }
 
+/// Where a swap landed in the worker's pick-up procedure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Landing {
+    /// Before the worker began (every sequential swap; a concurrent one that came early).
+    BeforePickup,
+    /// During `importlib.invalidate_caches()`.
+    DuringInvalidation,
+    /// During the reloads: what a concurrent trial aims for.
+    DuringReloads,
+    /// After the last reload (too late to race anything).
+    AfterReloads,
+}
+
+impl Landing {
+    /// Where the swap `[swap_start, swap_end]` fell in a pick-up that started at
+    /// `start`, finished invalidating at `invalidated` and its reloads at `end`.
+    pub fn of(swap_start: u64, swap_end: u64, start: u64, invalidated: u64, end: u64) -> Self {
+        if swap_end < start {
+            Landing::BeforePickup
+        } else if swap_start >= end {
+            Landing::AfterReloads
+        } else if swap_start < invalidated && swap_end < invalidated {
+            Landing::DuringInvalidation
+        } else {
+            Landing::DuringReloads
+        }
+    }
+}
+
 /// One update of a running process.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HotUpdateTrial {
@@ -136,6 +169,12 @@ pub struct HotUpdateTrial {
     pub error: Option<String>,
     /// What this adds up to.
     pub verdict: Verdict,
+    /// Where the swap landed in the worker's procedure (absent in older files).
+    #[serde(default)]
+    pub landed: Option<Landing>,
+    /// Start of the swap minus the start of the reloads, ns (negative: before them).
+    #[serde(default)]
+    pub swap_offset_ns: Option<i64>,
 }
 
 /// What measuring one hot-update case gave: the core of its results record
@@ -283,7 +322,7 @@ pub fn measure(
                     interrupted = true;
                     break 'rounds;
                 }
-                let delay = Duration::from_nanos(half_median_reload(&outcomes[2 * c].trials));
+                let delay = Duration::from_nanos(to_mid_reload(&outcomes[2 * c].trials));
                 let o = &mut outcomes[i];
                 bar.set_message(format!(
                     "{} {} {} {}",
@@ -310,11 +349,16 @@ pub fn measure(
     Ok((outcomes, interrupted))
 }
 
-/// Half the median reload time of the sequential trials so far (0 before the first).
-fn half_median_reload(trials: &[HotUpdateTrial]) -> u64 {
-    let mut t: Vec<u64> = trials.iter().map(|t| t.reload_ns).collect();
-    t.sort_unstable();
-    t.get(t.len() / 2).map_or(0, |m| m / 2)
+/// How long after asking to wait so the swap lands in the middle of the reloads: the
+/// median `invalidate_caches()` time plus half the median reload time of the sequential
+/// trials so far (0 before the first).
+fn to_mid_reload(trials: &[HotUpdateTrial]) -> u64 {
+    let median = |f: fn(&HotUpdateTrial) -> u64| {
+        let mut t: Vec<u64> = trials.iter().map(f).collect();
+        t.sort_unstable();
+        t.get(t.len() / 2).copied().unwrap_or(0)
+    };
+    median(|t| t.invalidate_ns) + median(|t| t.reload_ns) / 2
 }
 
 fn prepare(
@@ -387,6 +431,7 @@ fn trial(
     worker.close()?;
     match reply {
         Reply::Update {
+            start_mono_ns,
             end_mono_ns,
             invalidate_ns,
             reload_ns,
@@ -394,8 +439,15 @@ fn trial(
             stale,
             failed,
             first_error,
-            ..
         } => Ok(HotUpdateTrial {
+            landed: Some(Landing::of(
+                t0,
+                t1,
+                start_mono_ns,
+                start_mono_ns + invalidate_ns,
+                end_mono_ns,
+            )),
+            swap_offset_ns: Some(t0 as i64 - (start_mono_ns + invalidate_ns) as i64),
             latency_ns: (timing == Timing::Sequential).then(|| end_mono_ns.saturating_sub(t0)),
             swap_ns: t1 - t0,
             invalidate_ns,
@@ -417,5 +469,21 @@ fn trial(
         }),
         Reply::Failed { error, .. } => Err(error.into()),
         other => Err(format!("unexpected reply {other:?}").into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_swap_lands_where_the_clock_says() {
+        // Pick-up from 100 to 400: invalidation until 200, reloads until 400.
+        let at = |a, b| Landing::of(a, b, 100, 200, 400);
+        assert_eq!(at(10, 20), Landing::BeforePickup);
+        assert_eq!(at(120, 150), Landing::DuringInvalidation);
+        assert_eq!(at(190, 210), Landing::DuringReloads);
+        assert_eq!(at(300, 310), Landing::DuringReloads);
+        assert_eq!(at(400, 420), Landing::AfterReloads);
     }
 }

@@ -41,6 +41,8 @@ pub struct HotRow {
     pub invalidate: String,
     /// Median reload time.
     pub reload: String,
+    /// Concurrent trials: how many swaps landed during the reloads.
+    pub landed: String,
     /// Most frequent first error, or the case's error.
     pub note: String,
 }
@@ -81,6 +83,12 @@ pub fn hot_rows(cases: &[&HotUpdateCase]) -> Vec<HotRow> {
                     Pickup::Reload => "-".into(),
                 },
                 reload: opt_ms(s.reload_ns),
+                landed: match c.outcome.timing {
+                    Timing::Concurrent if s.trials > 0 => {
+                        format!("{}/{} in reloads", s.swaps_during_reloads, s.trials)
+                    }
+                    _ => "-".into(),
+                },
                 note: c
                     .outcome
                     .error
@@ -112,6 +120,7 @@ fn table(rows: &[HotRow]) -> Table {
         Column::right("swap", 9).text_only(),
         Column::right("invalidate", 10),
         Column::right("reload", 9),
+        Column::right("swap landed", 15),
         Column::left("first error", 0).gap(2),
     ]);
     for r in rows {
@@ -128,6 +137,7 @@ fn table(rows: &[HotRow]) -> Table {
             r.swap.clone(),
             r.invalidate.clone(),
             r.reload.clone(),
+            r.landed.clone(),
             r.note.clone(),
         ];
         if r.status != "ok" && r.trials == 0 {
@@ -187,6 +197,13 @@ pub fn findings(results: &Results, scenario: &str, out: &mut Vec<Finding>) {
             c.outcome.pickup.name(),
             c.outcome.timing.name()
         );
+        let landed = match c.outcome.timing {
+            Timing::Concurrent => format!(
+                " (the swap landed during the reloads in {} of {} updates)",
+                s.swaps_during_reloads, s.trials
+            ),
+            Timing::Sequential => String::new(),
+        };
         if s.error > 0 {
             let advice = match (c.outcome.strategy, c.outcome.pickup, c.outcome.timing) {
                 (Strategy::Rename, Pickup::Reload, _) => {
@@ -202,7 +219,7 @@ pub fn findings(results: &Results, scenario: &str, out: &mut Vec<Finding>) {
             say(
                 "bad",
                 format!(
-                    "{what}: reloads failed in {} of {} updates, with {}{advice}.",
+                    "{what}: reloads failed in {} of {} updates, with {}{advice}{landed}.",
                     s.error,
                     s.trials,
                     s.errors.first().map_or("no message", String::as_str)
@@ -214,7 +231,7 @@ pub fn findings(results: &Results, scenario: &str, out: &mut Vec<Finding>) {
                 "bad",
                 format!(
                     "{what}: old code kept running without any error in {} of {} updates \
-                     (some modules reloaded before the swap reached them).",
+                     (some modules reloaded before the swap reached them){landed}.",
                     s.stale, s.trials
                 ),
             );

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::measure::hot_update::{HotUpdateOutcome, HotUpdateTrial, Verdict};
+use crate::measure::hot_update::{HotUpdateOutcome, HotUpdateTrial, Landing, Verdict};
 use crate::stats::Summary;
 
 /// One hot-update case: a variant, swap strategy, pick-up procedure and timing.
@@ -41,6 +41,9 @@ pub struct HotUpdateSummary {
     pub invalidate_ns: Option<f64>,
     /// Median reload time.
     pub reload_ns: Option<f64>,
+    /// Trials whose swap landed during the reloads (what a concurrent trial aims for).
+    #[serde(default)]
+    pub swaps_during_reloads: usize,
 }
 
 /// Median of `values` (`None` when there are none).
@@ -86,5 +89,9 @@ fn hot_update_summary(trials: &[HotUpdateTrial]) -> HotUpdateSummary {
         swap_ns: median(trials.iter().map(|t| t.swap_ns as f64)),
         invalidate_ns: median(trials.iter().map(|t| t.invalidate_ns as f64)),
         reload_ns: median(trials.iter().map(|t| t.reload_ns as f64)),
+        swaps_during_reloads: trials
+            .iter()
+            .filter(|t| t.landed == Some(Landing::DuringReloads))
+            .count(),
     }
 }
