@@ -68,7 +68,7 @@ impl Default for CompareOptions {
         CompareOptions {
             threshold: 0.05,
             alpha: 0.05,
-            resamples: 2000,
+            resamples: crate::stats::RESAMPLES,
             relative: false,
             instructions_threshold: 0.01,
             all_intervals: true,

@@ -4,6 +4,10 @@
 use super::univariate::quantile_sorted;
 use crate::generate::SeededRng;
 
+/// Resamples every bootstrap interval of the harness draws (`compare`, `calibrate` and
+/// the report's headline alike).
+pub const RESAMPLES: usize = 2000;
+
 /// Median of `v`, reordering it in place (no allocation: bootstrap loops call this
 /// thousands of times).
 fn median_in_place(v: &mut [f64]) -> f64 {

@@ -9,7 +9,7 @@ pub mod regression;
 pub mod two_sample;
 pub mod univariate;
 
-pub use bootstrap::{RatioOfRatios, bootstrap_ratio_ci, bootstrap_ratio_of_ratios};
+pub use bootstrap::{RESAMPLES, RatioOfRatios, bootstrap_ratio_ci, bootstrap_ratio_of_ratios};
 pub use paired::{Timed, log_correlation, paired_ratios};
 pub use regression::least_squares;
 pub use two_sample::{benjamini_hochberg, mann_whitney_p, normal_sf};

@@ -236,7 +236,7 @@ fn headline(s: &ScenarioInfo, m: &Measured) -> Vec<Headline> {
             .filter_map(|c| {
                 let ratio = c.ratio_to_reference?;
                 let cand: Vec<f64> = c.samples_ns.iter().map(|&v| v as f64).collect();
-                let (lo, hi) = bootstrap_ratio_ci(&base, &cand, 1000);
+                let (lo, hi) = bootstrap_ratio_ci(&base, &cand, crate::stats::RESAMPLES);
                 let tone = if hi < 1.0 {
                     "good"
                 } else if lo > 1.0 {
