@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command of the README: installs what the tests need on a fresh machine of
-# this project's kind (Debian's chromium and valgrind), then runs every test. Rust, a C
-# compiler and python3 with its shared library are expected.
+# this project's kind (Debian's chromium and valgrind, pyperf from PyPI), then runs
+# every test. Rust, a C compiler and python3 with its shared library are expected.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +16,12 @@ if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# pyperf reads the pyperf export in tests/export.rs (a real consumer of the format).
+if ! python3 -c "import pyperf" >/dev/null 2>&1; then
+    echo "installing pyperf from PyPI for the tests"
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore pyperf
 fi
 
 cargo test

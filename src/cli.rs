@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use zipimport_bench::export::Format as ExportFormat;
 use zipimport_bench::scenario::Mode;
 
 /// Measure what it costs to import Python code from a zip archive instead of a
@@ -71,6 +72,18 @@ pub enum Command {
     /// pair of runs against each other (A/A: every flag is a false alarm) and inject
     /// known slowdowns into real samples to find what the gate detects.
     Calibrate(CalibrateArgs),
+    /// Write a results file in another tool's format: Bencher (bmf),
+    /// github-action-benchmark, or pyperf.
+    Export {
+        /// A results.json written by `run`.
+        results: PathBuf,
+        /// bmf, github-action-benchmark or pyperf.
+        #[arg(long, value_parser = export_format)]
+        format: ExportFormat,
+        /// The file to write (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Internal: a measurement worker (started by `run`).
     #[command(name = "__worker", hide = true)]
     Worker {
@@ -173,6 +186,10 @@ pub struct RunArgs {
     /// combine the shards' results with `merge`.
     #[arg(long, value_name = "K/N", value_parser = shard)]
     pub shard: Option<(u32, u32)>,
+    /// Also export the results, as FORMAT=FILE (bmf, github-action-benchmark or
+    /// pyperf); repeatable.
+    #[arg(long = "export", value_name = "FORMAT=FILE", value_parser = export_target)]
+    pub exports: Vec<(ExportFormat, PathBuf)>,
 }
 
 /// Arguments of `compare`.
@@ -232,4 +249,20 @@ pub struct CalibrateArgs {
     /// Do not draw a progress bar.
     #[arg(long)]
     pub no_progress: bool,
+}
+
+/// `bmf`, `github-action-benchmark` or `pyperf`.
+fn export_format(text: &str) -> Result<ExportFormat, String> {
+    ExportFormat::parse(text.trim())
+}
+
+/// `FORMAT=FILE`.
+fn export_target(text: &str) -> Result<(ExportFormat, PathBuf), String> {
+    let (format, file) = text
+        .split_once('=')
+        .ok_or_else(|| format!("expected FORMAT=FILE, got `{text}`"))?;
+    if file.is_empty() {
+        return Err(format!("expected FORMAT=FILE, got `{text}`"));
+    }
+    Ok((export_format(format)?, PathBuf::from(file)))
 }

@@ -40,6 +40,11 @@ fn main() -> ExitCode {
             threshold,
             relative,
         } => cmd::history(&results, out, threshold, relative),
+        cli::Command::Export {
+            results,
+            format,
+            out,
+        } => cmd::export(&results, format, out.as_deref()),
         cli::Command::Worker { job } => cmd::worker(&job),
     };
     match result {

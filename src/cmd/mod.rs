@@ -155,6 +155,24 @@ fn history_warnings(runs: &[(String, results::Results)]) -> Vec<String> {
     warnings
 }
 
+/// `export RESULTS --format FORMAT [--out FILE]`.
+pub fn export(
+    results: &Path,
+    format: zipimport_bench::export::Format,
+    out: Option<&Path>,
+) -> Result<ExitCode> {
+    let r = results::read(results)?;
+    let text = zipimport_bench::export::export(&r, format)?;
+    match out {
+        Some(path) => {
+            report::write_atomic(path, &text)?;
+            outln!("exported: {}", path.display());
+        }
+        None => outln!("{text}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `__worker JOB`: a measurement worker started by `run`.
 pub fn worker(job: &Path) -> Result<ExitCode> {
     zipimport_bench::measure::worker::run(job)?;

@@ -34,7 +34,12 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         worker_exe: std::env::current_exe().context("locating this executable")?,
         command_line: std::env::args().collect(),
     };
+    let exports = args.exports;
     let output = run::run(&opts)?;
+    for (format, path) in &exports {
+        let text = zipimport_bench::export::export(&output.results, *format)?;
+        report::write_atomic(path, &text)?;
+    }
     out!("{}", report::summary_table(&output.results));
     let dir = output
         .results_path
@@ -43,6 +48,9 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     outln!("\nresults: {}", output.results_path.display());
     outln!("report:  {}", dir.join("report.html").display());
     outln!("summary: {}", dir.join("summary.md").display());
+    for (_, path) in &exports {
+        outln!("export:  {}", path.display());
+    }
     if output.interrupted {
         zipimport_bench::note!(
             "stopped early: {} holds every sample taken so far; finish with \
