@@ -72,6 +72,9 @@ pub enum Command {
     /// pair of runs against each other (A/A: every flag is a false alarm) and inject
     /// known slowdowns into real samples to find what the gate detects.
     Calibrate(CalibrateArgs),
+    /// Diagnose a user's archive (zipapp, bundle, wheel, egg): what makes its imports
+    /// slower than they need to be, what it costs and the fix; repair it with --fix.
+    Doctor(DoctorArgs),
     /// Write a results file in another tool's format: Bencher (bmf),
     /// github-action-benchmark, or pyperf.
     Export {
@@ -265,4 +268,32 @@ fn export_target(text: &str) -> Result<(ExportFormat, PathBuf), String> {
         return Err(format!("expected FORMAT=FILE, got `{text}`"));
     }
     Ok((export_format(format)?, PathBuf::from(file)))
+}
+
+/// Arguments of `doctor`.
+#[derive(Debug, clap::Args)]
+pub struct DoctorArgs {
+    /// The archive (.pyz, .zip, .whl, .egg), a shebang or other prefix allowed.
+    pub archive: PathBuf,
+    /// A target CPython (repeatable; default: the embedded interpreter's). The first
+    /// compiles the repaired archive's bytecode.
+    #[arg(long = "python", value_name = "PATH")]
+    pub pythons: Vec<PathBuf>,
+    /// Write the repaired archive here: bytecode where zipimport reads it, hash-based,
+    /// `__pycache__` dropped, everything else kept.
+    #[arg(long, value_name = "OUT")]
+    pub fix: Option<PathBuf>,
+    /// Compression of the repaired archive.
+    #[arg(long, default_value = "stored", value_parser = ["stored", "deflate"])]
+    pub compression: String,
+    /// Measure the archive as shipped against its repair and a directory, in one
+    /// interleaved run of this many cold samples each.
+    #[arg(long, value_name = "SAMPLES", num_args = 0..=1, default_missing_value = "10")]
+    pub measure: Option<u32>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Do not draw a progress bar while measuring.
+    #[arg(long)]
+    pub no_progress: bool,
 }

@@ -21,6 +21,7 @@ macro_rules! note {
 pub mod calibrate;
 pub mod compare;
 pub mod corpus;
+pub mod doctor;
 pub mod export;
 pub mod format;
 pub mod generate;

@@ -34,6 +34,7 @@ fn main() -> ExitCode {
         } => cmd::report(&results, out, markdown),
         cli::Command::Compare(args) => cmd::compare::compare(args),
         cli::Command::Calibrate(args) => cmd::calibrate::calibrate(args),
+        cli::Command::Doctor(args) => cmd::doctor::doctor(args),
         cli::Command::History {
             results,
             out,

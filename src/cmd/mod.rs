@@ -14,6 +14,7 @@ macro_rules! outln {
 
 pub mod calibrate;
 pub mod compare;
+pub mod doctor;
 pub mod merge;
 pub mod run;
 

@@ -16,6 +16,9 @@
 //! (`os`, `codecs`, `encodings`, and what the harness's driver itself imports, such
 //! as `traceback`, `tokenize`, `json`) never come from an archive and are excluded.
 
+mod archive;
+pub mod diagnose;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -59,12 +62,15 @@ pub struct Corpus {
     pub excluded: Vec<(String, String)>,
     /// The workload for `import = "all"`.
     pub all: Vec<String>,
+    /// An `archive` corpus's diagnosis (`zipimport-bench doctor` for the interpreter
+    /// that measures it).
+    pub diagnosis: Vec<diagnose::Diagnosis>,
 }
 
 /// What results record about a corpus.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CorpusInfo {
-    /// `stdlib`, `directory` or `wheels`.
+    /// `stdlib`, `directory`, `wheels` or `archive`.
     pub kind: String,
     /// Where it was read from.
     pub source: String,
@@ -74,6 +80,10 @@ pub struct CorpusInfo {
     pub extensions: Vec<String>,
     /// Modules left out of the workload, with the reason (stdlib discovery).
     pub excluded: Vec<(String, String)>,
+    /// An `archive` corpus's findings: what makes imports from it slower than they need
+    /// to be, each with its cost and fix (see `zipimport-bench doctor`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub diagnosis: Vec<diagnose::Diagnosis>,
 }
 
 impl Corpus {
@@ -84,12 +94,14 @@ impl Corpus {
                 CorpusSpec::Stdlib => "stdlib",
                 CorpusSpec::Directory { .. } => "directory",
                 CorpusSpec::Wheels { .. } => "wheels",
+                CorpusSpec::Archive { .. } => "archive",
             }
             .to_owned(),
             source: self.source.display().to_string(),
             modules: self.modules.len() as u64,
             extensions: self.extensions.clone(),
             excluded: self.excluded.clone(),
+            diagnosis: self.diagnosis.clone(),
         }
     }
 
@@ -148,6 +160,7 @@ pub fn load(
                 source: root,
                 excluded,
                 all,
+                diagnosis: Vec::new(),
             };
             Ok((tree, compiled, corpus))
         }
@@ -175,6 +188,32 @@ pub fn load(
                 .join(", ");
             from_files(files, PathBuf::from(source), compile)
         }
+        CorpusSpec::Archive { path, entry } => {
+            let files = archive::read_members(path)?;
+            let (tree, compiled, mut corpus) = from_files(files, path.clone(), compile)?;
+            let mut facts = Vec::new();
+            for tz in diagnose::ZONES {
+                facts.push(diagnose::inspect(python, path, tz)?);
+            }
+            corpus.diagnosis = diagnose::diagnose(&facts);
+            corpus.all = match entry {
+                Some(args) => archive::entry_modules(python, path, args)?,
+                None => {
+                    // Every module but the program's own entry points, imported from
+                    // the archive as shipped.
+                    let candidates: Vec<String> = corpus
+                        .modules
+                        .iter()
+                        .filter(|n| !n.split('.').any(|p| p == "__main__"))
+                        .cloned()
+                        .collect();
+                    let (ok, excluded) = discover_in(python, path, &candidates, work)?;
+                    corpus.excluded = excluded;
+                    ok
+                }
+            };
+            Ok((tree, compiled, corpus))
+        }
     }
 }
 
@@ -199,6 +238,7 @@ fn from_files(
         source,
         excluded: Vec::new(),
         all,
+        diagnosis: Vec::new(),
     };
     Ok((tree, compiled, corpus))
 }
@@ -405,11 +445,6 @@ fn discover(
     candidates: &[String],
     work: &Path,
 ) -> Result<Discovered> {
-    #[derive(Deserialize)]
-    struct Found {
-        ok: Vec<String>,
-        failed: Vec<(String, String)>,
-    }
     let dir = work.join("discovery");
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let dir = dir
@@ -421,11 +456,36 @@ fn discover(
         bytecode: Bytecode::Pyc,
     };
     let artifact = package::package(&variant, tree, compiled, &dir)?;
+    let found = discover_in(python, &artifact.info.path, candidates, &dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    found
+}
+
+/// Imports every candidate from `archive` in a fresh interpreter: the modules that
+/// import cleanly from it, and the others with why.
+fn discover_in(
+    python: &Path,
+    archive: &Path,
+    candidates: &[String],
+    work: &Path,
+) -> Result<Discovered> {
+    #[derive(Deserialize)]
+    struct Found {
+        ok: Vec<String>,
+        failed: Vec<(String, String)>,
+    }
+    std::fs::create_dir_all(work).with_context(|| format!("creating {}", work.display()))?;
+    let dir = work
+        .canonicalize()
+        .with_context(|| format!("resolving {}", work.display()))?;
+    let archive = archive
+        .canonicalize()
+        .with_context(|| format!("resolving {}", archive.display()))?;
     let names = dir.join("candidates.json");
     std::fs::write(&names, serde_json::to_vec(candidates)?)?;
     let out = Command::new(python)
         .args(["-I", "-B", "-c", include_str!("discover.py")])
-        .arg(&artifact.info.path)
+        .arg(&archive)
         .arg(&names)
         .env_clear()
         .env("TZ", "UTC")
@@ -437,7 +497,8 @@ fn discover(
         .with_context(|| format!("running discovery with {}", python.display()))?;
     if !out.status.success() {
         bail!(
-            "discovering the importable standard-library modules failed ({}): {}",
+            "discovering the importable modules of {} failed ({}): {}",
+            archive.display(),
             out.status,
             String::from_utf8_lossy(&out.stderr)
                 .lines()
@@ -446,6 +507,5 @@ fn discover(
         );
     }
     let found: Found = serde_json::from_slice(&out.stdout).context("reading discovery's answer")?;
-    let _ = std::fs::remove_dir_all(&dir);
     Ok((found.ok, found.failed))
 }

@@ -42,7 +42,7 @@ impl CompiledTree {
         let mut out = Vec::with_capacity(16 + code.len());
         out.extend_from_slice(&self.magic);
         match mode {
-            Bytecode::None => return None,
+            Bytecode::None | Bytecode::Shipped => return None,
             Bytecode::Pyc | Bytecode::PycOnly | Bytecode::Pycache => {
                 out.extend_from_slice(&0u32.to_le_bytes());
                 out.extend_from_slice(&SOURCE_EPOCH.to_le_bytes());

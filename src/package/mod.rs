@@ -111,6 +111,9 @@ pub fn package(
     compiled: &CompiledTree,
     root: &Path,
 ) -> Result<Artifact> {
+    if variant.bytecode == Bytecode::Shipped {
+        anyhow::bail!("the shipped archive is copied as it is (`shipped`), not packaged");
+    }
     let files = entries(variant, tree, compiled);
     let info = match variant.layout {
         Layout::Dir => dir::write(&root.join(variant.id()), &files)?,
@@ -280,4 +283,28 @@ mod tests {
             "a/m.pyc"
         );
     }
+}
+
+/// The archive of an `archive` corpus as shipped: copied byte for byte into `root`
+/// (prepended data such as a zipapp's shebang included), as variant `shipped`.
+pub fn shipped(archive: &Path, root: &Path) -> Result<Artifact> {
+    std::fs::create_dir_all(root).with_context(|| format!("creating {}", root.display()))?;
+    let name = archive
+        .file_name()
+        .with_context(|| format!("{} names no file", archive.display()))?;
+    let path = root.join(name);
+    let bytes = std::fs::read(archive).with_context(|| format!("reading {}", archive.display()))?;
+    std::fs::write(&path, &bytes).with_context(|| format!("writing {}", path.display()))?;
+    let entries = ::zip::ZipArchive::new(std::io::Cursor::new(&bytes))
+        .with_context(|| format!("{} is not a zip archive", archive.display()))?
+        .len() as u64;
+    Ok(Artifact {
+        variant: Variant::SHIPPED,
+        info: ArtifactInfo {
+            path,
+            size: bytes.len() as u64,
+            entries,
+            sha256: hex::encode(Sha256::digest(&bytes)),
+        },
+    })
 }

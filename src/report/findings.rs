@@ -46,6 +46,20 @@ fn speed(a: &CaseResult, b: &CaseResult, verb: &str, than: &str) -> String {
 pub fn findings(results: &Results) -> Vec<Finding> {
     let mut out = Vec::new();
     for s in &results.scenarios {
+        // A user's archive: what the doctor found in it, first.
+        for d in s.corpus.iter().flat_map(|c| &c.diagnosis) {
+            out.push(Finding {
+                scenario: s.name.clone(),
+                tone: match d.severity {
+                    crate::corpus::diagnose::Severity::Problem => "bad",
+                    crate::corpus::diagnose::Severity::Note => "info",
+                },
+                text: format!(
+                    "The archive as shipped (Python {}): {}. Cost: {}. Fix: {}.",
+                    d.python, d.what, d.cost, d.fix
+                ),
+            });
+        }
         if let Some(&first) = s.modes.iter().find(|m| m.is_sampled()) {
             sampled_findings(results, s, first, &mut out);
         }

@@ -159,7 +159,15 @@ fn warnings(o: &CaseOutcome) -> Vec<String> {
     let mut w = Vec::new();
     if let Some(p) = &o.probe {
         let compiles = p.first.get("compiles").copied().unwrap_or(0);
-        if o.variant.bytecode.has_bytecode() && compiles > 0 {
+        if o.variant.bytecode == Bytecode::Shipped && compiles > 0 {
+            w.push(format!(
+                "the archive as shipped compiles its sources on every start ({compiles} \
+                 compilations for {} modules): it carries no bytecode zipimport can use \
+                 (none, in __pycache__, stale timestamps, or another Python's); \
+                 `zipimport-bench doctor` says which, and `doctor --fix` repairs it",
+                p.modules
+            ));
+        } else if o.variant.bytecode.has_bytecode() && compiles > 0 {
             let why = match (o.variant.layout, o.variant.bytecode) {
                 (Layout::Zip, Bytecode::Pycache) => {
                     "the pyc files are in __pycache__, where zipimport never looks"

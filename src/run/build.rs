@@ -49,7 +49,24 @@ pub fn build_instance(
             (tree, compiled, Some(c))
         }
     };
-    let artifacts = package::package_all(&s.variants, &tree, &compiled, dir)?;
+    // An archive corpus's own archive is measured as shipped; every other variant is
+    // packaged from the tree.
+    let derived: Vec<Variant> = s
+        .variants
+        .iter()
+        .copied()
+        .filter(|v| *v != Variant::SHIPPED)
+        .collect();
+    let mut packaged = package::package_all(&derived, &tree, &compiled, dir)?.into_iter();
+    let mut artifacts = Vec::with_capacity(s.variants.len());
+    for v in &s.variants {
+        artifacts.push(match (&s.corpus, *v == Variant::SHIPPED) {
+            (Some(crate::scenario::CorpusSpec::Archive { path, .. }), true) => {
+                package::shipped(path, &dir.join("shipped"))?
+            }
+            _ => packaged.next().expect("one artifact per derived variant"),
+        });
+    }
     Ok(Built {
         tree,
         artifacts,

@@ -280,6 +280,17 @@ pub enum CorpusSpec {
         /// The wheel files (relative paths are relative to the scenario file).
         paths: Vec<PathBuf>,
     },
+    /// A user's own archive (a zipapp `.pyz`, a code bundle, a `.whl` or `.egg`,
+    /// possibly with a shebang or other data before the zip): measured as shipped, byte
+    /// for byte (variant `shipped`), beside variants derived from its contents.
+    Archive {
+        /// The archive (relative paths are relative to the scenario file).
+        path: PathBuf,
+        /// Arguments to run the archive's `__main__` with, once and untimed: the
+        /// workload is then the modules that run imported from the archive, in order.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        entry: Option<Vec<String>>,
+    },
 }
 
 /// Which modules the timed section imports.

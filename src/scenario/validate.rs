@@ -11,7 +11,7 @@ use super::limits::LIMITS;
 use super::wire;
 use super::{
     CorpusSpec, FleetSpec, HotUpdateSpec, MeasureSpec, Mode, PageCache, Pickup, Scenario,
-    ScenarioError, ScenarioSource, Sharing, Sweep, SweepParam, TreeSpec, Workload,
+    ScenarioError, ScenarioSource, Sharing, Sweep, SweepParam, TreeSpec, Variant, Workload,
 };
 
 /// Rough bytes per generated line, used to bound the tree size before generating it.
@@ -132,7 +132,29 @@ pub(super) fn parse_and_validate(
             ));
         }
     }
-    let (variants, reference) = super::matrix::variants(&ctx, &wire.variants)?;
+    let archive = matches!(corpus, Some(CorpusSpec::Archive { .. }));
+    let (mut variants, reference) = match &wire.variants {
+        Some(v) => super::matrix::variants(&ctx, v)?,
+        // An archive measured as shipped beside what its contents repack into.
+        None if archive => (
+            ["dir-pyc", "zip-stored-pyc", "zip-deflate6-pyc"]
+                .iter()
+                .filter_map(|id| Variant::from_id(id))
+                .collect(),
+            "dir-pyc".to_owned(),
+        ),
+        None => {
+            return Err(ctx.err(
+                0..0,
+                "variants",
+                "declare the variants to package: a [variants] table with at least one \
+                 [[variants.matrix]] entry",
+            ));
+        }
+    };
+    if archive {
+        variants.insert(0, Variant::SHIPPED);
+    }
     let sweeps = sweeps(&ctx, &wire.sweep, &tree)?;
     let mut measure = measure(&ctx, &wire.measure)?;
     if let Some(f) = &wire.fleet {
@@ -217,22 +239,42 @@ fn corpus(ctx: &Ctx, w: &Spanned<wire::Corpus>) -> Result<CorpusSpec, ScenarioEr
                 ));
             }
         },
+        "archive" => match &c.path {
+            Some(p) => CorpusSpec::Archive {
+                path: resolve(p, "corpus.path", false)?,
+                entry: c.entry.as_ref().map(|e| e.get_ref().clone()),
+            },
+            None => {
+                return Err(ctx.err(
+                    w.span(),
+                    "corpus.path",
+                    "an archive corpus needs `path`: the .pyz, .zip, .whl or .egg to measure",
+                ));
+            }
+        },
         other => {
             return Err(ctx.err(
                 c.kind.span(),
                 "corpus.kind",
-                format!("unknown corpus `{other}`; expected stdlib, directory or wheels"),
+                format!("unknown corpus `{other}`; expected stdlib, directory, wheels or archive"),
             ));
         }
     };
+    let entry = c.entry.as_ref().map(|p| (p.span(), "corpus.entry"));
     let stray = match &spec {
         CorpusSpec::Stdlib => c
             .path
             .as_ref()
             .map(|p| (p.span(), "corpus.path"))
-            .or(c.paths.as_ref().map(|p| (p.span(), "corpus.paths"))),
-        CorpusSpec::Directory { .. } => c.paths.as_ref().map(|p| (p.span(), "corpus.paths")),
-        CorpusSpec::Wheels { .. } => c.path.as_ref().map(|p| (p.span(), "corpus.path")),
+            .or(c.paths.as_ref().map(|p| (p.span(), "corpus.paths")))
+            .or(entry),
+        CorpusSpec::Directory { .. } => c
+            .paths
+            .as_ref()
+            .map(|p| (p.span(), "corpus.paths"))
+            .or(entry),
+        CorpusSpec::Wheels { .. } => c.path.as_ref().map(|p| (p.span(), "corpus.path")).or(entry),
+        CorpusSpec::Archive { .. } => c.paths.as_ref().map(|p| (p.span(), "corpus.paths")),
     };
     if let Some((span, field)) = stray {
         return Err(ctx.err(span, field, format!("not used by a `{kind}` corpus")));

@@ -124,6 +124,9 @@ pub enum Bytecode {
     /// A packaging mistake: pycs in `__pycache__` inside a zip (as when a tree compiled
     /// by compileall is zipped), where zipimport never looks.
     Pycache,
+    /// A user's archive as shipped: whatever bytecode it carries, where it carries it
+    /// (variant `shipped` of an `archive` corpus; not for matrices).
+    Shipped,
 }
 
 impl Bytecode {
@@ -179,8 +182,18 @@ pub struct Variant {
 }
 
 impl Variant {
-    /// Stable id such as `dir-pyc` or `zip-deflate6-pyc`.
+    /// The archive of an `archive` corpus as shipped.
+    pub const SHIPPED: Variant = Variant {
+        layout: Layout::Zip,
+        compression: None,
+        bytecode: Bytecode::Shipped,
+    };
+
+    /// Stable id such as `dir-pyc` or `zip-deflate6-pyc` (`shipped`: a user's archive).
     pub fn id(&self) -> String {
+        if self.bytecode == Bytecode::Shipped {
+            return "shipped".into();
+        }
         match self.compression {
             Some(c) => format!("zip-{c}-{}", self.bytecode.name()),
             None => format!("dir-{}", self.bytecode.name()),
@@ -189,6 +202,9 @@ impl Variant {
 
     /// The variant an id names (the inverse of [`Variant::id`]).
     pub fn from_id(id: &str) -> Option<Variant> {
+        if id == "shipped" {
+            return Some(Variant::SHIPPED);
+        }
         if let Some(bytecode) = id.strip_prefix("dir-") {
             return Some(Variant {
                 layout: Layout::Dir,
@@ -255,6 +271,7 @@ mod tests {
             "zip-deflate6-checked-hash",
             "zip-bzip2-pyc",
             "zip-zstd-unchecked-hash",
+            "shipped",
         ] {
             let v = Variant::from_id(id).unwrap_or_else(|| panic!("{id}"));
             assert_eq!(v.id(), id);

@@ -16,7 +16,7 @@ pub(super) struct Scenario {
     pub corpus: Option<Spanned<Corpus>>,
     #[serde(default)]
     pub workload: Workload,
-    pub variants: Spanned<Variants>,
+    pub variants: Option<Spanned<Variants>>,
     #[serde(default)]
     pub measure: Measure,
     #[serde(default)]
@@ -76,6 +76,7 @@ pub(super) struct Corpus {
     pub kind: Spanned<String>,
     pub path: Option<Spanned<String>>,
     pub paths: Option<Spanned<Vec<Spanned<String>>>>,
+    pub entry: Option<Spanned<Vec<String>>>,
 }
 
 /// `[workload]`
