@@ -250,6 +250,30 @@ pub fn artifact_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(out)
 }
 
+/// The archive of an `archive` corpus as shipped: copied byte for byte into `root`
+/// (prepended data such as a zipapp's shebang included), as variant `shipped`.
+pub fn shipped(archive: &Path, root: &Path) -> Result<Artifact> {
+    std::fs::create_dir_all(root).with_context(|| format!("creating {}", root.display()))?;
+    let name = archive
+        .file_name()
+        .with_context(|| format!("{} names no file", archive.display()))?;
+    let path = root.join(name);
+    let bytes = std::fs::read(archive).with_context(|| format!("reading {}", archive.display()))?;
+    std::fs::write(&path, &bytes).with_context(|| format!("writing {}", path.display()))?;
+    let entries = ::zip::ZipArchive::new(std::io::Cursor::new(&bytes))
+        .with_context(|| format!("{} is not a zip archive", archive.display()))?
+        .len() as u64;
+    Ok(Artifact {
+        variant: Variant::SHIPPED,
+        info: ArtifactInfo {
+            path,
+            size: bytes.len() as u64,
+            entries,
+            sha256: hex::encode(Sha256::digest(&bytes)),
+        },
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -283,28 +307,4 @@ mod tests {
             "a/m.pyc"
         );
     }
-}
-
-/// The archive of an `archive` corpus as shipped: copied byte for byte into `root`
-/// (prepended data such as a zipapp's shebang included), as variant `shipped`.
-pub fn shipped(archive: &Path, root: &Path) -> Result<Artifact> {
-    std::fs::create_dir_all(root).with_context(|| format!("creating {}", root.display()))?;
-    let name = archive
-        .file_name()
-        .with_context(|| format!("{} names no file", archive.display()))?;
-    let path = root.join(name);
-    let bytes = std::fs::read(archive).with_context(|| format!("reading {}", archive.display()))?;
-    std::fs::write(&path, &bytes).with_context(|| format!("writing {}", path.display()))?;
-    let entries = ::zip::ZipArchive::new(std::io::Cursor::new(&bytes))
-        .with_context(|| format!("{} is not a zip archive", archive.display()))?
-        .len() as u64;
-    Ok(Artifact {
-        variant: Variant::SHIPPED,
-        info: ArtifactInfo {
-            path,
-            size: bytes.len() as u64,
-            entries,
-            sha256: hex::encode(Sha256::digest(&bytes)),
-        },
-    })
 }
