@@ -233,6 +233,30 @@ fn bad_scenarios_name_file_line_and_field() {
             ":1:",
             "tree: missing [tree] (generated code) or [corpus] (real code)",
         ),
+        (
+            "name = \"bad\"\nseed = 1\n[corpus]\nkind = \"archive\"\npath = \"no/app.pyz\"\n"
+                .to_owned(),
+            ":5:",
+            "corpus.path: ",
+        ),
+        (
+            "name = \"bad\"\nseed = 1\n[corpus]\nkind = \"archive\"\n".to_owned(),
+            ":3:",
+            "corpus.path: an archive corpus needs `path`",
+        ),
+        (
+            format!(
+                "name = \"bad\"\nseed = 1\n[corpus]\nkind = \"stdlib\"\n\
+                 entry = [\"--help\"]\n{GOOD_VARIANTS}"
+            ),
+            ":5:",
+            "corpus.entry: not used by a `stdlib` corpus",
+        ),
+        (
+            "name = \"bad\"\nseed = 1\n[tree]\npackages = 2\nmodules = 3\n".to_owned(),
+            ":1:",
+            "variants: declare the variants to package",
+        ),
     ];
     let dir = tempfile::tempdir().unwrap();
     for (i, (text, line, field)) in cases.iter().enumerate() {

@@ -114,7 +114,7 @@ def fix(archive, out, compression):
         prefix = raw[: min((i.header_offset for i in infos), default=0)]
         names = [i.filename for i in infos if not i.is_dir()]
         modules = set(_modules(names))
-        drop = {n for n in names if "__pycache__" in n.split("/")}
+        drop = {i.filename for i in infos if "__pycache__" in i.filename.split("/")}
         drop |= {m[:-3] + ".pyc" for m in modules}
         kept = [i for i in infos if i.filename not in drop and i.filename not in modules]
         with open(out, "wb") as f:
@@ -134,7 +134,8 @@ def fix(archive, out, compression):
                     pyc = _bootstrap_external._code_to_hash_pyc(
                         code, importlib.util.source_hash(source), checked=False)
                     dst.writestr(_member(py[:-3] + ".pyc", info.date_time, method), bytes(pyc))
-    return {"written": out, "modules": len(modules), "dropped": sorted(drop & set(names))}
+    all_names = {i.filename for i in infos}
+    return {"written": out, "modules": len(modules), "dropped": sorted(drop & all_names)}
 
 
 def _member(name, date_time, method):
