@@ -192,6 +192,26 @@ fn doctor_fix_writes_an_archive_that_imports_without_compiling() {
     let (again, code) = doctor(&fixed, &[]);
     assert_eq!(code, 0, "{again}");
     assert!(again["findings"].as_array().unwrap().is_empty(), "{again}");
+    // One archive location holds one Python's bytecode: for 3.9 it is the wrong magic.
+    let (py, py39) = (pyenv_python("3.11.7"), pyenv_python("3.9"));
+    let (both, code) = doctor(
+        &fixed,
+        &[
+            "--python",
+            py.to_str().unwrap(),
+            "--python",
+            py39.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 6, "{both}");
+    assert_eq!(both["several_pythons"], true);
+    assert_eq!(kinds(&both, "findings"), ["wrong-magic"], "{both}");
+    assert!(
+        both["findings"][0]["python"]
+            .as_str()
+            .unwrap()
+            .starts_with("3.9")
+    );
     // A real interpreter imports every module from it and compiles none.
     let out = Command::new("python3")
         .args([
