@@ -15,7 +15,8 @@ import sys
 import warnings
 
 # What a worker has imported before its timed section (the driver, the profiler, the
-# external worker loop): those modules never come from the archive there either.
+# external worker loop), and traceback, which the driver imports when it describes a
+# failure: those modules never come from the archive there either.
 import builtins, gc, importlib.util, marshal, resource, time, traceback, zipimport  # noqa
 from importlib import _bootstrap, _bootstrap_external  # noqa
 

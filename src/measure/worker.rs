@@ -11,7 +11,7 @@ use pyo3::prelude::*;
 use super::protocol::{
     IMPORT_REQUEST, Job, PROFILE_REQUEST, REPLY_PREFIX, Reply, UPDATE_REQUEST, monotonic_ns,
 };
-use crate::python::{self, format_err, load_module};
+use crate::python::{self, format_err, load_module_cached};
 
 /// Runs a worker until its stdin closes.
 pub fn run(job_path: &Path) -> Result<()> {
@@ -26,9 +26,16 @@ pub fn run(job_path: &Path) -> Result<()> {
 
     python::attach(|py| {
         let t1 = Instant::now();
-        let driver = load_module(py, "zib_driver", include_str!("driver.py"))?;
+        // The job's directory holds the compiled driver every worker of the run shares.
+        let cache = job_path.parent().unwrap_or(Path::new("."));
+        let driver = load_module_cached(py, "zib_driver", include_str!("driver.py"), cache)?;
         let profiler = if job.probe {
-            Some(load_module(py, "zib_profile", include_str!("profile.py"))?)
+            Some(load_module_cached(
+                py,
+                "zib_profile",
+                include_str!("profile.py"),
+                cache,
+            )?)
         } else {
             None
         };
