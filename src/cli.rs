@@ -125,6 +125,18 @@ fn mode(text: &str) -> Result<Mode, String> {
     Mode::parse(text.trim())
 }
 
+/// A percentage (`5`, `2.5`, `5%`), or `off` (given as 0).
+fn precision(text: &str) -> Result<f64, String> {
+    let t = text.trim();
+    if t.eq_ignore_ascii_case("off") {
+        return Ok(0.0);
+    }
+    match t.trim_end_matches('%').trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!("expected a percentage such as 10, or `off`, got `{text}`")),
+    }
+}
+
 /// `K/N` with 1 <= K <= N.
 fn shard(text: &str) -> Result<(u32, u32), String> {
     let parsed = text
@@ -154,9 +166,19 @@ pub struct RunArgs {
     /// artifacts/ with --keep-artifacts).
     #[arg(long, default_value = "reports/latest")]
     pub out: PathBuf,
-    /// Timed samples per case (overrides the scenarios).
+    /// Timed samples per case (overrides the scenarios; the most a case takes when a
+    /// precision is set).
     #[arg(long)]
     pub samples: Option<u32>,
+    /// Stop sampling a case once the 95% interval of its ratio to the reference is
+    /// within +-PCT percent (looser for cases far from the reference); `off` takes
+    /// every sample (overrides the scenarios).
+    #[arg(long, value_name = "PCT|off", value_parser = precision)]
+    pub precision: Option<f64>,
+    /// Samples every case takes before a precision may stop it (overrides the
+    /// scenarios).
+    #[arg(long, value_name = "N")]
+    pub min_samples: Option<u32>,
     /// Discarded rounds before the timed ones (overrides the scenarios).
     #[arg(long)]
     pub warmup: Option<u32>,

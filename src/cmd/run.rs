@@ -18,6 +18,8 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
             scenarios: args.scenarios,
             overrides: Overrides {
                 samples: args.samples,
+                precision: args.precision,
+                min_samples: args.min_samples,
                 warmup: args.warmup,
                 modes: args.modes,
                 timeout_secs: args.timeout,

@@ -30,7 +30,7 @@ pub use probe::Probe;
 pub use process::{ExternalWorker, WorkerCommand, WorkerError};
 pub use protocol::Job;
 pub use sampler::{ColdDiskSampler, ColdSampler, Outcome, SampleValue, Sampler, WarmSampler};
-pub use schedule::{CaseRun, Plan, Taken, interleave, round_order};
+pub use schedule::{Adaptive, CaseRun, FAR_SHARE, Plan, Stop, Taken, interleave, round_order, settle};
 pub use stop::StopFlag;
 
 use std::path::{Path, PathBuf};
@@ -59,6 +59,9 @@ pub struct CaseOutcome {
     pub probe: Option<Probe>,
     /// Instruction counts (cold cases of runs that count them).
     pub instructions: Option<InstructionCounts>,
+    /// Why it took no more samples (`None` for cases never sampled: unsupported,
+    /// failed probes).
+    pub stopped: Option<Stop>,
 }
 
 /// What to measure and how.
@@ -68,8 +71,15 @@ pub struct MeasureOptions {
     pub worker: WorkerCommand,
     /// Modes to measure.
     pub modes: Vec<Mode>,
-    /// Timed samples per case.
+    /// Timed samples per case (the most, with `precision`).
     pub samples: u32,
+    /// Stop a case early once the 95% interval of its ratio to the reference is this
+    /// narrow (half-width as a fraction of the ratio), after at least `min_samples`.
+    pub precision: Option<f64>,
+    /// Samples every case takes before `precision` may stop it.
+    pub min_samples: u32,
+    /// Id of the variant ratios are taken to (`precision` needs it).
+    pub reference: String,
     /// Discarded rounds before the timed ones.
     pub warmup: u32,
     /// Seed of the order of cases within each round (the scenario's seed).
@@ -138,42 +148,61 @@ pub fn measure(
 
     // Build one sampler per measurable case; warm samplers start their worker now.
     let mut cases: Vec<(usize, Mode)> = Vec::new();
-    let mut samplers: Vec<Box<dyn Sampler>> = Vec::new();
     let mut starts = Vec::new();
     for (i, a) in artifacts.iter().enumerate() {
-        if probes[i].1.is_some() {
-            continue;
+        if probes[i].1.is_none() {
+            for &mode in &modes {
+                cases.push((i, mode));
+                starts.push(initial(&a.variant.id(), mode));
+            }
         }
+    }
+    let plan = Plan {
+        warmup: opts.warmup,
+        samples: opts.samples,
+        seed: opts.seed,
+        adaptive: opts.precision.map(|precision| Adaptive {
+            precision,
+            min_samples: opts.min_samples,
+            reference: cases
+                .iter()
+                .map(|&(i, mode)| {
+                    cases.iter().position(|&(j, m)| {
+                        m == mode && j != i && artifacts[j].variant.id() == opts.reference
+                    })
+                })
+                .collect(),
+        }),
+    };
+    // What a resumed run already finished needs no sampler of its own.
+    settle(&mut starts, &plan);
+    let mut samplers: Vec<Box<dyn Sampler>> = Vec::new();
+    for (&(i, mode), start) in cases.iter().zip(&starts) {
+        let a = &artifacts[i];
         let job = write_job(&jobs_dir, a, workload, false)?;
-        for &mode in &modes {
-            let start = initial(&a.variant.id(), mode);
-            let done = start.failure.is_some() || start.samples.len() >= opts.samples as usize;
-            let stderr = jobs_dir.join(format!("{}-{}.stderr", a.variant.id(), mode));
-            let sampler: Box<dyn Sampler> = match mode {
-                Mode::Cold => Box::new(ColdSampler::new(opts.worker.clone(), job.clone(), stderr)),
-                Mode::ColdDisk => Box::new(ColdDiskSampler::new(
-                    ColdSampler::new(opts.worker.clone(), job.clone(), stderr),
-                    artifact_files(&a.info.path).with_context(|| {
-                        format!("listing the files of {}", a.info.path.display())
-                    })?,
-                )),
-                // A finished case of a resumed run needs no warm worker.
-                Mode::Warm if done => {
-                    Box::new(ColdSampler::new(opts.worker.clone(), job.clone(), stderr))
-                }
-                Mode::Warm => Box::new(WarmSampler::start(&opts.worker, job.clone(), stderr)),
-                Mode::Fleet | Mode::HotUpdate => unreachable!("filtered out above"),
-            };
-            cases.push((i, mode));
-            samplers.push(sampler);
-            starts.push(start);
-        }
+        let stderr = jobs_dir.join(format!("{}-{}.stderr", a.variant.id(), mode));
+        let sampler: Box<dyn Sampler> = match mode {
+            Mode::Cold => Box::new(ColdSampler::new(opts.worker.clone(), job, stderr)),
+            Mode::ColdDisk => Box::new(ColdDiskSampler::new(
+                ColdSampler::new(opts.worker.clone(), job, stderr),
+                artifact_files(&a.info.path).with_context(|| {
+                    format!("listing the files of {}", a.info.path.display())
+                })?,
+            )),
+            // A finished case of a resumed run needs no warm worker.
+            Mode::Warm if start.stopped.is_some() => {
+                Box::new(ColdSampler::new(opts.worker.clone(), job, stderr))
+            }
+            Mode::Warm => Box::new(WarmSampler::start(&opts.worker, job, stderr)),
+            Mode::Fleet | Mode::HotUpdate => unreachable!("filtered out above"),
+        };
+        samplers.push(sampler);
     }
 
     let left: u64 = starts
         .iter()
         .map(|s| {
-            if s.failure.is_some() {
+            if s.stopped.is_some() {
                 0
             } else {
                 let warm = if s.samples.is_empty() { opts.warmup } else { 0 };
@@ -189,17 +218,19 @@ pub fn measure(
     let (runs, mut interrupted) = interleave(
         &mut samplers,
         starts,
-        Plan {
-            warmup: opts.warmup,
-            samples: opts.samples,
-            seed: opts.seed,
-        },
+        &plan,
         &|| stop.is_raised(),
         |i, taken, outcome| {
             let (a, mode) = cases[i];
             on_sample(&artifacts[a].variant, mode, taken, outcome);
             bar.set_message(ids[i].clone());
             bar.inc(1);
+        },
+        // A case that stops early shortens the bar, so its estimate of what is left
+        // stays honest.
+        |_, skipped| {
+            let len = bar.length().unwrap_or(0);
+            bar.set_length(len.saturating_sub(u64::from(skipped)));
         },
     );
     bar.finish_and_clear();
@@ -220,6 +251,7 @@ pub fn measure(
                     samples: Vec::new(),
                     probe: probe.clone(),
                     instructions: None,
+                    stopped: None,
                 },
                 // Never probed: the run stopped first.
                 (None, None) => CaseOutcome {
@@ -230,14 +262,16 @@ pub fn measure(
                     samples: initial(&a.variant.id(), mode).samples,
                     probe: None,
                     instructions: None,
+                    stopped: Some(Stop::Interrupted),
                 },
                 (None, Some(_)) => {
                     let ((_, m), run) = runs.next().expect("one run per measured case");
                     debug_assert_eq!(m, mode);
-                    let status = match &run.failure {
-                        Some(_) => Status::Error,
-                        None if run.samples.len() < opts.samples as usize => Status::Incomplete,
-                        None => Status::Ok,
+                    let stopped = run.stopped.unwrap_or(Stop::Interrupted);
+                    let status = match stopped {
+                        Stop::Error => Status::Error,
+                        Stop::Interrupted => Status::Incomplete,
+                        Stop::Samples | Stop::Precision | Stop::Reference => Status::Ok,
                     };
                     CaseOutcome {
                         variant: a.variant,
@@ -247,6 +281,7 @@ pub fn measure(
                         samples: run.samples,
                         probe: probe.clone(),
                         instructions: None,
+                        stopped: Some(stopped),
                     }
                 }
             };

@@ -57,10 +57,10 @@ pub fn summary_markdown(results: &Results) -> String {
             });
             let _ = writeln!(
                 out,
-                "### {} / {mode}: {} modules, {} samples, relative to `{}`\n",
+                "### {} / {mode}: {} modules, {}, relative to `{}`\n",
                 escape_markdown(&s.name),
                 s.workload_modules.len(),
-                s.samples,
+                escape_markdown(&super::sampling(s, &cases)),
                 escape_markdown(&s.reference)
             );
             let counted = cases
@@ -69,12 +69,16 @@ pub fn summary_markdown(results: &Results) -> String {
             if counted {
                 let _ = writeln!(
                     out,
-                    "| variant | median | 95% CI | ratio | size | instructions | ratio |"
+                    "| variant | median | 95% CI | ratio | ratio 95% CI | n | size | instructions \
+                     | ratio |"
+                );
+                let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+            } else {
+                let _ = writeln!(
+                    out,
+                    "| variant | median | 95% CI | ratio | ratio 95% CI | n | size |"
                 );
                 let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|");
-            } else {
-                let _ = writeln!(out, "| variant | median | 95% CI | ratio | size |");
-                let _ = writeln!(out, "|---|---:|---:|---:|---:|");
             }
             for c in cases {
                 let sm = c.summary.as_ref().expect("ok cases have a summary");
@@ -93,13 +97,15 @@ pub fn summary_markdown(results: &Results) -> String {
                 };
                 let _ = writeln!(
                     out,
-                    "| {} | {} | {} - {} | {} | {} |{instr}",
+                    "| {} | {} | {} - {} | {} | {} | {} | {} |{instr}",
                     escape_markdown(&c.variant),
                     format_duration_ns(sm.median),
                     format_duration_ns(sm.ci95_low),
                     format_duration_ns(sm.ci95_high),
                     c.ratio_to_reference
                         .map_or_else(|| "-".into(), |r| format!("{r:.2}x")),
+                    super::ratio_interval(c),
+                    c.samples_ns.len(),
                     format_size(c.artifact.size),
                 );
             }

@@ -20,7 +20,7 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use crate::results::Results;
+use crate::results::{CaseResult, Results, ScenarioInfo};
 
 /// Writes `summary.md` and `report.html` for `results` into `dir`.
 pub fn write_reports(results: &Results, dir: &Path) -> Result<()> {
@@ -31,4 +31,39 @@ pub fn write_reports(results: &Results, dir: &Path) -> Result<()> {
 /// Writes a text file atomically (see [`crate::results::write_atomic`]).
 pub fn write_atomic(path: &Path, text: &str) -> Result<()> {
     crate::results::write_atomic(path, text.as_bytes())
+}
+
+/// How many samples each case of `s` took: `15 samples per case`, or with adaptive
+/// sampling `5-15 samples per case (until the ratio is within ±10%)`, with the range
+/// each case really took when `cases` are given.
+pub(crate) fn sampling(s: &ScenarioInfo, cases: &[&CaseResult]) -> String {
+    let Some(precision) = s.precision else {
+        return format!("{} per case", crate::format::count(s.samples, "sample"));
+    };
+    let taken = cases
+        .iter()
+        .filter(|c| c.status == crate::status::Status::Ok)
+        .map(|c| c.samples_ns.len());
+    let range = match (taken.clone().min(), taken.max()) {
+        (Some(lo), Some(hi)) if lo == hi => format!("{lo} samples per case"),
+        (Some(lo), Some(hi)) => format!("{lo}-{hi} samples per case"),
+        _ => format!(
+            "{}-{} samples per case",
+            s.min_samples.unwrap_or(s.samples),
+            s.samples
+        ),
+    };
+    format!(
+        "{range} (adaptive: at least {}, at most {}, until the ratio to {} is within \
+         ±{precision}%)",
+        s.min_samples.unwrap_or(s.samples),
+        s.samples,
+        s.reference
+    )
+}
+
+/// The ratio's 95% interval from per-round pairs, `[1.10, 1.41]`, or `-`.
+pub(crate) fn ratio_interval(c: &CaseResult) -> String {
+    c.paired_ratio
+        .map_or_else(|| "-".into(), |p| format!("[{:.2}, {:.2}]", p.low, p.high))
 }

@@ -59,10 +59,10 @@ pub fn summary_table(results: &Results) -> String {
                 .collect();
             let _ = write!(
                 out,
-                "\n{} / {mode}: {} imported, {} per case, reference {}",
+                "\n{} / {mode}: {} imported, {}, reference {}",
                 s.name,
                 crate::format::count(s.workload_modules.len() as u64, "module"),
-                crate::format::count(s.samples, "sample"),
+                super::sampling(s, &cases),
                 s.reference
             );
             if let Some(st) = crate::results::Summary::of(&startup) {
@@ -93,8 +93,16 @@ pub fn summary_table(results: &Results) -> String {
             let counted = cases.iter().any(|c| c.instructions.is_some());
             let _ = write!(
                 out,
-                "  {:<w$} {:>9} {:>21} {:>6} {:>7} {:>10} {:>7}",
-                "variant", "median", "95% CI of median", "MAD", "ratio", "size", "entries"
+                "  {:<w$} {:>9} {:>21} {:>6} {:>7} {:>14} {:>3} {:>10} {:>7}",
+                "variant",
+                "median",
+                "95% CI of median",
+                "MAD",
+                "ratio",
+                "95% CI",
+                "n",
+                "size",
+                "entries"
             );
             if counted {
                 let _ = write!(out, " {:>12} {:>7}", "instructions", "ratio");
@@ -109,7 +117,7 @@ pub fn summary_table(results: &Results) -> String {
                             .map_or_else(|| "-".to_owned(), |r| format!("{r:.2}x"));
                         let _ = write!(
                             out,
-                            "{:>9} {:>21} {:>5.1}% {:>7} {:>10} {:>7}",
+                            "{:>9} {:>21} {:>5.1}% {:>7} {:>14} {:>3} {:>10} {:>7}",
                             format_duration_ns(sm.median),
                             format!(
                                 "[{}, {}]",
@@ -118,6 +126,8 @@ pub fn summary_table(results: &Results) -> String {
                             ),
                             100.0 * sm.rel_mad(),
                             ratio,
+                            super::ratio_interval(c),
+                            c.samples_ns.len(),
                             format_size(c.artifact.size),
                             c.artifact.entries
                         );

@@ -275,7 +275,7 @@ mod tests {
         assert_eq!(
             line,
             "{\"type\":\"header\",\"version\":2,\"scenarios\":[\"a.toml\"],\"samples\":9,\
-             \"warmup\":null,\"modes\":[\"cold\"],\"timeout_secs\":null,\"instructions\":null,\
+             \"precision\":null,\"min_samples\":null,\"warmup\":null,\"modes\":[\"cold\"],\"timeout_secs\":null,\"instructions\":null,\
              \"keep_artifacts\":true,\"pythons\":[],\"shard\":[1,2]}"
         );
         assert_eq!(serde_json::from_str::<Entry>(&line).unwrap(), header);

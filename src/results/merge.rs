@@ -149,9 +149,6 @@ pub fn merge(inputs: &[(PathBuf, Results)]) -> Result<(Results, Vec<String>)> {
             .filter(|c| c.scenario == s.name)
             .cloned()
             .collect();
-        for c in &mut mine {
-            c.ratio_to_reference = None;
-        }
         set_ratios(&mut mine, &s.reference);
         merged.cases.extend(mine);
     }

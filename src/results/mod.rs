@@ -16,8 +16,8 @@ pub use merge::merge;
 pub use metadata::{harness, host};
 pub use relative::Relative;
 pub use schema::{
-    CaseResult, HarnessInfo, HostInfo, INSTRUCTION_SPREAD_LIMIT, Instructions, Results,
-    RunMetadata, SCHEMA_VERSION, ScenarioInfo, ShardRun,
+    CaseResult, HarnessInfo, HostInfo, INSTRUCTION_SPREAD_LIMIT, Instructions, PairedRatio,
+    Results, RunMetadata, SCHEMA_VERSION, ScenarioInfo, ShardRun,
 };
 
 use std::path::Path;
@@ -92,6 +92,8 @@ pub fn cases(
                 overhead_ns: overhead,
                 resident_fractions: resident,
                 ratio_to_reference: None,
+                paired_ratio: None,
+                stopped: o.stopped,
                 artifact: artifact.info.clone(),
                 probe: o.probe,
                 warnings,
@@ -106,15 +108,13 @@ pub fn cases(
     out
 }
 
-/// Sets every case's ratios to the `reference` variant's median in the same mode (the
-/// cases of one scenario).
+/// Sets every case's ratios to the `reference` variant in the same mode (the cases of
+/// one scenario): the median of its per-round ratios where the two pair by round
+/// ([`Results::relative`]), the ratio of medians otherwise.
 pub(crate) fn set_ratios(out: &mut [CaseResult], reference: &str) {
     for i in 0..out.len() {
-        let reference_median = out
-            .iter()
-            .find(|c| c.variant == reference && c.mode == out[i].mode && c.status == Status::Ok)
-            .and_then(|c| c.summary.as_ref())
-            .map(|s| s.median);
+        out[i].ratio_to_reference = None;
+        out[i].paired_ratio = None;
         let reference_instructions = out
             .iter()
             .find(|c| c.variant == reference && c.mode == out[i].mode)
@@ -123,11 +123,31 @@ pub(crate) fn set_ratios(out: &mut [CaseResult], reference: &str) {
         if let (Some(r), Some(x)) = (reference_instructions, out[i].instructions.as_mut()) {
             x.ratio_to_reference = x.median.map(|m| m / r);
         }
-        if let (Some(r), Some(s)) = (reference_median, out[i].summary.as_ref()) {
-            if r > 0.0 && out[i].status == Status::Ok {
-                out[i].ratio_to_reference = Some(s.median / r);
-            }
-        }
+        let reference_case = out
+            .iter()
+            .find(|c| c.variant == reference && c.mode == out[i].mode && c.status == Status::Ok);
+        let Some(r) = reference_case.filter(|_| out[i].status == Status::Ok) else {
+            continue;
+        };
+        let paired = (r.variant != out[i].variant)
+            .then(|| relative::pair(&out[i], r).ok())
+            .flatten()
+            .and_then(|ratios| {
+                let (median, low, high) = crate::stats::median_interval(&ratios)?;
+                Some(PairedRatio {
+                    median,
+                    low,
+                    high,
+                    rounds: ratios.len() as u32,
+                })
+            });
+        let of_medians = match (&r.summary, &out[i].summary) {
+            (Some(r), Some(c)) if r.median > 0.0 => Some(c.median / r.median),
+            _ => None,
+        };
+        let ratio = paired.map(|p| p.median).or(of_medians);
+        out[i].ratio_to_reference = ratio;
+        out[i].paired_ratio = paired;
     }
 }
 

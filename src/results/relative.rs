@@ -98,7 +98,7 @@ impl Results {
 }
 
 /// Per-round ratios of `c` to its reference `r`, or why they cannot be paired.
-fn pair(c: &CaseResult, r: &CaseResult) -> Result<Vec<f64>, String> {
+pub(crate) fn pair(c: &CaseResult, r: &CaseResult) -> Result<Vec<f64>, String> {
     if c.shard != r.shard {
         let name = |s: Option<(u32, u32)>| s.map_or("none".into(), |(k, n)| format!("{k}/{n}"));
         return Err(format!(

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::measure::Probe;
+use crate::measure::{Probe, Stop};
 use crate::package::ArtifactInfo;
 use crate::python::PythonInfo;
 use crate::scenario::{Bytecode, Layout, Mode, SweepPoint, TreeSpec};
@@ -145,8 +145,17 @@ pub struct ScenarioInfo {
     pub workload_dropped: Vec<(String, String)>,
     /// Variant every ratio is relative to.
     pub reference: String,
-    /// Timed samples per case (after command-line overrides).
+    /// Timed samples per case (after command-line overrides): the most a case takes
+    /// when `precision` is set.
     pub samples: u32,
+    /// Adaptive sampling: a case stopped once the 95% interval of its per-round ratio
+    /// to the reference was within +-this many percent (looser far from the
+    /// reference); null when every case took `samples`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precision: Option<f64>,
+    /// Adaptive sampling: samples every case took before the precision could stop it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_samples: Option<u32>,
     /// Discarded rounds per case.
     pub warmup: u32,
     /// Modes measured.
@@ -229,8 +238,21 @@ pub struct CaseResult {
     /// just before each sample started (0 when eviction worked).
     #[serde(default)]
     pub resident_fractions: Vec<f64>,
-    /// Median of this case / median of the reference variant in the same mode.
+    /// This case relative to the reference variant in the same mode: the median of
+    /// the per-round ratios (`paired_ratio.median`) where the two pair by round, the
+    /// median of this case over the reference's median otherwise (cases of different
+    /// shards).
     pub ratio_to_reference: Option<f64>,
+    /// The per-round ratios to the reference (samples of one round paired): their
+    /// median and its 95% interval. What adaptive sampling judges and what reports
+    /// show as the ratio's interval. Null for the reference and unpaired cases.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paired_ratio: Option<PairedRatio>,
+    /// Why the case took no more samples: `samples` (it has them all), `precision`
+    /// (its ratio was precise enough), `reference` (the reference, once its cases
+    /// had stopped), `error` or `interrupted`; null for cases never sampled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<Stop>,
     /// The packaged artifact.
     pub artifact: ArtifactInfo,
     /// Audit-event counts from the variant's probe.
@@ -251,6 +273,27 @@ pub struct CaseResult {
     /// its rounds pair only with cases of the same shard.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<(u32, u32)>,
+}
+
+/// A case's per-round ratios to its reference, summarised.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PairedRatio {
+    /// Median of the per-round ratios.
+    pub median: f64,
+    /// Lower end of its 95% interval (order statistics; the smallest ratio below six
+    /// rounds).
+    pub low: f64,
+    /// Upper end.
+    pub high: f64,
+    /// Rounds with a sample of both.
+    pub rounds: u32,
+}
+
+impl PairedRatio {
+    /// Half the interval's width as a fraction of the median.
+    pub fn half_width(&self) -> f64 {
+        (self.high - self.low) / (2.0 * self.median)
+    }
 }
 
 /// Instruction counts of one case, from callgrind.

@@ -245,6 +245,9 @@ fn measure_options(
         },
         modes: s.measure.modes.clone(),
         samples: s.measure.samples,
+        precision: s.measure.precision.map(|pct| pct / 100.0),
+        min_samples: s.measure.min_samples,
+        reference: s.reference.clone(),
         warmup: s.measure.warmup,
         seed: s.seed,
         progress: opts.progress,
@@ -269,7 +272,13 @@ fn take_samples(
         s.name,
         count(artifacts.len() as u64, "variant"),
         count(s.measure.modes.len() as u64, "mode"),
-        count(s.measure.samples, "sample"),
+        match s.measure.precision {
+            None => count(s.measure.samples, "sample"),
+            Some(p) => format!(
+                "{}-{} samples (until the ratio is within ±{p}%)",
+                s.measure.min_samples, s.measure.samples
+            ),
+        },
         count(s.measure.warmup, "warm-up round"),
         if ctx.recovered.is_some() {
             " (resuming)"
@@ -375,6 +384,8 @@ fn scenario_info(
         workload_dropped: Vec::new(),
         reference: s.reference.clone(),
         samples: s.measure.samples,
+        precision: s.measure.precision,
+        min_samples: s.measure.precision.map(|_| s.measure.min_samples),
         warmup: s.measure.warmup,
         modes: s.measure.modes.clone(),
         timeout_secs: s.measure.timeout_secs,

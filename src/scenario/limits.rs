@@ -32,6 +32,10 @@ pub struct Limits {
     pub filler: RangeInclusive<i64>,
     /// `measure.samples`
     pub samples: RangeInclusive<i64>,
+    /// `measure.precision`, percent
+    pub precision: RangeInclusive<f64>,
+    /// `measure.min-samples`
+    pub min_samples: RangeInclusive<i64>,
     /// `measure.warmup`
     pub warmup: RangeInclusive<i64>,
     /// `measure.timeout-secs`
@@ -61,6 +65,8 @@ pub const LIMITS: Limits = Limits {
     total_bytes: 4 * 1024 * 1024 * 1024,
     filler: 0..=500_000,
     samples: 1..=100_000,
+    precision: 0.1..=100.0,
+    min_samples: 2..=100_000,
     warmup: 0..=1_000,
     timeout_secs: 1..=86_400,
     instruction_samples: 1..=1_000,

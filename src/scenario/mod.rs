@@ -368,12 +368,17 @@ impl fmt::Display for Mode {
 }
 
 /// How to measure.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MeasureSpec {
     /// Modes to measure, without duplicates.
     pub modes: Vec<Mode>,
-    /// Timed samples per case.
+    /// Timed samples per case (the most, with `precision`).
     pub samples: u32,
+    /// `precision`, percent: a case stops sampling once the 95% interval of its ratio
+    /// to the reference is within +-this much (see [`crate::measure::Adaptive`]).
+    pub precision: Option<f64>,
+    /// `min-samples`: samples every case takes before `precision` may stop it.
+    pub min_samples: u32,
     /// Untimed rounds before the timed ones (warm mode always does at least one).
     pub warmup: u32,
     /// Seconds a worker may take for one sample before it is killed.

@@ -1,5 +1,5 @@
 //! Command-line overrides of every scenario's measurement settings (`run --samples`,
-//! `--warmup`, `--modes`, `--timeout`, `--measure`). One struct from the command line
+//! `--precision`, `--min-samples`, `--warmup`, `--modes`, `--timeout`, `--measure`). One struct from the command line
 //! to the scenarios, recorded as it is in the run's journal so `run --resume` applies
 //! the same.
 
@@ -8,10 +8,16 @@ use serde::{Deserialize, Serialize};
 use super::{LIMITS, Mode, Scenario};
 
 /// What the command line sets for every scenario; `None` keeps the file's value.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Overrides {
-    /// `--samples`: timed samples per case.
+    /// `--samples`: timed samples per case (the most, with a precision).
     pub samples: Option<u32>,
+    /// `--precision`: percent, or 0 for `--precision off` (every case takes `samples`).
+    #[serde(default)]
+    pub precision: Option<f64>,
+    /// `--min-samples`: samples before a precision may stop a case.
+    #[serde(default)]
+    pub min_samples: Option<u32>,
     /// `--warmup`: discarded rounds before the timed ones.
     pub warmup: Option<u32>,
     /// `--modes`.
@@ -37,7 +43,23 @@ impl Overrides {
                 _ => Ok(()),
             };
         within("--samples", self.samples, &LIMITS.samples)?;
+        within("--min-samples", self.min_samples, &LIMITS.min_samples)?;
         within("--warmup", self.warmup, &LIMITS.warmup)?;
+        match self.precision {
+            Some(p) if p != 0.0 && !LIMITS.precision.contains(&p) => {
+                return Err(format!(
+                    "--precision: must be a percentage from {} to {} (or `off`), got {p}",
+                    LIMITS.precision.start(),
+                    LIMITS.precision.end()
+                ));
+            }
+            Some(p) if p == 0.0 && self.min_samples.is_some() => {
+                return Err("--min-samples: applies only with a precision, and \
+                            --precision is off"
+                    .into());
+            }
+            _ => {}
+        }
         within("--timeout", self.timeout_secs, &LIMITS.timeout_secs)?;
         if self.modes.as_ref().is_some_and(Vec::is_empty) {
             return Err("--modes: name at least one mode".into());
@@ -50,6 +72,14 @@ impl Overrides {
         if let Some(n) = self.samples {
             s.measure.samples = n;
         }
+        if let Some(p) = self.precision {
+            s.measure.precision = (p > 0.0).then_some(p);
+        }
+        if let Some(n) = self.min_samples {
+            s.measure.min_samples = n;
+        }
+        // However few samples are asked for, no case needs more before it may stop.
+        s.measure.min_samples = s.measure.min_samples.min(s.measure.samples);
         if let Some(n) = self.warmup {
             s.measure.warmup = n;
         }

@@ -506,6 +506,9 @@ fn workload(
     }
 }
 
+/// `min-samples` when a scenario with `precision` does not say.
+pub const DEFAULT_MIN_SAMPLES: u32 = 5;
+
 fn measure(ctx: &Ctx, w: &wire::Measure) -> Result<MeasureSpec, ScenarioError> {
     let l = &LIMITS;
     let modes = match &w.modes {
@@ -535,7 +538,49 @@ fn measure(ctx: &Ctx, w: &wire::Measure) -> Result<MeasureSpec, ScenarioError> {
             names.iter().any(|n| n == "instructions")
         }
     };
+    let samples = ctx.opt_int(&w.samples, "measure.samples", &l.samples, 10)?;
+    let precision = match &w.precision {
+        None => None,
+        Some(p) => {
+            let v = *p.get_ref();
+            if !l.precision.contains(&v) {
+                return Err(ctx.err(
+                    p.span(),
+                    "measure.precision",
+                    format!(
+                        "must be a percentage from {} to {}, got {v}",
+                        l.precision.start(),
+                        l.precision.end()
+                    ),
+                ));
+            }
+            Some(v)
+        }
+    };
+    let min_samples = match (&w.min_samples, precision) {
+        (Some(m), None) => {
+            return Err(ctx.err(
+                m.span(),
+                "measure.min-samples",
+                "applies only with `precision` (without it every case takes `samples`)",
+            ));
+        }
+        (Some(m), Some(_)) => {
+            let v = ctx.int(m, "measure.min-samples", &l.min_samples)?;
+            if v > samples {
+                return Err(ctx.err(
+                    m.span(),
+                    "measure.min-samples",
+                    format!("must be at most `samples` ({samples}), got {v}"),
+                ));
+            }
+            v
+        }
+        (None, _) => DEFAULT_MIN_SAMPLES.min(samples),
+    };
     Ok(MeasureSpec {
+        precision,
+        min_samples,
         fleet: FleetSpec::default(),
         hot_update: HotUpdateSpec::default(),
         instructions,
@@ -546,7 +591,7 @@ fn measure(ctx: &Ctx, w: &wire::Measure) -> Result<MeasureSpec, ScenarioError> {
             3,
         )?,
         modes,
-        samples: ctx.opt_int(&w.samples, "measure.samples", &l.samples, 10)?,
+        samples,
         warmup: ctx.opt_int(&w.warmup, "measure.warmup", &l.warmup, 1)?,
         timeout_secs: ctx.opt_int(
             &w.timeout_secs,

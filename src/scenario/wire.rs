@@ -111,6 +111,8 @@ pub(super) struct Matrix {
 pub(super) struct Measure {
     pub modes: Option<Spanned<StrList>>,
     pub samples: Option<Spanned<i64>>,
+    pub precision: Option<Spanned<f64>>,
+    pub min_samples: Option<Spanned<i64>>,
     pub warmup: Option<Spanned<i64>>,
     pub timeout_secs: Option<Spanned<i64>>,
     pub metrics: Option<Spanned<StrList>>,

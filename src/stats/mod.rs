@@ -10,7 +10,7 @@ pub mod two_sample;
 pub mod univariate;
 
 pub use bootstrap::{RESAMPLES, RatioOfRatios, bootstrap_ratio_ci, bootstrap_ratio_of_ratios};
-pub use paired::{Timed, log_correlation, paired_ratios};
+pub use paired::{Timed, log_correlation, median_interval, paired_ratios};
 pub use regression::least_squares;
 pub use two_sample::{benjamini_hochberg, mann_whitney_p, normal_sf};
 pub use univariate::{Summary, median, median_ci_ranks, quantile_sorted};

@@ -9,6 +9,8 @@
 
 use std::collections::BTreeMap;
 
+use super::univariate::{median_ci_ranks, quantile_sorted};
+
 /// One sample and the round it was taken in.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Timed {
@@ -32,6 +34,20 @@ pub fn paired_ratios(case: &[Timed], reference: &[Timed]) -> Vec<f64> {
         .collect();
     pairs.sort_by_key(|p| p.0);
     pairs.into_iter().map(|p| p.1).collect()
+}
+
+/// The median of `values` and its distribution-free 95% interval from order
+/// statistics ([`median_ci_ranks`]): `(median, low, high)`, `None` when empty. With
+/// fewer than six values no pair of ranks reaches 95%, and the interval is the whole
+/// range.
+pub fn median_interval(values: &[f64]) -> Option<(f64, f64, f64)> {
+    if values.is_empty() {
+        return None;
+    }
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let (lo, hi, _) = median_ci_ranks(sorted.len());
+    Some((quantile_sorted(&sorted, 0.5), sorted[lo], sorted[hi]))
 }
 
 /// Pearson correlation of the logs of paired values (`None` below three pairs or when
@@ -78,6 +94,15 @@ mod tests {
         for x in r {
             assert!((x - 1.1).abs() < 1e-12);
         }
+    }
+
+    #[test]
+    fn median_interval_takes_the_order_statistics() {
+        let values: Vec<f64> = (1..=10).rev().map(f64::from).collect();
+        // n = 10: the 2nd and 9th smallest (97.9%).
+        assert_eq!(median_interval(&values), Some((5.5, 2.0, 9.0)));
+        assert_eq!(median_interval(&[3.0, 1.0]), Some((2.0, 1.0, 3.0)));
+        assert_eq!(median_interval(&[]), None);
     }
 
     #[test]

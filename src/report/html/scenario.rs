@@ -70,7 +70,7 @@ pub(super) struct ScenarioView {
     description: String,
     reference: String,
     modules: usize,
-    samples: u32,
+    sampling: String,
     warmup: u32,
     seed: u64,
     sha256: String,
@@ -132,7 +132,7 @@ pub(super) fn scenario_view(
         description: s.description.clone(),
         reference: s.reference.clone(),
         modules: s.workload_modules.len(),
-        samples: s.samples,
+        sampling: crate::report::sampling(s, &cases),
         warmup: s.warmup,
         seed: s.seed,
         sha256: s.sha256.chars().take(12).collect(),
@@ -235,8 +235,16 @@ fn headline(s: &ScenarioInfo, m: &Measured) -> Vec<Headline> {
             .filter(|c| c.mode == mode && c.status == Status::Ok && c.variant != s.reference)
             .filter_map(|c| {
                 let ratio = c.ratio_to_reference?;
-                let cand: Vec<f64> = c.samples_ns.iter().map(|&v| v as f64).collect();
-                let (lo, hi) = bootstrap_ratio_ci(&base, &cand, crate::stats::RESAMPLES);
+                // The interval of the per-round ratios where the case pairs with the
+                // reference (what adaptive sampling judged); a bootstrap of the two
+                // sample sets otherwise.
+                let (lo, hi) = match c.paired_ratio {
+                    Some(p) => (p.low, p.high),
+                    None => {
+                        let cand: Vec<f64> = c.samples_ns.iter().map(|&v| v as f64).collect();
+                        bootstrap_ratio_ci(&base, &cand, crate::stats::RESAMPLES)
+                    }
+                };
                 let tone = if hi < 1.0 {
                     "good"
                 } else if lo > 1.0 {
