@@ -71,6 +71,8 @@ impl Strategy {
         match layout {
             Layout::Zip => &[Strategy::Rename],
             Layout::Dir => &[Strategy::Symlink, Strategy::InPlace],
+            // Code in memory has no file to replace.
+            Layout::Memory => &[],
         }
     }
 }

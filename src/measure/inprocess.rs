@@ -18,13 +18,6 @@ pub struct InProcess {
     driver: Py<PyModule>,
 }
 
-fn layout_name(layout: Layout) -> &'static str {
-    match layout {
-        Layout::Dir => "dir",
-        Layout::Zip => "zip",
-    }
-}
-
 impl InProcess {
     /// Loads the driver and puts `artifact` on `sys.path`. Call once per process.
     pub fn new(artifact: &Artifact, workload: &Imports) -> Result<Self> {
@@ -35,7 +28,7 @@ impl InProcess {
                     "setup",
                     (
                         artifact.info.path.to_string_lossy().into_owned(),
-                        layout_name(artifact.variant.layout),
+                        Layout::name(artifact.variant.layout),
                         workload.modules.clone(),
                         workload.roots.clone(),
                         false,
@@ -57,7 +50,7 @@ impl InProcess {
                     "switch",
                     (
                         artifact.info.path.to_string_lossy().into_owned(),
-                        layout_name(artifact.variant.layout),
+                        Layout::name(artifact.variant.layout),
                     ),
                 )
                 .map(drop)

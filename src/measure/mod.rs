@@ -25,6 +25,7 @@ pub mod worker;
 
 pub use callgrind::{Callgrind, InstructionCounts, detect as detect_callgrind};
 pub use evict::{evict, residency};
+pub use instructions::{CHECK_LIMIT, CHECKED_CASES, InstructionCheck};
 pub use inprocess::InProcess;
 pub use probe::Probe;
 pub use process::{ExternalWorker, WorkerCommand, WorkerError};
@@ -87,7 +88,8 @@ pub struct MeasureOptions {
     /// Draw a progress bar on stderr (it is hidden anyway when stderr is not a terminal).
     pub progress: bool,
     /// Count instructions of every measured cold case this many times under callgrind
-    /// (after the timed rounds, so valgrind never runs beside a timed sample).
+    /// (after the timed rounds, so valgrind never runs beside a timed sample; on every
+    /// core at once).
     pub instructions: Option<u32>,
 }
 
@@ -113,6 +115,9 @@ pub struct Measured {
     pub probe_failures: Vec<Option<(Status, String)>>,
     /// Per artifact: whether it was probed and imports cleanly.
     pub usable: Vec<bool>,
+    /// The lone recount of a few cases after the instruction pass (runs counting
+    /// instructions).
+    pub instruction_check: Option<InstructionCheck>,
 }
 
 /// Probes and measures every artifact in every mode. `initial(variant id, mode)` gives
@@ -137,6 +142,7 @@ pub fn measure(
         .filter(|m| m.is_sampled())
         .collect();
 
+    let t = std::time::Instant::now();
     let mut probes = Vec::with_capacity(artifacts.len());
     for a in artifacts {
         if stop.is_raised() {
@@ -145,6 +151,7 @@ pub fn measure(
         }
         probes.push(probe::probe(a, workload, opts, &jobs_dir)?);
     }
+    let probe_s = t.elapsed().as_secs_f64();
 
     // Build one sampler per measurable case; warm samplers start their worker now.
     let mut cases: Vec<(usize, Mode)> = Vec::new();
@@ -176,6 +183,7 @@ pub fn measure(
     };
     // What a resumed run already finished needs no sampler of its own.
     settle(&mut starts, &plan);
+    let t = std::time::Instant::now();
     let mut samplers: Vec<Box<dyn Sampler>> = Vec::new();
     for (&(i, mode), start) in cases.iter().zip(&starts) {
         let a = &artifacts[i];
@@ -198,6 +206,11 @@ pub fn measure(
         };
         samplers.push(sampler);
     }
+    crate::note!(
+        "probed {} in {probe_s:.1} s; warm workers ready in {:.1} s",
+        crate::format::count(artifacts.len() as u64, "variant"),
+        t.elapsed().as_secs_f64()
+    );
 
     let left: u64 = starts
         .iter()
@@ -288,9 +301,12 @@ pub fn measure(
             out.push(outcome);
         }
     }
+    let mut instruction_check = None;
     if let (Some(n), false) = (opts.instructions, interrupted) {
-        interrupted =
+        let (stopped, check) =
             instructions::count_instructions(&mut out, artifacts, workload, opts, n, &jobs_dir)?;
+        interrupted = stopped;
+        instruction_check = check;
     }
     Ok(Measured {
         cases: out,
@@ -300,6 +316,7 @@ pub fn measure(
             .map(|(p, f)| p.is_some() && f.is_none())
             .collect(),
         probe_failures: probes.into_iter().map(|(_, f)| f).collect(),
+        instruction_check,
     })
 }
 

@@ -39,10 +39,7 @@ pub fn run(job_path: &Path) -> Result<()> {
         } else {
             None
         };
-        let layout = match job.layout {
-            crate::scenario::Layout::Dir => "dir",
-            crate::scenario::Layout::Zip => "zip",
-        };
+        let layout = job.layout.name();
         let dropped: Vec<(String, String)> = driver
             .call_method1(
                 "setup",

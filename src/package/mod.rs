@@ -16,6 +16,7 @@
 
 mod bytecode;
 mod dir;
+pub mod memory;
 mod zip;
 
 pub use bytecode::{CompiledTree, SOURCE_EPOCH, compile, compile_external};
@@ -114,6 +115,13 @@ pub fn package(
     if variant.bytecode == Bytecode::Shipped {
         anyhow::bail!("the shipped archive is copied as it is (`shipped`), not packaged");
     }
+    if variant.layout == Layout::Memory {
+        let info = memory::write(&root.join("memory.bundle"), tree, compiled)?;
+        return Ok(Artifact {
+            variant: *variant,
+            info,
+        });
+    }
     let files = entries(variant, tree, compiled);
     let info = match variant.layout {
         Layout::Dir => dir::write(&root.join(variant.id()), &files)?,
@@ -127,6 +135,7 @@ pub fn package(
                 compression,
             )?
         }
+        Layout::Memory => unreachable!("written above"),
     };
     Ok(Artifact {
         variant: *variant,

@@ -181,6 +181,10 @@ pub struct ScenarioInfo {
     pub tree_bytes: u64,
     /// Seconds spent generating, compiling and packaging every variant.
     pub generate_s: f64,
+    /// Runs counting instructions: a few cases counted again alone after the parallel
+    /// pass, and whether their counts agreed (when not, every count is `unstable`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instruction_check: Option<crate::measure::InstructionCheck>,
 }
 
 /// One scenario, variant and mode.

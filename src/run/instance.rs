@@ -130,6 +130,19 @@ pub(super) fn measure_instance(
     if let Some(c) = corpus.as_ref().filter(|c| !c.extensions.is_empty()) {
         explain_extension_modules(c, &mut cases);
     }
+    // Counts that disagree with themselves make every count of the run suspect.
+    if let Some(check) = sampled.instruction_check.as_ref().filter(|c| !c.stable) {
+        for c in &mut cases {
+            if let Some(i) = c.instructions.as_mut().filter(|i| !i.samples.is_empty()) {
+                i.unstable = true;
+                c.warnings.push(format!(
+                    "instruction counts of this run are unstable: a case counted alone \
+                     differed from its parallel count by {:.3}%",
+                    check.max_difference * 100.0
+                ));
+            }
+        }
+    }
     // What the workers left out of the workload: counted out, recorded and said.
     let dropped: Vec<(String, String)> = cases
         .iter()
@@ -159,6 +172,7 @@ pub(super) fn measure_instance(
         .map(|(c, spec)| c.info(spec));
     info.python = external.map(|(_, i)| i.clone());
     info.shard = ctx.opts.plan.shard;
+    info.instruction_check = sampled.instruction_check;
     Ok(Measured {
         info,
         cases,
@@ -396,6 +410,7 @@ fn scenario_info(
         tree_files: tree.files.len() as u64,
         tree_bytes: tree.total_bytes(),
         generate_s,
+        instruction_check: None,
     }
 }
 

@@ -32,20 +32,61 @@ pub(super) fn variants(
             layouts.push(match name.as_str() {
                 "dir" => Layout::Dir,
                 "zip" => Layout::Zip,
+                "memory" => Layout::Memory,
                 other => {
                     return Err(ctx.err(
                         m.layout.span(),
                         &field("layout"),
-                        format!("unknown layout `{other}`; expected `dir` or `zip`"),
+                        format!("unknown layout `{other}`; expected `dir`, `zip` or `memory`"),
                     ));
                 }
             });
         }
+        if layouts.contains(&Layout::Memory) {
+            // The floor has one form: compiled code in memory.
+            let extra = [
+                (layouts.len() > 1, "layout", m.layout.span()),
+                (
+                    m.compression.is_some(),
+                    "compression",
+                    m.compression.as_ref().map_or(0..0, Spanned::span),
+                ),
+                (
+                    m.bytecode.is_some(),
+                    "bytecode",
+                    m.bytecode.as_ref().map_or(0..0, Spanned::span),
+                ),
+            ];
+            if let Some((_, key, span)) = extra.into_iter().find(|e| e.0) {
+                return Err(ctx.err(
+                    span,
+                    &field(key),
+                    "layout `memory` (compiled code served from memory, the floor) stands \
+                     alone in its entry, without compression or bytecode",
+                ));
+            }
+            if !seen.insert(Variant::MEMORY.id()) {
+                return Err(ctx.err(
+                    entry.span(),
+                    &format!("variants.matrix[{i}]"),
+                    "variant `memory` is declared twice",
+                ));
+            }
+            out.push(Variant::MEMORY);
+            continue;
+        }
+        let Some(bytecode_list) = &m.bytecode else {
+            return Err(ctx.err(
+                entry.span(),
+                &field("bytecode"),
+                "missing: list the bytecode modes, for example [\"none\", \"pyc\"]",
+            ));
+        };
         let mut bytecodes = Vec::new();
-        for name in &m.bytecode.get_ref().0 {
+        for name in &bytecode_list.get_ref().0 {
             bytecodes.push(
                 Bytecode::parse(name)
-                    .map_err(|e| ctx.err(m.bytecode.span(), &field("bytecode"), e))?,
+                    .map_err(|e| ctx.err(bytecode_list.span(), &field("bytecode"), e))?,
             );
         }
         let mut compressions = Vec::new();
@@ -76,7 +117,7 @@ pub(super) fn variants(
         }
         if layouts.contains(&Layout::Dir) && bytecodes.contains(&Bytecode::Pycache) {
             return Err(ctx.err(
-                m.bytecode.span(),
+                bytecode_list.span(),
                 &field("bytecode"),
                 "`pycache` is a zip packaging mistake; directories keep bytecode in \
                  __pycache__ anyway (use `pyc`)",
@@ -86,6 +127,7 @@ pub(super) fn variants(
             let comps: Vec<Option<Compression>> = match layout {
                 Layout::Dir => vec![None],
                 Layout::Zip => compressions.iter().copied().map(Some).collect(),
+                Layout::Memory => unreachable!("handled above"),
             };
             for compression in comps {
                 for &bytecode in &bytecodes {

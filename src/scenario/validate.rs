@@ -588,7 +588,7 @@ fn measure(ctx: &Ctx, w: &wire::Measure) -> Result<MeasureSpec, ScenarioError> {
             &w.instruction_samples,
             "measure.instruction-samples",
             &l.instruction_samples,
-            3,
+            1,
         )?,
         modes,
         samples,

@@ -14,6 +14,21 @@ pub enum Layout {
     Dir,
     /// A zip archive on sys.path, imported by zipimport.
     Zip,
+    /// The floor: every module's compiled code loaded into memory before the timed
+    /// import and served by a minimal meta-path finder, so the import pays only for
+    /// unmarshalling and executing (variant `memory`).
+    Memory,
+}
+
+impl Layout {
+    /// The name used in scenario files, results and the worker's driver.
+    pub fn name(self) -> &'static str {
+        match self {
+            Layout::Dir => "dir",
+            Layout::Zip => "zip",
+            Layout::Memory => "memory",
+        }
+    }
 }
 
 /// Compression of the members of a zip archive.
@@ -189,10 +204,21 @@ impl Variant {
         bytecode: Bytecode::Shipped,
     };
 
-    /// Stable id such as `dir-pyc` or `zip-deflate6-pyc` (`shipped`: a user's archive).
+    /// The floor: compiled code served from memory (layout `memory`).
+    pub const MEMORY: Variant = Variant {
+        layout: Layout::Memory,
+        compression: None,
+        bytecode: Bytecode::Pyc,
+    };
+
+    /// Stable id such as `dir-pyc` or `zip-deflate6-pyc` (`shipped`: a user's archive;
+    /// `memory`: the floor).
     pub fn id(&self) -> String {
         if self.bytecode == Bytecode::Shipped {
             return "shipped".into();
+        }
+        if self.layout == Layout::Memory {
+            return "memory".into();
         }
         match self.compression {
             Some(c) => format!("zip-{c}-{}", self.bytecode.name()),
@@ -204,6 +230,9 @@ impl Variant {
     pub fn from_id(id: &str) -> Option<Variant> {
         if id == "shipped" {
             return Some(Variant::SHIPPED);
+        }
+        if id == "memory" {
+            return Some(Variant::MEMORY);
         }
         if let Some(bytecode) = id.strip_prefix("dir-") {
             return Some(Variant {

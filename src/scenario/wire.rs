@@ -102,7 +102,7 @@ pub(super) struct Variants {
 pub(super) struct Matrix {
     pub layout: Spanned<StrList>,
     pub compression: Option<Spanned<StrList>>,
-    pub bytecode: Spanned<StrList>,
+    pub bytecode: Option<Spanned<StrList>>,
 }
 
 /// `[measure]`
