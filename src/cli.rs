@@ -133,7 +133,9 @@ fn precision(text: &str) -> Result<f64, String> {
     }
     match t.trim_end_matches('%').trim().parse::<f64>() {
         Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
-        _ => Err(format!("expected a percentage such as 10, or `off`, got `{text}`")),
+        _ => Err(format!(
+            "expected a percentage such as 10, or `off`, got `{text}`"
+        )),
     }
 }
 

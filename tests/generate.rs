@@ -18,6 +18,9 @@ bytecode = ["none", "pyc", "unchecked-hash", "pyc-only"]
 layout = "zip"
 compression = ["stored", "deflate1", "deflate9", "bzip2", "lzma", "xz", "zstd"]
 bytecode = ["none", "pyc", "checked-hash", "pyc-only"]
+
+[[variants.matrix]]
+layout = "memory"
 "#;
 
 fn generate(dir: &Path, scenario: &Path, name: &str) -> Value {
@@ -52,12 +55,12 @@ fn artifacts_are_byte_identical_across_generations() {
     let s = write(dir.path(), "g.toml", &tiny_scenario("g", MATRIX, ""));
     let a = generate(dir.path(), &s, "a");
     let b = generate(dir.path(), &s, "b");
-    assert_eq!(hashes(&a).len(), 4 + 7 * 4);
+    assert_eq!(hashes(&a).len(), 4 + 7 * 4 + 1);
     assert_eq!(hashes(&a), hashes(&b));
     // Not just the recorded hashes: the files themselves.
     for v in a["variants"].as_array().unwrap() {
         let rel = v["path"].as_str().unwrap();
-        if rel.ends_with(".zip") {
+        if rel.ends_with(".zip") || rel.ends_with(".bundle") {
             let x = std::fs::read(dir.path().join("a").join(rel)).unwrap();
             let y = std::fs::read(dir.path().join("b").join(rel)).unwrap();
             assert!(x == y, "{rel} differs between generations");
@@ -72,6 +75,7 @@ fn artifacts_are_byte_identical_across_generations() {
     );
     let c = generate(dir.path(), &s2, "c");
     assert_ne!(hashes(&a)["zip-stored-pyc"], hashes(&c)["zip-stored-pyc"]);
+    assert_ne!(hashes(&a)["memory"], hashes(&c)["memory"]);
     assert_eq!(a["workload"].as_array().unwrap().len(), 2 + 2 * 4);
 }
 

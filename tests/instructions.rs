@@ -10,33 +10,75 @@ use serde_json::{Value, json};
 const MATRIX: &str = DIR_AND_ZIP_PYC;
 
 fn scenario(dir: &std::path::Path) -> std::path::PathBuf {
+    let matrix = format!(
+        "{MATRIX}\n[[variants.matrix]]\nlayout = \"zip\"\ncompression = \"deflate6\"\nbytecode = \"pyc\"\n\n[[variants.matrix]]\nlayout = \"memory\"\n"
+    );
     let text = tiny_scenario(
         "i",
-        MATRIX,
-        "modes = [\"cold\"]\nmetrics = [\"wall\", \"instructions\"]\ninstruction-samples = 2",
+        &matrix,
+        "modes = [\"cold\"]\nmetrics = [\"wall\", \"instructions\"]",
     );
     write(dir, "i.toml", &text)
 }
 
 #[test]
-fn callgrind_counts_the_import_section_repeatably() {
+fn callgrind_counts_every_case_once_in_parallel_and_rechecks_a_few_alone() {
     let dir = tempfile::tempdir().unwrap();
     let r = run_scenario(dir.path(), &scenario(dir.path()), &[]);
-    let d = &case(&r, "dir-pyc", "cold")["instructions"];
-    let z = &case(&r, "zip-stored-pyc", "cold")["instructions"];
-    for i in [d, z] {
+    let counts = |v: &str| case(&r, v, "cold")["instructions"].clone();
+    let (d, z, f, m) = (
+        counts("dir-pyc"),
+        counts("zip-stored-pyc"),
+        counts("zip-deflate6-pyc"),
+        counts("memory"),
+    );
+    for i in [&d, &z, &f, &m] {
         assert!(i["tool"].as_str().unwrap().starts_with("callgrind"), "{i}");
-        assert_eq!(i["samples"].as_array().unwrap().len(), 2, "{i}");
-        assert!(i["spread"].as_f64().unwrap() < 0.01, "{i}");
-        assert_eq!(i["unstable"], false);
+        assert_eq!(i["unstable"], false, "{i}");
     }
-    let (dm, zm) = (d["median"].as_f64().unwrap(), z["median"].as_f64().unwrap());
+    // One count per case, and a second, lone one for the three fastest (every case
+    // but the slowest of the four).
+    let check = &common::scenario(&r, "i")["instruction_check"];
+    assert_eq!(check["stable"], true, "{check}");
+    assert!(check["max_difference"].as_f64().unwrap() < 0.001, "{check}");
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    assert_eq!(
+        check["parallel"].as_u64(),
+        Some(cores.min(4) as u64),
+        "{check}"
+    );
+    let checked: Vec<&str> = check["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c[0].as_str().unwrap())
+        .collect();
+    assert_eq!(checked.len(), 3, "{check}");
+    for (v, i) in [
+        ("dir-pyc", &d),
+        ("zip-stored-pyc", &z),
+        ("zip-deflate6-pyc", &f),
+        ("memory", &m),
+    ] {
+        let n = i["samples"].as_array().unwrap().len();
+        assert_eq!(n, 1 + usize::from(checked.contains(&v)), "{v}: {i}");
+    }
+    let median = |i: &Value| i["median"].as_f64().unwrap();
+    let (dm, zm, fm, mm) = (median(&d), median(&z), median(&f), median(&m));
     // Importing ten small modules is millions of instructions, not the hundreds of
     // millions of interpreter start-up: only the import section is counted.
     assert!(dm > 1e6 && dm < 1e8, "{dm}");
-    // zipimport does more work than the path finder for the same modules.
+    // zipimport does more work than the path finder for the same modules, inflating
+    // more still; the floor (the same code from memory) less than either.
     assert!(zm > dm * 1.05, "zip {zm} vs dir {dm}");
+    assert!(fm > zm, "deflate {fm} vs stored {zm}");
+    assert!(mm < dm * 0.95, "memory {mm} vs dir {dm}");
     assert_eq!(d["ratio_to_reference"].as_f64(), Some(1.0));
+    let floor = &case(&r, "zip-stored-pyc", "cold")["floor"];
+    assert!(
+        (floor["instructions_ratio"].as_f64().unwrap() - zm / mm).abs() < 1e-9,
+        "{floor}"
+    );
 }
 
 #[test]

@@ -20,6 +20,9 @@ bytecode = ["none", "pyc", "unchecked-hash", "pyc-only"]
 layout = "zip"
 compression = ["bzip2", "lzma"]
 bytecode = "pyc"
+
+[[variants.matrix]]
+layout = "memory"
 "#;
 
 #[test]
@@ -83,6 +86,38 @@ fn bytecode_variants_import_from_bytecode_and_sources_compile() {
         );
         assert_eq!(counter(c, "first", "unmarshals"), 0, "{variant}");
     }
+
+    // The floor: every module served from memory, unmarshalled once, never compiled,
+    // and no file opened but the profiler's two reads of /proc.
+    for mode in ["cold", "warm"] {
+        let m = case(&r, "memory", mode);
+        assert_eq!(m["status"], "ok", "memory {mode}: {}", m["error"]);
+        assert_eq!(m["layout"], "memory");
+        assert!(
+            m.get("floor").is_none(),
+            "the floor is not measured against itself"
+        );
+        for v in ["dir-pyc", "zip-stored-pyc", "dir-none"] {
+            let f = &case(&r, v, mode)["floor"];
+            assert!(f["ratio"].as_f64().unwrap() > 0.0, "{v} {mode}: {f}");
+            assert!(
+                f["extra_ns"].as_f64().unwrap().is_finite(),
+                "{v} {mode}: {f}"
+            );
+        }
+    }
+    let m = case(&r, "memory", "cold");
+    assert_eq!(counter(m, "first", "modules"), modules);
+    assert_eq!(counter(m, "first", "compiles"), 0);
+    assert_eq!(counter(m, "first", "unmarshals"), modules);
+    assert_eq!(counter(m, "repeat", "unmarshals"), modules);
+    assert!(counter(m, "first", "opens") <= 2, "{}", m["probe"]);
+    assert_eq!(m["artifact"]["entries"].as_u64(), Some(modules));
+    // Source-only variants are several times the floor even on a noisy machine.
+    let none = case(&r, "zip-stored-none", "cold")["floor"]["ratio"]
+        .as_f64()
+        .unwrap();
+    assert!(none > 2.0, "{none}");
 
     // Cold samples record interpreter start-up separately from import time.
     let c = case(&r, "dir-pyc", "cold");

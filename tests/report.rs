@@ -48,7 +48,9 @@ fn a_real_run_writes_a_report_that_renders_in_chromium() {
     ] {
         assert!(!html.contains(needle), "report references {needle}");
     }
-    assert!(md.contains("| variant | median | 95% CI | ratio | size |"));
+    assert!(md.contains(
+        "| variant | median | 95% CI | ratio | ratio 95% CI | over the floor | n | size |"
+    ));
     assert!(md.contains("zip\\-stored\\-pyc") || md.contains("zip-stored-pyc"));
 
     // The charts the results call for, counted from the results: medians, ratios,

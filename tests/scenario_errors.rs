@@ -104,6 +104,30 @@ fn bad_scenarios_name_file_line_and_field() {
             "variant `dir-pyc` is declared twice",
         ),
         (
+            String::from(
+                "name = \"bad\"\nseed = 1\n[tree]\npackages = 2\nmodules = 3\n[variants]\n\
+                 [[variants.matrix]]\nlayout = \"memory\"\ncompression = \"stored\"\n",
+            ),
+            ":9:",
+            "variants.matrix[0].compression: layout `memory`",
+        ),
+        (
+            String::from(
+                "name = \"bad\"\nseed = 1\n[tree]\npackages = 2\nmodules = 3\n[variants]\n\
+                 [[variants.matrix]]\nlayout = [\"dir\", \"memory\"]\nbytecode = \"pyc\"\n",
+            ),
+            ":8:",
+            "variants.matrix[0].layout: layout `memory`",
+        ),
+        (
+            String::from(
+                "name = \"bad\"\nseed = 1\n[tree]\npackages = 2\nmodules = 3\n[variants]\n\
+                 [[variants.matrix]]\nlayout = \"zip\"\ncompression = \"stored\"\n",
+            ),
+            ":7:",
+            "variants.matrix[0].bytecode: missing",
+        ),
+        (
             format!(
                 "name = \"bad\"\nseed = 1\n[tree]\npackages = 2\nmodules = 3\n[workload]\n\
                  modules = [\"zb0.mod9\"]\n{GOOD_VARIANTS}"

@@ -294,39 +294,58 @@ def update(pickup, version):
 
 
 def verify():
-    """Return None if every module of the tree that is loaded came from the artifact,
-    else a sentence naming the first one that did not."""
-    prefix = _state["prefix"]
+    """Return None if the modules of the tree came from the artifact, else a sentence
+    naming the first one that did not.
+
+    A probe checks every loaded module of the tree: its origin and its loader. A timed
+    worker checks the tree's top-level packages the same way and that every workload
+    module was loaded: below the top level, a module is found only through its
+    package's __path__ (or the memory finder), which those checks cover, and the probe
+    of the same artifact has checked every module. Checking all 520 modules of the
+    default tree in every cold sample cost 0.5 ms of harness overhead.
+    """
     roots = _state["roots"]
-    layout = _state["layout"]
+    if _state["probe"]:
+        names = [n for n in list(sys.modules) if n.partition(".")[0] in roots]
+    else:
+        names = [r for r in roots if r in sys.modules]
     loaded = 0
-    for name, module in list(sys.modules.items()):
-        if name.partition(".")[0] not in roots:
+    for name in names:
+        problem = _provenance(name, sys.modules[name])
+        if problem is False:
             continue
-        spec = getattr(module, "__spec__", None)
-        origin = getattr(spec, "origin", None)
-        if origin is None:
-            # Not loaded by an importer: a module object an extension module put in
-            # sys.modules itself (pyexpat's xml.parsers.expat.model, say).
-            continue
+        if problem:
+            return problem
         loaded += 1
-        if not origin.startswith(prefix):
-            return f"module {name} was imported from {origin!r}, not from {_state['artifact']}"
-        loader = getattr(spec, "loader", None)
-        if isinstance(loader, zipimport.zipimporter):
-            kind = "zip"
-        elif isinstance(loader, MemoryFinder):
-            kind = "memory"
-        else:
-            kind = "dir"
-        if kind != layout:
-            loader = type(loader).__name__
-            return f"module {name} was loaded by {loader}, not by the {layout} importer"
     missing = [n for n in _state["modules"] if n not in sys.modules]
     if missing:
         return f"module {missing[0]} is not in sys.modules after importing it"
     if loaded == 0:
         return "no module of the tree was imported"
+    return None
+
+
+def _provenance(name, module):
+    """None if `module` came from the artifact through the layout's importer, False
+    if no importer loaded it, else what is wrong."""
+    spec = getattr(module, "__spec__", None)
+    origin = getattr(spec, "origin", None)
+    if origin is None:
+        # Not loaded by an importer: a module object an extension module put in
+        # sys.modules itself (pyexpat's xml.parsers.expat.model, say).
+        return False
+    if not origin.startswith(_state["prefix"]):
+        return f"module {name} was imported from {origin!r}, not from {_state['artifact']}"
+    loader = getattr(spec, "loader", None)
+    if isinstance(loader, zipimport.zipimporter):
+        kind = "zip"
+    elif isinstance(loader, MemoryFinder):
+        kind = "memory"
+    else:
+        kind = "dir"
+    layout = _state["layout"]
+    if kind != layout:
+        return f"module {name} was loaded by {type(loader).__name__}, not by the {layout} importer"
     return None
 
 

@@ -89,10 +89,14 @@ pub(crate) fn count_instructions(
     };
     targets.sort_by_key(|&i| std::cmp::Reverse(median(i)));
     let mut jobs = Vec::with_capacity(cases.len());
-    for i in 0..cases.len() {
+    for (i, case) in cases.iter().enumerate() {
         jobs.push(if targets.contains(&i) {
-            let a = artifact_of(artifacts, &cases[i]);
-            Some(write_job(jobs_dir, a, workload, false)?)
+            Some(write_job(
+                jobs_dir,
+                artifact_of(artifacts, case),
+                workload,
+                false,
+            )?)
         } else {
             None
         });

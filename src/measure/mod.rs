@@ -25,13 +25,15 @@ pub mod worker;
 
 pub use callgrind::{Callgrind, InstructionCounts, detect as detect_callgrind};
 pub use evict::{evict, residency};
-pub use instructions::{CHECK_LIMIT, CHECKED_CASES, InstructionCheck};
 pub use inprocess::InProcess;
+pub use instructions::{CHECK_LIMIT, CHECKED_CASES, InstructionCheck};
 pub use probe::Probe;
 pub use process::{ExternalWorker, WorkerCommand, WorkerError};
 pub use protocol::Job;
 pub use sampler::{ColdDiskSampler, ColdSampler, Outcome, SampleValue, Sampler, WarmSampler};
-pub use schedule::{Adaptive, CaseRun, FAR_SHARE, Plan, Stop, Taken, interleave, round_order, settle};
+pub use schedule::{
+    Adaptive, CaseRun, FAR_SHARE, Plan, Stop, Taken, interleave, round_order, settle,
+};
 pub use stop::StopFlag;
 
 use std::path::{Path, PathBuf};
@@ -193,9 +195,8 @@ pub fn measure(
             Mode::Cold => Box::new(ColdSampler::new(opts.worker.clone(), job, stderr)),
             Mode::ColdDisk => Box::new(ColdDiskSampler::new(
                 ColdSampler::new(opts.worker.clone(), job, stderr),
-                artifact_files(&a.info.path).with_context(|| {
-                    format!("listing the files of {}", a.info.path.display())
-                })?,
+                artifact_files(&a.info.path)
+                    .with_context(|| format!("listing the files of {}", a.info.path.display()))?,
             )),
             // A finished case of a resumed run needs no warm worker.
             Mode::Warm if start.stopped.is_some() => {

@@ -376,8 +376,14 @@ mod tests {
     fn rounds_follow_the_seeded_permutations_and_stamp_their_samples() {
         let log = Rc::new(RefCell::new(Vec::new()));
         let mut s = fakes(3, Some(2), &log);
-        let (runs, interrupted) =
-            interleave(&mut s, Vec::new(), &plan(1, 3, 7), &|| false, |_, _, _| {}, |_, _| {});
+        let (runs, interrupted) = interleave(
+            &mut s,
+            Vec::new(),
+            &plan(1, 3, 7),
+            &|| false,
+            |_, _, _| {},
+            |_, _| {},
+        );
         assert!(!interrupted);
         // Round 0 and 1 take every case in that round's order; case 2 fails at its
         // second sample (round 1), so rounds 2 and 3 take the other two.
@@ -448,8 +454,14 @@ mod tests {
         assert_eq!(partial[0].samples.len() + partial[1].samples.len(), 3);
         // Resuming with what was taken tops every case up to 4, without warm-up, in
         // rounds numbered after the last one recorded.
-        let (done, interrupted) =
-            interleave(&mut s, partial, &plan(1, 4, 1), &|| false, |_, _, _| {}, |_, _| {});
+        let (done, interrupted) = interleave(
+            &mut s,
+            partial,
+            &plan(1, 4, 1),
+            &|| false,
+            |_, _, _| {},
+            |_, _| {},
+        );
         assert!(!interrupted);
         assert!(done.iter().all(|r| r.samples.len() == 4));
         assert_eq!(log.borrow().len(), 8);
@@ -503,7 +515,14 @@ mod tests {
         let plan = adaptive(0.05, 6, 30, vec![None, Some(0), None]);
         // Case 2 has no reference (its own took no samples): it takes every sample.
         let mut s = cycles(&[reference, steady, steady]);
-        let (runs, _) = interleave(&mut s, Vec::new(), &plan, &|| false, |_, _, _| {}, |_, _| {});
+        let (runs, _) = interleave(
+            &mut s,
+            Vec::new(),
+            &plan,
+            &|| false,
+            |_, _, _| {},
+            |_, _| {},
+        );
         assert_eq!(runs[1].stopped, Some(Stop::Precision));
         assert_eq!(runs[1].samples.len(), 6);
         assert_eq!(runs[0].stopped, Some(Stop::Reference));

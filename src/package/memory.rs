@@ -19,7 +19,11 @@ pub const MAGIC: &[u8; 8] = b"ZIBMEM1\n";
 /// Writes the bundle of every compiled module of `tree` to `path`. Modules this
 /// Python could not compile are left out (a real corpus may hold some; importing one
 /// fails as it would anywhere without its code).
-pub(crate) fn write(path: &Path, tree: &SourceTree, compiled: &CompiledTree) -> Result<ArtifactInfo> {
+pub(crate) fn write(
+    path: &Path,
+    tree: &SourceTree,
+    compiled: &CompiledTree,
+) -> Result<ArtifactInfo> {
     let modules = tree.layout.modules();
     let mut count: u32 = 0;
     let mut out = MAGIC.to_vec();
@@ -45,7 +49,8 @@ pub(crate) fn write(path: &Path, tree: &SourceTree, compiled: &CompiledTree) -> 
     }
     out[MAGIC.len()..MAGIC.len() + 4].copy_from_slice(&count.to_le_bytes());
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("creating {}", parent.display()))?;
     }
     std::fs::write(path, &out).with_context(|| format!("writing {}", path.display()))?;
     Ok(ArtifactInfo {

@@ -82,6 +82,7 @@ fn sampled_findings(results: &Results, s: &ScenarioInfo, first: Mode, out: &mut 
         .filter(|c| c.scenario == s.name && c.mode == mode)
         .collect();
     scenario_findings(s, mode, &cases, out);
+    floor_findings(s, mode, &cases, out);
     phase_findings(s, &cases, out);
     if s.modes.contains(&Mode::ColdDisk) && mode == Mode::Cold {
         let disk: Vec<&CaseResult> = results
@@ -91,6 +92,41 @@ fn sampled_findings(results: &Results, s: &ScenarioInfo, first: Mode, out: &mut 
             .collect();
         cold_disk_findings(s, &cases, &disk, out);
     }
+}
+
+/// How far the usual variants are from the floor (the same code served from memory).
+fn floor_findings(s: &ScenarioInfo, mode: Mode, cases: &[&CaseResult], out: &mut Vec<Finding>) {
+    let floor_id = crate::scenario::Variant::MEMORY.id();
+    let Some(floor) = ok(cases, &floor_id) else {
+        return;
+    };
+    let parts: Vec<String> = ["dir-pyc", "zip-stored-pyc", "zip-deflate6-pyc", "shipped"]
+        .iter()
+        .filter_map(|v| {
+            let c = ok(cases, v)?;
+            let f = c.floor?;
+            let share = (f.extra_ns / median(c)).max(0.0) * 100.0;
+            Some(format!(
+                "{v} {:.2}x ({} more, {share:.0}% of its time)",
+                f.ratio,
+                crate::format::format_duration_ns(f.extra_ns.max(0.0))
+            ))
+        })
+        .collect();
+    if parts.is_empty() {
+        return;
+    }
+    out.push(Finding {
+        scenario: s.name.clone(),
+        tone: "info",
+        text: format!(
+            "The floor, the same compiled code served from memory, imports in {} ({mode}). \
+             Against it: {}. The rest of each import is unmarshalling and executing the \
+             code itself, which no importer avoids.",
+            crate::format::format_duration_ns(median(floor)),
+            parts.join("; ")
+        ),
+    });
 }
 
 /// How evicting the page cache changes the picture.

@@ -69,16 +69,16 @@ pub fn summary_markdown(results: &Results) -> String {
             if counted {
                 let _ = writeln!(
                     out,
-                    "| variant | median | 95% CI | ratio | ratio 95% CI | n | size | instructions \
-                     | ratio |"
+                    "| variant | median | 95% CI | ratio | ratio 95% CI | over the floor | n | size \
+                     | instructions | ratio |"
                 );
-                let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+                let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
             } else {
                 let _ = writeln!(
                     out,
-                    "| variant | median | 95% CI | ratio | ratio 95% CI | n | size |"
+                    "| variant | median | 95% CI | ratio | ratio 95% CI | over the floor | n | size |"
                 );
-                let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|");
+                let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|");
             }
             for c in cases {
                 let sm = c.summary.as_ref().expect("ok cases have a summary");
@@ -97,7 +97,7 @@ pub fn summary_markdown(results: &Results) -> String {
                 };
                 let _ = writeln!(
                     out,
-                    "| {} | {} | {} - {} | {} | {} | {} | {} |{instr}",
+                    "| {} | {} | {} - {} | {} | {} | {} | {} | {} |{instr}",
                     escape_markdown(&c.variant),
                     format_duration_ns(sm.median),
                     format_duration_ns(sm.ci95_low),
@@ -105,6 +105,7 @@ pub fn summary_markdown(results: &Results) -> String {
                     c.ratio_to_reference
                         .map_or_else(|| "-".into(), |r| format!("{r:.2}x")),
                     super::ratio_interval(c),
+                    super::floor_cell(c),
                     c.samples_ns.len(),
                     format_size(c.artifact.size),
                 );

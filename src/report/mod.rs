@@ -67,3 +67,22 @@ pub(crate) fn ratio_interval(c: &CaseResult) -> String {
     c.paired_ratio
         .map_or_else(|| "-".into(), |p| format!("[{:.2}, {:.2}]", p.low, p.high))
 }
+
+/// A case's distance to the floor (variant `memory`): `+56.2 ms (2.10x)`, `floor` for
+/// the floor itself, `-` when the scenario has none.
+pub(crate) fn floor_cell(c: &CaseResult) -> String {
+    if c.variant == crate::scenario::Variant::MEMORY.id() {
+        return "floor".into();
+    }
+    c.floor.map_or_else(
+        || "-".into(),
+        |f| {
+            let sign = if f.extra_ns < 0.0 { "-" } else { "+" };
+            format!(
+                "{sign}{} ({:.2}x)",
+                crate::format::format_duration_ns(f.extra_ns.abs()),
+                f.ratio
+            )
+        },
+    )
+}

@@ -93,13 +93,14 @@ pub fn summary_table(results: &Results) -> String {
             let counted = cases.iter().any(|c| c.instructions.is_some());
             let _ = write!(
                 out,
-                "  {:<w$} {:>9} {:>21} {:>6} {:>7} {:>14} {:>3} {:>10} {:>7}",
+                "  {:<w$} {:>9} {:>21} {:>6} {:>7} {:>14} {:>20} {:>3} {:>10} {:>7}",
                 "variant",
                 "median",
                 "95% CI of median",
                 "MAD",
                 "ratio",
                 "95% CI",
+                "over the floor",
                 "n",
                 "size",
                 "entries"
@@ -117,7 +118,7 @@ pub fn summary_table(results: &Results) -> String {
                             .map_or_else(|| "-".to_owned(), |r| format!("{r:.2}x"));
                         let _ = write!(
                             out,
-                            "{:>9} {:>21} {:>5.1}% {:>7} {:>14} {:>3} {:>10} {:>7}",
+                            "{:>9} {:>21} {:>5.1}% {:>7} {:>14} {:>20} {:>3} {:>10} {:>7}",
                             format_duration_ns(sm.median),
                             format!(
                                 "[{}, {}]",
@@ -127,6 +128,7 @@ pub fn summary_table(results: &Results) -> String {
                             100.0 * sm.rel_mad(),
                             ratio,
                             super::ratio_interval(c),
+                            super::floor_cell(c),
                             c.samples_ns.len(),
                             format_size(c.artifact.size),
                             c.artifact.entries

@@ -16,7 +16,7 @@ pub use merge::merge;
 pub use metadata::{harness, host};
 pub use relative::Relative;
 pub use schema::{
-    CaseResult, HarnessInfo, HostInfo, INSTRUCTION_SPREAD_LIMIT, Instructions, PairedRatio,
+    CaseResult, Floor, HarnessInfo, HostInfo, INSTRUCTION_SPREAD_LIMIT, Instructions, PairedRatio,
     Results, RunMetadata, SCHEMA_VERSION, ScenarioInfo, ShardRun,
 };
 
@@ -93,6 +93,7 @@ pub fn cases(
                 resident_fractions: resident,
                 ratio_to_reference: None,
                 paired_ratio: None,
+                floor: None,
                 stopped: o.stopped,
                 artifact: artifact.info.clone(),
                 probe: o.probe,
@@ -148,6 +149,45 @@ pub(crate) fn set_ratios(out: &mut [CaseResult], reference: &str) {
         let ratio = paired.map(|p| p.median).or(of_medians);
         out[i].ratio_to_reference = ratio;
         out[i].paired_ratio = paired;
+    }
+    set_floor(out);
+}
+
+/// Sets every measured case's distance to the floor (variant `memory`, same mode).
+fn set_floor(out: &mut [CaseResult]) {
+    let floor_id = crate::scenario::Variant::MEMORY.id();
+    for i in 0..out.len() {
+        out[i].floor = None;
+        if out[i].variant == floor_id {
+            continue;
+        }
+        let Some(f) = out
+            .iter()
+            .find(|c| c.variant == floor_id && c.mode == out[i].mode && c.status == Status::Ok)
+        else {
+            continue;
+        };
+        let c = &out[i];
+        let (Some(fs), Some(cs)) = (&f.summary, &c.summary) else {
+            continue;
+        };
+        if c.status != Status::Ok || fs.median <= 0.0 {
+            continue;
+        }
+        let ratio = relative::pair(c, f)
+            .ok()
+            .filter(|r| !r.is_empty())
+            .map_or(cs.median / fs.median, |r| crate::stats::median(&r));
+        let median_of = |x: &CaseResult| x.instructions.as_ref().and_then(|i| i.median);
+        let instructions_ratio = match (median_of(c), median_of(f)) {
+            (Some(a), Some(b)) if b > 0.0 => Some(a / b),
+            _ => None,
+        };
+        out[i].floor = Some(Floor {
+            ratio,
+            extra_ns: cs.median - fs.median,
+            instructions_ratio,
+        });
     }
 }
 

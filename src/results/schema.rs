@@ -252,6 +252,11 @@ pub struct CaseResult {
     /// show as the ratio's interval. Null for the reference and unpaired cases.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paired_ratio: Option<PairedRatio>,
+    /// The case against the floor (variant `memory`, the same code served from memory)
+    /// in the same mode, when the scenario measured it: how much of the case's time is
+    /// the importer's and how much the code's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub floor: Option<Floor>,
     /// Why the case took no more samples: `samples` (it has them all), `precision`
     /// (its ratio was precise enough), `reference` (the reference, once its cases
     /// had stopped), `error` or `interrupted`; null for cases never sampled.
@@ -277,6 +282,20 @@ pub struct CaseResult {
     /// its rounds pair only with cases of the same shard.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<(u32, u32)>,
+}
+
+/// A case against the floor: the `memory` variant of its scenario, same mode.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Floor {
+    /// The case over the floor: median of the per-round ratios where they pair, else
+    /// the ratio of medians.
+    pub ratio: f64,
+    /// The case's median minus the floor's median, ns: what the importer adds.
+    pub extra_ns: f64,
+    /// The case's instruction count over the floor's (cold cases of runs counting
+    /// instructions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instructions_ratio: Option<f64>,
 }
 
 /// A case's per-round ratios to its reference, summarised.

@@ -135,9 +135,10 @@ pub(super) fn parse_and_validate(
     let archive = matches!(corpus, Some(CorpusSpec::Archive { .. }));
     let (mut variants, reference) = match &wire.variants {
         Some(v) => super::matrix::variants(&ctx, v)?,
-        // An archive measured as shipped beside what its contents repack into.
+        // An archive measured as shipped beside what its contents repack into, and the
+        // floor its code could reach.
         None if archive => (
-            ["dir-pyc", "zip-stored-pyc", "zip-deflate6-pyc"]
+            ["dir-pyc", "zip-stored-pyc", "zip-deflate6-pyc", "memory"]
                 .iter()
                 .filter_map(|id| Variant::from_id(id))
                 .collect(),

@@ -22,6 +22,7 @@ struct Headline {
     mode: String,
     ratio: String,
     interval: String,
+    floor: String,
     median: String,
     tone: &'static str,
 }
@@ -42,6 +43,7 @@ struct TableRow {
     min: String,
     max: String,
     ratio: String,
+    floor: String,
     startup: String,
     size: String,
     entries: u64,
@@ -259,6 +261,7 @@ fn headline(s: &ScenarioInfo, m: &Measured) -> Vec<Headline> {
                         mode: mode.name().to_owned(),
                         ratio: format!("{ratio:.2}x"),
                         interval: format!("{lo:.2} - {hi:.2}"),
+                        floor: crate::report::floor_cell(c),
                         median: ms_or_dash(c.summary.as_ref().map(|s| s.median)),
                         tone,
                     },
@@ -408,6 +411,7 @@ fn every_number(cases: &[&CaseResult]) -> (Vec<TableRow>, Vec<Failure>) {
             ratio: c
                 .ratio_to_reference
                 .map_or_else(|| "-".into(), |r| format!("{r:.3}")),
+            floor: crate::report::floor_cell(c),
             startup: ms_or_dash(c.startup.as_ref().map(|s| s.median)),
             size: format_size(c.artifact.size),
             entries: c.artifact.entries,
