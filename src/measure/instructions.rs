@@ -111,6 +111,7 @@ pub(crate) fn count_instructions(
         targets.len(),
         cg.tool()
     );
+    let started = std::time::Instant::now();
     let tasks: Vec<Task> = (0..n)
         .flat_map(|run| targets.iter().map(move |&case| Task { case, run }))
         .collect();
@@ -180,7 +181,12 @@ pub(crate) fn count_instructions(
     if interrupted || opts.worker.stop.is_raised() {
         return Ok((true, None));
     }
+    let parallel_s = started.elapsed().as_secs_f64();
     let check = check_alone(cases, &targets, &cg, opts, &jobs, jobs_dir, parallel as u32)?;
+    crate::note!(
+        "counted instructions in {:.0} s ({parallel_s:.0} s in parallel, the rest the lone recount)",
+        started.elapsed().as_secs_f64()
+    );
     Ok((check.is_none(), check))
 }
 
