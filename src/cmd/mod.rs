@@ -99,7 +99,7 @@ pub fn history(
         }
         runs.push((path.display().to_string(), r));
     }
-    for w in history_warnings(&runs) {
+    for w in report::history_warnings(&runs) {
         zipimport_bench::note!("warning: {w}");
     }
     let out = out.unwrap_or_else(|| {
@@ -111,49 +111,6 @@ pub fn history(
     report::write_atomic(&out, &report::history_html(runs, opts)?)?;
     outln!("history of {} runs: {}", files.len(), out.display());
     Ok(ExitCode::SUCCESS)
-}
-
-/// What a reader of a history page must know about its runs: scenarios some runs did
-/// not measure, and scenario files that changed between runs.
-fn history_warnings(runs: &[(String, results::Results)]) -> Vec<String> {
-    let mut warnings = Vec::new();
-    let mut names: Vec<&str> = Vec::new();
-    for (_, r) in runs {
-        for s in &r.scenarios {
-            if !names.contains(&s.name.as_str()) {
-                names.push(&s.name);
-            }
-        }
-    }
-    for name in names {
-        let with: Vec<&(String, results::Results)> = runs
-            .iter()
-            .filter(|(_, r)| r.scenarios.iter().any(|s| s.name == name))
-            .collect();
-        if with.len() < runs.len() {
-            warnings.push(format!(
-                "scenario {name} is in {} of {} runs: its charts show only those runs",
-                with.len(),
-                runs.len()
-            ));
-        }
-        let mut hashes: Vec<&str> = Vec::new();
-        for (_, r) in &with {
-            if let Some(s) = r.scenarios.iter().find(|s| s.name == name) {
-                if !hashes.contains(&s.sha256.as_str()) {
-                    hashes.push(&s.sha256);
-                }
-            }
-        }
-        if hashes.len() > 1 {
-            warnings.push(format!(
-                "scenario {name} comes from {} different files across the runs: runs \
-                 across a change are not judged against each other",
-                hashes.len()
-            ));
-        }
-    }
-    warnings
 }
 
 /// `export RESULTS --format FORMAT [--out FILE]`.

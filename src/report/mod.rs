@@ -11,8 +11,9 @@ pub mod markup;
 pub mod pythons;
 pub mod sweep;
 mod table;
+pub mod verdict;
 
-pub use html::{history_html, report_html};
+pub use html::{history_html, history_warnings, report_html};
 pub use markdown::summary_markdown;
 pub use table::summary_table;
 

@@ -1,26 +1,167 @@
 //! The report's charts, drawn by plotters as inline SVG strings.
 //!
-//! Case charts are horizontal: one row per variant (long ids read better down the side
-//! than under the axis), times in milliseconds along the bottom, one colour per mode.
+//! Rules every chart follows (the page's self-check measures the first three):
+//! - legends are HTML lists above the chart ([`Legend`]), so they never cover data;
+//! - every numeric axis names its unit; times and ratios that span more than a few
+//!   percent use a log axis, so 1.05x and 1.15x stay apart beside 8x;
+//! - no text labels inside the plot that could collide: points are told apart by
+//!   colour and marker shape, both fixed per bytecode mode, compression and phase
+//!   ([`palette`]), the same in every report;
+//! - case charts are horizontal: one row per variant (long ids read better down the
+//!   side than under the axis).
 
-use plotters::coord::types::RangedCoordf64;
+use plotters::coord::{CoordTranslate, Shift};
+use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
+use serde::Serialize;
 
 use crate::results::CaseResult;
 
-/// Colours by mode order (cold, warm) and by series in scatter charts.
-const PALETTE: [RGBColor; 6] = [
-    RGBColor(31, 119, 180),
-    RGBColor(255, 127, 14),
-    RGBColor(44, 160, 44),
-    RGBColor(214, 39, 40),
-    RGBColor(148, 103, 189),
-    RGBColor(140, 86, 75),
-];
+/// Fixed colours and markers: Okabe and Ito's colour-blind-safe palette.
+pub mod palette {
+    use plotters::style::RGBColor;
 
-/// Colour of series `i`.
-pub fn colour(i: usize) -> RGBColor {
-    PALETTE[i % PALETTE.len()]
+    /// Blue.
+    pub const BLUE: RGBColor = RGBColor(0, 114, 178);
+    /// Orange.
+    pub const ORANGE: RGBColor = RGBColor(230, 159, 0);
+    /// Bluish green.
+    pub const GREEN: RGBColor = RGBColor(0, 158, 115);
+    /// Vermillion.
+    pub const VERMILLION: RGBColor = RGBColor(213, 94, 0);
+    /// Reddish purple.
+    pub const PURPLE: RGBColor = RGBColor(204, 121, 167);
+    /// Sky blue.
+    pub const SKY: RGBColor = RGBColor(86, 180, 233);
+    /// Black.
+    pub const BLACK: RGBColor = RGBColor(0, 0, 0);
+    /// Mid grey.
+    pub const GREY: RGBColor = RGBColor(119, 119, 119);
+    /// Dark yellow (Okabe-Ito's yellow darkened to read on white).
+    pub const OCHRE: RGBColor = RGBColor(170, 150, 0);
+    /// Light grey.
+    pub const SILVER: RGBColor = RGBColor(180, 180, 180);
+
+    /// Series colours in order, for series with no fixed colour of their own.
+    pub const SERIES: [RGBColor; 8] = [BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY, BLACK, OCHRE];
+
+    /// The colour of a measuring mode.
+    pub fn mode(name: &str) -> RGBColor {
+        match name {
+            "cold" => BLUE,
+            "warm" => ORANGE,
+            "cold-disk" => GREEN,
+            _ => GREY,
+        }
+    }
+
+    /// The colour of a bytecode mode (and of the floor and a shipped archive).
+    pub fn bytecode(name: &str) -> RGBColor {
+        match name {
+            "none" => VERMILLION,
+            "pyc" => BLUE,
+            "checked-hash" => SKY,
+            "unchecked-hash" => GREEN,
+            "pyc-only" => PURPLE,
+            "pyc-stale" => ORANGE,
+            "pycache" => BLACK,
+            "memory" => OCHRE,
+            _ => GREY,
+        }
+    }
+
+    /// The colour of a profiled phase.
+    pub fn phase(name: &str) -> RGBColor {
+        match name {
+            "find" => BLUE,
+            "archive directory" => ORANGE,
+            "read" => SKY,
+            "decompress" => VERMILLION,
+            "hash sources" => PURPLE,
+            "unmarshal" => GREEN,
+            "compile" => BLACK,
+            "load code (other)" => OCHRE,
+            "execute" => GREY,
+            _ => SILVER,
+        }
+    }
+
+    /// `#rrggbb`.
+    pub fn hex(c: RGBColor) -> String {
+        format!("#{:02x}{:02x}{:02x}", c.0, c.1, c.2)
+    }
+}
+
+/// A marker shape, told apart without colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Marker {
+    /// Directories.
+    Circle,
+    /// Stored zips.
+    Square,
+    /// Deflated zips.
+    Triangle,
+    /// The floor and other layouts.
+    Diamond,
+    /// Methods zipimport cannot read, and anything else.
+    Cross,
+}
+
+impl Marker {
+    /// The marker of a case's layout and compression.
+    pub fn of(c: &CaseResult) -> Marker {
+        match (c.layout.name(), c.compression.as_deref()) {
+            ("dir", _) => Marker::Circle,
+            ("memory", _) => Marker::Diamond,
+            (_, Some("stored")) => Marker::Square,
+            (_, Some("deflate")) => Marker::Triangle,
+            _ => Marker::Cross,
+        }
+    }
+}
+
+/// One entry of a chart's legend.
+#[derive(Debug, Clone, Serialize)]
+pub struct LegendItem {
+    /// What the entry names.
+    pub label: String,
+    /// `#rrggbb`.
+    pub colour: String,
+    /// Its marker.
+    pub marker: Marker,
+}
+
+/// A chart's legend, drawn in HTML above the plot.
+pub type Legend = Vec<LegendItem>;
+
+impl LegendItem {
+    /// An entry in `colour` with `marker`.
+    pub fn new(label: impl Into<String>, colour: RGBColor, marker: Marker) -> LegendItem {
+        LegendItem {
+            label: label.into(),
+            colour: palette::hex(colour),
+            marker,
+        }
+    }
+}
+
+fn item(label: impl Into<String>, colour: RGBColor, marker: Marker) -> LegendItem {
+    LegendItem::new(label, colour, marker)
+}
+
+/// A drawn chart: the SVG, its legend, and its axes as the page's self-check reads
+/// them.
+#[derive(Debug, Clone, Serialize)]
+pub struct Chart {
+    /// Inline SVG.
+    pub svg: String,
+    /// Legend entries.
+    pub legend: Legend,
+    /// The x axis description, as drawn.
+    pub x_axis: String,
+    /// The y axis description, as drawn.
+    pub y_axis: String,
 }
 
 /// One row group of a case chart: a label and, per mode, the case (if measured).
@@ -36,13 +177,10 @@ pub type IntervalOf = dyn Fn(&CaseResult) -> Option<(f64, f64, f64)>;
 
 const ROW_HEIGHT: u32 = 22;
 const WIDTH: u32 = 900;
+const FONT: u32 = 13;
 
 fn height_for(rows: usize) -> u32 {
-    90 + ROW_HEIGHT * rows.max(1) as u32
-}
-
-fn ms(ns: f64) -> f64 {
-    ns / 1e6
+    70 + ROW_HEIGHT * rows.max(1) as u32
 }
 
 /// Where series `k` of `n` sits within a row (rows are 1 apart).
@@ -50,13 +188,13 @@ fn offset(k: usize, n: usize) -> f64 {
     if n <= 1 {
         0.0
     } else {
-        -0.2 + 0.4 * k as f64 / (n - 1) as f64
+        -0.22 + 0.44 * k as f64 / (n - 1) as f64
     }
 }
 
 fn svg<F>(width: u32, height: u32, draw: F) -> String
 where
-    F: FnOnce(&DrawingArea<SVGBackend<'_>, plotters::coord::Shift>) -> Result<(), String>,
+    F: FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Result<(), String>,
 {
     let mut out = String::new();
     {
@@ -81,105 +219,137 @@ fn html_text(s: &str) -> String {
         .replace('>', "&gt;")
 }
 
-/// Medians with their 95% intervals as whiskers, one row per variant, one colour per
-/// mode; `value` picks (median, low, high) from a case, `x_desc` names the axis and
-/// `reference_line` draws a vertical rule (1.0 for ratios).
-pub fn interval_chart(
-    rows: &[Row<'_>],
-    modes: &[String],
-    x_desc: &str,
-    value: &IntervalOf,
-    reference_line: Option<f64>,
-) -> String {
-    let points: Vec<(usize, usize, (f64, f64, f64))> = rows
-        .iter()
-        .enumerate()
-        .flat_map(|(i, r)| {
-            r.cases
-                .iter()
-                .enumerate()
-                .filter_map(move |(k, c)| c.and_then(value).map(|v| (i, k, v)))
-        })
-        .collect();
-    let max = points
-        .iter()
-        .map(|p| p.2.2)
-        .fold(reference_line.unwrap_or(0.0), f64::max)
-        * 1.05;
-    let labels: Vec<String> = rows.iter().map(|r| r.label.clone()).collect();
-    let n = rows.len();
-    svg(WIDTH, height_for(n), |root| {
-        let mut chart = row_axes(root, &labels, max, x_desc)?;
-        if let Some(x) = reference_line {
-            chart
-                .draw_series(LineSeries::new(
-                    [(x, -0.5), (x, n as f64 - 0.5)],
-                    BLACK.mix(0.5),
-                ))
-                .map_err(|e| e.to_string())?;
-        }
-        for (k, mode) in modes.iter().enumerate() {
-            let c = colour(k);
-            let mine: Vec<_> = points.iter().filter(|p| p.1 == k).collect();
-            chart
-                .draw_series(mine.iter().map(|&&(i, _, (_, lo, hi))| {
-                    let y = i as f64 + offset(k, modes.len());
-                    PathElement::new(vec![(lo, y), (hi, y)], c.stroke_width(2))
-                }))
-                .map_err(|e| e.to_string())?;
-            chart
-                .draw_series(mine.iter().map(|&&(i, _, (m, _, _))| {
-                    Circle::new((m, i as f64 + offset(k, modes.len())), 4, c.filled())
-                }))
-                .map_err(|e| e.to_string())?
-                .label(mode.clone())
-                .legend(move |(x, y)| Circle::new((x, y), 4, c.filled()));
-        }
-        legend(&mut chart, SeriesLabelPosition::UpperRight)
-    })
+/// Draws `points` as `marker`s of `size` px in `style`.
+fn draw_marks<DB, CT>(
+    chart: &mut ChartContext<'_, DB, CT>,
+    points: &[(f64, f64)],
+    marker: Marker,
+    size: i32,
+    style: ShapeStyle,
+) -> Result<(), String>
+where
+    DB: DrawingBackend,
+    CT: CoordTranslate<From = (f64, f64)>,
+{
+    let at = points.iter().copied();
+    let drawn = match marker {
+        Marker::Circle => chart
+            .draw_series(at.map(|p| Circle::new(p, size, style)))
+            .map(|_| ()),
+        Marker::Square => chart
+            .draw_series(at.map(|p| {
+                EmptyElement::at(p) + Rectangle::new([(-size, -size), (size, size)], style)
+            }))
+            .map(|_| ()),
+        Marker::Triangle => chart
+            .draw_series(at.map(|p| TriangleMarker::new(p, size + 1, style)))
+            .map(|_| ()),
+        Marker::Diamond => chart
+            .draw_series(at.map(|p| {
+                EmptyElement::at(p)
+                    + Polygon::new(
+                        vec![(0, -size - 1), (size + 1, 0), (0, size + 1), (-size - 1, 0)],
+                        style,
+                    )
+            }))
+            .map(|_| ()),
+        Marker::Cross => chart
+            .draw_series(at.map(|p| Cross::new(p, size, style.stroke_width(2))))
+            .map(|_| ()),
+    };
+    drawn.map_err(|e| e.to_string())
 }
 
-/// The chart type every function here draws on.
-type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+/// Tick values for a log axis from `lo` to `hi`: the densest of 1-2-5 sequences (with
+/// 1.5, 3 and 7 added over short spans) that gives at most ten ticks, so neighbouring
+/// labels keep apart.
+pub fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let sets: [&[f64]; 4] = [
+        &[1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 7.0],
+        &[1.0, 1.5, 2.0, 3.0, 5.0, 7.0],
+        &[1.0, 2.0, 5.0],
+        &[1.0],
+    ];
+    let lo = lo.max(1e-12);
+    let hi = hi.max(lo * 1.0001);
+    for set in sets {
+        let mut ticks = Vec::new();
+        let mut decade = 10f64.powi(lo.log10().floor() as i32 - 1);
+        while decade <= hi * 10.0 {
+            for m in set {
+                let v = m * decade;
+                if v >= lo && v <= hi {
+                    ticks.push(v);
+                }
+            }
+            decade *= 10.0;
+        }
+        // Neighbours at least 6% of the axis apart on the log scale.
+        let span = (hi / lo).ln();
+        let spaced = ticks.windows(2).all(|w| (w[1] / w[0]).ln() >= 0.06 * span);
+        if ticks.len() <= 10 && spaced && !ticks.is_empty() {
+            return ticks;
+        }
+    }
+    vec![lo, hi]
+}
 
-/// Axes of a one-row-per-variant chart: `0..max` along the bottom, the labels down the
-/// left side, first row at the top.
-fn row_axes<'a, 'b>(
-    root: &'a DrawingArea<SVGBackend<'b>, plotters::coord::Shift>,
+/// A tick label: `0.5`, `1`, `1.25`, `20`, `1500`.
+fn tick_label(v: f64) -> String {
+    if v >= 100.0 {
+        format!("{v:.0}")
+    } else {
+        let s = format!("{v:.3}");
+        s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    }
+}
+
+/// A log range padded by 8% on each side around every value in `values`.
+fn log_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (lo, hi) = values
+        .filter(|v| *v > 0.0 && v.is_finite())
+        .fold((f64::MAX, f64::MIN), |(a, b), v| (a.min(v), b.max(v)));
+    if lo > hi {
+        return (0.1, 10.0);
+    }
+    (lo / 1.08, hi * 1.08)
+}
+
+/// Draws the mesh of a one-row-per-variant chart and returns the chart, x along the
+/// bottom (`x` a ranged coordinate), labels down the left, first row at the top.
+fn row_chart<'a, 'b, X>(
+    root: &'a DrawingArea<SVGBackend<'b>, Shift>,
     labels: &[String],
-    max: f64,
+    x: X,
     x_desc: &str,
-) -> Result<Chart<'a, 'b>, String> {
+    x_format: &dyn Fn(&X::Value) -> String,
+) -> Result<ChartContext<'a, SVGBackend<'b>, Cartesian2d<X::CoordDescType, plotters::coord::types::RangedCoordf64>>, String>
+where
+    X: AsRangedCoord,
+    X::CoordDescType: ValueFormatter<X::Value>,
+    X::Value: Clone + std::fmt::Debug + 'static,
+{
     let n = labels.len();
     let mut chart = ChartBuilder::on(root)
-        .margin(10)
-        .x_label_area_size(40)
-        .y_label_area_size(200)
-        .build_cartesian_2d(0.0..max.max(1e-9), (n as f64 - 0.5)..-0.5)
+        .margin(12)
+        .x_label_area_size(44)
+        .y_label_area_size(210)
+        .build_cartesian_2d(x, (n as f64 - 0.5)..-0.5)
         .map_err(|e| e.to_string())?;
     chart
         .configure_mesh()
         .y_labels(n.max(1))
         .y_label_formatter(&|y| label_at(labels, *y))
+        .x_label_formatter(x_format)
         .x_desc(x_desc)
+        .y_desc("variant")
+        .label_style(("sans-serif", FONT))
+        .axis_desc_style(("sans-serif", FONT + 1))
         .disable_y_mesh()
+        .light_line_style(WHITE)
         .draw()
         .map_err(|e| e.to_string())?;
     Ok(chart)
-}
-
-/// The series legend, boxed, at `position`.
-fn legend<'a, 'b: 'a>(
-    chart: &mut Chart<'a, 'b>,
-    position: SeriesLabelPosition,
-) -> Result<(), String> {
-    chart
-        .configure_series_labels()
-        .position(position)
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK.mix(0.3))
-        .draw()
-        .map_err(|e| e.to_string())
 }
 
 fn label_at(labels: &[String], y: f64) -> String {
@@ -190,226 +360,357 @@ fn label_at(labels: &[String], y: f64) -> String {
     labels.get(i as usize).cloned().unwrap_or_default()
 }
 
-/// A legend below a line chart's plot, three entries a line, in series colours.
-fn legend_below<'a>(
-    area: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>,
-    names: impl Iterator<Item = &'a str>,
-) -> Result<(), String> {
-    for (k, name) in names.enumerate() {
-        let x = 70 + (k % 3) as i32 * 280;
-        let y = 6 + (k / 3) as i32 * 18;
-        area.draw(&Circle::new((x, y + 6), 5, Palette99::pick(k).filled()))
-            .map_err(|e| e.to_string())?;
-        area.draw(&Text::new(
-            name.to_owned(),
-            (x + 10, y),
-            ("sans-serif", 13).into_font(),
-        ))
-        .map_err(|e| e.to_string())?;
-    }
-    Ok(())
+
+/// Values with their 95% intervals as whiskers on a log axis, one row per variant, one
+/// colour per mode; `value` picks (value, low, high) from a case, `x_desc` names the
+/// axis (with its unit) and `reference_line` draws a vertical rule (1 for ratios).
+pub fn interval_chart(
+    rows: &[Row<'_>],
+    modes: &[String],
+    x_desc: &str,
+    value: &IntervalOf,
+    reference_line: Option<f64>,
+) -> Chart {
+    let values: Vec<(String, Vec<Option<(f64, f64, f64)>>)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.label.clone(),
+                r.cases.iter().map(|c| c.and_then(value)).collect(),
+            )
+        })
+        .collect();
+    let series: Vec<(String, RGBColor)> = modes
+        .iter()
+        .map(|m| (m.clone(), palette::mode(m)))
+        .collect();
+    whisker_chart(&values, &series, x_desc, reference_line)
 }
 
-/// Every raw sample of every case as a dot, so spread and outliers are visible.
-pub fn samples_chart(rows: &[Row<'_>], modes: &[String]) -> String {
-    let labels: Vec<String> = rows.iter().map(|r| r.label.clone()).collect();
-    let n = rows.len();
-    let max = rows
+/// The general form of [`interval_chart`]: per row a label and, per series, an optional
+/// (value, low, high); series are (name, colour).
+pub fn whisker_chart(
+    rows: &[(String, Vec<Option<(f64, f64, f64)>>)],
+    series: &[(String, RGBColor)],
+    x_desc: &str,
+    reference_line: Option<f64>,
+) -> Chart {
+    let points: Vec<(usize, usize, (f64, f64, f64))> = rows
         .iter()
-        .flat_map(|r| r.cases.iter().flatten())
-        .flat_map(|c| c.samples_ns.iter())
-        .map(|&v| ms(v as f64))
-        .fold(0.0, f64::max)
-        * 1.05;
-    svg(WIDTH, height_for(n), |root| {
-        let mut chart = row_axes(root, &labels, max, "import time of each sample (ms)")?;
-        for (k, mode) in modes.iter().enumerate() {
-            let c = colour(k);
+        .enumerate()
+        .flat_map(|(i, r)| {
+            r.1.iter()
+                .enumerate()
+                .filter_map(move |(k, v)| v.map(|v| (i, k, v)))
+        })
+        .filter(|p| p.2.0 > 0.0 && p.2.1 > 0.0)
+        .collect();
+    let (lo, hi) = log_range(
+        points
+            .iter()
+            .flat_map(|p| [p.2.1, p.2.2])
+            .chain(reference_line),
+    );
+    let labels: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
+    let n = rows.len();
+    let ticks = log_ticks(lo, hi);
+    let svg = svg(WIDTH, height_for(n), |root| {
+        let mut chart = row_chart(
+            root,
+            &labels,
+            (lo..hi).log_scale().with_key_points(ticks.clone()),
+            x_desc,
+            &|v| tick_label(*v),
+        )?;
+        if let Some(x) = reference_line {
+            chart
+                .draw_series(LineSeries::new(
+                    [(x, -0.5), (x, n as f64 - 0.5)],
+                    BLACK.mix(0.5),
+                ))
+                .map_err(|e| e.to_string())?;
+        }
+        for (k, (_, c)) in series.iter().enumerate() {
+            let mine: Vec<_> = points.iter().filter(|p| p.1 == k).collect();
+            let y = |i: usize| i as f64 + offset(k, series.len());
+            chart
+                .draw_series(mine.iter().map(|&&(i, _, (_, lo, hi))| {
+                    PathElement::new(vec![(lo, y(i)), (hi, y(i))], c.stroke_width(2))
+                }))
+                .map_err(|e| e.to_string())?;
+            chart
+                .draw_series(
+                    mine.iter()
+                        .map(|&&(i, _, (m, _, _))| Circle::new((m, y(i)), 4, c.filled())),
+                )
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    });
+    Chart {
+        svg,
+        legend: series
+            .iter()
+            .map(|(name, c)| item(name.clone(), *c, Marker::Circle))
+            .collect(),
+        x_axis: x_desc.to_owned(),
+        y_axis: "variant".into(),
+    }
+}
+
+/// Every raw sample of every case as a dot on a log axis, so spread and outliers are
+/// visible.
+pub fn samples_chart(rows: &[Row<'_>], modes: &[String]) -> Chart {
+    let values: Vec<(String, Vec<Vec<f64>>)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.label.clone(),
+                r.cases
+                    .iter()
+                    .map(|c| {
+                        c.map(|c| c.samples_ns.iter().map(|&v| v as f64 / 1e6).collect())
+                            .unwrap_or_default()
+                    })
+                    .collect(),
+            )
+        })
+        .collect();
+    let series: Vec<(String, RGBColor)> = modes
+        .iter()
+        .map(|m| (m.clone(), palette::mode(m)))
+        .collect();
+    dots_chart(&values, &series, "import time of each sample (ms, log scale)")
+}
+
+/// The general form of [`samples_chart`]: per row a label and, per series, its values;
+/// series are (name, colour).
+pub fn dots_chart(
+    rows: &[(String, Vec<Vec<f64>>)],
+    series: &[(String, RGBColor)],
+    x_desc: &str,
+) -> Chart {
+    let labels: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
+    let n = rows.len();
+    let (lo, hi) = log_range(rows.iter().flat_map(|r| r.1.iter().flatten().copied()));
+    let ticks = log_ticks(lo, hi);
+    let svg = svg(WIDTH, height_for(n), |root| {
+        let mut chart = row_chart(
+            root,
+            &labels,
+            (lo..hi).log_scale().with_key_points(ticks.clone()),
+            x_desc,
+            &|v| tick_label(*v),
+        )?;
+        for (k, (_, c)) in series.iter().enumerate() {
             let dots: Vec<(f64, f64)> = rows
                 .iter()
                 .enumerate()
-                .filter_map(|(i, r)| r.cases.get(k).copied().flatten().map(|case| (i, case)))
-                .flat_map(|(i, case)| {
-                    let count = case.samples_ns.len().max(1);
-                    case.samples_ns.iter().enumerate().map(move |(j, &v)| {
-                        // Deterministic jitter within the mode's band of the row.
+                .filter_map(|(i, r)| r.1.get(k).map(|v| (i, v)))
+                .flat_map(|(i, values)| {
+                    let count = values.len().max(1);
+                    values.iter().enumerate().map(move |(j, &v)| {
+                        // Deterministic jitter within the series' band of the row.
                         let jitter = 0.12 * ((j as f64 + 0.5) / count as f64 - 0.5);
-                        (ms(v as f64), i as f64 + offset(k, modes.len()) + jitter)
+                        (v, i as f64 + offset(k, series.len()) + jitter)
                     })
                 })
+                .filter(|p| p.0 > 0.0)
                 .collect();
             chart
                 .draw_series(
                     dots.into_iter()
                         .map(|p| Circle::new(p, 2, c.mix(0.6).filled())),
                 )
-                .map_err(|e| e.to_string())?
-                .label(mode.clone())
-                .legend(move |(x, y)| Circle::new((x, y), 3, c.filled()));
+                .map_err(|e| e.to_string())?;
         }
-        legend(&mut chart, SeriesLabelPosition::UpperRight)
-    })
+        Ok(())
+    });
+    Chart {
+        svg,
+        legend: series
+            .iter()
+            .map(|(name, c)| item(name.clone(), *c, Marker::Circle))
+            .collect(),
+        x_axis: x_desc.to_owned(),
+        y_axis: "variant".into(),
+    }
 }
 
-/// Stacked horizontal bars: one row per label, one coloured segment per phase, in ms.
-pub fn stacked_chart(rows: &[(String, Vec<f64>)], phases: &[String], x_desc: &str) -> String {
+/// Stacked horizontal bars: one row per label, one segment per phase in the phase's
+/// fixed colour, in ms.
+pub fn stacked_chart(rows: &[(String, Vec<f64>)], phases: &[String], x_desc: &str) -> Chart {
     let labels: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
     let max = rows
         .iter()
         .map(|r| r.1.iter().sum::<f64>())
         .fold(0.0, f64::max)
         * 1.05;
-    svg(
-        WIDTH,
-        height_for(rows.len()) + 20 * phases.len().div_ceil(4) as u32,
-        |root| {
-            let (plot, key) = root.split_vertically(height_for(rows.len()));
-            let mut chart = row_axes(&plot, &labels, max, x_desc)?;
-            for (k, _) in phases.iter().enumerate() {
-                let c = Palette99::pick(k).to_rgba();
-                chart
-                    .draw_series(rows.iter().enumerate().filter_map(|(i, (_, v))| {
-                        let start: f64 = v[..k].iter().sum();
-                        let width = v.get(k).copied().unwrap_or(0.0);
-                        (width > 0.0).then(|| {
-                            Rectangle::new(
-                                [(start, i as f64 - 0.3), (start + width, i as f64 + 0.3)],
-                                c.filled(),
-                            )
-                        })
-                    }))
-                    .map_err(|e| e.to_string())?;
-            }
-            for (k, name) in phases.iter().enumerate() {
-                let x = 70 + (k % 4) as i32 * 210;
-                let y = 4 + (k / 4) as i32 * 20;
-                key.draw(&Rectangle::new(
-                    [(x, y + 2), (x + 12, y + 14)],
-                    Palette99::pick(k).filled(),
-                ))
+    let svg = svg(WIDTH, height_for(rows.len()), |root| {
+        let mut chart = row_chart(root, &labels, 0.0..max.max(1e-9), x_desc, &|v| {
+            tick_label(*v)
+        })?;
+        for (k, phase) in phases.iter().enumerate() {
+            let c = palette::phase(phase);
+            chart
+                .draw_series(rows.iter().enumerate().filter_map(|(i, (_, v))| {
+                    let start: f64 = v[..k].iter().sum();
+                    let width = v.get(k).copied().unwrap_or(0.0);
+                    (width > 0.0).then(|| {
+                        Rectangle::new(
+                            [(start, i as f64 - 0.3), (start + width, i as f64 + 0.3)],
+                            c.filled(),
+                        )
+                    })
+                }))
                 .map_err(|e| e.to_string())?;
-                key.draw(&Text::new(
-                    name.clone(),
-                    (x + 18, y),
-                    ("sans-serif", 13).into_font(),
-                ))
-                .map_err(|e| e.to_string())?;
-            }
-            Ok(())
-        },
-    )
+        }
+        Ok(())
+    });
+    Chart {
+        svg,
+        legend: phases
+            .iter()
+            .map(|p| item(p.clone(), palette::phase(p), Marker::Square))
+            .collect(),
+        x_axis: x_desc.to_owned(),
+        y_axis: "variant".into(),
+    }
 }
 
-/// One point of a scatter series.
+/// One point of a scatter chart.
 pub struct ScatterPoint {
     /// x value.
     pub x: f64,
     /// y value.
     pub y: f64,
-    /// Text beside the point.
-    pub label: String,
+    /// Colour (the bytecode mode's).
+    pub colour: RGBColor,
+    /// Marker (the compression's).
+    pub marker: Marker,
 }
 
-/// Named series of labelled points (archive size against median import time).
-pub fn scatter_chart(series: &[(String, Vec<ScatterPoint>)], x_desc: &str, y_desc: &str) -> String {
-    let all = series.iter().flat_map(|s| s.1.iter());
-    let (xmax, ymax) = all.fold((0.0f64, 0.0f64), |(a, b), p| (a.max(p.x), b.max(p.y)));
-    svg(WIDTH, 480, |root| {
+/// Points told apart by colour and marker, both explained by `legend`; log axes on
+/// both sides, since sizes and times both span several-fold.
+pub fn scatter_chart(points: &[ScatterPoint], legend: Legend, x_desc: &str, y_desc: &str) -> Chart {
+    let (xlo, xhi) = log_range(points.iter().map(|p| p.x));
+    let (ylo, yhi) = log_range(points.iter().map(|p| p.y));
+    let (xt, yt) = (log_ticks(xlo, xhi), log_ticks(ylo, yhi));
+    let svg = svg(WIDTH, 460, |root| {
         let mut chart = ChartBuilder::on(root)
             .margin(15)
-            .x_label_area_size(40)
-            .y_label_area_size(60)
-            .build_cartesian_2d(0.0..(xmax * 1.15).max(1e-9), 0.0..(ymax * 1.1).max(1e-9))
+            .x_label_area_size(44)
+            .y_label_area_size(64)
+            .build_cartesian_2d(
+                (xlo..xhi).log_scale().with_key_points(xt.clone()),
+                (ylo..yhi).log_scale().with_key_points(yt.clone()),
+            )
             .map_err(|e| e.to_string())?;
         chart
             .configure_mesh()
+            .x_label_formatter(&|v| tick_label(*v))
+            .y_label_formatter(&|v| tick_label(*v))
             .x_desc(x_desc)
             .y_desc(y_desc)
+            .label_style(("sans-serif", FONT))
+            .axis_desc_style(("sans-serif", FONT + 1))
             .draw()
             .map_err(|e| e.to_string())?;
+        for p in points.iter().filter(|p| p.x > 0.0 && p.y > 0.0) {
+            draw_marks(&mut chart, &[(p.x, p.y)], p.marker, 5, p.colour.filled())?;
+        }
+        Ok(())
+    });
+    Chart {
+        svg,
+        legend,
+        x_axis: x_desc.to_owned(),
+        y_axis: y_desc.to_owned(),
+    }
+}
+
+/// Small multiples over runs: one panel per series (a variant in a mode), x = run
+/// number, y = value; `marks` (series index, run, value) are circled in red
+/// (regressions). Every panel has its own title, so no colour has to be matched.
+pub fn history_facets(
+    series: &[(String, Vec<(usize, f64)>)],
+    runs: usize,
+    marks: &[(usize, usize, f64)],
+    y_desc: &str,
+) -> Chart {
+    const COLUMNS: usize = 3;
+    const PANEL_H: u32 = 190;
+    let rows = series.len().div_ceil(COLUMNS).max(1);
+    let x_desc = "run (numbered in the table below)";
+    let svg = svg(WIDTH, PANEL_H * rows as u32, |root| {
+        let panels = root.split_evenly((rows, COLUMNS));
         for (k, (name, points)) in series.iter().enumerate() {
-            let c = colour(k);
+            let area = &panels[k];
+            let ymax = points.iter().map(|p| p.1).fold(0.0, f64::max) * 1.15;
+            let mut chart = ChartBuilder::on(area)
+                .margin(8)
+                .caption(name, ("sans-serif", FONT))
+                .x_label_area_size(34)
+                .y_label_area_size(48)
+                .build_cartesian_2d(0.5..(runs as f64 + 0.5), 0.0..ymax.max(1e-9))
+                .map_err(|e| e.to_string())?;
             chart
-                .draw_series(
-                    points
-                        .iter()
-                        .map(|p| Circle::new((p.x, p.y), 5, c.filled())),
-                )
-                .map_err(|e| e.to_string())?
-                .label(name.clone())
-                .legend(move |(x, y)| Circle::new((x, y), 5, c.filled()));
+                .configure_mesh()
+                .x_labels(runs.clamp(1, 6))
+                .x_label_formatter(&|x| {
+                    let r = x.round();
+                    if (x - r).abs() < 1e-6 && r >= 1.0 {
+                        format!("{r:.0}")
+                    } else {
+                        String::new()
+                    }
+                })
+                .y_labels(4)
+                .y_label_formatter(&|v| tick_label(*v))
+                .x_desc("run")
+                .y_desc(y_desc)
+                .label_style(("sans-serif", 11))
+                .axis_desc_style(("sans-serif", 11))
+                .light_line_style(WHITE)
+                .draw()
+                .map_err(|e| e.to_string())?;
+            let pts: Vec<(f64, f64)> = points.iter().map(|&(i, y)| (i as f64 + 1.0, y)).collect();
             chart
-                .draw_series(points.iter().map(|p| {
-                    Text::new(p.label.clone(), (p.x, p.y), ("sans-serif", 12).into_font())
+                .draw_series(LineSeries::new(pts.clone(), palette::BLUE.stroke_width(2)))
+                .map_err(|e| e.to_string())?;
+            chart
+                .draw_series(pts.into_iter().map(|p| Circle::new(p, 3, palette::BLUE.filled())))
+                .map_err(|e| e.to_string())?;
+            chart
+                .draw_series(marks.iter().filter(|m| m.0 == k).map(|&(_, i, y)| {
+                    Circle::new((i as f64 + 1.0, y), 7, palette::VERMILLION.stroke_width(2))
                 }))
                 .map_err(|e| e.to_string())?;
         }
-        legend(&mut chart, SeriesLabelPosition::UpperLeft)
-    })
-}
-
-/// Lines over runs: one series per case, x = run index, y = median ms; `marks` are
-/// points to circle in red (regressions).
-pub fn history_chart(
-    series: &[(String, Vec<(usize, f64)>)],
-    runs: &[String],
-    marks: &[(usize, f64)],
-    y_desc: &str,
-) -> String {
-    let ymax = series
-        .iter()
-        .flat_map(|s| s.1.iter().map(|p| p.1))
-        .fold(0.0, f64::max)
-        * 1.1;
-    let n = runs.len();
-    let height = 420 + 18 * series.len().div_ceil(3) as u32;
-    svg(WIDTH, height, |root| {
-        let (plot, legend) = root.split_vertically(420);
-        let mut chart = ChartBuilder::on(&plot)
-            .margin(15)
-            .x_label_area_size(40)
-            .y_label_area_size(60)
-            .build_cartesian_2d(-0.5..(n as f64 - 0.5), 0.0..ymax.max(1e-9))
-            .map_err(|e| e.to_string())?;
-        chart
-            .configure_mesh()
-            .x_labels(n.clamp(1, 12))
-            .x_label_formatter(&|x| label_at(runs, *x))
-            .x_desc("run")
-            .y_desc(y_desc)
-            .draw()
-            .map_err(|e| e.to_string())?;
-        for (k, (_, points)) in series.iter().enumerate() {
-            let c = Palette99::pick(k).to_rgba();
-            let pts: Vec<(f64, f64)> = points.iter().map(|&(i, y)| (i as f64, y)).collect();
-            chart
-                .draw_series(LineSeries::new(pts.clone(), c.stroke_width(2)))
-                .map_err(|e| e.to_string())?;
-            chart
-                .draw_series(pts.into_iter().map(|p| Circle::new(p, 3, c.filled())))
-                .map_err(|e| e.to_string())?;
-        }
-        chart
-            .draw_series(
-                marks
-                    .iter()
-                    .map(|&(i, y)| Circle::new((i as f64, y), 8, RED.stroke_width(2))),
-            )
-            .map_err(|e| e.to_string())?;
-        legend_below(&legend, series.iter().map(|s| s.0.as_str()))
-    })
+        Ok(())
+    });
+    Chart {
+        svg,
+        legend: vec![
+            item("median of the run", palette::BLUE, Marker::Circle),
+            item("regression against the run before", palette::VERMILLION, Marker::Circle),
+        ],
+        x_axis: x_desc.to_owned(),
+        y_axis: y_desc.to_owned(),
+    }
 }
 
 /// Lines over a numeric x axis: one series per name, points joined in x order (fleet
 /// latency or memory against the number of processes, import time against a swept
-/// value). The x axis is logarithmic base 2 when `log2_x`, so 1, 2, 4, ... 64
-/// processes, or 10 to 10,000 modules, are evenly spaced; tick labels give the value.
+/// value), each series in its own colour and marker. The x axis is logarithmic base 2
+/// when `log2_x`, so 1, 2, 4, ... 64 processes, or 10 to 10,000 modules, are evenly
+/// spaced; tick labels give the value.
 pub fn line_chart(
     series: &[(String, Vec<(f64, f64)>)],
     x_desc: &str,
     y_desc: &str,
     log2_x: bool,
-) -> String {
+) -> Chart {
     let tx = |x: f64| if log2_x { x.max(1.0).log2() } else { x };
     let xs = series.iter().flat_map(|s| s.1.iter().map(|p| tx(p.0)));
     let (xmin, xmax) = xs.fold((f64::MAX, f64::MIN), |(a, b), x| (a.min(x), b.max(x)));
@@ -424,13 +725,24 @@ pub fn line_chart(
         .flat_map(|s| s.1.iter().map(|p| p.1))
         .fold(0.0, f64::max)
         * 1.1;
-    let height = 420 + 18 * series.len().div_ceil(3) as u32;
-    svg(WIDTH, height, |root| {
-        let (plot, legend) = root.split_vertically(420);
-        let mut chart = ChartBuilder::on(&plot)
+    const MARKERS: [Marker; 5] = [
+        Marker::Circle,
+        Marker::Square,
+        Marker::Triangle,
+        Marker::Diamond,
+        Marker::Cross,
+    ];
+    let style = |k: usize| {
+        (
+            palette::SERIES[k % palette::SERIES.len()],
+            MARKERS[(k / palette::SERIES.len() + k) % MARKERS.len()],
+        )
+    };
+    let svg = svg(WIDTH, 420, |root| {
+        let mut chart = ChartBuilder::on(root)
             .margin(15)
-            .x_label_area_size(40)
-            .y_label_area_size(60)
+            .x_label_area_size(44)
+            .y_label_area_size(64)
             .build_cartesian_2d((xmin - pad)..(xmax + pad), 0.0..ymax.max(1e-9))
             .map_err(|e| e.to_string())?;
         chart
@@ -439,7 +751,7 @@ pub fn line_chart(
                 if log2_x {
                     format!("{:.0}", 2f64.powf(*x))
                 } else {
-                    format!("{x}")
+                    tick_label(*x)
                 }
             })
             .x_labels(if log2_x {
@@ -447,21 +759,70 @@ pub fn line_chart(
             } else {
                 10
             })
+            .y_label_formatter(&|v| tick_label(*v))
             .x_desc(x_desc)
             .y_desc(y_desc)
+            .label_style(("sans-serif", FONT))
+            .axis_desc_style(("sans-serif", FONT + 1))
             .draw()
             .map_err(|e| e.to_string())?;
         for (k, (_, points)) in series.iter().enumerate() {
-            let c = Palette99::pick(k).to_rgba();
+            let (c, m) = style(k);
             let mut pts: Vec<(f64, f64)> = points.iter().map(|&(x, y)| (tx(x), y)).collect();
             pts.sort_by(|a, b| a.0.total_cmp(&b.0));
             chart
                 .draw_series(LineSeries::new(pts.clone(), c.stroke_width(2)))
                 .map_err(|e| e.to_string())?;
-            chart
-                .draw_series(pts.into_iter().map(|p| Circle::new(p, 3, c.filled())))
-                .map_err(|e| e.to_string())?;
+            draw_marks(&mut chart, &pts, m, 4, c.filled())?;
         }
-        legend_below(&legend, series.iter().map(|s| s.0.as_str()))
-    })
+        Ok(())
+    });
+    Chart {
+        svg,
+        legend: series
+            .iter()
+            .enumerate()
+            .map(|(k, (name, _))| {
+                let (c, m) = style(k);
+                item(name.clone(), c, m)
+            })
+            .collect(),
+        x_axis: x_desc.to_owned(),
+        y_axis: y_desc.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_ticks_stay_few_and_apart() {
+        for (lo, hi) in [(0.4, 9.0), (40.0, 900.0), (0.9, 1.3), (1.0, 1000.0), (50.0, 60.0)] {
+            let t = log_ticks(lo, hi);
+            assert!(!t.is_empty() && t.len() <= 10, "{lo}-{hi}: {t:?}");
+            assert!(t.iter().all(|v| *v >= lo && *v <= hi), "{lo}-{hi}: {t:?}");
+            let span = (hi / lo).ln();
+            for w in t.windows(2) {
+                assert!((w[1] / w[0]).ln() >= 0.06 * span - 1e-12, "{lo}-{hi}: {t:?}");
+            }
+        }
+        assert_eq!(log_ticks(0.4, 9.0), vec![0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0, 7.0]);
+    }
+
+    #[test]
+    fn tick_labels_are_short() {
+        assert_eq!(tick_label(1.0), "1");
+        assert_eq!(tick_label(1.25), "1.25");
+        assert_eq!(tick_label(0.5), "0.5");
+        assert_eq!(tick_label(1500.0), "1500");
+    }
+
+    #[test]
+    fn fixed_colours_do_not_depend_on_what_is_present() {
+        assert_eq!(palette::phase("compile"), palette::BLACK);
+        assert_eq!(palette::bytecode("pyc"), palette::BLUE);
+        assert_ne!(palette::bytecode("none"), palette::bytecode("pycache"));
+        assert_eq!(palette::hex(palette::BLUE), "#0072b2");
+    }
 }

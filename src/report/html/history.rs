@@ -8,6 +8,8 @@ use minijinja::{Environment, Value, context};
 use serde::Serialize;
 
 use super::charts;
+use super::view::ChartView;
+use super::add_shared_templates;
 use crate::compare::{CompareOptions, Metric, Verdict, compare};
 use crate::format::format_duration_ns;
 use crate::results::Results;
@@ -32,11 +34,6 @@ struct RegressionView {
     after: String,
 }
 
-#[derive(Serialize)]
-struct ChartView {
-    title: String,
-    svg: String,
-}
 
 /// A relative median as `1.132x`, else a median time.
 fn shown(relative: Option<f64>, median: Option<f64>) -> String {
@@ -47,22 +44,55 @@ fn shown(relative: Option<f64>, median: Option<f64>) -> String {
     }
 }
 
+/// The history's answer in a few sentences: the span of runs, what the latest run did
+/// against the one before it, and the regressions over the whole span.
+fn history_verdict(runs: &[(String, Results)], regressions: &[RegressionView]) -> Vec<String> {
+    let mut out = Vec::new();
+    let (Some(first), Some(last)) = (runs.first(), runs.last()) else {
+        return out;
+    };
+    out.push(format!(
+        "{} from {} to {}.",
+        crate::format::count(runs.len() as u64, "run"),
+        first.1.metadata.started_at.replace('T', " "),
+        last.1.metadata.started_at.replace('T', " ")
+    ));
+    if runs.len() > 1 {
+        let latest: Vec<&RegressionView> =
+            regressions.iter().filter(|r| r.run == runs.len()).collect();
+        if latest.is_empty() {
+            out.push(format!(
+                "The latest run (run {}) did not regress against run {}.",
+                runs.len(),
+                runs.len() - 1
+            ));
+        } else {
+            let listed: Vec<String> = latest
+                .iter()
+                .take(3)
+                .map(|r| format!("{} {}", r.case, r.ratio))
+                .collect();
+            out.push(format!(
+                "The latest run (run {}) regressed against run {} in {}: {}{}.",
+                runs.len(),
+                runs.len() - 1,
+                crate::format::count(latest.len() as u64, "case"),
+                listed.join(", "),
+                if latest.len() > 3 { ", ..." } else { "" }
+            ));
+        }
+        out.push(format!(
+            "Over all {} runs: {} against the run before.",
+            runs.len(),
+            crate::format::count(regressions.len() as u64, "regression")
+        ));
+    }
+    out
+}
+
 /// Renders the history page; `runs` are (path, results) in any order.
 pub fn history_html(mut runs: Vec<(String, Results)>, opts: CompareOptions) -> Result<String> {
     runs.sort_by(|a, b| a.1.metadata.started_at.cmp(&b.1.metadata.started_at));
-    let labels: Vec<String> = runs
-        .iter()
-        .enumerate()
-        .map(|(i, (_, r))| {
-            // `#3 11-29 16:42`: runs of one day stay distinguishable.
-            let t = &r.metadata.started_at;
-            let short = t
-                .get(5..16)
-                .map_or_else(|| t.clone(), |s| s.replace('T', " "));
-            format!("#{i} {short}")
-        })
-        .collect();
-
     // Regressions of each run against the one before it.
     let mut regressions = Vec::new();
     for i in 1..runs.len() {
@@ -113,34 +143,44 @@ pub fn history_html(mut runs: Vec<(String, Results)>, opts: CompareOptions) -> R
                 }
             }
         }
-        let marks: Vec<(usize, f64)> = regressions
+        let marks: Vec<(usize, usize, f64)> = regressions
             .iter()
             .filter(|r| &r.1 == scenario && &r.3 == mode)
             .filter_map(|r| {
-                if opts.relative {
-                    r.4.candidate_relative.map(|m| (r.0, m))
+                let k = series.iter().position(|s| s.0 == r.2)?;
+                let value = if opts.relative {
+                    r.4.candidate_relative
                 } else {
-                    r.4.candidate_median.map(|m| (r.0, m / 1e6))
-                }
+                    r.4.candidate_median.map(|m| m / 1e6)
+                };
+                value.map(|v| (k, r.0, v))
             })
             .collect();
         let y_desc = if opts.relative {
-            "median ratio to the reference, paired by round"
+            "ratio to reference (x)"
         } else {
-            "median import time (ms)"
+            "median (ms)"
         };
-        charts_v.push(ChartView {
-            title: format!("{scenario} / {mode}"),
-            svg: charts::history_chart(&series, &labels, &marks, y_desc),
-        });
+        charts_v.push(ChartView::new(
+            format!("{scenario} / {mode}"),
+            format!(
+                "One panel per variant, run numbers along the bottom (see the table of runs); {}.",
+                if opts.relative {
+                    "each run's median per-round ratio to its reference"
+                } else {
+                    "each run's median import time"
+                }
+            ),
+            charts::history_facets(&series, runs.len(), &marks, y_desc),
+        ));
     }
 
     let runs_v: Vec<RunView> = runs
         .iter()
         .enumerate()
         .map(|(i, (path, r))| RunView {
-            index: i,
-            started_at: r.metadata.started_at.clone(),
+            index: i + 1,
+            started_at: r.metadata.started_at.replace('T', " "),
             path: path.clone(),
             python: r.metadata.python.version_short.clone(),
             commit: r.metadata.harness.git_commit.clone().unwrap_or_default(),
@@ -149,7 +189,7 @@ pub fn history_html(mut runs: Vec<(String, Results)>, opts: CompareOptions) -> R
     let regressions_v: Vec<RegressionView> = regressions
         .iter()
         .map(|(i, s, v, m, c)| RegressionView {
-            run: *i,
+            run: *i + 1,
             case: format!("{s}/{v}/{m}"),
             ratio: c.ratio.map_or_else(|| "-".into(), |r| format!("{r:.3}x")),
             p: c.q_value.map_or_else(|| "-".into(), |q| format!("{q:.4}")),
@@ -158,9 +198,10 @@ pub fn history_html(mut runs: Vec<(String, Results)>, opts: CompareOptions) -> R
         })
         .collect();
 
+    let warnings = history_warnings(&runs);
+    let verdict = history_verdict(&runs, &regressions_v);
     let mut env = Environment::new();
-    env.add_template("selfcheck.html", include_str!("selfcheck.html"))
-        .context("loading the self-check template")?;
+    add_shared_templates(&mut env)?;
     env.add_template("history.html", include_str!("history.html"))
         .context("loading the history template")?;
     env.get_template("history.html")
@@ -172,6 +213,52 @@ pub fn history_html(mut runs: Vec<(String, Results)>, opts: CompareOptions) -> R
             regressions => Value::from(Serde(&regressions_v)),
             threshold => format!("{:.1}", opts.threshold * 100.0),
             relative => opts.relative,
+            warnings => Value::from(Serde(&warnings)),
+            verdict => Value::from(Serde(&verdict)),
         })
         .context("rendering the history page")
 }
+
+/// What a reader of a history page must know about its runs: scenarios some runs did
+/// not measure, and scenario files that changed between runs.
+pub fn history_warnings(runs: &[(String, Results)]) -> Vec<String> {
+    let mut warnings = Vec::new();
+    let mut names: Vec<&str> = Vec::new();
+    for (_, r) in runs {
+        for s in &r.scenarios {
+            if !names.contains(&s.name.as_str()) {
+                names.push(&s.name);
+            }
+        }
+    }
+    for name in names {
+        let with: Vec<&(String, Results)> = runs
+            .iter()
+            .filter(|(_, r)| r.scenarios.iter().any(|s| s.name == name))
+            .collect();
+        if with.len() < runs.len() {
+            warnings.push(format!(
+                "scenario {name} is in {} of {} runs: its charts show only those runs",
+                with.len(),
+                runs.len()
+            ));
+        }
+        let mut hashes: Vec<&str> = Vec::new();
+        for (_, r) in &with {
+            if let Some(s) = r.scenarios.iter().find(|s| s.name == name) {
+                if !hashes.contains(&s.sha256.as_str()) {
+                    hashes.push(&s.sha256);
+                }
+            }
+        }
+        if hashes.len() > 1 {
+            warnings.push(format!(
+                "scenario {name} comes from {} different files across the runs: runs \
+                 across a change are not judged against each other",
+                hashes.len()
+            ));
+        }
+    }
+    warnings
+}
+

@@ -9,7 +9,7 @@ mod profile;
 mod scenario;
 mod view;
 
-pub use history::history_html;
+pub use history::{history_html, history_warnings};
 
 use anyhow::{Context, Result};
 use minijinja::value::Serde;
@@ -67,9 +67,9 @@ pub fn report_html(results: &Results) -> Result<String> {
         ),
         ("command", m.command_line.join(" ")),
     ];
+    let verdicts = verdict_views(results, &all_findings);
     let mut env = Environment::new();
-    env.add_template("selfcheck.html", include_str!("selfcheck.html"))
-        .context("loading the self-check template")?;
+    add_shared_templates(&mut env)?;
     env.add_template("report.html", include_str!("report.html"))
         .context("loading the report template")?;
     let tmpl = env.get_template("report.html").context("report template")?;
@@ -79,17 +79,100 @@ pub fn report_html(results: &Results) -> Result<String> {
         .iter()
         .map(ScenarioView::chart_count)
         .sum::<usize>()
-        + sweeps.len();
+        + sweeps.len()
+        + verdicts.iter().filter(|v| v.chart.is_some()).count();
     tmpl.render(context! {
         charts_expected => charts_expected,
         title => format!("zipimport-bench: {}", results.scenarios.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")),
         scenarios => Value::from(Serde(&scenarios)),
+        verdicts => Value::from(Serde(&verdicts)),
         metadata => Value::from(Serde(&metadata)),
         sweeps => Value::from(Serde(&sweeps)),
         sweep_rows => Value::from(Serde(&sweep_rows(results))),
         python_tables => Value::from(Serde(&super::pythons::python_tables(results))),
     })
     .context("rendering the report")
+}
+
+/// The templates every page shares: the style sheet, the chart figure, the scroll cue
+/// of wide tables and the self-check.
+pub(super) fn add_shared_templates(env: &mut Environment<'_>) -> Result<()> {
+    for (name, text) in [
+        ("style.css", include_str!("style.css")),
+        ("chart.html", include_str!("chart.html")),
+        ("scroll.html", include_str!("scroll.html")),
+        ("selfcheck.html", include_str!("selfcheck.html")),
+    ] {
+        env.add_template(name, text)
+            .with_context(|| format!("loading the template {name}"))?;
+    }
+    Ok(())
+}
+
+/// A scenario's verdict on the page: its sentences and, for the first scenario with
+/// one, a compact chart of the ratios the sentences quote.
+#[derive(Serialize)]
+struct VerdictView {
+    scenario: String,
+    sentences: Vec<String>,
+    chart: Option<ChartView>,
+}
+
+fn verdict_views(results: &Results, findings: &[super::findings::Finding]) -> Vec<VerdictView> {
+    let mut charted = false;
+    super::verdict::verdicts(results, findings)
+        .into_iter()
+        .map(|v| {
+            let chart = if charted {
+                None
+            } else {
+                verdict_chart(results, &v)
+            };
+            charted |= chart.is_some();
+            VerdictView {
+                scenario: v.scenario,
+                sentences: v.sentences,
+                chart,
+            }
+        })
+        .collect()
+}
+
+/// The ratios a verdict quotes, with their intervals, in its mode.
+fn verdict_chart(results: &Results, v: &super::verdict::Verdict) -> Option<ChartView> {
+    let mode = v.mode?;
+    let s = results.scenarios.iter().find(|s| s.name == v.scenario)?;
+    let mut rows: Vec<(String, Vec<Option<(f64, f64, f64)>>)> = v
+        .variants
+        .iter()
+        .filter(|id| **id != s.reference)
+        .filter_map(|id| {
+            let c = results.cases.iter().find(|c| {
+                c.scenario == s.name && &c.variant == id && c.mode == mode && c.status == crate::status::Status::Ok
+            })?;
+            Some((id.clone(), vec![Some(view::ratio_interval(c)?)]))
+        })
+        .collect();
+    if rows.is_empty() {
+        return None;
+    }
+    rows.sort_by(|a, b| {
+        let r = |x: &(String, Vec<Option<(f64, f64, f64)>>)| x.1[0].map_or(f64::MAX, |v| v.0);
+        r(a).total_cmp(&r(b))
+    });
+    Some(ChartView::new(
+        format!("{}: the ratios above, {mode}", s.name),
+        format!(
+            "Each variant against {} (the line at 1), whisker the 95% interval; logarithmic axis.",
+            s.reference
+        ),
+        charts::whisker_chart(
+            &rows,
+            &[(mode.name().to_owned(), charts::palette::mode(mode.name()))],
+            &format!("ratio to {} (x, log scale)", s.reference),
+            Some(1.0),
+        ),
+    ))
 }
 
 /// One row of the sweep table.
@@ -138,10 +221,12 @@ fn sweep_rows(results: &Results) -> Vec<SweepRow> {
 fn sweep_views(results: &Results) -> Vec<ChartView> {
     super::sweep::sweep_charts(results)
         .into_iter()
-        .map(|(title, axis, series)| ChartView {
-            caption: "Median import time at each swept value, one line per variant (the legend gives its least-squares growth); the x axis is logarithmic.".into(),
-            svg: charts::line_chart(&series, axis, "median import time (ms)", true),
-            title,
+        .map(|(title, axis, series)| {
+            ChartView::new(
+                title,
+                "Median import time at each swept value, one line per variant (the legend gives its least-squares growth); the x axis is logarithmic.",
+                charts::line_chart(&series, &format!("{axis} (log scale)"), "median import time (ms)", true),
+            )
         })
         .collect()
 }

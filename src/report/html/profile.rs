@@ -49,7 +49,7 @@ pub(super) fn phase_view(
     cases: &[&CaseResult],
     variants: &[String],
     mode: Mode,
-) -> (Vec<String>, Vec<PhaseRow>, Option<String>) {
+) -> (Vec<String>, Vec<PhaseRow>, Option<charts::Chart>) {
     const ORDER: [&str; 10] = [
         "find",
         "archive directory",
@@ -124,11 +124,8 @@ pub(super) fn counter_view(
         "major_faults",
     ];
     const TOTAL: [&str; 2] = ["directory_reads", "rss_growth_bytes"];
-    let mut names: Vec<String> = PER_MODULE
-        .iter()
-        .map(|n| format!("{} / module", n.replace('_', " ")))
-        .collect();
-    names.extend(TOTAL.iter().map(|n| n.replace('_', " ")));
+    let mut names: Vec<String> = PER_MODULE.iter().map(|n| counter_header(n)).collect();
+    names.extend(TOTAL.iter().map(|n| counter_header(n)));
     let rows = measured(cases, variants, mode)
         .into_iter()
         .filter_map(|c| {
@@ -151,4 +148,21 @@ pub(super) fn counter_view(
         })
         .collect();
     (names, rows)
+}
+
+/// A counter's column header, in words.
+fn counter_header(key: &str) -> String {
+    match key {
+        "opens" => "files opened per module",
+        "read_syscalls" => "read calls per module",
+        "read_bytes" => "bytes read per module",
+        "unmarshals" => "unmarshals per module",
+        "compiles" => "compilations per module",
+        "minor_faults" => "minor page faults per module",
+        "major_faults" => "major page faults per module",
+        "directory_reads" => "archive directory reads",
+        "rss_growth_bytes" => "resident memory growth",
+        other => return other.replace('_', " "),
+    }
+    .to_owned()
 }

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::charts::{self, Row, ScatterPoint};
+use super::charts::{self, LegendItem, Marker, Row, ScatterPoint};
 use super::profile::{CounterRow, PhaseRow, TopModules, counter_view, phase_view};
 use super::view::{ChartView, ms_or_dash};
 use crate::format::{format_duration_ns, format_size};
@@ -65,6 +65,13 @@ struct Failure {
     error: String,
 }
 
+/// The headline of one mode.
+#[derive(Serialize)]
+struct HeadlineTable {
+    mode: String,
+    rows: Vec<Headline>,
+}
+
 /// Everything the template shows about one scenario.
 #[derive(Serialize)]
 pub(super) struct ScenarioView {
@@ -77,7 +84,7 @@ pub(super) struct ScenarioView {
     seed: u64,
     sha256: String,
     tree: String,
-    headline: Vec<Headline>,
+    headline: Vec<HeadlineTable>,
     findings: Vec<Finding>,
     charts: Vec<ChartView>,
     table: Vec<TableRow>,
@@ -121,11 +128,11 @@ pub(super) fn scenario_view(
     charts_v.extend(fleet_charts(&fleet_cases));
     let (phase_names, phases, phase_chart) = phase_view(&cases, &measured.variants, modes[0]);
     if let Some(svg) = phase_chart {
-        charts_v.push(ChartView {
-            title: "Where the time goes".into(),
-            caption: "The probe's profiled first import of each variant, split into exclusive phases (see METHODOLOGY.md); profiling adds overhead, so read the shares.".into(),
+        charts_v.push(ChartView::new(
+            "Where the time goes",
+            "The probe's profiled first import of each variant, split into exclusive phases (see METHODOLOGY.md), each phase in the same colour in every report; profiling adds overhead, so read the shares.",
             svg,
-        });
+        ));
     }
     let (counter_names, counters) = counter_view(&cases, &measured.variants, modes[0]);
     let (table, failures) = every_number(&cases);
@@ -224,7 +231,7 @@ impl<'a> Measured<'a> {
 
 /// The headline: every variant against the reference in each mode, best first, with the
 /// bootstrap interval of its ratio.
-fn headline(s: &ScenarioInfo, m: &Measured) -> Vec<Headline> {
+fn headline(s: &ScenarioInfo, m: &Measured) -> Vec<HeadlineTable> {
     let mut headline = Vec::new();
     for &mode in &m.modes {
         let Some(reference) = m.find(&s.reference, mode) else {
@@ -269,7 +276,10 @@ fn headline(s: &ScenarioInfo, m: &Measured) -> Vec<Headline> {
             })
             .collect();
         rows_h.sort_by(|a, b| a.0.total_cmp(&b.0));
-        headline.extend(rows_h.into_iter().map(|r| r.1));
+        headline.push(HeadlineTable {
+            mode: mode.name().to_owned(),
+            rows: rows_h.into_iter().map(|r| r.1).collect(),
+        });
     }
 
     headline
@@ -285,65 +295,88 @@ fn sample_charts(s: &ScenarioInfo, m: &Measured) -> Vec<ChartView> {
     let rows = m.rows();
     let mode_names: Vec<String> = modes.iter().map(|m| m.name().to_owned()).collect();
     let mut charts_v = vec![
-        ChartView {
-            title: "Median import time".into(),
-            caption: "Dots are medians, whiskers their 95% confidence intervals; fastest first.".into(),
-            svg: charts::interval_chart(&rows, &mode_names, "median import time (ms)", &|c| {
-                c.summary.as_ref().map(|s| (s.median / 1e6, s.ci95_low / 1e6, s.ci95_high / 1e6))
-            }, None),
-        },
-        ChartView {
-            title: format!("Ratio to {}", s.reference),
-            caption: "Median over the reference's median in the same mode; whiskers scale the case's own interval. Left of the line is faster.".into(),
-            svg: charts::interval_chart(&rows, &mode_names, &format!("ratio to {}", s.reference), &|c| {
-                let r = c.ratio_to_reference?;
-                let sm = c.summary.as_ref()?;
-                Some((r, r * sm.ci95_low / sm.median, r * sm.ci95_high / sm.median))
-            }, Some(1.0)),
-        },
+        ChartView::new(
+            "Median import time",
+            "Dots are medians, whiskers their 95% confidence intervals; fastest first. The axis is logarithmic, so equal gaps are equal ratios.",
+            charts::interval_chart(
+                &rows,
+                &mode_names,
+                "median import time (ms, log scale)",
+                &|c| {
+                    c.summary
+                        .as_ref()
+                        .map(|s| (s.median / 1e6, s.ci95_low / 1e6, s.ci95_high / 1e6))
+                },
+                None,
+            ),
+        ),
+        ChartView::new(
+            format!("Ratio to {}", s.reference),
+            "Median of the per-round ratios to the reference in the same mode, whiskers its 95% interval; left of the line is faster. Logarithmic, so 1.05x and 1.15x stay apart beside 8x.",
+            charts::interval_chart(
+                &rows,
+                &mode_names,
+                &format!("ratio to {} (x, log scale)", s.reference),
+                &super::view::ratio_interval,
+                Some(1.0),
+            ),
+        ),
     ];
-    // Size against time for every zip compression setting, one series per bytecode mode.
-    let mut series: Vec<(String, Vec<ScatterPoint>)> = Vec::new();
-    for b in Bytecode::ALL {
-        let points: Vec<ScatterPoint> = cases
-            .iter()
-            .filter(|c| {
-                c.mode == modes[0]
-                    && c.status == Status::Ok
-                    && c.layout == Layout::Zip
-                    && c.bytecode == b
+    // Size against time for every zip: colour = bytecode mode, marker = compression.
+    let zips: Vec<&CaseResult> = cases
+        .iter()
+        .copied()
+        .filter(|c| c.mode == modes[0] && c.status == Status::Ok && c.layout == Layout::Zip)
+        .collect();
+    let points: Vec<ScatterPoint> = zips
+        .iter()
+        .filter_map(|c| {
+            Some(ScatterPoint {
+                x: c.artifact.size as f64 / 1024.0,
+                y: c.summary.as_ref()?.median / 1e6,
+                colour: charts::palette::bytecode(c.bytecode.name()),
+                marker: Marker::of(c),
             })
-            .filter_map(|c| {
-                Some(ScatterPoint {
-                    x: c.artifact.size as f64 / 1024.0,
-                    y: c.summary.as_ref()?.median / 1e6,
-                    label: format!(
-                        "{}{}",
-                        c.compression.clone().unwrap_or_default(),
-                        c.level.map(|l| l.to_string()).unwrap_or_default()
-                    ),
-                })
-            })
-            .collect();
-        if !points.is_empty() {
-            series.push((b.name().to_owned(), points));
+        })
+        .collect();
+    if !points.is_empty() {
+        let mut legend: Vec<LegendItem> = Vec::new();
+        for b in Bytecode::ALL {
+            if zips.iter().any(|c| c.bytecode == b) {
+                legend.push(LegendItem::new(
+                    format!("bytecode {}", b.name()),
+                    charts::palette::bytecode(b.name()),
+                    Marker::Circle,
+                ));
+            }
         }
-    }
-    if !series.is_empty() {
-        charts_v.push(ChartView {
-            title: "Archive size against import time".into(),
-            caption: format!(
-                "Zip variants, {} mode; one colour per bytecode mode, labels name the compression.",
+        for (name, marker) in [("stored", Marker::Square), ("deflate", Marker::Triangle)] {
+            if zips.iter().any(|c| Marker::of(c) == marker) {
+                legend.push(LegendItem::new(name, charts::palette::GREY, marker));
+            }
+        }
+        if zips.iter().any(|c| Marker::of(c) == Marker::Cross) {
+            legend.push(LegendItem::new("other compression", charts::palette::GREY, Marker::Cross));
+        }
+        charts_v.push(ChartView::new(
+            "Archive size against import time",
+            format!(
+                "Zip variants, {} mode: colour is the bytecode mode, shape the compression (deflate levels share a shape; the table below names each point). Both axes are logarithmic.",
                 modes[0]
             ),
-            svg: charts::scatter_chart(&series, "archive size (KiB)", "median import time (ms)"),
-        });
+            charts::scatter_chart(
+                &points,
+                legend,
+                "archive size (KiB, log scale)",
+                "median import time (ms, log scale)",
+            ),
+        ));
     }
-    charts_v.push(ChartView {
-        title: "Every sample".into(),
-        caption: "Each dot is one timed import, so noise and outliers are visible.".into(),
-        svg: charts::samples_chart(&rows, &mode_names),
-    });
+    charts_v.push(ChartView::new(
+        "Every sample",
+        "Each dot is one timed import, so noise and outliers are visible.",
+        charts::samples_chart(&rows, &mode_names),
+    ));
 
     charts_v
 }
@@ -477,16 +510,16 @@ fn fleet_charts(cases: &[&FleetCase]) -> Vec<ChartView> {
         return Vec::new();
     }
     vec![
-        ChartView {
-            title: "Fleet: p95 import latency against processes".into(),
-            caption: "95th percentile of the import time across the processes started at once (median over rounds); one line per variant, shared artifact or per-process copies, and page cache state.".into(),
-            svg: charts::line_chart(&latency, "processes started at once", "p95 import latency (ms)", true),
-        },
-        ChartView {
-            title: "Fleet: memory per process".into(),
-            caption: "Proportional set size per process once every process has imported (shared pages divided among their sharers; the artifact's page cache is not in it, see the table), warm page cache.".into(),
-            svg: charts::line_chart(&memory, "processes started at once", "PSS per process (MiB)", true),
-        },
+        ChartView::new(
+            "Fleet: p95 import latency against processes",
+            "95th percentile of the import time across the processes started at once (median over rounds); one line per variant, shared artifact or per-process copies, and page cache state.",
+            charts::line_chart(&latency, "processes started at once (count, log scale)", "p95 import latency (ms)", true),
+        ),
+        ChartView::new(
+            "Fleet: memory per process",
+            "Proportional set size per process once every process has imported (shared pages divided among their sharers; the artifact's page cache is not in it, see the table), warm page cache.",
+            charts::line_chart(&memory, "processes started at once (count, log scale)", "PSS per process (MiB)", true),
+        ),
     ]
 }
 

@@ -2,7 +2,9 @@
 
 use serde::Serialize;
 
+use super::charts::Chart;
 use crate::format::format_duration_ns;
+use crate::results::CaseResult;
 
 /// A titled chart.
 #[derive(Serialize)]
@@ -11,11 +13,34 @@ pub(super) struct ChartView {
     pub title: String,
     /// What to read in it.
     pub caption: String,
-    /// The chart.
-    pub svg: String,
+    /// The chart: SVG, legend and axes.
+    #[serde(flatten)]
+    pub chart: Chart,
+}
+
+impl ChartView {
+    /// A chart with its heading and caption.
+    pub fn new(title: impl Into<String>, caption: impl Into<String>, chart: Chart) -> Self {
+        ChartView {
+            title: title.into(),
+            caption: caption.into(),
+            chart,
+        }
+    }
 }
 
 /// A duration, or `-` when there is none.
 pub(super) fn ms_or_dash(v: Option<f64>) -> String {
     v.map_or_else(|| "-".into(), format_duration_ns)
+}
+
+/// (ratio, low, high) of a case against the reference: the per-round paired interval
+/// where there is one, else the case's own interval scaled to the ratio.
+pub(super) fn ratio_interval(c: &CaseResult) -> Option<(f64, f64, f64)> {
+    let r = c.ratio_to_reference?;
+    if let Some(p) = c.paired_ratio {
+        return Some((r, p.low, p.high));
+    }
+    let sm = c.summary.as_ref()?;
+    Some((r, r * sm.ci95_low / sm.median, r * sm.ci95_high / sm.median))
 }
