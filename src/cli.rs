@@ -106,6 +106,20 @@ pub enum Format {
     Json,
 }
 
+/// Output formats of `compare`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompareFormat {
+    /// An aligned table for terminals.
+    Text,
+    /// GitHub-flavoured Markdown for job summaries and pull-request comments.
+    Markdown,
+    /// JSON for tools.
+    Json,
+    /// A self-contained HTML page for pull-request review: the verdict, ratios with
+    /// their intervals and both distributions, regressions first.
+    Html,
+}
+
 /// What `--measure` can name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Metric {
@@ -242,8 +256,12 @@ pub struct CompareArgs {
     #[arg(long)]
     pub fail_on_regression: bool,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = CompareFormat::Text)]
+    pub format: CompareFormat,
+    /// Also write the HTML page (distributions side by side, ratios with their
+    /// intervals, regressions first) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
 }
 
 /// Arguments of `calibrate`.

@@ -5,9 +5,9 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use zipimport_bench::compare::{self, CompareOptions};
-use zipimport_bench::results;
+use zipimport_bench::{report, results};
 
-use crate::cli::{CompareArgs, Format};
+use crate::cli::{CompareArgs, CompareFormat as Format};
 
 /// Compares and prints; the exit status is the gate's.
 pub fn compare(args: CompareArgs) -> Result<ExitCode> {
@@ -30,7 +30,12 @@ pub fn compare(args: CompareArgs) -> Result<ExitCode> {
         Format::Text => compare::render_text(&cmp),
         Format::Markdown => compare::render_markdown(&cmp),
         Format::Json => compare::render_json(&cmp),
+        Format::Html => report::compare_html(&cmp, &b, &c)?,
     };
+    if let Some(path) = &args.html {
+        report::write_atomic(path, &report::compare_html(&cmp, &b, &c)?)?;
+        zipimport_bench::note!("compare page: {}", path.display());
+    }
     outln!("{}", text.trim_end());
     if args.fail_on_regression && cmp.regressions > 0 {
         zipimport_bench::note!("{} regression(s) found", cmp.regressions);

@@ -32,6 +32,7 @@ mod judge;
 mod render;
 
 pub use render::{render_json, render_markdown, render_text};
+pub(crate) use render::{cells, columns, headline};
 
 use serde::Serialize;
 

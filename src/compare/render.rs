@@ -9,7 +9,7 @@ use super::{CaseComparison, Comparison, Metric, Verdict};
 use crate::format::{escape_markdown, format_duration_ns, format_size};
 
 /// The cells of one row: case, verdict, baseline, candidate, ratio, interval, q.
-fn cells(c: &CaseComparison) -> [String; 7] {
+pub(crate) fn cells(c: &CaseComparison) -> [String; 7] {
     let value = |v: Option<f64>, rel: Option<f64>| -> String {
         if let Some(r) = rel {
             return format!("{r:.3}x");
@@ -43,7 +43,7 @@ fn cells(c: &CaseComparison) -> [String; 7] {
     ]
 }
 
-fn headline(cmp: &Comparison) -> String {
+pub(crate) fn headline(cmp: &Comparison) -> String {
     let mut s = format!(
         "{} regression(s), {} improvement(s), {} not judged{} at a {:.1}% threshold \
          (Mann-Whitney, Benjamini-Hochberg q < {}",
@@ -69,7 +69,7 @@ fn headline(cmp: &Comparison) -> String {
     s
 }
 
-fn columns(cmp: &Comparison) -> [&'static str; 7] {
+pub(crate) fn columns(cmp: &Comparison) -> [&'static str; 7] {
     let (b, c) = if cmp.relative {
         ("baseline (rel)", "candidate (rel)")
     } else {

@@ -213,7 +213,7 @@ fn scenario_findings(s: &ScenarioInfo, mode: Mode, cases: &[&CaseResult], out: &
                 "Source-only archives are {:.1}x slower than {} ({} {mode}): zipimport compiles \
                  every module, {compiles} compilations for {} modules. Ship .pyc files inside the \
                  archive, beside the sources, where zipimport looks for them.",
-                median(src) / median(r),
+                src.ratio_to_reference.unwrap_or(median(src) / median(r)),
                 r.variant,
                 src.variant,
                 src.probe.as_ref().map_or(0, |p| p.modules),
@@ -223,7 +223,11 @@ fn scenario_findings(s: &ScenarioInfo, mode: Mode, cases: &[&CaseResult], out: &
 
     // Zip with bytecode against the directory.
     if let (Some(d), Some(z)) = (ok(cases, "dir-pyc"), ok(cases, "zip-stored-pyc")) {
-        let ratio = median(z) / median(d);
+        // The paired ratio the tables show, when dir-pyc is the reference.
+        let ratio = z
+            .ratio_to_reference
+            .filter(|_| s.reference == d.variant)
+            .unwrap_or(median(z) / median(d));
         push(
             // Good news only when the zip is within 5% of the directory; a cost the
             // intervals cannot separate from noise is still a cost, not good news.

@@ -13,7 +13,7 @@ pub mod sweep;
 mod table;
 pub mod verdict;
 
-pub use html::{history_html, history_warnings, report_html};
+pub use html::{compare_html, history_html, history_warnings, report_html};
 pub use markdown::summary_markdown;
 pub use table::summary_table;
 

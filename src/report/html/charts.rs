@@ -180,7 +180,7 @@ const WIDTH: u32 = 900;
 const FONT: u32 = 13;
 
 fn height_for(rows: usize) -> u32 {
-    70 + ROW_HEIGHT * rows.max(1) as u32
+    70 + ROW_HEIGHT * rows.max(3) as u32
 }
 
 /// Where series `k` of `n` sits within a row (rows are 1 apart).
@@ -330,10 +330,12 @@ where
     X::Value: Clone + std::fmt::Debug + 'static,
 {
     let n = labels.len();
+    // Room for the longest label (about 7 px a character at 13 px) and the axis name.
+    let longest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0) as u32;
     let mut chart = ChartBuilder::on(root)
         .margin(12)
         .x_label_area_size(44)
-        .y_label_area_size(210)
+        .y_label_area_size((longest * 7 + 48).clamp(120, 420))
         .build_cartesian_2d(x, (n as f64 - 0.5)..-0.5)
         .map_err(|e| e.to_string())?;
     chart
@@ -641,7 +643,7 @@ pub fn history_facets(
     const COLUMNS: usize = 3;
     const PANEL_H: u32 = 190;
     let rows = series.len().div_ceil(COLUMNS).max(1);
-    let x_desc = "run (numbered in the table below)";
+    let x_desc = "run (number)";
     let svg = svg(WIDTH, PANEL_H * rows as u32, |root| {
         let panels = root.split_evenly((rows, COLUMNS));
         for (k, (name, points)) in series.iter().enumerate() {
@@ -667,7 +669,7 @@ pub fn history_facets(
                 })
                 .y_labels(4)
                 .y_label_formatter(&|v| tick_label(*v))
-                .x_desc("run")
+                .x_desc(x_desc)
                 .y_desc(y_desc)
                 .label_style(("sans-serif", 11))
                 .axis_desc_style(("sans-serif", 11))

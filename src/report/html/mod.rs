@@ -4,11 +4,13 @@
 //! scenario files and error messages can never inject markup.
 
 mod charts;
+mod compare;
 mod history;
 mod profile;
 mod scenario;
 mod view;
 
+pub use compare::compare_html;
 pub use history::{history_html, history_warnings};
 
 use anyhow::{Context, Result};
