@@ -69,7 +69,9 @@ fn a_real_run_writes_a_report_that_renders_in_chromium() {
     });
     let expected = 3 + usize::from(zip_measured) + usize::from(profiled);
     assert_eq!(expected, 5);
-    let body = chromium_body(&out.join("report.html"));
+    // The geometric checks at 1400 and 800 px; + 1 for the verdict's chart.
+    let body = check_page(&out.join("report.html"), "small-report");
+    let expected = expected + 1;
     for attr in ["charts-expected", "charts-found", "charts-rendered"] {
         assert_eq!(
             data_attr(&body, attr),

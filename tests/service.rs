@@ -132,7 +132,7 @@ fn a_fleet_records_every_process_its_memory_and_the_page_cache() {
     assert!(html.contains("Fleet: p95 import latency against processes"));
     assert!(html.contains("Fleet: processes starting at once"));
     // The page, fleet charts included, renders completely and fetches nothing.
-    let body = chromium_body(&out.join("report.html"));
+    let body = check_page(&out.join("report.html"), "fleet-report");
     // The two fleet charts (the scenario measures no per-sample mode).
     assert_eq!(data_attr(&body, "charts-expected"), "2", "{body}");
     assert_eq!(data_attr(&body, "charts-found"), "2", "{body}");

@@ -60,6 +60,9 @@ fn a_sweep_is_one_scenario_per_value_with_a_fitted_growth() {
     assert!(md.contains("per module (R²"), "{md}");
     let html = std::fs::read_to_string(dir.path().join("out/report.html")).unwrap();
     assert!(html.contains("sw: import time against modules (cold)"));
+    // The sweep's verdict is its growth per module, on the first screen.
+    assert!(html.contains("per module (R²"), "no growth in the verdict");
+    check_page(&dir.path().join("out/report.html"), "sweep-report");
 }
 
 #[test]

@@ -31,8 +31,8 @@ mod hot_update;
 mod judge;
 mod render;
 
-pub use render::{render_json, render_markdown, render_text};
 pub(crate) use render::{cells, columns, headline};
+pub use render::{render_json, render_markdown, render_text};
 
 use serde::Serialize;
 

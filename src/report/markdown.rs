@@ -28,6 +28,21 @@ pub fn summary_markdown(results: &Results) -> String {
             .map(|c| format!(" ({})", escape_markdown(c)))
             .unwrap_or_default(),
     );
+    // The answers first.
+    let all_findings = findings(results);
+    let verdicts = super::verdict::verdicts(results, &all_findings);
+    if !verdicts.is_empty() {
+        let _ = writeln!(out, "**Verdict**\n");
+        for v in &verdicts {
+            if verdicts.len() > 1 {
+                let _ = writeln!(out, "*{}*\n", escape_markdown(&v.scenario));
+            }
+            for t in &v.sentences {
+                let _ = writeln!(out, "- {}", escape_markdown(t));
+            }
+            let _ = writeln!(out);
+        }
+    }
     for s in &results.scenarios {
         if !s.workload_dropped.is_empty() {
             let names: Vec<String> = s
@@ -130,7 +145,7 @@ pub fn summary_markdown(results: &Results) -> String {
     }
     out.push_str(&super::sweep::sweep_markdown(results));
     out.push_str(&super::pythons::python_markdown(results));
-    let found = findings(results);
+    let found = all_findings;
     if !found.is_empty() {
         let _ = writeln!(out, "### Findings\n");
         for f in found {

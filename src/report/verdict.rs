@@ -47,7 +47,11 @@ pub fn verdicts(results: &Results, findings: &[Finding]) -> Vec<Verdict> {
             sentences: findings
                 .iter()
                 .filter(|f| f.scenario == s.name && f.tone != "info")
-                .chain(findings.iter().filter(|f| f.scenario == s.name && f.tone == "info"))
+                .chain(
+                    findings
+                        .iter()
+                        .filter(|f| f.scenario == s.name && f.tone == "info"),
+                )
                 .take(3)
                 .map(|f| f.text.clone())
                 .collect(),
@@ -110,7 +114,9 @@ fn sampled_verdict(results: &Results, s: &ScenarioInfo) -> Option<Verdict> {
     let others: Vec<&CaseResult> = cases
         .iter()
         .copied()
-        .filter(|c| c.status == Status::Ok && c.variant != s.reference && c.ratio_to_reference.is_some())
+        .filter(|c| {
+            c.status == Status::Ok && c.variant != s.reference && c.ratio_to_reference.is_some()
+        })
         .collect();
 
     // The archive as shipped, when the scenario measures one.
@@ -148,7 +154,12 @@ fn sampled_verdict(results: &Results, s: &ScenarioInfo) -> Option<Verdict> {
                 Bytecode::Pyc | Bytecode::UncheckedHash | Bytecode::CheckedHash | Bytecode::PycOnly
             )
     };
-    if let Some(best) = others.iter().copied().filter(with_bytecode).min_by(by_ratio) {
+    if let Some(best) = others
+        .iter()
+        .copied()
+        .filter(with_bytecode)
+        .min_by(by_ratio)
+    {
         name(&best.variant);
         let r = best.ratio_to_reference.unwrap_or(f64::NAN);
         let verdict = match best.paired_ratio {
@@ -188,7 +199,10 @@ fn sampled_verdict(results: &Results, s: &ScenarioInfo) -> Option<Verdict> {
         .copied()
         .filter(|c| {
             c.layout == Layout::Zip
-                && matches!(c.bytecode, Bytecode::None | Bytecode::Pycache | Bytecode::PycStale)
+                && matches!(
+                    c.bytecode,
+                    Bytecode::None | Bytecode::Pycache | Bytecode::PycStale
+                )
         })
         .collect();
     if let (Some(lo), Some(hi)) = (
@@ -214,7 +228,11 @@ fn sampled_verdict(results: &Results, s: &ScenarioInfo) -> Option<Verdict> {
 
     // A cold page cache.
     if mode == Mode::Cold && s.modes.contains(&Mode::ColdDisk) {
-        let disk: Vec<&CaseResult> = all.iter().copied().filter(|c| c.mode == Mode::ColdDisk).collect();
+        let disk: Vec<&CaseResult> = all
+            .iter()
+            .copied()
+            .filter(|c| c.mode == Mode::ColdDisk)
+            .collect();
         let change = |v: &str| Some(median(ok(&disk, v)?) / median(ok(&cases, v)?));
         let parts: Vec<String> = [s.reference.as_str(), "zip-stored-pyc"]
             .iter()

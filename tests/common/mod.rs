@@ -204,15 +204,16 @@ pub fn write_json(dir: &Path, name: &str, v: &Value) -> PathBuf {
     write(dir, name, &serde_json::to_string_pretty(v).unwrap())
 }
 
-/// Loads a page in headless Chromium and returns the `<body ...>` tag after load, where
-/// the page's self-check records its chart and resource counts.
-pub fn chromium_body(page: &Path) -> String {
-    let chromium = ["chromium", "chromium-browser", "google-chrome"]
+fn chromium() -> &'static str {
+    ["chromium", "chromium-browser", "google-chrome"]
         .into_iter()
         .find(|c| std::process::Command::new(c).arg("--version").output().is_ok_and(|o| o.status.success()))
-        .expect("headless Chromium is needed for this test: run scripts/test.sh, which installs Debian's chromium");
+        .expect("headless Chromium is needed for this test: run scripts/test.sh, which installs Debian's chromium")
+}
+
+fn chromium_run(page: &Path, width: u32, action: &str) -> std::process::Output {
     let profile = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(chromium)
+    std::process::Command::new(chromium())
         .args([
             "--headless",
             "--no-sandbox",
@@ -222,17 +223,90 @@ pub fn chromium_body(page: &Path) -> String {
             "--disable-background-networking",
             "--disable-component-update",
             "--disable-sync",
-            "--dump-dom",
+            "--hide-scrollbars",
+            action,
         ])
+        .arg(format!("--window-size={width},900"))
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .arg(format!("file://{}", page.display()))
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+/// Loads a page in headless Chromium and returns the `<body ...>` tag after load, where
+/// the page's self-check records its chart and resource counts.
+pub fn chromium_body(page: &Path) -> String {
+    chromium_body_at(page, 1400)
+}
+
+/// [`chromium_body`] in a window `width` px wide (900 high).
+pub fn chromium_body_at(page: &Path, width: u32) -> String {
+    let out = chromium_run(page, width, "--dump-dom");
     let dom = String::from_utf8_lossy(&out.stdout).into_owned();
     let start = dom
         .find("<body")
         .unwrap_or_else(|| panic!("no body in the DOM: {dom}"));
     dom[start..start + dom[start..].find('>').unwrap() + 1].to_owned()
+}
+
+/// Where screenshots of the pages the tests render are kept (a CI artifact):
+/// `target/screenshots`.
+pub fn screenshot_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Loads `page` at 1400 and 800 px wide, keeps a screenshot of the first screen of
+/// each as `target/screenshots/NAME-WIDTH.png`, and asserts every check of the page's
+/// self-check: every chart it calls for rendered, nothing fetched or failed, no two
+/// labels of a chart overlap, no legend covers a mark, every axis is named with its
+/// unit, no table is clipped without its scroll cue, and the verdict starts on the
+/// first screen (1400x900). Returns the body tag at 1400 px.
+pub fn check_page(page: &Path, name: &str) -> String {
+    let mut wide = String::new();
+    for width in [1400, 800] {
+        let shot = screenshot_dir().join(format!("{name}-{width}.png"));
+        let _ = std::fs::remove_file(&shot);
+        chromium_run(page, width, &format!("--screenshot={}", shot.display()));
+        assert!(shot.is_file(), "no screenshot of {name} at {width} px");
+        let body = chromium_body_at(page, width);
+        let expected = data_attr(&body, "charts-expected");
+        assert_eq!(
+            data_attr(&body, "charts-found"),
+            expected,
+            "{name} at {width} px: {body}"
+        );
+        assert_eq!(
+            data_attr(&body, "charts-rendered"),
+            expected,
+            "{name} at {width} px: {body}"
+        );
+        for (attr, what) in [
+            ("resources", "fetched something"),
+            ("errors", "had script or resource errors"),
+            ("text-overlaps", "has overlapping chart labels"),
+            ("legend-overlaps", "has a legend over data"),
+            ("unlabelled-axes", "has axes without a name and unit"),
+            ("clipped-tables", "clips a table without a scroll cue"),
+        ] {
+            assert_eq!(
+                data_attr(&body, attr),
+                "0",
+                "{name} at {width} px {what}: {body}"
+            );
+        }
+        if width == 1400 {
+            let top: i64 = data_attr(&body, "verdict-top").parse().unwrap();
+            // The heading and the first sentences on the first screen.
+            assert!(
+                (0..600).contains(&top),
+                "{name}: the verdict starts at {top} px: {body}"
+            );
+            wide = body;
+        }
+    }
+    wide
 }
 
 /// The value of `data-NAME` in a tag.

@@ -10,8 +10,8 @@
 //! - case charts are horizontal: one row per variant (long ids read better down the
 //!   side than under the axis).
 
-use plotters::coord::{CoordTranslate, Shift};
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
+use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
 use serde::Serialize;
 
@@ -172,12 +172,19 @@ pub struct Row<'a> {
     pub cases: Vec<Option<&'a CaseResult>>,
 }
 
+/// A value with its 95% interval: (value, low, high).
+pub type Interval = (f64, f64, f64);
+
+/// One row of a [`whisker_chart`]: its label and, per series, an optional interval.
+pub type WhiskerRow = (String, Vec<Option<Interval>>);
+
 /// Picks (value, low, high) from a case for an interval chart.
 pub type IntervalOf = dyn Fn(&CaseResult) -> Option<(f64, f64, f64)>;
 
 const ROW_HEIGHT: u32 = 22;
 const WIDTH: u32 = 900;
-const FONT: u32 = 13;
+/// Label size as plotters takes it (drawn at about 0.8 of it in px).
+const FONT: u32 = 16;
 
 fn height_for(rows: usize) -> u32 {
     70 + ROW_HEIGHT * rows.max(3) as u32
@@ -319,23 +326,31 @@ fn log_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
 /// bottom (`x` a ranged coordinate), labels down the left, first row at the top.
 fn row_chart<'a, 'b, X>(
     root: &'a DrawingArea<SVGBackend<'b>, Shift>,
+    rows_name: &str,
     labels: &[String],
     x: X,
     x_desc: &str,
     x_format: &dyn Fn(&X::Value) -> String,
-) -> Result<ChartContext<'a, SVGBackend<'b>, Cartesian2d<X::CoordDescType, plotters::coord::types::RangedCoordf64>>, String>
+) -> Result<
+    ChartContext<
+        'a,
+        SVGBackend<'b>,
+        Cartesian2d<X::CoordDescType, plotters::coord::types::RangedCoordf64>,
+    >,
+    String,
+>
 where
     X: AsRangedCoord,
     X::CoordDescType: ValueFormatter<X::Value>,
     X::Value: Clone + std::fmt::Debug + 'static,
 {
     let n = labels.len();
-    // Room for the longest label (about 7 px a character at 13 px) and the axis name.
+    // Room for the longest label (about 7.5 px a character) and the axis name.
     let longest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0) as u32;
     let mut chart = ChartBuilder::on(root)
         .margin(12)
         .x_label_area_size(44)
-        .y_label_area_size((longest * 7 + 48).clamp(120, 420))
+        .y_label_area_size((longest * 15 / 2 + 52).clamp(120, 440))
         .build_cartesian_2d(x, (n as f64 - 0.5)..-0.5)
         .map_err(|e| e.to_string())?;
     chart
@@ -344,7 +359,7 @@ where
         .y_label_formatter(&|y| label_at(labels, *y))
         .x_label_formatter(x_format)
         .x_desc(x_desc)
-        .y_desc("variant")
+        .y_desc(rows_name)
         .label_style(("sans-serif", FONT))
         .axis_desc_style(("sans-serif", FONT + 1))
         .disable_y_mesh()
@@ -362,7 +377,6 @@ fn label_at(labels: &[String], y: f64) -> String {
     labels.get(i as usize).cloned().unwrap_or_default()
 }
 
-
 /// Values with their 95% intervals as whiskers on a log axis, one row per variant, one
 /// colour per mode; `value` picks (value, low, high) from a case, `x_desc` names the
 /// axis (with its unit) and `reference_line` draws a vertical rule (1 for ratios).
@@ -373,7 +387,7 @@ pub fn interval_chart(
     value: &IntervalOf,
     reference_line: Option<f64>,
 ) -> Chart {
-    let values: Vec<(String, Vec<Option<(f64, f64, f64)>>)> = rows
+    let values: Vec<WhiskerRow> = rows
         .iter()
         .map(|r| {
             (
@@ -386,13 +400,14 @@ pub fn interval_chart(
         .iter()
         .map(|m| (m.clone(), palette::mode(m)))
         .collect();
-    whisker_chart(&values, &series, x_desc, reference_line)
+    whisker_chart("variant", &values, &series, x_desc, reference_line)
 }
 
 /// The general form of [`interval_chart`]: per row a label and, per series, an optional
 /// (value, low, high); series are (name, colour).
 pub fn whisker_chart(
-    rows: &[(String, Vec<Option<(f64, f64, f64)>>)],
+    rows_name: &str,
+    rows: &[WhiskerRow],
     series: &[(String, RGBColor)],
     x_desc: &str,
     reference_line: Option<f64>,
@@ -419,6 +434,7 @@ pub fn whisker_chart(
     let svg = svg(WIDTH, height_for(n), |root| {
         let mut chart = row_chart(
             root,
+            rows_name,
             &labels,
             (lo..hi).log_scale().with_key_points(ticks.clone()),
             x_desc,
@@ -456,7 +472,7 @@ pub fn whisker_chart(
             .map(|(name, c)| item(name.clone(), *c, Marker::Circle))
             .collect(),
         x_axis: x_desc.to_owned(),
-        y_axis: "variant".into(),
+        y_axis: rows_name.to_owned(),
     }
 }
 
@@ -482,12 +498,18 @@ pub fn samples_chart(rows: &[Row<'_>], modes: &[String]) -> Chart {
         .iter()
         .map(|m| (m.clone(), palette::mode(m)))
         .collect();
-    dots_chart(&values, &series, "import time of each sample (ms, log scale)")
+    dots_chart(
+        "variant",
+        &values,
+        &series,
+        "import time of each sample (ms, log scale)",
+    )
 }
 
 /// The general form of [`samples_chart`]: per row a label and, per series, its values;
 /// series are (name, colour).
 pub fn dots_chart(
+    rows_name: &str,
     rows: &[(String, Vec<Vec<f64>>)],
     series: &[(String, RGBColor)],
     x_desc: &str,
@@ -499,6 +521,7 @@ pub fn dots_chart(
     let svg = svg(WIDTH, height_for(n), |root| {
         let mut chart = row_chart(
             root,
+            rows_name,
             &labels,
             (lo..hi).log_scale().with_key_points(ticks.clone()),
             x_desc,
@@ -535,7 +558,7 @@ pub fn dots_chart(
             .map(|(name, c)| item(name.clone(), *c, Marker::Circle))
             .collect(),
         x_axis: x_desc.to_owned(),
-        y_axis: "variant".into(),
+        y_axis: rows_name.to_owned(),
     }
 }
 
@@ -549,7 +572,7 @@ pub fn stacked_chart(rows: &[(String, Vec<f64>)], phases: &[String], x_desc: &st
         .fold(0.0, f64::max)
         * 1.05;
     let svg = svg(WIDTH, height_for(rows.len()), |root| {
-        let mut chart = row_chart(root, &labels, 0.0..max.max(1e-9), x_desc, &|v| {
+        let mut chart = row_chart(root, "variant", &labels, 0.0..max.max(1e-9), x_desc, &|v| {
             tick_label(*v)
         })?;
         for (k, phase) in phases.iter().enumerate() {
@@ -671,8 +694,8 @@ pub fn history_facets(
                 .y_label_formatter(&|v| tick_label(*v))
                 .x_desc(x_desc)
                 .y_desc(y_desc)
-                .label_style(("sans-serif", 11))
-                .axis_desc_style(("sans-serif", 11))
+                .label_style(("sans-serif", 13))
+                .axis_desc_style(("sans-serif", 13))
                 .light_line_style(WHITE)
                 .draw()
                 .map_err(|e| e.to_string())?;
@@ -681,7 +704,10 @@ pub fn history_facets(
                 .draw_series(LineSeries::new(pts.clone(), palette::BLUE.stroke_width(2)))
                 .map_err(|e| e.to_string())?;
             chart
-                .draw_series(pts.into_iter().map(|p| Circle::new(p, 3, palette::BLUE.filled())))
+                .draw_series(
+                    pts.into_iter()
+                        .map(|p| Circle::new(p, 3, palette::BLUE.filled())),
+                )
                 .map_err(|e| e.to_string())?;
             chart
                 .draw_series(marks.iter().filter(|m| m.0 == k).map(|&(_, i, y)| {
@@ -695,7 +721,11 @@ pub fn history_facets(
         svg,
         legend: vec![
             item("median of the run", palette::BLUE, Marker::Circle),
-            item("regression against the run before", palette::VERMILLION, Marker::Circle),
+            item(
+                "regression against the run before",
+                palette::VERMILLION,
+                Marker::Circle,
+            ),
         ],
         x_axis: x_desc.to_owned(),
         y_axis: y_desc.to_owned(),
@@ -800,16 +830,28 @@ mod tests {
 
     #[test]
     fn log_ticks_stay_few_and_apart() {
-        for (lo, hi) in [(0.4, 9.0), (40.0, 900.0), (0.9, 1.3), (1.0, 1000.0), (50.0, 60.0)] {
+        for (lo, hi) in [
+            (0.4, 9.0),
+            (40.0, 900.0),
+            (0.9, 1.3),
+            (1.0, 1000.0),
+            (50.0, 60.0),
+        ] {
             let t = log_ticks(lo, hi);
             assert!(!t.is_empty() && t.len() <= 10, "{lo}-{hi}: {t:?}");
             assert!(t.iter().all(|v| *v >= lo && *v <= hi), "{lo}-{hi}: {t:?}");
             let span = (hi / lo).ln();
             for w in t.windows(2) {
-                assert!((w[1] / w[0]).ln() >= 0.06 * span - 1e-12, "{lo}-{hi}: {t:?}");
+                assert!(
+                    (w[1] / w[0]).ln() >= 0.06 * span - 1e-12,
+                    "{lo}-{hi}: {t:?}"
+                );
             }
         }
-        assert_eq!(log_ticks(0.4, 9.0), vec![0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0, 7.0]);
+        assert_eq!(
+            log_ticks(0.4, 9.0),
+            vec![0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0, 7.0]
+        );
     }
 
     #[test]

@@ -69,7 +69,8 @@ pub fn compare_html(cmp: &Comparison, baseline: &Results, candidate: &Results) -
         .copied()
         .filter(|c| matches!(c.verdict, Verdict::Regression | Verdict::Improvement))
         .collect();
-    if shown.is_empty() {
+    let judged = !shown.is_empty();
+    if !judged {
         shown = walls.clone();
         shown.sort_by(|a, b| {
             let d = |c: &CaseComparison| c.ratio.map_or(0.0, |r| r.ln().abs());
@@ -87,7 +88,7 @@ pub fn compare_html(cmp: &Comparison, baseline: &Results, candidate: &Results) -
         .into_iter()
         .filter(|v| shown.iter().any(|c| c.verdict == *v))
         .collect();
-        let rows: Vec<(String, Vec<Option<(f64, f64, f64)>>)> = shown
+        let rows: Vec<charts::WhiskerRow> = shown
             .iter()
             .map(|c| {
                 let r = c.ratio.unwrap_or(1.0);
@@ -116,23 +117,31 @@ pub fn compare_html(cmp: &Comparison, baseline: &Results, candidate: &Results) -
                 },
                 if walls.len() > shown.len() {
                     format!(
-                        "The largest {} of {}; every row is in the table below.",
-                        crate::format::count(shown.len() as u64, "row"),
-                        walls.len()
+                        "{} of {} rows: {}; every row is in the table below.",
+                        shown.len(),
+                        walls.len(),
+                        if judged {
+                            "those judged a regression or an improvement"
+                        } else {
+                            "nothing was judged a change, so these are the largest moves"
+                        }
                     )
                 } else {
                     String::new()
                 }
             ),
-            charts::whisker_chart(&rows, &series, "candidate / baseline (x, log scale)", Some(1.0)),
+            charts::whisker_chart("case", &rows, &series, "candidate / baseline (x, log scale)", Some(1.0)),
         )
     });
 
     // Distributions side by side, one chart per scenario and mode, in the table's order
     // (regressions first).
     let mut keys: Vec<(String, String)> = Vec::new();
-    let every_wall: Vec<&CaseComparison> =
-        cmp.cases.iter().filter(|c| c.metric == Metric::Wall).collect();
+    let every_wall: Vec<&CaseComparison> = cmp
+        .cases
+        .iter()
+        .filter(|c| c.metric == Metric::Wall)
+        .collect();
     for c in &every_wall {
         let k = (c.scenario.clone(), c.mode.clone());
         if !keys.contains(&k) {
@@ -170,6 +179,7 @@ pub fn compare_html(cmp: &Comparison, baseline: &Results, candidate: &Results) -
             format!("{scenario} / {mode}: every sample"),
             "Each dot is one timed import of the baseline (grey) or the candidate (blue); rows in the table's order, regressions first.",
             charts::dots_chart(
+                "variant",
                 &rows,
                 &[
                     ("baseline".to_owned(), palette::GREY),

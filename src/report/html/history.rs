@@ -7,9 +7,9 @@ use minijinja::value::Serde;
 use minijinja::{Environment, Value, context};
 use serde::Serialize;
 
+use super::add_shared_templates;
 use super::charts;
 use super::view::ChartView;
-use super::add_shared_templates;
 use crate::compare::{CompareOptions, Metric, Verdict, compare};
 use crate::format::format_duration_ns;
 use crate::results::Results;
@@ -33,7 +33,6 @@ struct RegressionView {
     before: String,
     after: String,
 }
-
 
 /// A relative median as `1.132x`, else a median time.
 fn shown(relative: Option<f64>, median: Option<f64>) -> String {
@@ -261,4 +260,3 @@ pub fn history_warnings(runs: &[(String, Results)]) -> Vec<String> {
     }
     warnings
 }
-

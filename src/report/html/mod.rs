@@ -144,13 +144,16 @@ fn verdict_views(results: &Results, findings: &[super::findings::Finding]) -> Ve
 fn verdict_chart(results: &Results, v: &super::verdict::Verdict) -> Option<ChartView> {
     let mode = v.mode?;
     let s = results.scenarios.iter().find(|s| s.name == v.scenario)?;
-    let mut rows: Vec<(String, Vec<Option<(f64, f64, f64)>>)> = v
+    let mut rows: Vec<charts::WhiskerRow> = v
         .variants
         .iter()
         .filter(|id| **id != s.reference)
         .filter_map(|id| {
             let c = results.cases.iter().find(|c| {
-                c.scenario == s.name && &c.variant == id && c.mode == mode && c.status == crate::status::Status::Ok
+                c.scenario == s.name
+                    && &c.variant == id
+                    && c.mode == mode
+                    && c.status == crate::status::Status::Ok
             })?;
             Some((id.clone(), vec![Some(view::ratio_interval(c)?)]))
         })
@@ -159,7 +162,7 @@ fn verdict_chart(results: &Results, v: &super::verdict::Verdict) -> Option<Chart
         return None;
     }
     rows.sort_by(|a, b| {
-        let r = |x: &(String, Vec<Option<(f64, f64, f64)>>)| x.1[0].map_or(f64::MAX, |v| v.0);
+        let r = |x: &charts::WhiskerRow| x.1[0].map_or(f64::MAX, |v| v.0);
         r(a).total_cmp(&r(b))
     });
     Some(ChartView::new(
@@ -169,6 +172,7 @@ fn verdict_chart(results: &Results, v: &super::verdict::Verdict) -> Option<Chart
             s.reference
         ),
         charts::whisker_chart(
+            "variant",
             &rows,
             &[(mode.name().to_owned(), charts::palette::mode(mode.name()))],
             &format!("ratio to {} (x, log scale)", s.reference),

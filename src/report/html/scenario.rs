@@ -356,7 +356,11 @@ fn sample_charts(s: &ScenarioInfo, m: &Measured) -> Vec<ChartView> {
             }
         }
         if zips.iter().any(|c| Marker::of(c) == Marker::Cross) {
-            legend.push(LegendItem::new("other compression", charts::palette::GREY, Marker::Cross));
+            legend.push(LegendItem::new(
+                "other compression",
+                charts::palette::GREY,
+                Marker::Cross,
+            ));
         }
         charts_v.push(ChartView::new(
             "Archive size against import time",
@@ -513,12 +517,22 @@ fn fleet_charts(cases: &[&FleetCase]) -> Vec<ChartView> {
         ChartView::new(
             "Fleet: p95 import latency against processes",
             "95th percentile of the import time across the processes started at once (median over rounds); one line per variant, shared artifact or per-process copies, and page cache state.",
-            charts::line_chart(&latency, "processes started at once (count, log scale)", "p95 import latency (ms)", true),
+            charts::line_chart(
+                &latency,
+                "processes started at once (count, log scale)",
+                "p95 import latency (ms)",
+                true,
+            ),
         ),
         ChartView::new(
             "Fleet: memory per process",
             "Proportional set size per process once every process has imported (shared pages divided among their sharers; the artifact's page cache is not in it, see the table), warm page cache.",
-            charts::line_chart(&memory, "processes started at once (count, log scale)", "PSS per process (MiB)", true),
+            charts::line_chart(
+                &memory,
+                "processes started at once (count, log scale)",
+                "PSS per process (MiB)",
+                true,
+            ),
         ),
     ]
 }
