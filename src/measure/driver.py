@@ -103,14 +103,36 @@ class MemoryFinder:
             table[name] = (is_package, bytes(view[pos:pos + code_len]))
             pos += code_len
         self.table = table
+        data = {}
+        count = int.from_bytes(view[pos:pos + 4], "little")
+        pos += 4
+        for _ in range(count):
+            path_len = int.from_bytes(view[pos:pos + 2], "little")
+            rel = bytes(view[pos + 2:pos + 2 + path_len]).decode()
+            pos += 2 + path_len
+            size = int.from_bytes(view[pos:pos + 4], "little")
+            pos += 4
+            data[rel] = bytes(view[pos:pos + size])
+            pos += size
+        self.data = data
+
+    # The import system's own ModuleSpec, taken without importing anything: finding a
+    # module must never import one (the stdlib's `importlib` is served by this very
+    # finder, so `from importlib.machinery import ModuleSpec` here would recurse).
+    _ModuleSpec = type(sys.__spec__)
 
     def find_spec(self, name, path=None, target=None):
         entry = self.table.get(name)
         if entry is None:
             return None
-        from importlib.machinery import ModuleSpec
-
-        return ModuleSpec(name, self, origin=self.prefix + name, is_package=entry[0])
+        # A file-like origin, as zipimport gives (`bundle/pkg/__init__.py`), so code that
+        # reads `__file__` runs; nothing is read from it.
+        tail = "/__init__.py" if entry[0] else ".py"
+        spec = self._ModuleSpec(
+            name, self, origin=self.prefix + name.replace(".", "/") + tail, is_package=entry[0]
+        )
+        spec.has_location = True
+        return spec
 
     def create_module(self, spec):
         return None
@@ -119,6 +141,14 @@ class MemoryFinder:
         # marshal.loads through the module attribute, so a probe's profiler sees it.
         code = marshal.loads(self.table[module.__spec__.name][1])
         exec(code, module.__dict__)
+
+    def get_data(self, path):
+        """A data file of the tree, by the path its module builds from `__file__`."""
+        rel = path[len(self.prefix):] if path.startswith(self.prefix) else path
+        try:
+            return self.data[rel.replace(os.sep, "/")]
+        except KeyError:
+            raise OSError(f"no data file {path} in the memory bundle") from None
 
     def invalidate_caches(self):
         pass

@@ -4,7 +4,11 @@
 //!
 //! Format (little-endian): `ZIBMEM1\n`, the module count (u32), then per module in
 //! the tree's import order: name length (u16), the dotted name (UTF-8), 1 for a
-//! package or 0, code length (u32) and the code as `marshal.dumps` wrote it.
+//! package or 0, code length (u32) and the code as `marshal.dumps` wrote it; then the
+//! data file count (u32) and per data file: path length (u16), the `/`-separated path
+//! relative to the tree root, length (u32) and the bytes. The finder serves the data
+//! files through `get_data`, as an in-memory importer's resource support does (the
+//! stdlib's `lib2to3` reads its grammar that way).
 
 use std::path::Path;
 
@@ -48,6 +52,22 @@ pub(crate) fn write(
         count += 1;
     }
     out[MAGIC.len()..MAGIC.len() + 4].copy_from_slice(&count.to_le_bytes());
+    let data: Vec<_> = tree.files.iter().filter(|f| f.module.is_none()).collect();
+    let Ok(data_count) = u32::try_from(data.len()) else {
+        bail!("too many data files for a memory bundle");
+    };
+    out.extend_from_slice(&data_count.to_le_bytes());
+    for f in data {
+        let (Ok(path_len), Ok(len)) =
+            (u16::try_from(f.path.len()), u32::try_from(f.contents.len()))
+        else {
+            bail!("the data file {} is too large for a memory bundle", f.path);
+        };
+        out.extend_from_slice(&path_len.to_le_bytes());
+        out.extend_from_slice(f.path.as_bytes());
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&f.contents);
+    }
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)
             .with_context(|| format!("creating {}", parent.display()))?;
