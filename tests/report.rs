@@ -205,7 +205,8 @@ fn history_marks_a_regression_and_renders() {
     let html = std::fs::read_to_string(&page)
         .unwrap()
         .replace("&#x2f;", "/");
-    assert!(html.contains("median ratio to the reference, paired by round"));
+    assert!(html.contains("median per-round ratio to its run's reference variant"));
+    assert!(html.contains("data-y-axis=\"ratio to reference (x)\""));
     let regressions = &html[html.find("<h2>Regressions</h2>").unwrap()..];
     assert!(
         regressions.contains("synthetic/zip-stored-pyc/cold"),

@@ -284,7 +284,8 @@ pub fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
         let mut decade = 10f64.powi(lo.log10().floor() as i32 - 1);
         while decade <= hi * 10.0 {
             for m in set {
-                let v = m * decade;
+                // 7 x 0.1 is 0.7000000000000001: round to the decimal it names.
+                let v: f64 = format!("{:.10e}", m * decade).parse().unwrap_or(m * decade);
                 if v >= lo && v <= hi {
                     ticks.push(v);
                 }
