@@ -131,6 +131,8 @@ fn a_fleet_records_every_process_its_memory_and_the_page_cache() {
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("Fleet: p95 import latency against processes"));
     assert!(html.contains("Fleet: processes starting at once"));
+    // A fleet-only scenario has no per-sample reference to miss.
+    assert!(!html.contains("The reference variant was not measured"));
     // The page, fleet charts included, renders completely and fetches nothing.
     let body = check_page(&out.join("report.html"), "fleet-report");
     // The two fleet charts (the scenario measures no per-sample mode).

@@ -640,6 +640,7 @@ pub fn scatter_chart(points: &[ScatterPoint], legend: Legend, x_desc: &str, y_de
             .y_desc(y_desc)
             .label_style(("sans-serif", FONT))
             .axis_desc_style(("sans-serif", FONT + 1))
+            .light_line_style(WHITE)
             .draw()
             .map_err(|e| e.to_string())?;
         for p in points.iter().filter(|p| p.x > 0.0 && p.y > 0.0) {
@@ -797,6 +798,7 @@ pub fn line_chart(
             .y_desc(y_desc)
             .label_style(("sans-serif", FONT))
             .axis_desc_style(("sans-serif", FONT + 1))
+            .light_line_style(WHITE)
             .draw()
             .map_err(|e| e.to_string())?;
         for (k, (_, points)) in series.iter().enumerate() {

@@ -85,6 +85,8 @@ pub(super) struct ScenarioView {
     sha256: String,
     tree: String,
     headline: Vec<HeadlineTable>,
+    /// Whether the scenario measures a per-sample mode (cold, warm, cold-disk).
+    sampled: bool,
     findings: Vec<Finding>,
     charts: Vec<ChartView>,
     table: Vec<TableRow>,
@@ -156,6 +158,7 @@ pub(super) fn scenario_view(
             None => tree_text(&s.tree),
         },
         headline: headline(s, &measured),
+        sampled: s.modes.iter().any(|m| m.is_sampled()),
         findings: all_findings
             .iter()
             .filter(|f| f.scenario == s.name)
