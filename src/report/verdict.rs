@@ -169,8 +169,14 @@ fn sampled_verdict(results: &Results, s: &ScenarioInfo) -> Option<Verdict> {
             None if r <= 1.0 => "as fast as or faster than",
             None => "slower than",
         };
+        let counted = best
+            .instructions
+            .as_ref()
+            .and_then(|i| i.ratio_to_reference)
+            .map(|r| format!(" In instructions, which noise does not move, it is {r:.2}x."))
+            .unwrap_or_default();
         sentences.push(format!(
-            "A zip with bytecode costs {} {} ({mode}): the best, {}, is {verdict} it.",
+            "A zip with bytecode costs {} {} ({mode}): the best, {}, is {verdict} it.{counted}",
             ratio_text(best).unwrap_or_default(),
             s.reference,
             best.variant,
