@@ -7,14 +7,16 @@ use crate::results::{CaseResult, Results, ScenarioInfo};
 use crate::scenario::{Bytecode, Layout, Mode};
 use crate::status::Status;
 
-fn ok<'a>(cases: &[&'a CaseResult], variant: &str) -> Option<&'a CaseResult> {
+/// The measured case of `variant` among `cases`.
+pub(super) fn ok<'a>(cases: &[&'a CaseResult], variant: &str) -> Option<&'a CaseResult> {
     cases
         .iter()
         .copied()
         .find(|c| c.variant == variant && c.status == Status::Ok && c.summary.is_some())
 }
 
-fn median(c: &CaseResult) -> f64 {
+/// A case's median, NaN without a summary.
+pub(super) fn median(c: &CaseResult) -> f64 {
     c.summary.as_ref().map_or(f64::NAN, |s| s.median)
 }
 

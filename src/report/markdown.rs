@@ -145,10 +145,9 @@ pub fn summary_markdown(results: &Results) -> String {
     }
     out.push_str(&super::sweep::sweep_markdown(results));
     out.push_str(&super::pythons::python_markdown(results));
-    let found = all_findings;
-    if !found.is_empty() {
+    if !all_findings.is_empty() {
         let _ = writeln!(out, "### Findings\n");
-        for f in found {
+        for f in all_findings {
             let mark = match f.tone {
                 "bad" => "⚠️",
                 "good" => "✅",

@@ -8,7 +8,7 @@
 //! their growth per swept unit instead, and scenarios with only fleet or hot-update
 //! records their strongest findings.
 
-use super::findings::Finding;
+use super::findings::{Finding, median, ok};
 use crate::format::format_duration_ns;
 use crate::results::{CaseResult, Results, ScenarioInfo};
 use crate::scenario::{Bytecode, Layout, Mode};
@@ -63,17 +63,6 @@ pub fn verdicts(results: &Results, findings: &[Finding]) -> Vec<Verdict> {
         }
     }
     out
-}
-
-fn ok<'a>(cases: &[&'a CaseResult], variant: &str) -> Option<&'a CaseResult> {
-    cases
-        .iter()
-        .copied()
-        .find(|c| c.variant == variant && c.status == Status::Ok && c.summary.is_some())
-}
-
-fn median(c: &CaseResult) -> f64 {
-    c.summary.as_ref().map_or(f64::NAN, |s| s.median)
 }
 
 /// `1.07x (1.02-1.12)`: a ratio and its 95% interval where there is one.

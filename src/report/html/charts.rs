@@ -146,8 +146,12 @@ impl LegendItem {
     }
 }
 
-fn item(label: impl Into<String>, colour: RGBColor, marker: Marker) -> LegendItem {
-    LegendItem::new(label, colour, marker)
+/// One circle entry per series (name, colour).
+fn series_legend(series: &[(String, RGBColor)]) -> Legend {
+    series
+        .iter()
+        .map(|(name, c)| LegendItem::new(name.clone(), *c, Marker::Circle))
+        .collect()
 }
 
 /// A drawn chart: the SVG, its legend, and its axes as the page's self-check reads
@@ -468,10 +472,7 @@ pub fn whisker_chart(
     });
     Chart {
         svg,
-        legend: series
-            .iter()
-            .map(|(name, c)| item(name.clone(), *c, Marker::Circle))
-            .collect(),
+        legend: series_legend(series),
         x_axis: x_desc.to_owned(),
         y_axis: rows_name.to_owned(),
     }
@@ -554,10 +555,7 @@ pub fn dots_chart(
     });
     Chart {
         svg,
-        legend: series
-            .iter()
-            .map(|(name, c)| item(name.clone(), *c, Marker::Circle))
-            .collect(),
+        legend: series_legend(series),
         x_axis: x_desc.to_owned(),
         y_axis: rows_name.to_owned(),
     }
@@ -597,7 +595,7 @@ pub fn stacked_chart(rows: &[(String, Vec<f64>)], phases: &[String], x_desc: &st
         svg,
         legend: phases
             .iter()
-            .map(|p| item(p.clone(), palette::phase(p), Marker::Square))
+            .map(|p| LegendItem::new(p.clone(), palette::phase(p), Marker::Square))
             .collect(),
         x_axis: x_desc.to_owned(),
         y_axis: "variant".into(),
@@ -722,8 +720,8 @@ pub fn history_facets(
     Chart {
         svg,
         legend: vec![
-            item("median of the run", palette::BLUE, Marker::Circle),
-            item(
+            LegendItem::new("median of the run", palette::BLUE, Marker::Circle),
+            LegendItem::new(
                 "regression against the run before",
                 palette::VERMILLION,
                 Marker::Circle,
@@ -819,7 +817,7 @@ pub fn line_chart(
             .enumerate()
             .map(|(k, (name, _))| {
                 let (c, m) = style(k);
-                item(name.clone(), c, m)
+                LegendItem::new(name.clone(), c, m)
             })
             .collect(),
         x_axis: x_desc.to_owned(),
