@@ -101,6 +101,7 @@ fn cold(c: &mut Criterion) {
             modules: f.workload.modules.clone(),
             roots: f.workload.roots.clone(),
             probe: false,
+            speed: false,
         };
         std::fs::write(&job, serde_json::to_vec(&spec).expect("a job serialises"))
             .expect("writing the job file");

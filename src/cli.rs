@@ -291,6 +291,10 @@ pub struct CalibrateArgs {
     /// The gate's instruction-count threshold in percent, as for `compare`.
     #[arg(long, default_value = "1", value_parser = percent)]
     pub instructions_threshold: f64,
+    /// Only compare the estimators of each case's ratio to its reference over the runs
+    /// (spread and coverage), without judging pairs of runs.
+    #[arg(long)]
+    pub estimators: bool,
     /// Do not draw a progress bar.
     #[arg(long)]
     pub no_progress: bool,

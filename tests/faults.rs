@@ -51,6 +51,8 @@ fn measure_dir(init: &str, timeout: Duration) -> Vec<measure::CaseOutcome> {
         seed: 1,
         progress: false,
         instructions: None,
+        reference_every: 6,
+        focus: None,
     };
     let workload = Imports {
         modules: vec!["pkg".into()],

@@ -18,9 +18,11 @@
 //! the rates are estimates from N(N-1)/2 correlated pairs, and their intervals (Wilson,
 //! as if independent) are optimistic.
 
+mod estimators;
 mod render;
 
-pub use render::{render_markdown, render_text};
+pub use estimators::{EstimatorRow, compare_estimators};
+pub use render::{render_estimators, render_markdown, render_text};
 
 use std::path::PathBuf;
 
@@ -92,7 +94,7 @@ pub struct Rate {
 }
 
 impl Rate {
-    fn new(hits: usize, of: usize) -> Rate {
+    pub(crate) fn new(hits: usize, of: usize) -> Rate {
         let (n, p, z) = (of.max(1) as f64, hits as f64 / of.max(1) as f64, 1.96f64);
         let centre = (p + z * z / (2.0 * n)) / (1.0 + z * z / n);
         let half = z / (1.0 + z * z / n) * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt();
@@ -159,6 +161,9 @@ pub struct Calibration {
     pub false_alarms: Vec<FalseAlarms>,
     /// Per method and case.
     pub cases: Vec<CaseCalibration>,
+    /// Per case and estimator of the ratio to the reference: spread over the runs and
+    /// coverage of its intervals.
+    pub estimators: Vec<EstimatorRow>,
 }
 
 /// Thresholds at which the A/A rates are also given.
@@ -209,6 +214,7 @@ pub fn calibrate(
     opts: CompareOptions,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Calibration {
+    let estimators = compare_estimators(runs);
     let pairs: Vec<(usize, usize)> = (0..runs.len())
         .flat_map(|i| (i + 1..runs.len()).map(move |j| (i, j)))
         .collect();
@@ -345,6 +351,7 @@ pub fn calibrate(
         instructions_threshold: opts.instructions_threshold,
         false_alarms,
         cases,
+        estimators,
     }
 }
 

@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::{Calibration, CaseCalibration, Method, Rate};
+use super::{Calibration, CaseCalibration, EstimatorRow, Method, Rate};
 use crate::format::escape_markdown;
 
 /// Slowdowns shown as columns (the JSON has every level).
@@ -84,6 +84,67 @@ fn header(m: Method) -> Vec<String> {
     h.extend(shown_levels(m).iter().map(|l| format!("+{}", pct(*l))));
     h.push("detects (90%)".into());
     h
+}
+
+/// Header and rows of the estimator comparison.
+fn estimator_table(rows: &[EstimatorRow]) -> (Vec<String>, Vec<Vec<String>>) {
+    let head = [
+        "case",
+        "estimator",
+        "runs",
+        "median ratio",
+        "sd of log over runs",
+        "interval half-width",
+        "coverage of 95% intervals",
+    ]
+    .map(String::from)
+    .to_vec();
+    let body = rows
+        .iter()
+        .map(|r| {
+            vec![
+                format!("{}/{}/{}", r.scenario, r.variant, r.mode),
+                format!(
+                    "{}{}",
+                    r.estimator.name(),
+                    if r.default { " (used)" } else { "" }
+                ),
+                r.runs.to_string(),
+                format!("{:.3}x", r.median),
+                format!("{:.4}", r.log_sd),
+                r.half_width
+                    .map_or_else(|| "-".into(), |h| format!("±{:.1}%", h * 100.0)),
+                r.coverage.as_ref().map_or_else(|| "-".into(), rate),
+            ]
+        })
+        .collect();
+    (head, body)
+}
+
+/// The estimator comparison for a terminal: per case, each estimator's spread over the
+/// runs and how often its intervals held the other runs' median.
+pub fn render_estimators(rows: &[EstimatorRow]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Estimators of each case's ratio to its reference, over the runs (coverage: runs \
+         whose 95% interval held the median of the other runs' estimates)"
+    );
+    let (head, body) = estimator_table(rows);
+    let mut w: Vec<usize> = head.iter().map(String::len).collect();
+    for r in &body {
+        for (i, cell) in r.iter().enumerate() {
+            w[i] = w[i].max(cell.chars().count());
+        }
+    }
+    for r in std::iter::once(&head).chain(&body) {
+        let _ = write!(out, "  {:<w0$}  {:<w1$}", r[0], r[1], w0 = w[0], w1 = w[1]);
+        for (i, cell) in r.iter().enumerate().skip(2) {
+            let _ = write!(out, " {:>w$}", cell, w = w[i]);
+        }
+        let _ = writeln!(out);
+    }
+    out
 }
 
 /// The calibration for a terminal.
@@ -167,6 +228,20 @@ pub fn render_markdown(cal: &Calibration) -> String {
             pct(f.any.high),
             others.join(" / ")
         );
+    }
+    if !cal.estimators.is_empty() {
+        let (head, body) = estimator_table(&cal.estimators);
+        let _ = writeln!(
+            out,
+            "\n**Estimators of the ratio to the reference** (coverage: runs whose 95% \
+             interval held the median of the other runs' estimates)\n"
+        );
+        let _ = writeln!(out, "| {} |", head.join(" | "));
+        let _ = writeln!(out, "|---|---|{}", "---:|".repeat(head.len() - 2));
+        for r in body {
+            let cells: Vec<String> = r.iter().map(|c| escape_markdown(c)).collect();
+            let _ = writeln!(out, "| {} |", cells.join(" | "));
+        }
     }
     for m in [Method::Plain, Method::Relative, Method::Instructions] {
         let rows: Vec<Vec<String>> = case_rows(cal)

@@ -21,6 +21,23 @@ pub fn calibrate(args: CalibrateArgs) -> Result<ExitCode> {
             args.runs
         );
     }
+    if args.estimators {
+        if args.results.len() < 3 {
+            bail!(
+                "--estimators: give at least 3 results files with --results, got {}",
+                args.results.len()
+            );
+        }
+        let mut loaded = Vec::new();
+        for p in &args.results {
+            loaded.push((p.display().to_string(), zipimport_bench::results::read(p)?));
+        }
+        out!(
+            "{}",
+            calibrate::render_estimators(&calibrate::compare_estimators(&loaded))
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     let opts = CompareOptions {
         threshold: args.threshold,
         instructions_threshold: args.instructions_threshold,

@@ -3,10 +3,11 @@
 
 use super::environment::{Environment, Gate};
 use super::{CaseComparison, CompareOptions, Metric, Reason, Verdict};
+use crate::measure::MIN_SAMPLES_FLOOR;
 use crate::results::{CaseResult, Relative, Results};
 use crate::stats::{
-    benjamini_hochberg, bootstrap_ratio_ci, bootstrap_ratio_of_ratios, mann_whitney_p, median,
-    normal_sf,
+    Estimate, benjamini_hochberg, bootstrap_ratio_ci, mann_whitney_p, median, normal_quantile,
+    normal_sf, smallest_mann_whitney_p,
 };
 use crate::status::Status;
 
@@ -121,57 +122,67 @@ pub(super) fn wall(
         ),
         (
             Relative::Against {
-                case: bcase,
-                reference: bref,
-                paired: bp,
+                estimate: be,
+                estimator: bx,
+                unpaired: bu,
             },
             Relative::Against {
-                case: ccase,
-                reference: cref,
-                paired: cp,
+                estimate: ce,
+                estimator: cx,
+                unpaired: cu,
             },
-        ) => match (bp, cp) {
-            (Ok(rb), Ok(rc)) => {
-                row.baseline_relative = Some(median(&rb));
-                row.candidate_relative = Some(median(&rc));
-                row.paired = Some(true);
-                two_sets(&mut row, &rb, &rc);
+        ) => {
+            row.baseline_relative = Some(be.ratio);
+            row.candidate_relative = Some(ce.ratio);
+            row.paired = Some(bu.is_none() && cu.is_none());
+            if let Some(why) = bu.or(cu) {
+                row.add_note(&format!("judged without the speed probe: {why}"));
             }
-            (bp, cp) => {
-                let why = bp.err().or(cp.err()).unwrap_or_default();
-                row.paired = Some(false);
-                unpaired(&mut row, (&bcase, &bref), (&ccase, &cref), opts);
-                row.add_note(&format!("unpaired: {why}"));
+            if bx != cx {
+                row.add_note(&format!(
+                    "estimated by {} in the baseline and {} in the candidate",
+                    bx.name(),
+                    cx.name()
+                ));
             }
-        },
+            estimates(&mut row, &be, &ce);
+        }
     }
     row
 }
 
-/// The relative row of a case that cannot be paired by round in one of the runs: the
-/// four sample sets bootstrapped independently; the p-value is a z-test on the
-/// bootstrap standard error of the log ratio.
-fn unpaired(
-    row: &mut CaseComparison,
-    (bcase, bref): (&[f64], &[f64]),
-    (ccase, cref): (&[f64], &[f64]),
-    opts: CompareOptions,
-) {
-    let Some(r) = bootstrap_ratio_of_ratios((bcase, bref), (ccase, cref), opts.resamples) else {
-        row.cannot_judge(Reason::Status, "no samples");
+/// The relative row of a case from its two runs' estimates against their own
+/// references: the ratio of the two estimates, and a Wald test on their logs, each
+/// estimate's standard error read off its own interval (which carries the case's and
+/// the reference's sampling error). Rows whose estimates rest on fewer than
+/// [`MIN_SAMPLES_FLOOR`] samples of the case on either side, or have no 95% interval,
+/// cannot be judged: below that a standard error read off an interval is not one.
+fn estimates(row: &mut CaseComparison, b: &Estimate, c: &Estimate) {
+    row.samples = Some((b.n as usize, c.n as usize));
+    row.ratio = Some(c.ratio / b.ratio);
+    let fewest = b.n.min(c.n);
+    if fewest < MIN_SAMPLES_FLOOR || !b.is_95() || !c.is_95() {
+        row.cannot_judge(
+            Reason::TooFewSamples,
+            format!(
+                "{} and {} samples of the case: a relative row needs at least \
+                 {MIN_SAMPLES_FLOOR} a side, each with a 95% interval of its ratio to the \
+                 reference; take more samples (`--min-samples {MIN_SAMPLES_FLOOR}` or more)",
+                b.n, c.n
+            ),
+        );
         return;
-    };
-    row.baseline_relative = Some(median(bcase) / median(bref));
-    row.candidate_relative = Some(median(ccase) / median(cref));
-    row.ratio = Some(r.estimate);
-    row.samples = Some((bcase.len(), ccase.len()));
-    row.ratio_ci_low = Some(r.low);
-    row.ratio_ci_high = Some(r.high);
-    row.p_value = Some(if r.log_se > 0.0 {
-        (2.0 * normal_sf(r.estimate.ln().abs() / r.log_se)).min(1.0)
+    }
+    let delta = (c.ratio / b.ratio).ln();
+    let se = (b.log_se().powi(2) + c.log_se().powi(2)).sqrt();
+    row.p_value = Some(if se > 0.0 && se.is_finite() {
+        (2.0 * normal_sf(delta.abs() / se)).min(1.0)
     } else {
         1.0
     });
+    let z = normal_quantile(0.975);
+    row.ratio_ci_low = Some((delta - z * se).exp());
+    row.ratio_ci_high = Some((delta + z * se).exp());
 }
 
 /// A case's instruction counts, when it has some.
@@ -281,6 +292,7 @@ pub(super) fn decide(rows: &mut [CaseComparison], opts: CompareOptions) {
         let significant = q < opts.alpha;
         let ratio = row.ratio.unwrap_or(1.0);
         let beyond = (ratio - 1.0).abs() > opts.threshold;
+        let rank_tested = row.sets.is_some();
         if let Some((xs, ys)) = row.sets.take() {
             if opts.all_intervals || (significant && beyond) {
                 let (lo, hi) = bootstrap_ratio_ci(&xs, &ys, opts.resamples);
@@ -302,9 +314,9 @@ pub(super) fn decide(rows: &mut [CaseComparison], opts: CompareOptions) {
         };
         // A change alone among `m` rows needs p < alpha / m: rows whose sample counts
         // cannot produce such a p-value even when the runs do not overlap at all are
-        // blind, and say so instead of passing.
+        // blind, and say so instead of passing. (Rows judged from two estimates have
+        // already been held to their minimum.)
         let needed = opts.alpha / tested.len() as f64;
-        let rank_tested = row.paired != Some(false);
         if let (Verdict::NoChange, Some((n1, n2)), true) = (row.verdict, row.samples, rank_tested) {
             let best = smallest_mann_whitney_p(n1, n2);
             if best >= needed {
@@ -319,12 +331,4 @@ pub(super) fn decide(rows: &mut [CaseComparison], opts: CompareOptions) {
             }
         }
     }
-}
-
-/// The smallest two-sided Mann-Whitney p-value `n1` and `n2` values can give (the two
-/// sets not overlapping at all), by the same normal approximation as the test.
-fn smallest_mann_whitney_p(n1: usize, n2: usize) -> f64 {
-    let x: Vec<f64> = (0..n1).map(|i| i as f64).collect();
-    let y: Vec<f64> = (0..n2).map(|i| (n1 + i) as f64).collect();
-    mann_whitney_p(&x, &y)
 }

@@ -40,6 +40,18 @@ impl SeededRng {
         self.below(den) < num
     }
 
+    /// A uniform number in [0, 1) (53 random bits).
+    pub fn uniform(&mut self) -> f64 {
+        (self.0.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// A standard normal number (Box-Muller), for simulations.
+    pub fn normal(&mut self) -> f64 {
+        let u = 1.0 - self.uniform(); // (0, 1]: ln stays finite
+        let v = self.uniform();
+        (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
+    }
+
     /// A uniformly chosen element of a non-empty slice.
     pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len() as u64) as usize]

@@ -277,6 +277,27 @@ def run_import():
     return t1 - t0, c1 - c0, user, system, counts
 
 
+# Iterations of the speed probe's loop: about 2 ms on this project's machine kind.
+SPEED_LOOPS = 30000
+
+
+def speed():
+    """Time a fixed piece of pure-Python work (a loop of integer arithmetic); return ns.
+
+    Timed workers call it right before and right after the timed import, outside the
+    timer. Its work never changes, so its time is a reading of how fast the machine
+    runs Python at that moment: a virtual CPU that switches between a fast and a slow
+    state shows as two clusters of readings, and an import divided by the readings
+    taken around it no longer depends on the state it happened to run in (see
+    METHODOLOGY.md, "The speed probe").
+    """
+    t0 = time.perf_counter_ns()
+    total = 0
+    for i in range(SPEED_LOOPS):
+        total += i * i % 7
+    return time.perf_counter_ns() - t0
+
+
 def update(pickup, version):
     """Pick up a new version of the artifact, replaced on disk since the last import.
 

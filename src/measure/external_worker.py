@@ -53,7 +53,7 @@ def main():
         if not words:
             continue
         if words[0] == "import":
-            _send(_import_once(driver))
+            _send(_import_once(driver, job))
         elif words[0] == "profile":
             if profiler is None:
                 _send({"type": "profile", "phases": {}, "modules": []})
@@ -74,22 +74,26 @@ def main():
             raise SystemExit("unknown request %r" % line)
 
 
-def _import_once(driver):
+def _import_once(driver, job):
     try:
         driver.prepare()
     except Exception as exc:
         return {"type": "failed", "error": "preparing the import: " + driver.describe(exc),
                 "raised": False}
+    speed = job.get("speed", False)
+    before = driver.speed() if speed else None
     try:
         wall, cpu, user, system, counters = driver.run_import()
     except Exception as exc:
         return {"type": "failed", "error": driver.describe(exc), "raised": True}
     end = time.monotonic_ns()
+    after = driver.speed() if speed else None
     problem = driver.verify()
     if problem is not None:
         return {"type": "failed", "error": problem, "raised": False}
     return {"type": "sample", "wall_ns": wall, "cpu_ns": cpu, "user_ns": user,
-            "sys_ns": system, "counters": counters, "end_mono_ns": end}
+            "sys_ns": system, "counters": counters, "end_mono_ns": end,
+            "speed_ns": None if before is None else [before, after]}
 
 
 main()

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use super::evict::{evict, residency};
 use super::process::{WorkerError, WorkerProcess};
 use super::protocol::{IMPORT_REQUEST, Reply, monotonic_ns};
-use super::{Imports, MeasureOptions, write_job_at};
+use super::{Imports, MeasureOptions, Purpose, write_job_at};
 use crate::package::artifact_files;
 use crate::package::{Artifact, copy_artifact};
 use crate::scenario::{FleetSpec, PageCache, Sharing, Variant};
@@ -115,7 +115,7 @@ pub fn measure(
                 let mut jobs = Vec::with_capacity(max);
                 for (k, path) in paths.iter().enumerate() {
                     let file = dir.join(format!("{id}-{}-{k}.json", sharing.name()));
-                    write_job_at(&file, path, a.variant.layout, workload, false)?;
+                    write_job_at(&file, path, a.variant.layout, workload, Purpose::Plain)?;
                     jobs.push(file);
                 }
                 jobs_by_sharing.push((sharing, jobs, paths));

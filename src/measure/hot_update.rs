@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 
 use super::process::{WorkerError, WorkerProcess};
 use super::protocol::{Reply, UPDATE_REQUEST, monotonic_ns};
-use super::{Imports, MeasureOptions, write_job_at};
+use super::{Imports, MeasureOptions, Purpose, write_job_at};
 use crate::package::{Artifact, copy_artifact};
 use crate::scenario::{HotUpdateSpec, Layout, Pickup, Variant};
 use crate::status::Status;
@@ -382,7 +382,13 @@ fn prepare(
         Strategy::InPlace => (case.join("tree"), PathBuf::new()),
     };
     let job_path = case.join("job.json");
-    write_job_at(&job_path, &live, v1.variant.layout, workload, false)?;
+    write_job_at(
+        &job_path,
+        &live,
+        v1.variant.layout,
+        workload,
+        Purpose::Plain,
+    )?;
     Ok(Live {
         strategy,
         v1: v1.info.path.clone(),

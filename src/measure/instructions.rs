@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::callgrind::{self, Callgrind, InstructionCounts};
 use super::process::WorkerError;
-use super::{CaseOutcome, Imports, MeasureOptions, progress_bar, write_job};
+use super::{CaseOutcome, Imports, MeasureOptions, Purpose, progress_bar, write_job};
 use crate::package::Artifact;
 use crate::scenario::Mode;
 use crate::status::Status;
@@ -95,7 +95,7 @@ pub(crate) fn count_instructions(
                 jobs_dir,
                 artifact_of(artifacts, case),
                 workload,
-                false,
+                Purpose::Plain,
             )?)
         } else {
             None

@@ -32,7 +32,8 @@ pub use process::{ExternalWorker, WorkerCommand, WorkerError};
 pub use protocol::Job;
 pub use sampler::{ColdDiskSampler, ColdSampler, Outcome, SampleValue, Sampler, WarmSampler};
 pub use schedule::{
-    Adaptive, CaseRun, FAR_SHARE, Plan, Stop, Taken, interleave, round_order, settle,
+    CaseRun, FAR_SHARE, MIN_SAMPLES_FLOOR, Plan, STOP_LEVEL, Stop, Taken, Target, allowed,
+    interleave, observations, round_order, round_slots, settle,
 };
 pub use stop::StopFlag;
 
@@ -93,6 +94,28 @@ pub struct MeasureOptions {
     /// (after the timed rounds, so valgrind never runs beside a timed sample; on every
     /// core at once).
     pub instructions: Option<u32>,
+    /// Sample each mode's reference once after every this many of its cases in a
+    /// round (0: once a round).
+    pub reference_every: u32,
+    /// The cases the question is about: a higher cap and a finer precision.
+    pub focus: Option<crate::scenario::Focus>,
+}
+
+impl MeasureOptions {
+    /// What the case of `variant` in `mode` aims for: the focus's cap and precision
+    /// for a focus case, the scenario's otherwise.
+    pub fn target(&self, variant: &str, mode: Mode) -> Target {
+        match &self.focus {
+            Some(f) if f.covers(variant, mode) => Target {
+                max: f.samples,
+                precision: Some(f.precision / 100.0),
+            },
+            _ => Target {
+                max: self.samples,
+                precision: self.precision,
+            },
+        }
+    }
 }
 
 /// What the timed section imports, as workers need it: the scenario's workload
@@ -168,20 +191,25 @@ pub fn measure(
     }
     let plan = Plan {
         warmup: opts.warmup,
-        samples: opts.samples,
         seed: opts.seed,
-        adaptive: opts.precision.map(|precision| Adaptive {
-            precision,
-            min_samples: opts.min_samples,
-            reference: cases
-                .iter()
-                .map(|&(i, mode)| {
-                    cases.iter().position(|&(j, m)| {
-                        m == mode && j != i && artifacts[j].variant.id() == opts.reference
-                    })
+        targets: cases
+            .iter()
+            .map(|&(i, mode)| opts.target(&artifacts[i].variant.id(), mode))
+            .collect(),
+        min_samples: if opts.precision.is_some() {
+            opts.min_samples.min(opts.samples)
+        } else {
+            opts.samples
+        },
+        reference: cases
+            .iter()
+            .map(|&(i, mode)| {
+                cases.iter().position(|&(j, m)| {
+                    m == mode && j != i && artifacts[j].variant.id() == opts.reference
                 })
-                .collect(),
-        }),
+            })
+            .collect(),
+        reference_every: opts.reference_every,
     };
     // What a resumed run already finished needs no sampler of its own.
     settle(&mut starts, &plan);
@@ -189,7 +217,7 @@ pub fn measure(
     let mut samplers: Vec<Box<dyn Sampler>> = Vec::new();
     for (&(i, mode), start) in cases.iter().zip(&starts) {
         let a = &artifacts[i];
-        let job = write_job(&jobs_dir, a, workload, false)?;
+        let job = write_job(&jobs_dir, a, workload, Purpose::Timed)?;
         let stderr = jobs_dir.join(format!("{}-{}.stderr", a.variant.id(), mode));
         let sampler: Box<dyn Sampler> = match mode {
             Mode::Cold => Box::new(ColdSampler::new(opts.worker.clone(), job, stderr)),
@@ -215,12 +243,13 @@ pub fn measure(
 
     let left: u64 = starts
         .iter()
-        .map(|s| {
+        .zip(&plan.targets)
+        .map(|(s, t)| {
             if s.stopped.is_some() {
                 0
             } else {
                 let warm = if s.samples.is_empty() { opts.warmup } else { 0 };
-                u64::from(opts.samples.saturating_sub(s.samples.len() as u32) + warm)
+                u64::from(t.max.saturating_sub(s.samples.len() as u32) + warm)
             }
         })
         .sum();
@@ -359,10 +388,32 @@ pub(crate) fn record<T>(
     false
 }
 
-pub(crate) fn write_job(dir: &Path, a: &Artifact, w: &Imports, probe: bool) -> Result<PathBuf> {
-    let suffix = if probe { "-probe" } else { "" };
+/// What a worker's imports are for, which decides what it does around them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Purpose {
+    /// Timed samples of a case: the speed probe runs around every import.
+    Timed,
+    /// The variant's probe: audit-hook counters and the phase profiler.
+    Probe,
+    /// Nothing around the import: instruction counts (only the import is counted
+    /// anyway, and the speed probe would cost seconds under callgrind), fleets and
+    /// hot updates (which time what they time themselves).
+    Plain,
+}
+
+pub(crate) fn write_job(
+    dir: &Path,
+    a: &Artifact,
+    w: &Imports,
+    purpose: Purpose,
+) -> Result<PathBuf> {
+    let suffix = match purpose {
+        Purpose::Timed => "",
+        Purpose::Probe => "-probe",
+        Purpose::Plain => "-plain",
+    };
     let path = dir.join(format!("{}{suffix}.json", a.variant.id()));
-    write_job_at(&path, &a.info.path, a.variant.layout, w, probe)?;
+    write_job_at(&path, &a.info.path, a.variant.layout, w, purpose)?;
     Ok(path)
 }
 
@@ -373,14 +424,15 @@ pub(crate) fn write_job_at(
     artifact: &Path,
     layout: crate::scenario::Layout,
     w: &Imports,
-    probe: bool,
+    purpose: Purpose,
 ) -> Result<()> {
     let job = Job {
         artifact: artifact.to_owned(),
         layout,
         modules: w.modules.clone(),
         roots: w.roots.clone(),
-        probe,
+        probe: purpose == Purpose::Probe,
+        speed: purpose == Purpose::Timed,
     };
     std::fs::write(path, serde_json::to_vec(&job)?)
         .with_context(|| format!("writing {}", path.display()))

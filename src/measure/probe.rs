@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::process::{WorkerError, WorkerProcess};
 use super::protocol::Reply;
-use super::{Imports, MeasureOptions, write_job};
+use super::{Imports, MeasureOptions, Purpose, write_job};
 use crate::package::Artifact;
 use crate::scenario::Layout;
 use crate::status::Status;
@@ -56,7 +56,7 @@ pub(crate) fn probe(
     opts: &MeasureOptions,
     dir: &Path,
 ) -> Result<ProbeResult> {
-    let job = write_job(dir, a, w, true)?;
+    let job = write_job(dir, a, w, Purpose::Probe)?;
     let stderr = dir.join(format!("{}-probe.stderr", a.variant.id()));
     let failed = |e: WorkerError| match e {
         // Not probed: the run is stopping.

@@ -53,6 +53,10 @@ pub struct Job {
     /// and modules (probe runs only: both slow every import down, so timed workers
     /// never install them).
     pub probe: bool,
+    /// Run the driver's speed probe right before and right after every timed import
+    /// (timed samples only: probes and instruction counts leave it out).
+    #[serde(default)]
+    pub speed: bool,
 }
 
 /// A worker's answer.
@@ -85,6 +89,10 @@ pub enum Reply {
         /// [`monotonic_ns`] when the import loop ended (fleets: when the last one did).
         #[serde(default)]
         end_mono_ns: u64,
+        /// The speed probe's time right before and right after the import, ns, when
+        /// the job asked for it.
+        #[serde(default)]
+        speed_ns: Option<[u64; 2]>,
     },
     /// A new version of the artifact picked up (`update` request).
     Update {

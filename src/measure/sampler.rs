@@ -40,6 +40,37 @@ pub struct SampleValue {
     pub round: u32,
     /// Position within its round (0 = first sample taken in that round).
     pub slot: u32,
+    /// When the sample started, microseconds since the Unix epoch, set by the
+    /// scheduler: which samples of other cases were taken moments apart.
+    #[serde(default)]
+    pub started_us: u64,
+    /// The speed probe's time right before and right after the timed import, ns: how
+    /// fast the machine ran Python around this sample (timed workers only).
+    #[serde(default)]
+    pub speed_ns: Option<[u64; 2]>,
+}
+
+impl SampleValue {
+    /// The sample as the estimators of [`crate::stats::relative`] see it: its wall
+    /// time, the geometric mean of its speed readings, its start and round.
+    pub fn obs(&self) -> crate::stats::Obs {
+        crate::stats::Obs {
+            value: self.wall_ns as f64,
+            speed: self
+                .speed_ns
+                .filter(|s| s[0] > 0 && s[1] > 0)
+                .map(|s| (s[0] as f64 * s[1] as f64).sqrt()),
+            // Files from before start times were recorded: the round and the slot
+            // give the order, which is what pairing needs.
+            at: if self.started_us > 0 {
+                self.started_us as f64
+            } else {
+                f64::from(self.round) * 1e6 + f64::from(self.slot)
+            },
+            round: self.round,
+            slow: false,
+        }
+    }
 }
 
 /// What taking a sample gave.
@@ -67,6 +98,7 @@ fn reply_outcome(reply: Result<Reply, WorkerError>, startup_ns: Option<u64>) -> 
             cpu_ns,
             user_ns,
             sys_ns,
+            speed_ns,
             ..
         }) => Outcome::Sample(SampleValue {
             wall_ns,
@@ -78,6 +110,8 @@ fn reply_outcome(reply: Result<Reply, WorkerError>, startup_ns: Option<u64>) -> 
             overhead_ns: None,
             round: 0,
             slot: 0,
+            started_us: 0,
+            speed_ns,
         }),
         Ok(Reply::Failed { error, .. }) => Outcome::Failed(error),
         Ok(other) => Outcome::Failed(format!("unexpected reply {other:?}")),

@@ -65,7 +65,7 @@ pub fn run(job_path: &Path) -> Result<()> {
             let line = line.context("reading a request")?;
             let mut words = line.split_whitespace();
             match (words.next(), &profiler) {
-                (Some(IMPORT_REQUEST), _) => send(&import_once(py, &driver))?,
+                (Some(IMPORT_REQUEST), _) => send(&import_once(py, &driver, job.speed))?,
                 (Some(PROFILE_REQUEST), Some(p)) => send(&profile(py, p))?,
                 (Some(UPDATE_REQUEST), _) => {
                     let (Some(pickup), Some(Ok(version))) =
@@ -92,15 +92,25 @@ pub fn zib_timed_import<'py>(driver: &Bound<'py, PyModule>) -> PyResult<Bound<'p
     driver.call_method0("run_import")
 }
 
-fn import_once(py: Python<'_>, driver: &Bound<'_, PyModule>) -> Reply {
+fn import_once(py: Python<'_>, driver: &Bound<'_, PyModule>, speed: bool) -> Reply {
     if let Err(e) = driver.call_method0("prepare") {
         return Reply::Failed {
             error: format!("preparing the import: {}", format_err(py, &e)),
             raised: false,
         };
     }
+    // The speed probe runs outside the timed (and counted) function, moments before
+    // and after it.
+    let probe_speed = || -> Option<u64> {
+        speed
+            .then(|| driver.call_method0("speed").and_then(|v| v.extract()).ok())
+            .flatten()
+    };
+    let before = probe_speed();
     let imported = std::hint::black_box(zib_timed_import)(driver);
     let end_mono_ns = monotonic_ns();
+    let after = probe_speed();
+    let speed_ns = before.zip(after).map(|(b, a)| [b, a]);
     match imported {
         Err(e) => Reply::Failed {
             error: describe(py, driver, &e),
@@ -127,6 +137,7 @@ fn import_once(py: Python<'_>, driver: &Bound<'_, PyModule>) -> Reply {
                     sys_ns,
                     counters,
                     end_mono_ns,
+                    speed_ns,
                 },
                 Ok(Some(problem)) => Reply::Failed {
                     error: problem,

@@ -16,8 +16,8 @@ pub use merge::merge;
 pub use metadata::{harness, host};
 pub use relative::Relative;
 pub use schema::{
-    CaseResult, Floor, HarnessInfo, HostInfo, INSTRUCTION_SPREAD_LIMIT, Instructions, PairedRatio,
-    Results, RunMetadata, SCHEMA_VERSION, ScenarioInfo, ShardRun,
+    CaseResult, Floor, FocusInfo, HarnessInfo, HostInfo, INSTRUCTION_SPREAD_LIMIT, Instructions,
+    PairedRatio, Results, RunMetadata, SCHEMA_VERSION, ScenarioInfo, ShardRun,
 };
 
 use std::path::Path;
@@ -47,6 +47,14 @@ pub fn cases(
             let cpu: Vec<u64> = o.samples.iter().map(|s| s.cpu_ns).collect();
             let rounds: Vec<u32> = o.samples.iter().map(|s| s.round).collect();
             let slots: Vec<u32> = o.samples.iter().map(|s| s.slot).collect();
+            let starts: Vec<u64> = o.samples.iter().map(|s| s.started_us).collect();
+            let speeds: Vec<[u64; 2]> = o.samples.iter().filter_map(|s| s.speed_ns).collect();
+            // All or nothing: a speed reading per sample, or none.
+            let speeds = if speeds.len() == o.samples.len() {
+                speeds
+            } else {
+                Vec::new()
+            };
             let user: Vec<u64> = o.samples.iter().map(|s| s.user_ns).collect();
             let sys: Vec<u64> = o.samples.iter().map(|s| s.sys_ns).collect();
             let startup: Vec<u64> = o.samples.iter().filter_map(|s| s.startup_ns).collect();
@@ -84,6 +92,13 @@ pub fn cases(
                 samples_ns: wall,
                 sample_rounds: rounds,
                 sample_slots: slots,
+                sample_starts_us: if starts.iter().all(|&t| t > 0) {
+                    starts
+                } else {
+                    Vec::new()
+                },
+                speed_ns: speeds,
+                nearest_reference: Vec::new(),
                 cpu_samples_ns: cpu,
                 user_samples_ns: user,
                 sys_samples_ns: sys,
@@ -110,12 +125,14 @@ pub fn cases(
 }
 
 /// Sets every case's ratios to the `reference` variant in the same mode (the cases of
-/// one scenario): the median of its per-round ratios where the two pair by round
-/// ([`Results::relative`]), the ratio of medians otherwise.
+/// one scenario), by the run's estimator ([`Results::relative`]), and which reference
+/// sample each of its samples was nearest to.
 pub(crate) fn set_ratios(out: &mut [CaseResult], reference: &str) {
+    let slow_above = machine_states(out).and_then(|m| m.slow_above_ns);
     for i in 0..out.len() {
         out[i].ratio_to_reference = None;
         out[i].paired_ratio = None;
+        out[i].nearest_reference = Vec::new();
         let reference_instructions = out
             .iter()
             .find(|c| c.variant == reference && c.mode == out[i].mode)
@@ -130,31 +147,37 @@ pub(crate) fn set_ratios(out: &mut [CaseResult], reference: &str) {
         let Some(r) = reference_case.filter(|_| out[i].status == Status::Ok) else {
             continue;
         };
-        let paired = (r.variant != out[i].variant)
-            .then(|| relative::pair(&out[i], r).ok())
-            .flatten()
-            .and_then(|ratios| {
-                let (median, low, high) = crate::stats::median_interval(&ratios)?;
-                Some(PairedRatio {
-                    median,
-                    low,
-                    high,
-                    rounds: ratios.len() as u32,
-                })
-            });
-        let of_medians = match (&r.summary, &out[i].summary) {
-            (Some(r), Some(c)) if r.median > 0.0 => Some(c.median / r.median),
-            _ => None,
+        if r.variant == out[i].variant {
+            continue;
+        }
+        let estimate = relative::estimate(&out[i], r, slow_above);
+        let nearest = if r.shard == out[i].shard {
+            relative::nearest_reference(&out[i], r)
+        } else {
+            Vec::new()
         };
-        let ratio = paired.map(|p| p.median).or(of_medians);
-        out[i].ratio_to_reference = ratio;
-        out[i].paired_ratio = paired;
+        out[i].ratio_to_reference = estimate.as_ref().map(|(e, _, _)| e.ratio);
+        out[i].paired_ratio = estimate.map(|(e, estimator, _)| PairedRatio::of(estimator, &e));
+        out[i].nearest_reference = nearest;
     }
-    set_floor(out);
+    set_floor(out, slow_above);
+}
+
+/// What the machine did while `cases` (one scenario's) were measured: the speed
+/// probe's readings of every sample, in time order, sorted into one or two states.
+pub fn machine_states(cases: &[CaseResult]) -> Option<crate::stats::MachineStates> {
+    let mut readings: Vec<(f64, f64)> = cases
+        .iter()
+        .flat_map(|c| c.observations())
+        .filter_map(|o| o.speed.map(|s| (o.at, s)))
+        .collect();
+    readings.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let speeds: Vec<f64> = readings.into_iter().map(|(_, s)| s).collect();
+    crate::stats::machine_states(&speeds)
 }
 
 /// Sets every measured case's distance to the floor (variant `memory`, same mode).
-fn set_floor(out: &mut [CaseResult]) {
+fn set_floor(out: &mut [CaseResult], slow_above: Option<f64>) {
     let floor_id = crate::scenario::Variant::MEMORY.id();
     for i in 0..out.len() {
         out[i].floor = None;
@@ -174,10 +197,8 @@ fn set_floor(out: &mut [CaseResult]) {
         if c.status != Status::Ok || fs.median <= 0.0 {
             continue;
         }
-        let ratio = relative::pair(c, f)
-            .ok()
-            .filter(|r| !r.is_empty())
-            .map_or(cs.median / fs.median, |r| crate::stats::median(&r));
+        let ratio =
+            relative::estimate(c, f, slow_above).map_or(cs.median / fs.median, |(e, _, _)| e.ratio);
         let median_of = |x: &CaseResult| x.instructions.as_ref().and_then(|i| i.median);
         let instructions_ratio = match (median_of(c), median_of(f)) {
             (Some(a), Some(b)) if b > 0.0 => Some(a / b),

@@ -1,10 +1,11 @@
 //! Each case relative to its run's reference variant (same scenario and mode), as
-//! `compare --relative` and `history --relative` judge it: the ratio of each round's
-//! sample to the reference's sample of that round, so the reference's noise and the
-//! machine's drift during the run cancel instead of adding up.
+//! results, reports, `compare --relative` and `history --relative` state it: by the
+//! estimator of [`crate::stats::relative`], from samples that carry their start time
+//! and the speed probe's readings, so that what slowed the machine while a sample ran
+//! cancels instead of adding up.
 
 use super::{CaseResult, Results};
-use crate::stats::{Timed, paired_ratios};
+use crate::stats::relative::{self, Estimate, Estimator, Obs};
 use crate::status::Status;
 
 /// A case relative to its run's reference.
@@ -16,32 +17,52 @@ pub enum Relative {
     NoReference,
     /// A case and its run's reference.
     Against {
-        /// The case's samples.
-        case: Vec<f64>,
-        /// The reference's samples.
-        reference: Vec<f64>,
-        /// Per-round ratios case / reference, in round order; or why the two cannot be
-        /// paired by round (measured by different shards, too few shared rounds), so
-        /// that their sample sets must be treated as independent.
-        paired: Result<Vec<f64>, String>,
+        /// The ratio with its interval, and the estimator that gave it.
+        estimate: Estimate,
+        /// The estimator: the run's ([`relative::DEFAULT`]), or the raw
+        /// Hodges-Lehmann shift when the two were measured by different shards (other
+        /// machines: their speed readings do not compare, nor are their samples close
+        /// in time).
+        estimator: Estimator,
+        /// Why the two samples sets are not from one schedule, when they are not.
+        unpaired: Option<String>,
     },
 }
 
 impl CaseResult {
-    /// Wall samples with the round each was taken in. Files written before rounds were
-    /// recorded number them by position, which is what the schedule of that time did.
-    pub fn timed_samples(&self) -> Vec<Timed> {
-        let rounds_known = self.sample_rounds.len() == self.samples_ns.len();
-        self.samples_ns
-            .iter()
-            .enumerate()
-            .map(|(i, &v)| Timed {
-                round: if rounds_known {
+    /// The samples as the estimators see them: wall time, the geometric mean of the
+    /// speed readings around each, its start (or, in files without start times, its
+    /// round and slot, which give the order) and its round. Files written before rounds
+    /// were recorded number them by position, which is what the schedule of that time
+    /// did.
+    pub fn observations(&self) -> Vec<Obs> {
+        let n = self.samples_ns.len();
+        let rounds_known = self.sample_rounds.len() == n;
+        let slots_known = self.sample_slots.len() == n;
+        let starts_known = self.sample_starts_us.len() == n;
+        let speeds_known = self.speed_ns.len() == n;
+        (0..n)
+            .map(|i| {
+                let round = if rounds_known {
                     self.sample_rounds[i]
                 } else {
                     i as u32
-                },
-                value: v as f64,
+                };
+                let slot = if slots_known { self.sample_slots[i] } else { 0 };
+                Obs {
+                    value: self.samples_ns[i] as f64,
+                    speed: speeds_known
+                        .then(|| self.speed_ns[i])
+                        .filter(|s| s[0] > 0 && s[1] > 0)
+                        .map(|s| (s[0] as f64 * s[1] as f64).sqrt()),
+                    at: if starts_known {
+                        self.sample_starts_us[i] as f64
+                    } else {
+                        f64::from(round) * 1e6 + f64::from(slot)
+                    },
+                    round,
+                    slow: false,
+                }
             })
             .collect()
     }
@@ -64,23 +85,26 @@ impl Results {
         })
     }
 
-    /// The median of `c`'s per-round ratios to its reference (1.0 for the reference;
-    /// the ratio of medians where the two cannot be paired): what `--relative` judges.
+    /// `c`'s ratio to its reference (1.0 for the reference): what `--relative` judges.
     pub fn relative_median(&self, c: &CaseResult) -> Option<f64> {
-        use crate::stats::median;
         match self.relative(c) {
             Relative::Reference => Some(1.0),
             Relative::NoReference => None,
-            Relative::Against {
-                paired: Ok(ratios), ..
-            } => Some(median(&ratios)),
-            Relative::Against {
-                case, reference, ..
-            } => Some(median(&case) / median(&reference)),
+            Relative::Against { estimate, .. } => Some(estimate.ratio),
         }
     }
 
-    /// `c` relative to its run's reference, paired by round where possible.
+    /// The boundary between the machine's states in `scenario`'s run (null when it ran
+    /// at one speed, or in files without speed readings).
+    pub fn slow_above(&self, scenario: &str) -> Option<f64> {
+        self.scenarios
+            .iter()
+            .find(|s| s.name == scenario)
+            .and_then(|s| s.machine)
+            .and_then(|m| m.slow_above_ns)
+    }
+
+    /// `c` relative to its run's reference.
     pub fn relative(&self, c: &CaseResult) -> Relative {
         let Some(r) = self.reference_case(c) else {
             return Relative::NoReference;
@@ -88,34 +112,56 @@ impl Results {
         if r.variant == c.variant {
             return Relative::Reference;
         }
-        let values = |x: &CaseResult| x.samples_ns.iter().map(|&v| v as f64).collect();
-        Relative::Against {
-            case: values(c),
-            reference: values(r),
-            paired: pair(c, r),
+        match estimate(c, r, self.slow_above(&c.scenario)) {
+            Some((estimate, estimator, unpaired)) => Relative::Against {
+                estimate,
+                estimator,
+                unpaired,
+            },
+            None => Relative::NoReference,
         }
     }
 }
 
-/// Per-round ratios of `c` to its reference `r`, or why they cannot be paired.
-pub(crate) fn pair(c: &CaseResult, r: &CaseResult) -> Result<Vec<f64>, String> {
+/// The samples of `c`, each marked slow when its speed reading lies above
+/// `slow_above`.
+pub(crate) fn classified(c: &CaseResult, slow_above: Option<f64>) -> Vec<Obs> {
+    let mut obs = c.observations();
+    relative::classify(&mut obs, slow_above);
+    obs
+}
+
+/// `c` against its reference `r` (their samples classed by the boundary `slow_above`
+/// between the machine's states): the estimate, the estimator used, and why the two
+/// are not from one schedule when they are not (cases of different shards, judged by
+/// the raw Hodges-Lehmann shift).
+pub(crate) fn estimate(
+    c: &CaseResult,
+    r: &CaseResult,
+    slow_above: Option<f64>,
+) -> Option<(Estimate, Estimator, Option<String>)> {
     if c.shard != r.shard {
         let name = |s: Option<(u32, u32)>| s.map_or("none".into(), |(k, n)| format!("{k}/{n}"));
-        return Err(format!(
+        let why = format!(
             "the reference was measured by shard {}, this case by shard {}",
             name(r.shard),
             name(c.shard)
-        ));
+        );
+        let e = relative::estimate(Estimator::Hl, &c.observations(), &r.observations())?;
+        return Some((e, Estimator::Hl, Some(why)));
     }
-    let pairs = paired_ratios(&c.timed_samples(), &r.timed_samples());
-    let wanted = c.samples_ns.len().min(r.samples_ns.len());
-    // Pairing stands when at least half the rounds pair up (a case that failed, or a
-    // run stopped mid-round and resumed, loses a few).
-    if pairs.is_empty() || pairs.len() * 2 < wanted {
-        return Err(format!(
-            "only {} of {wanted} rounds hold a sample of both this case and the reference",
-            pairs.len()
-        ));
-    }
-    Ok(pairs)
+    let e = relative::estimate(
+        relative::DEFAULT,
+        &classified(c, slow_above),
+        &classified(r, slow_above),
+    )?;
+    Some((e, relative::DEFAULT, None))
+}
+
+/// For each sample of `c`, the index of `r`'s sample nearest to it in time.
+pub(crate) fn nearest_reference(c: &CaseResult, r: &CaseResult) -> Vec<u32> {
+    relative::nearest(&c.observations(), &r.observations())
+        .into_iter()
+        .map(|j| j as u32)
+        .collect()
 }

@@ -185,6 +185,30 @@ pub struct ScenarioInfo {
     /// pass, and whether their counts agreed (when not, every count is `unstable`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instruction_check: Option<crate::measure::InstructionCheck>,
+    /// The reference of each mode was sampled once after every this many of its cases
+    /// in a round (0: once a round; files written before 2026-12-02).
+    #[serde(default)]
+    pub reference_every: u32,
+    /// The cases the scenario's question is about, with their cap and precision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub focus: Option<FocusInfo>,
+    /// What the machine did during the run, read from the speed probe: one speed, or
+    /// two states and how far apart. Null without speed readings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine: Option<crate::stats::MachineStates>,
+}
+
+/// `focus` of a scenario, as it was run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FocusInfo {
+    /// Variant ids.
+    pub variants: Vec<String>,
+    /// Modes in which they are the focus.
+    pub modes: Vec<Mode>,
+    /// The most samples a focus case took.
+    pub samples: u32,
+    /// Its precision, percent.
+    pub precision: f64,
 }
 
 /// One scenario, variant and mode.
@@ -220,6 +244,22 @@ pub struct CaseResult {
     /// `sample_rounds`, the order the schedule drew from the scenario seed.
     #[serde(default)]
     pub sample_slots: Vec<u32>,
+    /// When each sample started, microseconds since the Unix epoch: which samples of
+    /// other cases were taken moments apart. Empty in files written before
+    /// 2026-12-02.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sample_starts_us: Vec<u64>,
+    /// The speed probe's times right before and right after each sample, ns (a fixed
+    /// loop of Python arithmetic in the same process: how fast the machine ran Python
+    /// at that moment). Empty when not measured (external Pythons before the probe
+    /// existed, files written before 2026-12-02).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub speed_ns: Vec<[u64; 2]>,
+    /// For each sample, the index (into the reference case's samples) of the
+    /// reference sample taken nearest to it in time. Empty for the reference itself
+    /// and for cases without one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub nearest_reference: Vec<u32>,
     /// CPU time of the worker over each timed import, nanoseconds.
     pub cpu_samples_ns: Vec<u64>,
     /// User CPU time over each timed import (`getrusage`, microsecond resolution).
@@ -298,18 +338,55 @@ pub struct Floor {
     pub instructions_ratio: Option<f64>,
 }
 
-/// A case's per-round ratios to its reference, summarised.
+/// A case's ratio to its reference within the run, by the run's estimator.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct PairedRatio {
-    /// Median of the per-round ratios.
+    /// The ratio (for `round`, the median of the per-round ratios).
     pub median: f64,
-    /// Lower end of its 95% interval (order statistics; the smallest ratio below six
-    /// rounds).
+    /// Lower end of its interval (95% when `level` says so).
     pub low: f64,
     /// Upper end.
     pub high: f64,
-    /// Rounds with a sample of both.
+    /// Samples of the case used (pairs, for the paired estimators; rounds for
+    /// `round`).
     pub rounds: u32,
+    /// Samples of the reference used.
+    #[serde(default)]
+    pub reference_samples: u32,
+    /// Coverage of the interval: at least 0.95 once the samples allow it; below that
+    /// the interval is the widest the samples give and this is its real coverage.
+    /// Files written before 2026-12-02 do not say (their interval was 95% from six
+    /// rounds on, [min, max] below).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<f64>,
+    /// How the ratio was estimated; `round` in files written before 2026-12-02.
+    #[serde(default = "round_estimator")]
+    pub estimator: crate::stats::Estimator,
+}
+
+fn round_estimator() -> crate::stats::Estimator {
+    crate::stats::Estimator::Round
+}
+
+impl PairedRatio {
+    /// The summary of an estimate by `estimator`.
+    pub fn of(estimator: crate::stats::Estimator, e: &crate::stats::Estimate) -> Self {
+        PairedRatio {
+            median: e.ratio,
+            low: e.low,
+            high: e.high,
+            rounds: e.n,
+            reference_samples: e.m,
+            level: Some(e.level),
+            estimator,
+        }
+    }
+
+    /// Whether the interval is a real 95% interval (files that do not say: from six
+    /// rounds on, as their rule was).
+    pub fn is_95(&self) -> bool {
+        self.level.map_or(self.rounds >= 6, |l| l >= 0.95 - 1e-9)
+    }
 }
 
 impl PairedRatio {

@@ -173,6 +173,10 @@ pub(super) fn measure_instance(
     info.python = external.map(|(_, i)| i.clone());
     info.shard = ctx.opts.plan.shard;
     info.instruction_check = sampled.instruction_check;
+    info.machine = results::machine_states(&cases);
+    if let Some(m) = info.machine.filter(|m| m.bimodal) {
+        crate::note!("{}: {}", s.name, m.sentence());
+    }
     Ok(Measured {
         info,
         cases,
@@ -268,6 +272,8 @@ fn measure_options(
         // Instruction counting runs the harness binary under callgrind: embedded only.
         instructions: (s.measure.instructions && external.is_none())
             .then_some(s.measure.instruction_samples),
+        reference_every: s.measure.reference_every,
+        focus: s.measure.focus.clone(),
     })
 }
 
@@ -411,6 +417,14 @@ fn scenario_info(
         tree_bytes: tree.total_bytes(),
         generate_s,
         instruction_check: None,
+        reference_every: s.measure.reference_every,
+        focus: s.measure.focus.as_ref().map(|f| results::FocusInfo {
+            variants: f.variants.clone(),
+            modes: f.modes.clone(),
+            samples: f.samples,
+            precision: f.precision,
+        }),
+        machine: None,
     }
 }
 

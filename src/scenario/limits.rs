@@ -42,6 +42,8 @@ pub struct Limits {
     pub timeout_secs: RangeInclusive<i64>,
     /// `measure.instruction-samples`
     pub instruction_samples: RangeInclusive<i64>,
+    /// `measure.reference-every`
+    pub reference_every: RangeInclusive<i64>,
     /// Each of `fleet.processes`: the load stays bounded on a small machine.
     pub fleet_processes: RangeInclusive<i64>,
     /// `fleet.rounds`
@@ -66,10 +68,13 @@ pub const LIMITS: Limits = Limits {
     filler: 0..=500_000,
     samples: 1..=100_000,
     precision: 0.1..=100.0,
-    min_samples: 2..=100_000,
+    // Below 6 no interval of a ratio reaches 95% (the order statistics of 5 pairs cover
+    // 93.75% at best), so a case could stop on an interval that is not what it says.
+    min_samples: 6..=100_000,
     warmup: 0..=1_000,
     timeout_secs: 1..=86_400,
     instruction_samples: 1..=1_000,
+    reference_every: 0..=10_000,
     fleet_processes: 1..=64,
     fleet_rounds: 1..=1_000,
     hot_update_rounds: 1..=10_000,

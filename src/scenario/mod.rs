@@ -379,6 +379,12 @@ pub struct MeasureSpec {
     pub precision: Option<f64>,
     /// `min-samples`: samples every case takes before `precision` may stop it.
     pub min_samples: u32,
+    /// `reference-every`: the reference of each mode is sampled once after every this
+    /// many of its cases in a round (0: once a round).
+    pub reference_every: u32,
+    /// `focus`: the cases the scenario asks its question about, which sample longer
+    /// and to a finer precision than the rest.
+    pub focus: Option<Focus>,
     /// Untimed rounds before the timed ones (warm mode always does at least one).
     pub warmup: u32,
     /// Seconds a worker may take for one sample before it is killed.
@@ -391,6 +397,28 @@ pub struct MeasureSpec {
     pub fleet: FleetSpec,
     /// Settings of the `hot-update` mode.
     pub hot_update: HotUpdateSpec,
+}
+
+/// The cases a scenario's question is about (`focus`, `focus-modes`,
+/// `focus-samples`, `focus-precision`): adaptive sampling gives them a higher cap and a
+/// finer precision than the others, so the budget goes where the question is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Focus {
+    /// Variant ids.
+    pub variants: Vec<String>,
+    /// Modes in which they are the focus (default: the first measured mode).
+    pub modes: Vec<Mode>,
+    /// The most samples a focus case takes.
+    pub samples: u32,
+    /// Its precision, percent.
+    pub precision: f64,
+}
+
+impl Focus {
+    /// Whether the case of `variant` in `mode` is a focus case.
+    pub fn covers(&self, variant: &str, mode: Mode) -> bool {
+        self.modes.contains(&mode) && self.variants.iter().any(|v| v == variant)
+    }
 }
 
 /// How the processes of a fleet get their artifact.

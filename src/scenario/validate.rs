@@ -10,7 +10,7 @@ use super::layout::TreeLayout;
 use super::limits::LIMITS;
 use super::wire;
 use super::{
-    CorpusSpec, FleetSpec, HotUpdateSpec, MeasureSpec, Mode, PageCache, Pickup, Scenario,
+    CorpusSpec, FleetSpec, Focus, HotUpdateSpec, MeasureSpec, Mode, PageCache, Pickup, Scenario,
     ScenarioError, ScenarioSource, Sharing, Sweep, SweepParam, TreeSpec, Variant, Workload,
 };
 
@@ -158,6 +158,23 @@ pub(super) fn parse_and_validate(
     }
     let sweeps = sweeps(&ctx, &wire.sweep, &tree)?;
     let mut measure = measure(&ctx, &wire.measure)?;
+    if let (Some(f), Some(list)) = (&measure.focus, &wire.measure.focus) {
+        let ids: Vec<String> = variants.iter().map(Variant::id).collect();
+        if let Some(v) = f.variants.iter().find(|v| !ids.contains(v)) {
+            return Err(ctx.err(
+                list.span(),
+                "measure.focus",
+                format!("`{v}` is not one of the scenario's variants"),
+            ));
+        }
+        if f.variants.contains(&reference) {
+            return Err(ctx.err(
+                list.span(),
+                "measure.focus",
+                format!("`{reference}` is the reference: its ratio is 1 by definition"),
+            ));
+        }
+    }
     if let Some(f) = &wire.fleet {
         measure.fleet = fleet(&ctx, f.get_ref())?;
     }
@@ -507,8 +524,12 @@ fn workload(
     }
 }
 
-/// `min-samples` when a scenario with `precision` does not say.
-pub const DEFAULT_MIN_SAMPLES: u32 = 5;
+/// `min-samples` when a scenario with `precision` does not say: the least at which
+/// the interval of a ratio is a real 95% interval.
+pub const DEFAULT_MIN_SAMPLES: u32 = 6;
+
+/// `reference-every` when a scenario does not say.
+pub const DEFAULT_REFERENCE_EVERY: u32 = 6;
 
 fn measure(ctx: &Ctx, w: &wire::Measure) -> Result<MeasureSpec, ScenarioError> {
     let l = &LIMITS;
@@ -579,9 +600,17 @@ fn measure(ctx: &Ctx, w: &wire::Measure) -> Result<MeasureSpec, ScenarioError> {
         }
         (None, _) => DEFAULT_MIN_SAMPLES.min(samples),
     };
+    let focus = focus(ctx, w, precision, samples, &modes)?;
     Ok(MeasureSpec {
         precision,
         min_samples,
+        reference_every: ctx.opt_int(
+            &w.reference_every,
+            "measure.reference-every",
+            &l.reference_every,
+            DEFAULT_REFERENCE_EVERY,
+        )?,
+        focus,
         fleet: FleetSpec::default(),
         hot_update: HotUpdateSpec::default(),
         instructions,
@@ -601,6 +630,104 @@ fn measure(ctx: &Ctx, w: &wire::Measure) -> Result<MeasureSpec, ScenarioError> {
             120,
         )?,
     })
+}
+
+/// `focus` and its settings: variant ids (checked against the variants later), the
+/// modes they are the focus in, their cap and precision. Only with `precision`.
+fn focus(
+    ctx: &Ctx,
+    w: &wire::Measure,
+    precision: Option<f64>,
+    samples: u32,
+    modes: &[Mode],
+) -> Result<Option<Focus>, ScenarioError> {
+    let Some(list) = &w.focus else {
+        let stray = [
+            (
+                w.focus_modes.as_ref().map(|x| x.span()),
+                "measure.focus-modes",
+            ),
+            (
+                w.focus_samples.as_ref().map(|x| x.span()),
+                "measure.focus-samples",
+            ),
+            (
+                w.focus_precision.as_ref().map(|x| x.span()),
+                "measure.focus-precision",
+            ),
+        ];
+        if let Some((Some(span), field)) = stray.into_iter().find(|(s, _)| s.is_some()) {
+            return Err(ctx.err(span, field, "applies only with `focus`"));
+        }
+        return Ok(None);
+    };
+    let Some(precision) = precision else {
+        return Err(ctx.err(
+            list.span(),
+            "measure.focus",
+            "applies only with `precision` (without it every case takes `samples`)",
+        ));
+    };
+    let variants = name_list(ctx, list, "measure.focus", |v| Ok(v.to_owned()))?;
+    let focus_modes = match &w.focus_modes {
+        None => modes
+            .iter()
+            .copied()
+            .filter(|m| m.is_sampled())
+            .take(1)
+            .collect(),
+        Some(list) => {
+            let parsed = name_list(ctx, list, "measure.focus-modes", Mode::parse)?;
+            if let Some(m) = parsed
+                .iter()
+                .find(|m| !m.is_sampled() || !modes.contains(m))
+            {
+                return Err(ctx.err(
+                    list.span(),
+                    "measure.focus-modes",
+                    format!("`{m}` is not a measured cold, warm or cold-disk mode"),
+                ));
+            }
+            parsed
+        }
+    };
+    let focus_samples = ctx.opt_int(
+        &w.focus_samples,
+        "measure.focus-samples",
+        &LIMITS.samples,
+        samples.max(100),
+    )?;
+    if let Some(f) = w.focus_samples.as_ref().filter(|_| focus_samples < samples) {
+        return Err(ctx.err(
+            f.span(),
+            "measure.focus-samples",
+            format!("must be at least `samples` ({samples}), got {focus_samples}"),
+        ));
+    }
+    let focus_precision = match &w.focus_precision {
+        None => precision,
+        Some(p) => {
+            let v = *p.get_ref();
+            if !LIMITS.precision.contains(&v) {
+                return Err(ctx.err(
+                    p.span(),
+                    "measure.focus-precision",
+                    format!(
+                        "must be a percentage from {} to {}, got {v}",
+                        LIMITS.precision.start(),
+                        LIMITS.precision.end()
+                    ),
+                ));
+            }
+            v
+        }
+    };
+    Ok(Some(Focus {
+        variants,
+        modes: focus_modes,
+        samples: focus_samples,
+        precision: focus_precision,
+    }))
 }
 
 /// Names of a string list, each parsed by `parse` (which says what it expected), without

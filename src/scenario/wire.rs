@@ -117,6 +117,11 @@ pub(super) struct Measure {
     pub timeout_secs: Option<Spanned<i64>>,
     pub metrics: Option<Spanned<StrList>>,
     pub instruction_samples: Option<Spanned<i64>>,
+    pub reference_every: Option<Spanned<i64>>,
+    pub focus: Option<Spanned<StrList>>,
+    pub focus_modes: Option<Spanned<StrList>>,
+    pub focus_samples: Option<Spanned<i64>>,
+    pub focus_precision: Option<Spanned<f64>>,
 }
 
 /// A string or a list of strings (`layout = "zip"` or `layout = ["dir", "zip"]`).

@@ -1,15 +1,266 @@
-//! Tests of two samples against each other: the Mann-Whitney U test, the
-//! Benjamini-Hochberg adjustment for testing many cases at once, and the normal tail
-//! both use.
+//! Tests of two samples against each other: the Mann-Whitney U test (exact for small
+//! samples without ties), the Hodges-Lehmann shift and its distribution-free interval,
+//! the Benjamini-Hochberg adjustment for testing many cases at once, and the normal
+//! distribution they fall back on.
 
-/// Two-sided p-value of the Mann-Whitney U test (normal approximation with tie and
-/// continuity corrections; adequate from about 8 samples per side, conservative below).
-/// 1.0 when either side is empty or every value is tied.
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+/// Largest sample size per side for which the Mann-Whitney null distribution is
+/// computed exactly (a table of n1 x n2 + 1 probabilities, built in a few ms).
+pub const EXACT_LIMIT: usize = 60;
+
+thread_local! {
+    static NULLS: RefCell<HashMap<(usize, usize), Rc<Vec<f64>>>> = RefCell::new(HashMap::new());
+}
+
+/// The exact null distribution of the Mann-Whitney U statistic for samples of `n1` and
+/// `n2` values without ties, as cumulative probabilities: `cdf[u]` = P(U <= u), for u
+/// from 0 to n1 x n2. `None` above [`EXACT_LIMIT`].
+///
+/// Counts by the recursion on the largest value of both samples: if it belongs to the
+/// first sample it exceeds all n2 values of the second, so N(u; a, b) = N(u - b; a - 1,
+/// b) + N(u; a, b - 1). Only additions, so the counts stay exact in floating point as
+/// far as its precision goes.
+pub fn mann_whitney_null(n1: usize, n2: usize) -> Option<Rc<Vec<f64>>> {
+    let key = (n1.min(n2), n1.max(n2));
+    if key.1 > EXACT_LIMIT {
+        return None;
+    }
+    if let Some(hit) = NULLS.with(|m| m.borrow().get(&key).cloned()) {
+        return Some(hit);
+    }
+    let (a_max, b_max) = key;
+    // prev[b]: counts for (a - 1, b); cur[b]: for (a, b).
+    let mut prev: Vec<Vec<f64>> = (0..=b_max).map(|_| vec![1.0]).collect();
+    for a in 1..=a_max {
+        let mut cur: Vec<Vec<f64>> = Vec::with_capacity(b_max + 1);
+        cur.push(vec![1.0]);
+        for b in 1..=b_max {
+            let mut counts = vec![0.0; a * b + 1];
+            for (u, c) in prev[b].iter().enumerate() {
+                counts[u + b] += c;
+            }
+            for (u, c) in cur[b - 1].iter().enumerate() {
+                counts[u] += c;
+            }
+            cur.push(counts);
+        }
+        prev = cur;
+    }
+    let counts = &prev[b_max];
+    let total: f64 = counts.iter().sum();
+    let mut running = 0.0;
+    let cdf: Vec<f64> = counts
+        .iter()
+        .map(|c| {
+            running += c;
+            (running / total).min(1.0)
+        })
+        .collect();
+    let cdf = Rc::new(cdf);
+    NULLS.with(|m| m.borrow_mut().insert(key, cdf.clone()));
+    Some(cdf)
+}
+
+/// Largest total of both samples for which a test with ties is exact (a permutation
+/// distribution of the tied ranks, counted rather than enumerated).
+pub const TIED_EXACT_LIMIT: usize = 40;
+
+/// Two-sided p-value of the Mann-Whitney U test: exact when the samples are small (from
+/// [`mann_whitney_null`] without ties, up to [`EXACT_LIMIT`] values a side; from the
+/// permutation distribution of the tied ranks with ties, up to [`TIED_EXACT_LIMIT`]
+/// values in all); the normal approximation with tie and continuity corrections
+/// otherwise. 1.0 when either side is empty or every value is tied.
 pub fn mann_whitney_p(x: &[f64], y: &[f64]) -> f64 {
     let (n1, n2) = (x.len(), y.len());
     if n1 == 0 || n2 == 0 {
         return 1.0;
     }
+    if let Some(p) = exact_p(x, y).or_else(|| tied_exact_p(x, y)) {
+        return p;
+    }
+    mann_whitney_normal_p(x, y)
+}
+
+/// The exact two-sided p-value with ties: the sum of `x`'s midranks against its
+/// distribution over every way of choosing |x| of the pooled values, counted by
+/// dynamic programming over doubled midranks (integers). `None` above
+/// [`TIED_EXACT_LIMIT`].
+fn tied_exact_p(x: &[f64], y: &[f64]) -> Option<f64> {
+    let n = x.len() + y.len();
+    if n > TIED_EXACT_LIMIT {
+        return None;
+    }
+    let mut all: Vec<(f64, bool)> = x
+        .iter()
+        .map(|&v| (v, true))
+        .chain(y.iter().map(|&v| (v, false)))
+        .collect();
+    all.sort_by(|a, b| a.0.total_cmp(&b.0));
+    // Doubled midranks: tied values at 1-based ranks i+1..=j share (i + j + 1).
+    let mut ranks = Vec::with_capacity(n);
+    let mut observed = 0usize;
+    let mut i = 0;
+    while i < n {
+        let mut j = i + 1;
+        while j < n && all[j].0 == all[i].0 {
+            j += 1;
+        }
+        for item in &all[i..j] {
+            ranks.push(i + j + 1);
+            if item.1 {
+                observed += i + j + 1;
+            }
+        }
+        i = j;
+    }
+    let k = x.len();
+    let max_sum: usize = ranks.iter().sum();
+    // ways[c][s]: subsets of c items with doubled-rank sum s.
+    let mut ways = vec![vec![0.0f64; max_sum + 1]; k + 1];
+    ways[0][0] = 1.0;
+    for &r in &ranks {
+        for c in (1..=k).rev() {
+            let (lower, upper) = ways.split_at_mut(c);
+            let (from, to) = (&lower[c - 1], &mut upper[0]);
+            for s in (r..=max_sum).rev() {
+                to[s] += from[s - r];
+            }
+        }
+    }
+    let counts = &ways[k];
+    let total: f64 = counts.iter().sum();
+    // Twice the mean sum: k * (n + 1) in doubled ranks.
+    let mean2 = k * (n + 1);
+    let distance = |s: usize| s.abs_diff(mean2);
+    let far = distance(observed);
+    let tail: f64 = counts
+        .iter()
+        .enumerate()
+        .filter(|&(s, _)| distance(s) >= far)
+        .map(|(_, c)| c)
+        .sum();
+    Some((tail / total).min(1.0))
+}
+
+/// The exact two-sided p-value, when the samples are small and have no ties.
+fn exact_p(x: &[f64], y: &[f64]) -> Option<f64> {
+    let cdf = mann_whitney_null(x.len(), y.len())?;
+    let mut all: Vec<f64> = x.iter().chain(y).copied().collect();
+    all.sort_by(f64::total_cmp);
+    if all.windows(2).any(|w| w[0] == w[1]) {
+        return None;
+    }
+    // U: pairs with the x value above the y value.
+    let u = x
+        .iter()
+        .map(|a| y.iter().filter(|b| a > *b).count())
+        .sum::<usize>();
+    let lower = cdf[u];
+    let upper = 1.0 - if u == 0 { 0.0 } else { cdf[u - 1] };
+    Some((2.0 * lower.min(upper)).min(1.0))
+}
+
+/// The smallest two-sided p-value samples of `n1` and `n2` values can give (the two
+/// not overlapping at all), by the same test [`mann_whitney_p`] runs on such samples.
+pub fn smallest_mann_whitney_p(n1: usize, n2: usize) -> f64 {
+    let x: Vec<f64> = (0..n1).map(|i| i as f64).collect();
+    let y: Vec<f64> = (0..n2).map(|i| (n1 + i) as f64).collect();
+    mann_whitney_p(&x, &y)
+}
+
+/// The Hodges-Lehmann shift of `x` against `y` (the median of every difference x_i -
+/// y_j) and its distribution-free interval from the Mann-Whitney null distribution:
+/// `(shift, low, high, level)`. The interval runs from the (C+1)-th smallest to the
+/// (C+1)-th largest difference, with C the largest count such that P(U <= C) <= 2.5%
+/// (exact up to [`EXACT_LIMIT`] values a side, the normal approximation beyond), so its
+/// coverage is at least 95% when the two samples differ by a shift; `level` is that
+/// coverage. Samples too small for any 95% interval give the widest one, from the
+/// smallest to the largest difference, with its real, lower level. `None` when a side
+/// is empty.
+pub fn hodges_lehmann_interval(x: &[f64], y: &[f64]) -> Option<(f64, f64, f64, f64)> {
+    hodges_lehmann_interval_at(x, y, 0.95)
+}
+
+/// As [`hodges_lehmann_interval`], at confidence `level`.
+pub fn hodges_lehmann_interval_at(
+    x: &[f64],
+    y: &[f64],
+    level: f64,
+) -> Option<(f64, f64, f64, f64)> {
+    if x.is_empty() || y.is_empty() {
+        return None;
+    }
+    let mut d: Vec<f64> = Vec::with_capacity(x.len() * y.len());
+    for a in x {
+        for b in y {
+            d.push(a - b);
+        }
+    }
+    d.sort_by(f64::total_cmp);
+    let total = d.len();
+    let (k, level) = shift_rank(x.len(), y.len(), level);
+    let shift = super::univariate::quantile_sorted(&d, 0.5);
+    Some((shift, d[k], d[total - 1 - k], level))
+}
+
+/// The 0-based rank of the interval's lower end among the sorted differences (the
+/// upper end is as far from the top) and the interval's coverage, for samples of `n`
+/// and `m`. The interval from the k-th smallest to the k-th largest difference covers
+/// the shift with probability 1 - 2 P(U <= k - 1); k is the largest with that at least
+/// `level`, or 1 (the whole range) when no k is.
+fn shift_rank(n: usize, m: usize, level: f64) -> (usize, f64) {
+    let total = n * m;
+    let tail = (1.0 - level) / 2.0;
+    if let Some(cdf) = mann_whitney_null(n, m) {
+        let k = cdf.iter().take_while(|&&p| p <= tail).count().max(1);
+        return (k - 1, (1.0 - 2.0 * cdf[k - 1]).max(0.0));
+    }
+    let mean = total as f64 / 2.0;
+    let sd = (total as f64 * (n + m + 1) as f64 / 12.0).sqrt();
+    let z = normal_quantile(1.0 - tail);
+    let k = ((mean - z * sd + 0.5).floor().max(1.0) as usize).min(total.div_ceil(2));
+    let level = 1.0 - 2.0 * normal_cdf((k as f64 - 0.5 - mean) / sd);
+    (k - 1, level)
+}
+
+/// The difference of the medians of `x` and `y` with an interval from their own
+/// order-statistics intervals (each read as a normal interval, the two combined):
+/// `(shift, low, high, level)`; `level` is the lower of the two medians' levels.
+pub fn median_shift_interval(x: &[f64], y: &[f64], level: f64) -> Option<(f64, f64, f64, f64)> {
+    if x.is_empty() || y.is_empty() {
+        return None;
+    }
+    let z_level = normal_quantile(0.5 + level / 2.0);
+    let half = |v: &[f64]| {
+        let mut s = v.to_vec();
+        s.sort_by(f64::total_cmp);
+        let (lo, hi, level) = super::univariate::median_ci_ranks_at(s.len(), level);
+        let z = normal_quantile(0.5 + level.min(0.999_999) / 2.0);
+        let se = if z > 0.0 {
+            (s[hi] - s[lo]) / (2.0 * z)
+        } else {
+            f64::INFINITY
+        };
+        (super::univariate::quantile_sorted(&s, 0.5), se, level)
+    };
+    let ((mx, sx, lx), (my, sy, ly)) = (half(x), half(y));
+    let shift = mx - my;
+    let se = (sx * sx + sy * sy).sqrt();
+    Some((
+        shift,
+        shift - z_level * se,
+        shift + z_level * se,
+        lx.min(ly),
+    ))
+}
+
+/// Two-sided p-value of the Mann-Whitney U test by the normal approximation with tie
+/// and continuity corrections.
+fn mann_whitney_normal_p(x: &[f64], y: &[f64]) -> f64 {
+    let (n1, n2) = (x.len(), y.len());
     let mut all: Vec<(f64, bool)> = x
         .iter()
         .map(|&v| (v, true))
@@ -63,6 +314,67 @@ pub fn normal_sf(z: f64) -> f64 {
     0.5 * erfc(z / std::f64::consts::SQRT_2)
 }
 
+/// The standard normal distribution function, P(Z <= z).
+pub fn normal_cdf(z: f64) -> f64 {
+    normal_sf(-z)
+}
+
+/// The standard normal quantile: the z with P(Z <= z) = p, for 0 < p < 1 (Acklam's
+/// rational approximation, relative error below 1.2e-9).
+pub fn normal_quantile(p: f64) -> f64 {
+    if p <= 0.0 {
+        return f64::NEG_INFINITY;
+    }
+    if p >= 1.0 {
+        return f64::INFINITY;
+    }
+    const A: [f64; 6] = [
+        -3.969_683_028_665_376e1,
+        2.209_460_984_245_205e2,
+        -2.759_285_104_469_687e2,
+        1.383_577_518_672_69e2,
+        -3.066_479_806_614_716e1,
+        2.506_628_277_459_239,
+    ];
+    const B: [f64; 5] = [
+        -5.447_609_879_822_406e1,
+        1.615_858_368_580_409e2,
+        -1.556_989_798_598_866e2,
+        6.680_131_188_771_972e1,
+        -1.328_068_155_288_572e1,
+    ];
+    const C: [f64; 6] = [
+        -7.784_894_002_430_293e-3,
+        -3.223_964_580_411_365e-1,
+        -2.400_758_277_161_838,
+        -2.549_732_539_343_734,
+        4.374_664_141_464_968,
+        2.938_163_982_698_783,
+    ];
+    const D: [f64; 4] = [
+        7.784_695_709_041_462e-3,
+        3.224_671_290_700_398e-1,
+        2.445_134_137_142_996,
+        3.754_408_661_907_416,
+    ];
+    let low = 0.024_25;
+    let x = if p < low {
+        let q = (-2.0 * p.ln()).sqrt();
+        (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
+            / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
+    } else if p <= 1.0 - low {
+        let q = p - 0.5;
+        let r = q * q;
+        (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q
+            / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
+    } else {
+        let q = (-2.0 * (1.0 - p).ln()).sqrt();
+        -(((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
+            / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
+    };
+    x
+}
+
 /// Complementary error function: the Chebyshev fit `erfcc` of Numerical Recipes
 /// (fractional error below 1.2e-7 everywhere).
 fn erfc(x: f64) -> f64 {
@@ -105,6 +417,108 @@ mod tests {
         let y = [6.0, 7.0, 8.0, 9.0, 10.0];
         let p = mann_whitney_p(&x, &y);
         assert!(p > 0.005 && p < 0.02, "{p}");
+    }
+
+    /// Every way of splitting ranks 0..n1+n2 into the two samples, with its U.
+    fn brute_force_null(n1: usize, n2: usize) -> Vec<f64> {
+        let n = n1 + n2;
+        let mut counts = vec![0u64; n1 * n2 + 1];
+        for mask in 0u32..(1 << n) {
+            if mask.count_ones() as usize != n1 {
+                continue;
+            }
+            // U: pairs (x, y) with x's rank above y's.
+            let mut u = 0;
+            for i in 0..n {
+                for j in 0..n {
+                    if mask & (1 << i) != 0 && mask & (1 << j) == 0 && i > j {
+                        u += 1;
+                    }
+                }
+            }
+            counts[u] += 1;
+        }
+        let total: u64 = counts.iter().sum();
+        let mut running = 0;
+        counts
+            .iter()
+            .map(|c| {
+                running += c;
+                running as f64 / total as f64
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_exact_null_distribution_agrees_with_brute_force_enumeration() {
+        for (n1, n2) in [
+            (1, 1),
+            (2, 3),
+            (3, 2),
+            (4, 4),
+            (5, 5),
+            (3, 7),
+            (6, 8),
+            (8, 8),
+        ] {
+            let exact = mann_whitney_null(n1, n2).unwrap();
+            let brute = brute_force_null(n1, n2);
+            assert_eq!(exact.len(), brute.len(), "{n1} vs {n2}");
+            for (a, b) in exact.iter().zip(&brute) {
+                assert!(
+                    (a - b).abs() < 1e-12,
+                    "{n1} vs {n2}: {exact:?} against {brute:?}"
+                );
+            }
+        }
+        assert!(mann_whitney_null(EXACT_LIMIT + 1, 3).is_none());
+    }
+
+    #[test]
+    fn complete_separation_gets_its_exact_p_value() {
+        // 2 / C(2n, n): the figures.
+        for (n, exact) in [(5, 2.0 / 252.0), (8, 2.0 / 12870.0), (10, 2.0 / 184_756.0)] {
+            let x: Vec<f64> = (0..n).map(f64::from).collect();
+            let y: Vec<f64> = (0..n).map(|i| f64::from(n + i)).collect();
+            let p = mann_whitney_p(&x, &y);
+            assert!((p - exact).abs() < 1e-12, "{n}: {p} vs {exact}");
+            assert!((smallest_mann_whitney_p(n as usize, n as usize) - exact).abs() < 1e-12);
+        }
+        // With ties, the exact permutation distribution: 2 of the 20 ways of choosing
+        // three of the six values are as far from the middle.
+        let p = mann_whitney_p(&[1.0, 1.0, 2.0], &[3.0, 4.0, 4.0]);
+        assert!((p - 2.0 / 20.0).abs() < 1e-12, "{p}");
+        // Without ties it agrees with the null distribution of U.
+        let (x, y) = ([1.0, 4.0, 5.0, 9.0], [2.0, 3.0, 6.0, 7.0, 8.0]);
+        assert!((tied_exact_p(&x, &y).unwrap() - exact_p(&x, &y).unwrap()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn normal_quantiles() {
+        assert!((normal_quantile(0.975) - 1.959_963_985).abs() < 1e-6);
+        assert!((normal_quantile(0.5)).abs() < 1e-12);
+        assert!((normal_quantile(0.001) + 3.090_232_306).abs() < 1e-5);
+        for p in [0.01, 0.2, 0.7, 0.999] {
+            assert!((normal_cdf(normal_quantile(p)) - p).abs() < 1e-6, "{p}");
+        }
+    }
+
+    #[test]
+    fn hodges_lehmann_interval_levels_and_coverage() {
+        // 5 against 5: the 3rd smallest to the 3rd largest of 25 differences (exact
+        // coverage 1 - 2 x 4/252).
+        let (_, _, _, level) = hodges_lehmann_interval(&[0.0; 5], &[0.0; 5]).unwrap();
+        assert!((level - (1.0 - 8.0 / 252.0)).abs() < 1e-12, "{level}");
+        // 2 against 2 cannot reach 95%: the whole range, with its real level.
+        let (_, lo, hi, level) = hodges_lehmann_interval(&[1.0, 2.0], &[0.0, 0.5]).unwrap();
+        assert_eq!((lo, hi), (0.5, 2.0));
+        assert!((level - (1.0 - 2.0 / 6.0)).abs() < 1e-12);
+        // The normal approximation beyond the exact tables: still at least 95%.
+        let x: Vec<f64> = (0..70).map(f64::from).collect();
+        let y: Vec<f64> = (0..90).map(|i| f64::from(i) * 0.9).collect();
+        let (_, lo, hi, level) = hodges_lehmann_interval(&x, &y).unwrap();
+        assert!((0.95..0.96).contains(&level), "{level}");
+        assert!(lo < hi);
     }
 
     #[test]

@@ -101,6 +101,12 @@ pub fn quantile_sorted(v: &[f64], q: f64) -> f64 {
 /// confidence, from the binomial(n, 1/2) distribution of how many samples fall below
 /// the true median, and the exact coverage. Symmetric and as narrow as possible.
 pub fn median_ci_ranks(n: usize) -> (usize, usize, f64) {
+    median_ci_ranks_at(n, 0.95)
+}
+
+/// As [`median_ci_ranks`], at confidence `level`: the narrowest symmetric ranks that
+/// reach it, or the whole range (with its real, lower coverage) when none does.
+pub fn median_ci_ranks_at(n: usize, level: f64) -> (usize, usize, f64) {
     // P(B <= k) for B ~ Binomial(n, 0.5), accumulated in log space for large n.
     let ln_half_n = -(n as f64) * std::f64::consts::LN_2;
     let mut cdf = Vec::with_capacity(n + 1);
@@ -117,7 +123,7 @@ pub fn median_ci_ranks(n: usize) -> (usize, usize, f64) {
     let mut best = (0, n - 1, 1.0 - 2.0 * cdf[0]);
     for (j, below) in cdf.iter().enumerate().take(n / 2) {
         let coverage = 1.0 - 2.0 * below;
-        if coverage >= 0.95 {
+        if coverage >= level {
             best = (j, n - 1 - j, coverage);
         } else {
             break;

@@ -1,0 +1,167 @@
+//! Which estimator of a case's ratio to its reference to trust, measured on repeated
+//! runs: for every estimator of [`crate::stats::relative`], how much its estimate moves
+//! from run to run (the standard deviation of its log over the runs) and how often one
+//! run's 95% interval holds the median of the other runs' estimates (coverage).
+//!
+//! Coverage is judged against the other runs, not against a known truth, so it also
+//! carries what moves whole runs (a reference a few percent off for a whole run, the
+//! machine's state): an interval that covers only the run's own sampling error shows
+//! up here as one that covers less than it says.
+
+use serde::Serialize;
+use strum::VariantArray;
+
+use super::Rate;
+use crate::results::{CaseResult, Results};
+use crate::stats::relative::{self, Estimator};
+use crate::status::Status;
+
+/// One estimator on one case, over the runs.
+#[derive(Debug, Clone, Serialize)]
+pub struct EstimatorRow {
+    /// Scenario name.
+    pub scenario: String,
+    /// Variant id.
+    pub variant: String,
+    /// Mode.
+    pub mode: String,
+    /// The estimator.
+    pub estimator: Estimator,
+    /// Whether it is the harness's own ([`relative::DEFAULT`]).
+    pub default: bool,
+    /// Runs with an estimate.
+    pub runs: usize,
+    /// Median of the estimates over the runs.
+    pub median: f64,
+    /// Standard deviation of the log estimates over the runs.
+    pub log_sd: f64,
+    /// Median over the runs of the interval's half-width (fraction of the ratio);
+    /// null for estimators without an interval.
+    pub half_width: Option<f64>,
+    /// Runs whose 95% interval held the median of the other runs' estimates, out of the
+    /// runs with a 95% interval; null for estimators without an interval.
+    pub coverage: Option<Rate>,
+}
+
+/// The boundary between the machine's states in `scenario` of run `r`: as recorded,
+/// or found again from the samples (files written before it was recorded).
+fn slow_above(r: &Results, scenario: &str) -> Option<f64> {
+    r.slow_above(scenario).or_else(|| {
+        let cases: Vec<CaseResult> = r
+            .cases
+            .iter()
+            .filter(|c| c.scenario == scenario)
+            .cloned()
+            .collect();
+        crate::results::machine_states(&cases).and_then(|m| m.slow_above_ns)
+    })
+}
+
+fn classified(c: &CaseResult, slow_above: Option<f64>) -> Vec<relative::Obs> {
+    let mut obs = c.observations();
+    relative::classify(&mut obs, slow_above);
+    obs
+}
+
+/// Whether `estimator` gives an interval of its own.
+fn has_interval(estimator: Estimator) -> bool {
+    estimator != Estimator::LowQuartile
+}
+
+/// Every estimator on every case measured in at least three runs (and not the
+/// reference), in scenario, mode and variant order.
+pub fn compare_estimators(runs: &[(String, Results)]) -> Vec<EstimatorRow> {
+    let mut keys: Vec<(String, String, String)> = Vec::new();
+    for (_, r) in runs {
+        for c in r.cases.iter().filter(|c| c.status == Status::Ok) {
+            let k = (
+                c.scenario.clone(),
+                c.variant.clone(),
+                c.mode.name().to_owned(),
+            );
+            if !keys.contains(&k) {
+                keys.push(k);
+            }
+        }
+    }
+    keys.sort_by(|a, b| (&a.0, &a.2, &a.1).cmp(&(&b.0, &b.2, &b.1)));
+    let mut out = Vec::new();
+    for k in keys {
+        let pairs: Vec<(&CaseResult, &CaseResult, Option<f64>)> = runs
+            .iter()
+            .filter_map(|(_, r)| {
+                let c = r.cases.iter().find(|c| {
+                    c.scenario == k.0
+                        && c.variant == k.1
+                        && c.mode.name() == k.2
+                        && c.status == Status::Ok
+                })?;
+                let reference = r.reference_case(c)?;
+                (reference.variant != c.variant && reference.shard == c.shard)
+                    .then(|| (c, reference, slow_above(r, &c.scenario)))
+            })
+            .collect();
+        if pairs.len() < 3 {
+            continue;
+        }
+        for &estimator in Estimator::VARIANTS {
+            let estimates: Vec<relative::Estimate> = pairs
+                .iter()
+                .filter_map(|(c, r, slow)| {
+                    relative::estimate(estimator, &classified(c, *slow), &classified(r, *slow))
+                })
+                .collect();
+            if estimates.len() < 3 {
+                continue;
+            }
+            out.push(row(&k, estimator, &estimates));
+        }
+    }
+    out
+}
+
+fn row(
+    k: &(String, String, String),
+    estimator: Estimator,
+    e: &[relative::Estimate],
+) -> EstimatorRow {
+    let logs: Vec<f64> = e.iter().map(|x| x.ratio.ln()).collect();
+    let n = logs.len() as f64;
+    let mean = logs.iter().sum::<f64>() / n;
+    let log_sd = (logs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+    let ratios: Vec<f64> = e.iter().map(|x| x.ratio).collect();
+    let (half_width, coverage) = if has_interval(estimator) {
+        let widths: Vec<f64> = e.iter().map(relative::Estimate::half_width).collect();
+        let mut held = 0;
+        let mut judged = 0;
+        for (i, x) in e.iter().enumerate().filter(|(_, x)| x.is_95()) {
+            let others: Vec<f64> = ratios
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, r)| *r)
+                .collect();
+            let target = crate::stats::median(&others);
+            judged += 1;
+            held += usize::from(x.low <= target && target <= x.high);
+        }
+        (
+            Some(crate::stats::median(&widths)),
+            (judged > 0).then(|| Rate::new(held, judged)),
+        )
+    } else {
+        (None, None)
+    };
+    EstimatorRow {
+        scenario: k.0.clone(),
+        variant: k.1.clone(),
+        mode: k.2.clone(),
+        estimator,
+        default: estimator == relative::DEFAULT,
+        runs: e.len(),
+        median: crate::stats::median(&ratios),
+        log_sd,
+        half_width,
+        coverage,
+    }
+}

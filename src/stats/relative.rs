@@ -1,0 +1,439 @@
+//! A case relative to its reference within one run: the estimators the harness can
+//! use, and the one it does ([`DEFAULT`]).
+//!
+//! Each timed sample carries what is needed to pair it: when it started, and the speed
+//! probe's readings taken right before and right after it (a fixed loop of Python
+//! arithmetic: how fast the machine ran Python at that moment). On a machine that
+//! switches between a fast and a slow state, a sample divided by its own speed reading
+//! no longer depends on the state it fell in; the reference's samples are scheduled
+//! every few slots, so every sample also has a reference sample taken moments apart.
+//!
+//! The estimators were compared on repeated real runs (METHODOLOGY.md, "Choosing the
+//! estimator"); every one is kept so that `calibrate --estimators` can repeat that
+//! comparison on another machine.
+
+use serde::{Deserialize, Serialize};
+
+use super::two_sample::{hodges_lehmann_interval_at, median_shift_interval};
+use super::univariate::{median_ci_ranks_at, quantile_sorted};
+
+/// One timed sample, as the estimators see it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Obs {
+    /// The measured wall time (any unit; ratios are taken).
+    pub value: f64,
+    /// The speed probe around the sample: the geometric mean of its readings before
+    /// and after, same unit for every sample of a run; `None` when not measured.
+    pub speed: Option<f64>,
+    /// When the sample started (any monotonic unit; microseconds in results), or its
+    /// position in the run's order for files without start times.
+    pub at: f64,
+    /// Round of the interleaved schedule.
+    pub round: u32,
+    /// Whether the speed reading puts the sample in the machine's slow state (see
+    /// [`classify`]); false when the machine ran at one speed.
+    pub slow: bool,
+}
+
+/// Marks every observation whose speed reading lies above `slow_above` (the boundary
+/// between a bimodal machine's states, [`super::MachineStates::slow_above_ns`]) as
+/// slow; with no boundary, none is.
+pub fn classify(obs: &mut [Obs], slow_above: Option<f64>) {
+    for o in obs {
+        o.slow = match (slow_above, o.speed) {
+            (Some(b), Some(s)) => s >= b,
+            _ => false,
+        };
+    }
+}
+
+impl Obs {
+    /// The sample divided by its speed reading: import time in units of the speed
+    /// probe's loop. The raw value when there is no reading.
+    pub fn normalised(&self) -> f64 {
+        match self.speed {
+            Some(s) if s > 0.0 => self.value / s,
+            _ => self.value,
+        }
+    }
+}
+
+/// How a case's ratio to its reference is estimated.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+    strum::EnumString,
+)]
+#[strum(serialize_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
+pub enum Estimator {
+    /// Hodges-Lehmann shift of the logs of the raw samples that ran in the machine's
+    /// fast state (the median of every case-over-reference ratio among them; unpaired;
+    /// distribution-free interval from the Mann-Whitney null distribution). A machine
+    /// that ran at one speed has every sample in its fast state; where one side has no
+    /// sample in it, the speed-normalised samples of both are used instead
+    /// (`speed-hl`).
+    FastHl,
+    /// Median of the ratios of samples taken in the same round (the harness's method
+    /// until 2026-12-02): a pair may be a whole round apart.
+    Round,
+    /// Median of the ratios of each sample to the reference sample nearest in time.
+    Nearest,
+    /// As `nearest`, each sample divided by its speed reading first.
+    SpeedNearest,
+    /// Ratio of the medians of the speed-normalised samples of the case and of the
+    /// reference (unpaired; interval from the two medians' order statistics).
+    SpeedMedians,
+    /// Hodges-Lehmann shift of the logs of the speed-normalised samples (the median of
+    /// every case-over-reference ratio; unpaired; distribution-free interval from the
+    /// Mann-Whitney null distribution).
+    SpeedHl,
+    /// Hodges-Lehmann shift of the logs of the raw samples (unpaired): what is left
+    /// when the speed readings do not compare (samples of different machines).
+    Hl,
+    /// Ratio of the lower quartiles of the raw samples: leans on the fast state.
+    LowQuartile,
+}
+
+/// The estimator reports, `compare`, `calibrate` and adaptive sampling use.
+pub const DEFAULT: Estimator = Estimator::FastHl;
+
+impl Estimator {
+    /// The name used in results and on the command line.
+    pub fn name(self) -> &'static str {
+        self.into()
+    }
+
+    /// Whether this estimator needs the speed probe's readings (and falls back to
+    /// raw values without them).
+    pub fn uses_speed(self) -> bool {
+        matches!(
+            self,
+            Estimator::FastHl
+                | Estimator::SpeedNearest
+                | Estimator::SpeedMedians
+                | Estimator::SpeedHl
+        )
+    }
+}
+
+/// A ratio to the reference with its interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Estimate {
+    /// The estimated ratio case / reference.
+    pub ratio: f64,
+    /// Lower end of its interval.
+    pub low: f64,
+    /// Upper end.
+    pub high: f64,
+    /// Coverage of that interval when its assumptions hold: at least 0.95 once there
+    /// are enough samples; below that, the widest interval the samples give and its
+    /// real, lower coverage.
+    pub level: f64,
+    /// Case samples used (pairs, for the paired estimators).
+    pub n: u32,
+    /// Reference samples used.
+    pub m: u32,
+}
+
+impl Estimate {
+    /// Half the interval's width as a fraction of the ratio.
+    pub fn half_width(&self) -> f64 {
+        (self.high - self.low) / (2.0 * self.ratio)
+    }
+
+    /// Whether the interval is a real 95% interval.
+    pub fn is_95(&self) -> bool {
+        self.reaches(0.95)
+    }
+
+    /// Whether the interval covers at least `level`.
+    pub fn reaches(&self, level: f64) -> bool {
+        self.level >= level - 1e-9
+    }
+
+    /// The standard error of the log ratio this interval implies (its log half-width
+    /// over the normal quantile of its level).
+    pub fn log_se(&self) -> f64 {
+        let z = super::two_sample::normal_quantile(0.5 + self.level.min(0.999_999) / 2.0);
+        if z <= 0.0 || self.low <= 0.0 {
+            return f64::INFINITY;
+        }
+        (self.high / self.low).ln() / (2.0 * z)
+    }
+}
+
+/// For each case sample, the index of the reference sample nearest to it in time
+/// (both sorted by `at`; ties go to the earlier one). Empty when there is no reference
+/// sample.
+pub fn nearest(case: &[Obs], reference: &[Obs]) -> Vec<usize> {
+    if reference.is_empty() {
+        return Vec::new();
+    }
+    let mut order: Vec<usize> = (0..reference.len()).collect();
+    order.sort_by(|&a, &b| reference[a].at.total_cmp(&reference[b].at));
+    case.iter()
+        .map(|c| {
+            let k = order.partition_point(|&j| reference[j].at < c.at);
+            let before = k.checked_sub(1).map(|i| order[i]);
+            let after = order.get(k).copied();
+            match (before, after) {
+                (Some(b), Some(a)) => {
+                    if c.at - reference[b].at <= reference[a].at - c.at {
+                        b
+                    } else {
+                        a
+                    }
+                }
+                (Some(b), None) => b,
+                (None, Some(a)) => a,
+                (None, None) => unreachable!("reference is not empty"),
+            }
+        })
+        .collect()
+}
+
+/// Per-pair ratios: each case sample over the reference sample nearest in time, both
+/// speed-normalised when `speed`.
+pub fn nearest_ratios(case: &[Obs], reference: &[Obs], speed: bool) -> Vec<f64> {
+    let value = |o: &Obs| if speed { o.normalised() } else { o.value };
+    nearest(case, reference)
+        .into_iter()
+        .zip(case)
+        .filter_map(|(j, c)| {
+            let r = value(&reference[j]);
+            (r > 0.0).then(|| value(c) / r)
+        })
+        .collect()
+}
+
+/// Per-round ratios: each case sample over the reference's sample of the same round
+/// (the one nearest in time when the reference has several).
+pub fn round_ratios(case: &[Obs], reference: &[Obs]) -> Vec<f64> {
+    let mut out = Vec::new();
+    for c in case {
+        let best = reference
+            .iter()
+            .filter(|r| r.round == c.round && r.value > 0.0)
+            .min_by(|a, b| (a.at - c.at).abs().total_cmp(&(b.at - c.at).abs()));
+        if let Some(r) = best {
+            out.push(c.value / r.value);
+        }
+    }
+    out
+}
+
+/// The median of per-pair ratios with its distribution-free interval.
+fn median_of_ratios(ratios: &[f64], m: usize, level: f64) -> Option<Estimate> {
+    if ratios.is_empty() {
+        return None;
+    }
+    let mut sorted = ratios.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let (lo, hi, level) = median_ci_ranks_at(sorted.len(), level);
+    Some(Estimate {
+        ratio: quantile_sorted(&sorted, 0.5),
+        low: sorted[lo],
+        high: sorted[hi],
+        level,
+        n: sorted.len() as u32,
+        m: m as u32,
+    })
+}
+
+/// `case` relative to `reference` by `estimator`, with a 95% interval: `None` when
+/// either is empty.
+pub fn estimate(estimator: Estimator, case: &[Obs], reference: &[Obs]) -> Option<Estimate> {
+    estimate_at(estimator, case, reference, 0.95)
+}
+
+/// As [`estimate`], with an interval at confidence `level`.
+pub fn estimate_at(
+    estimator: Estimator,
+    case: &[Obs],
+    reference: &[Obs],
+    level: f64,
+) -> Option<Estimate> {
+    if case.is_empty() || reference.is_empty() {
+        return None;
+    }
+    let logs = |xs: &[Obs], speed: bool| -> Vec<f64> {
+        xs.iter()
+            .map(|o| if speed { o.normalised() } else { o.value })
+            .filter(|v| *v > 0.0)
+            .map(f64::ln)
+            .collect()
+    };
+    match estimator {
+        Estimator::Round => {
+            median_of_ratios(&round_ratios(case, reference), reference.len(), level)
+        }
+        Estimator::Nearest => median_of_ratios(
+            &nearest_ratios(case, reference, false),
+            reference.len(),
+            level,
+        ),
+        Estimator::SpeedNearest => median_of_ratios(
+            &nearest_ratios(case, reference, true),
+            reference.len(),
+            level,
+        ),
+        Estimator::SpeedMedians => {
+            let (x, y) = (logs(case, true), logs(reference, true));
+            let (shift, low, high, level) = median_shift_interval(&x, &y, level)?;
+            Some(from_logs(shift, low, high, level, x.len(), y.len()))
+        }
+        Estimator::SpeedHl => {
+            let (x, y) = (logs(case, true), logs(reference, true));
+            let (shift, low, high, level) = hodges_lehmann_interval_at(&x, &y, level)?;
+            Some(from_logs(shift, low, high, level, x.len(), y.len()))
+        }
+        Estimator::FastHl => {
+            let fast =
+                |xs: &[Obs]| -> Vec<Obs> { xs.iter().filter(|o| !o.slow).copied().collect() };
+            let (cf, rf) = (fast(case), fast(reference));
+            if cf.is_empty() || rf.is_empty() {
+                return estimate_at(Estimator::SpeedHl, case, reference, level);
+            }
+            let (x, y) = (logs(&cf, false), logs(&rf, false));
+            let (shift, low, high, level) = hodges_lehmann_interval_at(&x, &y, level)?;
+            Some(from_logs(shift, low, high, level, x.len(), y.len()))
+        }
+        Estimator::Hl => {
+            let (x, y) = (logs(case, false), logs(reference, false));
+            let (shift, low, high, level) = hodges_lehmann_interval_at(&x, &y, level)?;
+            Some(from_logs(shift, low, high, level, x.len(), y.len()))
+        }
+        Estimator::LowQuartile => {
+            let (mut x, mut y) = (logs(case, false), logs(reference, false));
+            x.sort_by(f64::total_cmp);
+            y.sort_by(f64::total_cmp);
+            if x.is_empty() || y.is_empty() {
+                return None;
+            }
+            let shift = quantile_sorted(&x, 0.25) - quantile_sorted(&y, 0.25);
+            // A point estimate for comparison only: no interval of its own.
+            Some(from_logs(shift, shift, shift, 0.0, x.len(), y.len()))
+        }
+    }
+}
+
+fn from_logs(shift: f64, low: f64, high: f64, level: f64, n: usize, m: usize) -> Estimate {
+    Estimate {
+        ratio: shift.exp(),
+        low: low.exp(),
+        high: high.exp(),
+        level,
+        n: n as u32,
+        m: m as u32,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn obs(values: &[(f64, f64, f64)]) -> Vec<Obs> {
+        values
+            .iter()
+            .enumerate()
+            .map(|(i, &(value, speed, at))| Obs {
+                value,
+                speed: Some(speed),
+                at,
+                round: i as u32,
+                slow: false,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn nearest_takes_the_closest_reference_sample_in_time() {
+        let reference = obs(&[(1.0, 1.0, 10.0), (1.0, 1.0, 0.0), (1.0, 1.0, 20.0)]);
+        let case = obs(&[
+            (1.0, 1.0, 1.0),
+            (1.0, 1.0, 5.0),
+            (1.0, 1.0, 14.0),
+            (1.0, 1.0, 99.0),
+        ]);
+        // Index 1 is at 0, index 0 at 10, index 2 at 20; a tie goes to the earlier.
+        assert_eq!(nearest(&case, &reference), vec![1, 1, 0, 2]);
+        assert!(nearest(&case, &[]).is_empty());
+    }
+
+    #[test]
+    fn speed_normalisation_cancels_a_machine_that_switches_states() {
+        // The case costs 1.2x the reference; half the samples of each ran in a state
+        // 1.5x slower, which the speed readings show.
+        let mut case = Vec::new();
+        let mut reference = Vec::new();
+        for i in 0..40 {
+            let slow = if (i / 3) % 2 == 0 { 1.0 } else { 1.5 };
+            let other = if (i / 2) % 2 == 0 { 1.0 } else { 1.5 };
+            let at = f64::from(i);
+            case.push(Obs {
+                value: 120.0 * slow,
+                speed: Some(2.0 * slow),
+                at,
+                round: i,
+                slow: false,
+            });
+            reference.push(Obs {
+                value: 100.0 * other,
+                speed: Some(2.0 * other),
+                at: at + 0.5,
+                round: i,
+                slow: false,
+            });
+        }
+        for e in [
+            Estimator::SpeedHl,
+            Estimator::SpeedMedians,
+            Estimator::SpeedNearest,
+        ] {
+            let x = estimate(e, &case, &reference).unwrap();
+            assert!((x.ratio - 1.2).abs() < 1e-9, "{e:?}: {x:?}");
+            assert!(x.is_95(), "{e:?}: {x:?}");
+        }
+        // Raw pairs are thrown by the states: some are 0.8x, some 1.8x.
+        let raw = nearest_ratios(&case, &reference, false);
+        assert!(raw.iter().any(|r| (r - 1.8).abs() < 1e-9));
+        assert!(raw.iter().any(|r| (r - 0.8).abs() < 1e-9));
+    }
+
+    #[test]
+    fn without_speed_readings_the_raw_values_are_used() {
+        let mut case = obs(&[(12.0, 0.0, 0.0), (12.0, 0.0, 1.0)]);
+        for o in &mut case {
+            o.speed = None;
+        }
+        let reference = vec![Obs {
+            value: 10.0,
+            speed: None,
+            at: 0.0,
+            round: 0,
+            slow: false,
+        }];
+        let x = estimate(Estimator::SpeedHl, &case, &reference).unwrap();
+        assert!((x.ratio - 1.2).abs() < 1e-9);
+        assert!(!x.is_95(), "two against one cannot give a 95% interval");
+    }
+
+    #[test]
+    fn names_round_trip() {
+        use std::str::FromStr;
+        use strum::VariantArray;
+        for e in Estimator::VARIANTS {
+            assert_eq!(Estimator::from_str(e.name()).unwrap(), *e);
+            let json = serde_json::to_string(e).unwrap();
+            assert_eq!(json, format!("\"{}\"", e.name()));
+        }
+    }
+}
