@@ -191,6 +191,22 @@ impl<'a> Environment<'a> {
                 }
             }
         }
+        // A machine that switched between speeds: say so for each run, as a reader of
+        // a benchmark on an untuned system must be told.
+        for (side, r) in [("baseline", baseline), ("candidate", candidate)] {
+            for s in &r.scenarios {
+                if let Some(m) = s.machine.filter(|m| m.bimodal) {
+                    env.warnings.push(format!(
+                        "the {side}'s machine switched between two speeds {:.2}x apart during \
+                         {} ({:.0}% of its samples slow): each run's ratios use its fast \
+                         state's samples, and plain times mix both states",
+                        m.ratio(),
+                        s.name,
+                        m.slow_share * 100.0
+                    ));
+                }
+            }
+        }
         env.blocking.dedup();
         env.warnings.dedup();
         env

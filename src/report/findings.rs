@@ -1,6 +1,7 @@
 //! Findings for people: sentences derived from the numbers of one run, each with the
-//! numbers that support it. Differences whose 95% intervals of the median overlap are
-//! called "no measurable difference" rather than given a direction.
+//! numbers that support it. A difference whose 95% interval (of one case's ratio to
+//! the other, by the run's estimator) holds 1 is called "not measurable at this sample
+//! count", never "no difference", and given no direction.
 
 pub use super::finding::Finding;
 use crate::results::{CaseResult, Results, ScenarioInfo};
@@ -20,26 +21,52 @@ pub(super) fn median(c: &CaseResult) -> f64 {
     c.summary.as_ref().map_or(f64::NAN, |s| s.median)
 }
 
-/// Whether two cases' 95% intervals of the median are disjoint.
-fn distinct(a: &CaseResult, b: &CaseResult) -> bool {
-    match (&a.summary, &b.summary) {
-        (Some(x), Some(y)) => x.ci95_high < y.ci95_low || y.ci95_high < x.ci95_low,
-        _ => false,
-    }
+/// `b` against `a` (two cases of one scenario and mode) by the run's estimator, with
+/// its 95% interval.
+fn between(s: &ScenarioInfo, a: &CaseResult, b: &CaseResult) -> Option<crate::stats::Estimate> {
+    crate::results::between(b, a, s.machine.and_then(|m| m.slow_above_ns))
 }
 
-/// How `b` imports compared with `a`, as a clause: `imports 12% slower than stored`,
-/// `import 8% faster than timestamp pycs`, or `imports no faster or slower than stored
-/// (the 95% intervals overlap)` when the difference is not measurable.
-fn speed(a: &CaseResult, b: &CaseResult, verb: &str, than: &str) -> String {
-    if !distinct(a, b) {
-        return format!("{verb} no faster or slower than {than} (the 95% intervals overlap)");
-    }
-    let r = median(b) / median(a);
-    if r >= 1.0 {
-        format!("{verb} {:.0}% slower than {than}", (r - 1.0) * 100.0)
+/// Whether `b` measurably differs from `a`: the 95% interval of `b` over `a` excludes 1.
+fn distinct(s: &ScenarioInfo, a: &CaseResult, b: &CaseResult) -> bool {
+    between(s, a, b).is_some_and(|e| e.is_95() && (e.high < 1.0 || e.low > 1.0))
+}
+
+/// How `b` imports compared with `a`, as a clause: `imports 12% slower than stored
+/// (95% interval 9-15%)`, or `imports not measurably differently from stored at this
+/// sample count (95% interval -3% to +4%)` when the interval holds no change. Not a
+/// claim that the two are the same: an interval that straddles 1 only says this run
+/// cannot tell.
+fn speed(s: &ScenarioInfo, a: &CaseResult, b: &CaseResult, verb: &str, than: &str) -> String {
+    let Some(e) = between(s, a, b) else {
+        return format!("{verb} at {than}'s speed or not; it cannot be told from these samples");
+    };
+    let pct = |r: f64| format!("{:+.0}%", (r - 1.0) * 100.0);
+    let interval = if e.is_95() {
+        format!("95% interval {} to {}", pct(e.low), pct(e.high))
     } else {
-        format!("{verb} {:.0}% faster than {than}", (1.0 - r) * 100.0)
+        format!(
+            "interval {} to {}, {:.0}% coverage",
+            pct(e.low),
+            pct(e.high),
+            e.level * 100.0
+        )
+    };
+    if !distinct(s, a, b) {
+        return format!(
+            "{verb} not measurably differently from {than} at this sample count ({interval})"
+        );
+    }
+    if e.ratio >= 1.0 {
+        format!(
+            "{verb} {:.0}% slower than {than} ({interval})",
+            (e.ratio - 1.0) * 100.0
+        )
+    } else {
+        format!(
+            "{verb} {:.0}% faster than {than} ({interval})",
+            (1.0 - e.ratio) * 100.0
+        )
     }
 }
 
@@ -240,11 +267,11 @@ fn scenario_findings(s: &ScenarioInfo, mode: Mode, cases: &[&CaseResult], out: &
                 z.variant,
                 crate::format::format_duration_ns(median(z)),
                 crate::format::format_duration_ns(median(d)),
-                if distinct(d, z) {
+                if distinct(s, d, z) {
                     ""
                 } else {
-                    "; their 95% intervals overlap, so the difference is not measurable at \
-                     this sample count"
+                    "; the 95% interval of the ratio holds 1, so the difference is not \
+                     measurable at this sample count"
                 },
             ),
         );
@@ -257,7 +284,7 @@ fn scenario_findings(s: &ScenarioInfo, mode: Mode, cases: &[&CaseResult], out: &
             format!(
                 "Deflate (level 6) makes the pyc archive {:.0}% smaller and {}.",
                 (1.0 - d6.artifact.size as f64 / st.artifact.size as f64) * 100.0,
-                speed(st, d6, "imports", "stored"),
+                speed(s, st, d6, "imports", "stored"),
             ),
         );
     }
@@ -274,7 +301,13 @@ fn scenario_findings(s: &ScenarioInfo, mode: Mode, cases: &[&CaseResult], out: &
                     b.level.unwrap_or(0),
                     smaller,
                     a.level.unwrap_or(0),
-                    speed(a, b, "imports", &format!("level {}", a.level.unwrap_or(0)))
+                    speed(
+                        s,
+                        a,
+                        b,
+                        "imports",
+                        &format!("level {}", a.level.unwrap_or(0))
+                    )
                 ),
             );
         }
@@ -285,13 +318,13 @@ fn scenario_findings(s: &ScenarioInfo, mode: Mode, cases: &[&CaseResult], out: &
         ok(cases, "zip-stored-pyc"),
         ok(cases, "zip-stored-checked-hash"),
     ) {
-        if distinct(p, h) && median(h) > median(p) {
+        if distinct(s, p, h) && median(h) > median(p) {
             push(
                 "bad",
                 format!(
                     "Checked-hash pycs in a zip {}: zipimport reads, decompresses and \
                      hashes every source as well.",
-                    speed(p, h, "import", "timestamp pycs")
+                    speed(s, p, h, "import", "timestamp pycs")
                 ),
             );
         }
@@ -301,7 +334,7 @@ fn scenario_findings(s: &ScenarioInfo, mode: Mode, cases: &[&CaseResult], out: &
         ok(cases, "zip-stored-unchecked-hash"),
     ) {
         push(
-            if distinct(p, u) && median(u) < median(p) {
+            if distinct(s, p, u) && median(u) < median(p) {
                 "good"
             } else {
                 "info"
@@ -309,7 +342,7 @@ fn scenario_findings(s: &ScenarioInfo, mode: Mode, cases: &[&CaseResult], out: &
             format!(
                 "Unchecked-hash pycs in a zip {} (never validated against the source, and \
                  immune to time-zone and mtime mismatches).",
-                speed(p, u, "import", "timestamp pycs")
+                speed(s, p, u, "import", "timestamp pycs")
             ),
         );
     }

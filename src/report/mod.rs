@@ -35,38 +35,78 @@ pub fn write_atomic(path: &Path, text: &str) -> Result<()> {
 }
 
 /// How many samples each case of `s` took: `15 samples per case`, or with adaptive
-/// sampling `5-15 samples per case (until the ratio is within ±10%)`, with the range
-/// each case really took when `cases` are given.
+/// sampling `6-12 samples per case, the reference 31 (adaptive: ...)`, with the range
+/// the cases (the reference apart: it is sampled among them, several times a round)
+/// really took when `cases` are given, and the focus cases' own cap and precision.
 pub(crate) fn sampling(s: &ScenarioInfo, cases: &[&CaseResult]) -> String {
-    let Some(precision) = s.precision else {
-        return format!("{} per case", crate::format::count(s.samples, "sample"));
-    };
+    let ok = |c: &&&CaseResult| c.status == crate::status::Status::Ok;
+    let reference = cases
+        .iter()
+        .filter(ok)
+        .find(|c| c.variant == s.reference)
+        .map(|c| c.samples_ns.len());
     let taken = cases
         .iter()
-        .filter(|c| c.status == crate::status::Status::Ok)
+        .filter(ok)
+        .filter(|c| c.variant != s.reference)
         .map(|c| c.samples_ns.len());
-    let range = match (taken.clone().min(), taken.max()) {
+    let per_case = |fallback: String| match (taken.clone().min(), taken.clone().max()) {
         (Some(lo), Some(hi)) if lo == hi => format!("{lo} samples per case"),
         (Some(lo), Some(hi)) => format!("{lo}-{hi} samples per case"),
-        _ => format!(
-            "{}-{} samples per case",
-            s.min_samples.unwrap_or(s.samples),
-            s.samples
-        ),
+        _ => fallback,
     };
+    let with_reference = |text: String| match reference {
+        Some(n) if s.reference_every > 0 => format!("{text}, the reference {n}"),
+        _ => text,
+    };
+    let Some(precision) = s.precision else {
+        let fixed = format!("{} per case", crate::format::count(s.samples, "sample"));
+        return with_reference(per_case(fixed));
+    };
+    let range = with_reference(per_case(format!(
+        "{}-{} samples per case",
+        s.min_samples.unwrap_or(s.samples),
+        s.samples
+    )));
+    let focus = s
+        .focus
+        .as_ref()
+        .map(|f| {
+            format!(
+                "; {} {}: at most {}, within ±{}%",
+                f.variants.join(", "),
+                f.modes
+                    .iter()
+                    .map(|m| m.name())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                f.samples,
+                f.precision
+            )
+        })
+        .unwrap_or_default();
     format!(
         "{range} (adaptive: at least {}, at most {}, until the ratio to {} is within \
-         ±{precision}%)",
+         ±{precision}%{focus})",
         s.min_samples.unwrap_or(s.samples),
         s.samples,
         s.reference
     )
 }
 
-/// The ratio's 95% interval from per-round pairs, `[1.10, 1.41]`, or `-`.
+/// The ratio's 95% interval, `[1.10, 1.41]`; with its real coverage when the samples
+/// were too few for 95%, `[1.02, 1.60] 88%`; or `-`.
 pub(crate) fn ratio_interval(c: &CaseResult) -> String {
-    c.paired_ratio
-        .map_or_else(|| "-".into(), |p| format!("[{:.2}, {:.2}]", p.low, p.high))
+    c.paired_ratio.map_or_else(
+        || "-".into(),
+        |p| {
+            let level = match p.level {
+                Some(l) if !p.is_95() => format!(" {:.0}%", l * 100.0),
+                _ => String::new(),
+            };
+            format!("[{:.2}, {:.2}]{level}", p.low, p.high)
+        },
+    )
 }
 
 /// A case's distance to the floor (variant `memory`): `+56.2 ms (2.10x)`, `floor` for

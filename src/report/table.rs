@@ -84,6 +84,15 @@ pub fn summary_table(results: &Results) -> String {
                 );
             }
             let _ = writeln!(out);
+            if let Some(m) = s.machine.filter(|m| m.bimodal) {
+                let _ = writeln!(
+                    out,
+                    "  machine: two speeds {:.2}x apart, {:.0}% of samples slow; ratios use \
+                     the fast state's samples",
+                    m.ratio(),
+                    m.slow_share * 100.0
+                );
+            }
             let w = cases
                 .iter()
                 .map(|c| c.variant.len())
@@ -93,7 +102,7 @@ pub fn summary_table(results: &Results) -> String {
             let counted = cases.iter().any(|c| c.instructions.is_some());
             let _ = write!(
                 out,
-                "  {:<w$} {:>9} {:>21} {:>6} {:>7} {:>14} {:>20} {:>3} {:>10} {:>7}",
+                "  {:<w$} {:>9} {:>21} {:>6} {:>7} {:>18} {:>20} {:>3} {:>10} {:>7}",
                 "variant",
                 "median",
                 "95% CI of median",
@@ -118,7 +127,7 @@ pub fn summary_table(results: &Results) -> String {
                             .map_or_else(|| "-".to_owned(), |r| format!("{r:.2}x"));
                         let _ = write!(
                             out,
-                            "{:>9} {:>21} {:>5.1}% {:>7} {:>14} {:>20} {:>3} {:>10} {:>7}",
+                            "{:>9} {:>21} {:>5.1}% {:>7} {:>18} {:>20} {:>3} {:>10} {:>7}",
                             format_duration_ns(sm.median),
                             format!(
                                 "[{}, {}]",

@@ -65,11 +65,18 @@ pub fn verdicts(results: &Results, findings: &[Finding]) -> Vec<Verdict> {
     out
 }
 
-/// `1.07x (1.02-1.12)`: a ratio and its 95% interval where there is one.
+/// `1.07x (95% interval 1.02-1.12)`: a ratio and its interval where there is one,
+/// with the interval's real coverage when the samples were too few for 95%.
 fn ratio_text(c: &CaseResult) -> Option<String> {
     let r = c.ratio_to_reference?;
     Some(match c.paired_ratio {
-        Some(p) => format!("{r:.2}x (95% interval {:.2}-{:.2})", p.low, p.high),
+        Some(p) if p.is_95() => format!("{r:.2}x (95% interval {:.2}-{:.2})", p.low, p.high),
+        Some(p) => format!(
+            "{r:.2}x (interval {:.2}-{:.2}, {:.0}% coverage: too few samples for 95%)",
+            p.low,
+            p.high,
+            p.level.unwrap_or(0.0) * 100.0
+        ),
         None => format!("{r:.2}x"),
     })
 }
@@ -78,6 +85,30 @@ fn by_ratio(a: &&CaseResult, b: &&CaseResult) -> std::cmp::Ordering {
     a.ratio_to_reference
         .unwrap_or(f64::MAX)
         .total_cmp(&b.ratio_to_reference.unwrap_or(f64::MAX))
+}
+
+/// What the sentences of one scenario are drawn from.
+struct Scope<'a> {
+    s: &'a ScenarioInfo,
+    mode: Mode,
+    /// Every case of the scenario.
+    all: Vec<&'a CaseResult>,
+    /// Its cases in `mode`.
+    cases: Vec<&'a CaseResult>,
+    /// The measured cases in `mode` with a ratio, the reference left out.
+    others: Vec<&'a CaseResult>,
+    reference: &'a CaseResult,
+}
+
+/// Variants the sentences name, in the order named, the reference first.
+struct Named(Vec<String>);
+
+impl Named {
+    fn add(&mut self, v: &str) {
+        if !self.0.iter().any(|x| x == v) {
+            self.0.push(v.to_owned());
+        }
+    }
 }
 
 fn sampled_verdict(results: &Results, s: &ScenarioInfo) -> Option<Verdict> {
@@ -93,49 +124,70 @@ fn sampled_verdict(results: &Results, s: &ScenarioInfo) -> Option<Verdict> {
         .collect();
     let cases: Vec<&CaseResult> = all.iter().copied().filter(|c| c.mode == mode).collect();
     let reference = ok(&cases, &s.reference)?;
-    let mut sentences = Vec::new();
-    let mut variants = vec![s.reference.clone()];
-    let mut name = |v: &str| {
-        if !variants.iter().any(|x| x == v) {
-            variants.push(v.to_owned());
-        }
-    };
-    let others: Vec<&CaseResult> = cases
+    let others = cases
         .iter()
         .copied()
         .filter(|c| {
             c.status == Status::Ok && c.variant != s.reference && c.ratio_to_reference.is_some()
         })
         .collect();
+    let scope = Scope {
+        s,
+        mode,
+        all,
+        cases,
+        others,
+        reference,
+    };
+    let mut named = Named(vec![s.reference.clone()]);
+    let mut sentences: Vec<String> = Vec::new();
+    sentences.extend(shipped(&scope, &mut named));
+    sentences.extend(with_bytecode(&scope, &mut named));
+    sentences.extend(compiling(&scope, &mut named));
+    sentences.extend(cold_disk(&scope));
+    sentences.extend(floor(&scope, &mut named));
+    sentences.extend(not_measured(&scope));
+    sentences.extend(s.machine.filter(|m| m.bimodal).map(|m| m.sentence()));
+    Some(Verdict {
+        scenario: s.name.clone(),
+        sentences,
+        variants: named.0,
+        mode: Some(mode),
+    })
+}
 
-    // The archive as shipped, when the scenario measures one.
-    if let Some(shipped) = ok(&cases, "shipped") {
-        let best = others
-            .iter()
-            .copied()
-            .filter(|c| c.variant != "shipped" && c.layout == Layout::Zip)
-            .min_by(by_ratio);
-        name("shipped");
-        let mut text = format!(
-            "The archive as shipped imports in {} against {} for {}: {}.",
-            format_duration_ns(median(shipped)),
-            format_duration_ns(median(reference)),
-            s.reference,
-            ratio_text(shipped).unwrap_or_default()
-        );
-        if let Some(b) = best {
-            name(&b.variant);
-            text.push_str(&format!(
-                " The best repacked zip, {}, is {}.",
-                b.variant,
-                ratio_text(b).unwrap_or_default()
-            ));
-        }
-        sentences.push(text);
+/// The archive as shipped, when the scenario measures one, and the best repack.
+fn shipped(x: &Scope, named: &mut Named) -> Option<String> {
+    let shipped = ok(&x.cases, "shipped")?;
+    let best = x
+        .others
+        .iter()
+        .copied()
+        .filter(|c| c.variant != "shipped" && c.layout == Layout::Zip)
+        .min_by(by_ratio);
+    named.add("shipped");
+    let mut text = format!(
+        "The archive as shipped imports in {} against {} for {}: {}.",
+        format_duration_ns(median(shipped)),
+        format_duration_ns(median(x.reference)),
+        x.s.reference,
+        ratio_text(shipped).unwrap_or_default()
+    );
+    if let Some(b) = best {
+        named.add(&b.variant);
+        text.push_str(&format!(
+            " The best repacked zip, {}, is {}.",
+            b.variant,
+            ratio_text(b).unwrap_or_default()
+        ));
     }
+    Some(text)
+}
 
-    // The best zip with bytecode where zipimport reads it.
-    let with_bytecode = |c: &&CaseResult| {
+/// What the best zip with bytecode where zipimport reads it costs, and what deflate
+/// adds to it.
+fn with_bytecode(x: &Scope, named: &mut Named) -> Vec<String> {
+    let readable = |c: &&CaseResult| {
         c.layout == Layout::Zip
             && c.variant != "shipped"
             && matches!(
@@ -143,53 +195,58 @@ fn sampled_verdict(results: &Results, s: &ScenarioInfo) -> Option<Verdict> {
                 Bytecode::Pyc | Bytecode::UncheckedHash | Bytecode::CheckedHash | Bytecode::PycOnly
             )
     };
-    if let Some(best) = others
+    let Some(best) = x.others.iter().copied().filter(readable).min_by(by_ratio) else {
+        return Vec::new();
+    };
+    named.add(&best.variant);
+    let r = best.ratio_to_reference.unwrap_or(f64::NAN);
+    let verdict = match best.paired_ratio {
+        Some(p) if p.high < 1.0 => "faster than it".to_owned(),
+        Some(p) if p.low > 1.0 => "slower than it".to_owned(),
+        Some(_) => "not measurably different from it at this sample count".to_owned(),
+        None if r <= 1.0 => "as fast as it or faster".to_owned(),
+        None => "slower than it".to_owned(),
+    };
+    let counted = best
+        .instructions
+        .as_ref()
+        .and_then(|i| i.ratio_to_reference)
+        .map(|r| format!(" In instructions, which noise does not move, it is {r:.2}x."))
+        .unwrap_or_default();
+    let mut out = vec![format!(
+        "A zip with bytecode costs {} {} ({}): the best, {}, is {verdict}.{counted}",
+        ratio_text(best).unwrap_or_default(),
+        x.s.reference,
+        x.mode,
+        best.variant,
+    )];
+    // What compression adds: deflate against stored with the same bytecode, each
+    // against the reference.
+    let stored = ok(&x.cases, "zip-stored-pyc");
+    let deflated = ["zip-deflate6-pyc", "zip-deflate9-pyc", "zip-deflate1-pyc"]
         .iter()
-        .copied()
-        .filter(with_bytecode)
-        .min_by(by_ratio)
-    {
-        name(&best.variant);
-        let r = best.ratio_to_reference.unwrap_or(f64::NAN);
-        let verdict = match best.paired_ratio {
-            Some(p) if p.high < 1.0 => "faster than",
-            Some(p) if p.low > 1.0 => "slower than",
-            Some(_) => "not measurably different from",
-            None if r <= 1.0 => "as fast as or faster than",
-            None => "slower than",
+        .find_map(|v| ok(&x.cases, v));
+    if let (Some(st), Some(df)) = (stored, deflated) {
+        named.add(&st.variant);
+        named.add(&df.variant);
+        let times = match (df.ratio_to_reference, st.ratio_to_reference) {
+            (Some(d), Some(s)) if s > 0.0 => d / s,
+            _ => median(df) / median(st),
         };
-        let counted = best
-            .instructions
-            .as_ref()
-            .and_then(|i| i.ratio_to_reference)
-            .map(|r| format!(" In instructions, which noise does not move, it is {r:.2}x."))
-            .unwrap_or_default();
-        sentences.push(format!(
-            "A zip with bytecode costs {} {} ({mode}): the best, {}, is {verdict} it.{counted}",
-            ratio_text(best).unwrap_or_default(),
-            s.reference,
-            best.variant,
+        out.push(format!(
+            "Compression: {} is {:.0}% smaller than {} and takes {times:.2}x its time.",
+            df.variant,
+            (1.0 - df.artifact.size as f64 / st.artifact.size.max(1) as f64) * 100.0,
+            st.variant,
         ));
-        // What compression adds: deflate against stored with the same bytecode.
-        let stored = ok(&cases, "zip-stored-pyc");
-        let deflated = ["zip-deflate6-pyc", "zip-deflate9-pyc", "zip-deflate1-pyc"]
-            .iter()
-            .find_map(|v| ok(&cases, v));
-        if let (Some(st), Some(df)) = (stored, deflated) {
-            name(&st.variant);
-            name(&df.variant);
-            sentences.push(format!(
-                "Compression: {} is {:.0}% smaller than {} and takes {:.2}x its time.",
-                df.variant,
-                (1.0 - df.artifact.size as f64 / st.artifact.size.max(1) as f64) * 100.0,
-                st.variant,
-                median(df) / median(st),
-            ));
-        }
     }
+    out
+}
 
-    // Zips without bytecode (or with it where zipimport never looks).
-    let compiling: Vec<&CaseResult> = others
+/// What zips without usable bytecode (sources only, `__pycache__`, stale) cost.
+fn compiling(x: &Scope, named: &mut Named) -> Option<String> {
+    let compiling: Vec<&CaseResult> = x
+        .others
         .iter()
         .copied()
         .filter(|c| {
@@ -200,66 +257,71 @@ fn sampled_verdict(results: &Results, s: &ScenarioInfo) -> Option<Verdict> {
                 )
         })
         .collect();
-    if let (Some(lo), Some(hi)) = (
-        compiling.iter().copied().min_by(by_ratio),
-        compiling.iter().copied().max_by(by_ratio),
-    ) {
-        name(&hi.variant);
-        let range = if lo.variant == hi.variant {
-            format!("{:.1}x", hi.ratio_to_reference.unwrap_or(f64::NAN))
-        } else {
-            format!(
-                "{:.1}x to {:.1}x",
-                lo.ratio_to_reference.unwrap_or(f64::NAN),
-                hi.ratio_to_reference.unwrap_or(f64::NAN)
-            )
-        };
-        sentences.push(format!(
-            "Without bytecode where zipimport reads it (sources only, __pycache__ or stale \
-             pycs), a zip costs {range} {}: every module compiles on every start.",
-            s.reference
-        ));
-    }
+    let lo = compiling.iter().copied().min_by(by_ratio)?;
+    let hi = compiling.iter().copied().max_by(by_ratio)?;
+    named.add(&hi.variant);
+    let range = if lo.variant == hi.variant {
+        format!("{:.1}x", hi.ratio_to_reference.unwrap_or(f64::NAN))
+    } else {
+        format!(
+            "{:.1}x to {:.1}x",
+            lo.ratio_to_reference.unwrap_or(f64::NAN),
+            hi.ratio_to_reference.unwrap_or(f64::NAN)
+        )
+    };
+    Some(format!(
+        "Without bytecode where zipimport reads it (sources only, __pycache__ or stale \
+         pycs), a zip costs {range} {}: every module compiles on every start.",
+        x.s.reference
+    ))
+}
 
-    // A cold page cache.
-    if mode == Mode::Cold && s.modes.contains(&Mode::ColdDisk) {
-        let disk: Vec<&CaseResult> = all
-            .iter()
-            .copied()
-            .filter(|c| c.mode == Mode::ColdDisk)
-            .collect();
-        let change = |v: &str| Some(median(ok(&disk, v)?) / median(ok(&cases, v)?));
-        let parts: Vec<String> = [s.reference.as_str(), "zip-stored-pyc"]
-            .iter()
-            .filter_map(|v| change(v).map(|x| format!("{v} {x:.2}x")))
-            .collect();
-        if !parts.is_empty() {
-            sentences.push(format!(
-                "With the artifact evicted from the page cache, imports take {} their \
-                 warm-cache time.",
-                parts.join(", ")
-            ));
-        }
+/// What evicting the artifact from the page cache changes.
+fn cold_disk(x: &Scope) -> Option<String> {
+    if x.mode != Mode::Cold || !x.s.modes.contains(&Mode::ColdDisk) {
+        return None;
     }
-
-    // The floor.
-    let floor_id = crate::scenario::Variant::MEMORY.id();
-    if let Some(floor) = ok(&cases, &floor_id) {
-        name(&floor_id);
-        sentences.push(format!(
-            "The floor (the same compiled code served from memory) is {} {}: what no \
-             importer can save.",
-            ratio_text(floor).unwrap_or_default(),
-            s.reference
-        ));
-    }
-
-    // What could not be measured: methods zipimport cannot read, by method; the rest by
-    // variant.
-    let failed: Vec<&CaseResult> = all
+    let disk: Vec<&CaseResult> = x
+        .all
         .iter()
         .copied()
-        .filter(|c| c.mode == mode && c.status != Status::Ok)
+        .filter(|c| c.mode == Mode::ColdDisk)
+        .collect();
+    let change = |v: &str| Some(median(ok(&disk, v)?) / median(ok(&x.cases, v)?));
+    let parts: Vec<String> = [x.s.reference.as_str(), "zip-stored-pyc"]
+        .iter()
+        .filter_map(|v| change(v).map(|r| format!("{v} {r:.2}x")))
+        .collect();
+    (!parts.is_empty()).then(|| {
+        format!(
+            "With the artifact evicted from the page cache, imports take {} their \
+             warm-cache time.",
+            parts.join(", ")
+        )
+    })
+}
+
+/// Where the floor is.
+fn floor(x: &Scope, named: &mut Named) -> Option<String> {
+    let floor_id = crate::scenario::Variant::MEMORY.id();
+    let floor = ok(&x.cases, &floor_id)?;
+    named.add(&floor_id);
+    Some(format!(
+        "The floor (the same compiled code served from memory) is {} {}: what no \
+         importer can save.",
+        ratio_text(floor).unwrap_or_default(),
+        x.s.reference
+    ))
+}
+
+/// What could not be measured: methods zipimport cannot read, by method; the rest by
+/// variant; or that everything was.
+fn not_measured(x: &Scope) -> Vec<String> {
+    let failed: Vec<&CaseResult> = x
+        .all
+        .iter()
+        .copied()
+        .filter(|c| c.mode == x.mode && c.status != Status::Ok)
         .collect();
     let mut methods: Vec<String> = Vec::new();
     let mut others_failed: Vec<String> = Vec::new();
@@ -273,28 +335,24 @@ fn sampled_verdict(results: &Results, s: &ScenarioInfo) -> Option<Verdict> {
             _ => others_failed.push(format!("{} ({})", c.variant, c.status.name())),
         }
     }
+    let mut out = Vec::new();
     if !methods.is_empty() {
-        sentences.push(format!(
+        out.push(format!(
             "zipimport cannot read {} members: those variants are unsupported (Python's exact \
              errors are under \"Not measured\").",
             methods.join(", ")
         ));
     }
     if !others_failed.is_empty() {
-        sentences.push(format!(
+        out.push(format!(
             "Not measured: {}; see \"Not measured\" for the errors.",
             others_failed.join(", ")
         ));
     }
     if failed.is_empty() {
-        sentences.push("Every variant was measured.".into());
+        out.push("Every variant was measured.".into());
     }
-    Some(Verdict {
-        scenario: s.name.clone(),
-        sentences,
-        variants,
-        mode: Some(mode),
-    })
+    out
 }
 
 fn sweep_verdict(fits: &[super::sweep::Fit]) -> Verdict {

@@ -14,7 +14,7 @@ pub use fleet::{FleetCase, FleetSummary, fleet_cases};
 pub use hot_update::{HotUpdateCase, HotUpdateSummary, hot_update_cases};
 pub use merge::merge;
 pub use metadata::{harness, host};
-pub use relative::Relative;
+pub use relative::{Relative, between};
 pub use schema::{
     CaseResult, Floor, FocusInfo, HarnessInfo, HostInfo, INSTRUCTION_SPREAD_LIMIT, Instructions,
     PairedRatio, Results, RunMetadata, SCHEMA_VERSION, ScenarioInfo, ShardRun,

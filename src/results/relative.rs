@@ -155,7 +155,7 @@ pub(crate) fn estimate(
         &classified(c, slow_above),
         &classified(r, slow_above),
     )?;
-    Some((e, relative::DEFAULT, None))
+    Some((e, e.estimator, None))
 }
 
 /// For each sample of `c`, the index of `r`'s sample nearest to it in time.
@@ -164,4 +164,26 @@ pub(crate) fn nearest_reference(c: &CaseResult, r: &CaseResult) -> Vec<u32> {
         .into_iter()
         .map(|j| j as u32)
         .collect()
+}
+
+/// `case` against `baseline`, two cases of one run and mode (their samples classed by
+/// `slow_above`), by the run's estimator: what a finding comparing two variants
+/// quotes.
+pub fn between(
+    case: &CaseResult,
+    baseline: &CaseResult,
+    slow_above: Option<f64>,
+) -> Option<Estimate> {
+    if case.shard != baseline.shard {
+        return relative::estimate(
+            Estimator::Hl,
+            &case.observations(),
+            &baseline.observations(),
+        );
+    }
+    relative::estimate(
+        relative::DEFAULT,
+        &classified(case, slow_above),
+        &classified(baseline, slow_above),
+    )
 }

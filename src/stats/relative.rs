@@ -14,7 +14,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::two_sample::{hodges_lehmann_interval_at, median_shift_interval};
+use super::two_sample::{
+    hodges_lehmann_interval_at, median_shift_interval, stratified_shift_interval,
+};
 use super::univariate::{median_ci_ranks_at, quantile_sorted};
 
 /// One timed sample, as the estimators see it.
@@ -74,6 +76,18 @@ impl Obs {
 #[strum(serialize_all = "kebab-case")]
 #[serde(rename_all = "kebab-case")]
 pub enum Estimator {
+    /// The shift of the logs of the raw samples within each of the machine's speed
+    /// states (one when it ran at one speed), combined over the states by van
+    /// Elteren's stratified rank statistic: the Hodges-Lehmann shift with a
+    /// distribution-free interval (exact from the Mann-Whitney null distribution) on a
+    /// machine at one speed; on a machine that switches, a sample is only ever set
+    /// against samples of its own state, so the states cancel without a sample being
+    /// discarded.
+    StateHl,
+    /// As `state-hl`, the states' Hodges-Lehmann shifts combined by the inverse of
+    /// their variances (read off each state's interval) instead of by their sample
+    /// counts: a state whose samples scatter weighs less.
+    StateIvw,
     /// Hodges-Lehmann shift of the logs of the raw samples that ran in the machine's
     /// fast state (the median of every case-over-reference ratio among them; unpaired;
     /// distribution-free interval from the Mann-Whitney null distribution). A machine
@@ -116,7 +130,8 @@ impl Estimator {
     pub fn uses_speed(self) -> bool {
         matches!(
             self,
-            Estimator::FastHl
+            Estimator::StateHl
+                | Estimator::FastHl
                 | Estimator::SpeedNearest
                 | Estimator::SpeedMedians
                 | Estimator::SpeedHl
@@ -127,6 +142,9 @@ impl Estimator {
 /// A ratio to the reference with its interval.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Estimate {
+    /// The estimator that gave it (another than the one asked for when that one
+    /// falls back: `fast-hl` to `state-hl` when the fast state holds too few samples).
+    pub estimator: Estimator,
     /// The estimated ratio case / reference.
     pub ratio: f64,
     /// Lower end of its interval.
@@ -231,7 +249,12 @@ pub fn round_ratios(case: &[Obs], reference: &[Obs]) -> Vec<f64> {
 }
 
 /// The median of per-pair ratios with its distribution-free interval.
-fn median_of_ratios(ratios: &[f64], m: usize, level: f64) -> Option<Estimate> {
+fn median_of_ratios(
+    estimator: Estimator,
+    ratios: &[f64],
+    m: usize,
+    level: f64,
+) -> Option<Estimate> {
     if ratios.is_empty() {
         return None;
     }
@@ -239,6 +262,7 @@ fn median_of_ratios(ratios: &[f64], m: usize, level: f64) -> Option<Estimate> {
     sorted.sort_by(f64::total_cmp);
     let (lo, hi, level) = median_ci_ranks_at(sorted.len(), level);
     Some(Estimate {
+        estimator,
         ratio: quantile_sorted(&sorted, 0.5),
         low: sorted[lo],
         high: sorted[hi],
@@ -272,15 +296,20 @@ pub fn estimate_at(
             .collect()
     };
     match estimator {
-        Estimator::Round => {
-            median_of_ratios(&round_ratios(case, reference), reference.len(), level)
-        }
+        Estimator::Round => median_of_ratios(
+            estimator,
+            &round_ratios(case, reference),
+            reference.len(),
+            level,
+        ),
         Estimator::Nearest => median_of_ratios(
+            estimator,
             &nearest_ratios(case, reference, false),
             reference.len(),
             level,
         ),
         Estimator::SpeedNearest => median_of_ratios(
+            estimator,
             &nearest_ratios(case, reference, true),
             reference.len(),
             level,
@@ -288,28 +317,116 @@ pub fn estimate_at(
         Estimator::SpeedMedians => {
             let (x, y) = (logs(case, true), logs(reference, true));
             let (shift, low, high, level) = median_shift_interval(&x, &y, level)?;
-            Some(from_logs(shift, low, high, level, x.len(), y.len()))
+            Some(from_logs(
+                estimator,
+                (shift, low, high, level),
+                x.len(),
+                y.len(),
+            ))
         }
         Estimator::SpeedHl => {
             let (x, y) = (logs(case, true), logs(reference, true));
             let (shift, low, high, level) = hodges_lehmann_interval_at(&x, &y, level)?;
-            Some(from_logs(shift, low, high, level, x.len(), y.len()))
+            Some(from_logs(
+                estimator,
+                (shift, low, high, level),
+                x.len(),
+                y.len(),
+            ))
+        }
+        Estimator::StateHl => {
+            let strata: Vec<(Vec<f64>, Vec<f64>)> = [false, true]
+                .iter()
+                .map(|&slow| {
+                    let of = |xs: &[Obs]| -> Vec<Obs> {
+                        xs.iter().filter(|o| o.slow == slow).copied().collect()
+                    };
+                    (logs(&of(case), false), logs(&of(reference), false))
+                })
+                .collect();
+            if strata.iter().all(|(x, y)| x.is_empty() || y.is_empty()) {
+                return estimate_at(Estimator::SpeedHl, case, reference, level);
+            }
+            let (shift, low, high, level) = stratified_shift_interval(&strata, level)?;
+            let (n, m) = strata
+                .iter()
+                .filter(|(x, y)| !x.is_empty() && !y.is_empty())
+                .fold((0, 0), |acc, (x, y)| (acc.0 + x.len(), acc.1 + y.len()));
+            Some(from_logs(estimator, (shift, low, high, level), n, m))
+        }
+        Estimator::StateIvw => {
+            let mut parts = Vec::new();
+            for slow in [false, true] {
+                let of = |xs: &[Obs]| -> Vec<Obs> {
+                    xs.iter().filter(|o| o.slow == slow).copied().collect()
+                };
+                let (x, y) = (logs(&of(case), false), logs(&of(reference), false));
+                if let Some(p) = hodges_lehmann_interval_at(&x, &y, level) {
+                    parts.push((p, x.len(), y.len()));
+                }
+            }
+            let usable: Vec<_> = parts
+                .iter()
+                .filter(|((_, _, _, l), _, _)| *l >= level - 1e-9)
+                .copied()
+                .collect();
+            let chosen = if usable.is_empty() { parts } else { usable };
+            if chosen.is_empty() {
+                return estimate_at(Estimator::SpeedHl, case, reference, level);
+            }
+            let z = super::two_sample::normal_quantile(0.5 + level / 2.0);
+            let mut wsum = 0.0;
+            let mut acc = 0.0;
+            let mut least = 1.0f64;
+            let (mut n, mut m) = (0, 0);
+            for ((shift, lo, hi, l), a, b) in &chosen {
+                let zl = super::two_sample::normal_quantile(0.5 + l.min(0.999_999) / 2.0);
+                let se = ((hi - lo) / (2.0 * zl.max(1e-9))).max(1e-9);
+                let w = 1.0 / (se * se);
+                wsum += w;
+                acc += w * shift;
+                least = least.min(*l);
+                n += a;
+                m += b;
+            }
+            let shift = acc / wsum;
+            let se = 1.0 / wsum.sqrt();
+            Some(from_logs(
+                estimator,
+                (shift, shift - z * se, shift + z * se, least.min(level)),
+                n,
+                m,
+            ))
         }
         Estimator::FastHl => {
             let fast =
                 |xs: &[Obs]| -> Vec<Obs> { xs.iter().filter(|o| !o.slow).copied().collect() };
-            let (cf, rf) = (fast(case), fast(reference));
-            if cf.is_empty() || rf.is_empty() {
-                return estimate_at(Estimator::SpeedHl, case, reference, level);
+            let (x, y) = (logs(&fast(case), false), logs(&fast(reference), false));
+            let alone = hodges_lehmann_interval_at(&x, &y, level)
+                .map(|p| from_logs(estimator, p, x.len(), y.len()));
+            match alone {
+                Some(e) if e.reaches(level) => Some(e),
+                // Too few samples in the fast state for the interval asked for: the
+                // states combined, where they give one (said by the estimator field).
+                _ => {
+                    let combined = estimate_at(Estimator::StateHl, case, reference, level);
+                    match (alone, combined) {
+                        (_, Some(c)) if c.reaches(level) => Some(c),
+                        (Some(a), _) => Some(a),
+                        (None, c) => c,
+                    }
+                }
             }
-            let (x, y) = (logs(&cf, false), logs(&rf, false));
-            let (shift, low, high, level) = hodges_lehmann_interval_at(&x, &y, level)?;
-            Some(from_logs(shift, low, high, level, x.len(), y.len()))
         }
         Estimator::Hl => {
             let (x, y) = (logs(case, false), logs(reference, false));
             let (shift, low, high, level) = hodges_lehmann_interval_at(&x, &y, level)?;
-            Some(from_logs(shift, low, high, level, x.len(), y.len()))
+            Some(from_logs(
+                estimator,
+                (shift, low, high, level),
+                x.len(),
+                y.len(),
+            ))
         }
         Estimator::LowQuartile => {
             let (mut x, mut y) = (logs(case, false), logs(reference, false));
@@ -320,13 +437,24 @@ pub fn estimate_at(
             }
             let shift = quantile_sorted(&x, 0.25) - quantile_sorted(&y, 0.25);
             // A point estimate for comparison only: no interval of its own.
-            Some(from_logs(shift, shift, shift, 0.0, x.len(), y.len()))
+            Some(from_logs(
+                estimator,
+                (shift, shift, shift, 0.0),
+                x.len(),
+                y.len(),
+            ))
         }
     }
 }
 
-fn from_logs(shift: f64, low: f64, high: f64, level: f64, n: usize, m: usize) -> Estimate {
+fn from_logs(
+    estimator: Estimator,
+    (shift, low, high, level): (f64, f64, f64, f64),
+    n: usize,
+    m: usize,
+) -> Estimate {
     Estimate {
+        estimator,
         ratio: shift.exp(),
         low: low.exp(),
         high: high.exp(),

@@ -188,8 +188,32 @@ impl Mixture {
     }
 }
 
+/// The split of sorted values into a lower and an upper group with the least sum of
+/// squares within the groups (exact, from prefix sums): the index of the first value
+/// of the upper group.
+fn best_split(sorted: &[f64]) -> usize {
+    let n = sorted.len();
+    let mut prefix = vec![0.0; n + 1];
+    let mut prefix_sq = vec![0.0; n + 1];
+    for (i, x) in sorted.iter().enumerate() {
+        prefix[i + 1] = prefix[i] + x;
+        prefix_sq[i + 1] = prefix_sq[i] + x * x;
+    }
+    let ss = |a: usize, b: usize| {
+        let (s, q, k) = (
+            prefix[b] - prefix[a],
+            prefix_sq[b] - prefix_sq[a],
+            (b - a) as f64,
+        );
+        q - s * s / k
+    };
+    (1..n)
+        .min_by(|&a, &b| (ss(0, a) + ss(a, n)).total_cmp(&(ss(0, b) + ss(b, n))))
+        .unwrap_or(1)
+}
+
 /// Fits two normals to sorted values by expectation-maximisation, started from the
-/// lower and upper quartiles. `None` when the values are all equal.
+/// best split into two groups. `None` when the values are all equal.
 fn two_normals(sorted: &[f64]) -> Option<Mixture> {
     let n = sorted.len() as f64;
     let q = |p: f64| super::univariate::quantile_sorted(sorted, p);
@@ -200,12 +224,19 @@ fn two_normals(sorted: &[f64]) -> Option<Mixture> {
     // No component narrower than this: one tight cluster must not take all the weight
     // by shrinking to a point.
     let floor = (spread / 50.0).powi(2).max(1e-12);
-    let mut m = Mixture {
-        weight: [0.5, 0.5],
-        mu: [q(0.25), q(0.75)],
-        var: [(spread / 4.0).powi(2); 2],
+    let split = best_split(sorted);
+    let group = |v: &[f64]| {
+        let mean = v.iter().sum::<f64>() / v.len() as f64;
+        let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / v.len() as f64;
+        (mean, var.max(floor))
     };
-    for _ in 0..200 {
+    let ((m0, v0), (m1, v1)) = (group(&sorted[..split]), group(&sorted[split..]));
+    let mut m = Mixture {
+        weight: [split as f64 / n, 1.0 - split as f64 / n],
+        mu: [m0, m1],
+        var: [v0, v1],
+    };
+    for _ in 0..100 {
         let mut sw = [0.0; 2];
         let mut sx = [0.0; 2];
         let mut sxx = [0.0; 2];
@@ -230,7 +261,7 @@ fn two_normals(sorted: &[f64]) -> Option<Mixture> {
             m.mu[k] = sx[k] / sw[k];
             m.var[k] = (sxx[k] / sw[k] - m.mu[k].powi(2)).max(floor);
         }
-        if (m.mu[0] - before[0]).abs() + (m.mu[1] - before[1]).abs() < 1e-10 {
+        if (m.mu[0] - before[0]).abs() + (m.mu[1] - before[1]).abs() < 1e-7 {
             break;
         }
     }

@@ -226,6 +226,97 @@ fn shift_rank(n: usize, m: usize, level: f64) -> (usize, f64) {
     (k - 1, level)
 }
 
+/// The shift of `x` against `y` within strata, combined: each stratum is a pair of
+/// samples (the case's and the reference's samples taken in one of the machine's speed
+/// states), and the shift is the one at which van Elteren's stratified rank statistic
+/// is zero: the sum over strata of (U_s - n_s m_s / 2) / (n_s + m_s + 1), U_s counting
+/// the pairs of stratum s whose difference exceeds the shift. Its interval is where
+/// that statistic stays within the normal quantile of `level` times its standard
+/// deviation. Strata with one side empty are left out; with one stratum left it is the
+/// Hodges-Lehmann interval ([`hodges_lehmann_interval_at`]). `(shift, low, high,
+/// level)`; the level is the nominal one when every side holds at least 6 values in all
+/// and otherwise what the exact interval of the pooled sizes would reach, stated.
+pub fn stratified_shift_interval(
+    strata: &[(Vec<f64>, Vec<f64>)],
+    level: f64,
+) -> Option<(f64, f64, f64, f64)> {
+    let strata: Vec<(Vec<f64>, Vec<f64>)> = strata
+        .iter()
+        .filter(|(x, y)| !x.is_empty() && !y.is_empty())
+        .map(|(x, y)| {
+            let (mut x, mut y) = (x.clone(), y.clone());
+            x.sort_by(f64::total_cmp);
+            y.sort_by(f64::total_cmp);
+            (x, y)
+        })
+        .collect();
+    match strata.len() {
+        0 => return None,
+        1 => return hodges_lehmann_interval_at(&strata[0].0, &strata[0].1, level),
+        _ => {}
+    }
+    // The statistic at shift d, centred: decreasing in d.
+    let statistic = |d: f64| -> f64 {
+        strata
+            .iter()
+            .map(|(x, y)| {
+                let (n, m) = (x.len() as f64, y.len() as f64);
+                // Pairs with x_i - d > y_j, ties counted half.
+                let mut u = 0.0;
+                for &a in x {
+                    let below = y.partition_point(|&b| b < a - d);
+                    let equal = y[below..].partition_point(|&b| b <= a - d);
+                    u += below as f64 + 0.5 * equal as f64;
+                }
+                (u - n * m / 2.0) / (n + m + 1.0)
+            })
+            .sum()
+    };
+    let sd = strata
+        .iter()
+        .map(|(x, y)| {
+            let (n, m) = (x.len() as f64, y.len() as f64);
+            n * m / (12.0 * (n + m + 1.0))
+        })
+        .sum::<f64>()
+        .sqrt();
+    let (lo_bound, hi_bound) =
+        strata
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |acc, (x, y)| {
+                (
+                    acc.0.min(x[0] - y[y.len() - 1]),
+                    acc.1.max(x[x.len() - 1] - y[0]),
+                )
+            });
+    // The d at which the statistic (a step function) falls through `target`, by
+    // bisection: the first d where it is no longer above (`strict`) or below it.
+    let solve_edge = |target: f64, strict: bool| -> f64 {
+        let (mut a, mut b) = (lo_bound - 1e-9, hi_bound + 1e-9);
+        for _ in 0..80 {
+            let mid = (a + b) / 2.0;
+            let v = statistic(mid);
+            if v > target || (!strict && v == target) {
+                a = mid;
+            } else {
+                b = mid;
+            }
+        }
+        (a + b) / 2.0
+    };
+    // Where the statistic sits at the target over a stretch, its middle (the
+    // Hodges-Lehmann estimate's convention between two middle differences).
+    let solve = |target: f64| (solve_edge(target, true) + solve_edge(target, false)) / 2.0;
+    let (n, m): (usize, usize) = strata
+        .iter()
+        .fold((0, 0), |acc, (x, y)| (acc.0 + x.len(), acc.1 + y.len()));
+    // What the exact interval of the pooled sizes reaches at this level: below 95%
+    // with too few values, and then this interval claims no more.
+    let reached = shift_rank(n, m, level).1.min(level);
+    let z = normal_quantile(0.5 + reached / 2.0);
+    Some((solve(0.0), solve(z * sd), solve(-z * sd), reached))
+}
+
 /// The difference of the medians of `x` and `y` with an interval from their own
 /// order-statistics intervals (each read as a normal interval, the two combined):
 /// `(shift, low, high, level)`; `level` is the lower of the two medians' levels.
@@ -519,6 +610,35 @@ mod tests {
         let (_, lo, hi, level) = hodges_lehmann_interval(&x, &y).unwrap();
         assert!((0.95..0.96).contains(&level), "{level}");
         assert!(lo < hi);
+    }
+
+    #[test]
+    fn a_stratified_shift_combines_the_strata_and_one_stratum_is_hodges_lehmann() {
+        // Two strata, the second shifted as a whole (a slow state): the shift within
+        // each is 0.2, whatever the strata's levels.
+        let x1: Vec<f64> = (0..20).map(|i| f64::from(i) * 0.01 + 0.2).collect();
+        let y1: Vec<f64> = (0..30).map(|i| f64::from(i) * 0.007).collect();
+        let x2: Vec<f64> = x1.iter().map(|v| v + 5.0).collect();
+        let y2: Vec<f64> = y1.iter().map(|v| v + 5.0).collect();
+        let (shift, lo, hi, level) =
+            stratified_shift_interval(&[(x1.clone(), y1.clone()), (x2, y2)], 0.95).unwrap();
+        let (one, _, _, _) = hodges_lehmann_interval(&x1, &y1).unwrap();
+        assert!((shift - one).abs() < 1e-3, "{shift} vs {one}");
+        assert!(
+            lo < shift && shift < hi && level >= 0.95,
+            "{lo} {hi} {level}"
+        );
+        // Pooled without strata, the states would swamp the shift.
+        let only =
+            stratified_shift_interval(&[(x1.clone(), y1.clone()), (vec![], vec![1.0])], 0.95)
+                .unwrap();
+        assert_eq!(only, hodges_lehmann_interval(&x1, &y1).unwrap());
+        assert!(stratified_shift_interval(&[(vec![], vec![1.0])], 0.95).is_none());
+        // Too few values in all: the level says so.
+        let (_, _, _, level) =
+            stratified_shift_interval(&[(vec![1.0, 2.0], vec![0.0]), (vec![5.0], vec![4.0])], 0.95)
+                .unwrap();
+        assert!(level < 0.95, "{level}");
     }
 
     #[test]
