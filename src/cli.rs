@@ -218,6 +218,10 @@ pub struct RunArgs {
     /// Do not draw a progress bar.
     #[arg(long)]
     pub no_progress: bool,
+    /// Print only the verdict and where the files are, not the tables of every case
+    /// (the files hold everything either way).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
     /// Also measure under this external CPython (3.9 or later), with bytecode it
     /// compiles; repeatable. Each scenario runs once more per interpreter, as
     /// `<scenario>-py<version>`.

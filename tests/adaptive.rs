@@ -1,64 +1,64 @@
 //! Adaptive sampling on the real interpreter: with a precision, every case takes at
 //! least the minimum and at most the maximum, stops for the reason it records, and the
-//! recorded reason follows from its own samples by the documented rule.
+//! recorded reason follows from the samples in the results by the documented rule (the
+//! machine's states found from every sample taken before the decision, the estimator's
+//! 99% interval of the case's ratio to the reference, the allowed width), replayed
+//! round by round from the results file.
 
 mod common;
 
 use common::*;
 use serde_json::Value;
+use zipimport_bench::measure::{STOP_LEVEL, allowed};
+use zipimport_bench::stats::relative::{self, Obs};
 
-const MIN: usize = 4;
+const MIN: usize = 6;
 const MAX: usize = 12;
 
-/// Per-round ratios of `c` to `r`, in round order.
-fn ratios(c: &Value, r: &Value) -> Vec<f64> {
-    let rounds = |x: &Value| -> Vec<(u64, f64)> {
-        x["sample_rounds"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .zip(x["samples_ns"].as_array().unwrap())
-            .map(|(k, v)| (k.as_u64().unwrap(), v.as_f64().unwrap()))
-            .collect()
-    };
-    let reference: std::collections::BTreeMap<u64, f64> = rounds(r).into_iter().collect();
-    rounds(c)
-        .into_iter()
-        .filter_map(|(k, v)| reference.get(&k).map(|x| v / x))
+/// The samples of case `c` as the estimators see them, from the results file.
+fn observations(c: &Value) -> Vec<Obs> {
+    let list = |k: &str| c[k].as_array().cloned().unwrap_or_default();
+    let (wall, rounds, starts, speeds) = (
+        list("samples_ns"),
+        list("sample_rounds"),
+        list("sample_starts_us"),
+        list("speed_ns"),
+    );
+    assert_eq!(starts.len(), wall.len(), "start times recorded");
+    assert_eq!(speeds.len(), wall.len(), "speed readings recorded");
+    (0..wall.len())
+        .map(|i| {
+            let sp = speeds[i].as_array().unwrap();
+            let (a, b) = (sp[0].as_f64().unwrap(), sp[1].as_f64().unwrap());
+            Obs {
+                value: wall[i].as_f64().unwrap(),
+                speed: Some((a * b).sqrt()),
+                at: starts[i].as_f64().unwrap(),
+                round: rounds[i].as_u64().unwrap() as u32,
+                slow: false,
+            }
+        })
         .collect()
 }
 
-/// Relative half-width of the order-statistics 95% interval of the median, and the
-/// median (the rule of METHODOLOGY.md, recomputed independently).
-fn half_width(values: &[f64]) -> (f64, f64) {
-    let mut s = values.to_vec();
-    s.sort_by(f64::total_cmp);
-    let n = s.len();
-    // Largest j with 1 - 2 P(B <= j) >= 0.95, B ~ Binomial(n, 1/2).
-    let mut j = 0;
-    let mut below = 0.0;
-    let mut choose = 1.0;
-    for k in 0..n / 2 {
-        if k > 0 {
-            choose = choose * (n - k + 1) as f64 / k as f64;
-        }
-        below += choose / 2f64.powi(n as i32);
-        if 1.0 - 2.0 * below >= 0.95 {
-            j = k;
-        } else {
-            break;
-        }
-    }
-    let median = if n % 2 == 1 {
-        s[n / 2]
-    } else {
-        (s[n / 2 - 1] + s[n / 2]) / 2.0
-    };
-    ((s[n - 1 - j] - s[j]) / (2.0 * median), median)
-}
-
-fn allowed(precision: f64, ratio: f64) -> f64 {
-    precision.max(0.2 * ratio.ln().abs())
+/// Whether the rule would stop `case` against `reference` with the samples of rounds
+/// before `before`: the machine's states from every sample of `all` taken by then.
+fn precise(all: &[Vec<Obs>], case: &[Obs], reference: &[Obs], before: u32, p: f64) -> bool {
+    let upto =
+        |xs: &[Obs]| -> Vec<Obs> { xs.iter().filter(|o| o.round < before).copied().collect() };
+    let mut readings: Vec<(f64, f64)> = all
+        .iter()
+        .flat_map(|xs| upto(xs))
+        .map(|o| (o.at, o.speed.unwrap()))
+        .collect();
+    readings.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let speeds: Vec<f64> = readings.into_iter().map(|r| r.1).collect();
+    let boundary = zipimport_bench::stats::machine_states(&speeds).and_then(|m| m.slow_above_ns);
+    let (mut c, mut r) = (upto(case), upto(reference));
+    relative::classify(&mut c, boundary);
+    relative::classify(&mut r, boundary);
+    relative::estimate_at(relative::DEFAULT, &c, &r, STOP_LEVEL)
+        .is_some_and(|e| e.reaches(STOP_LEVEL) && e.half_width() <= allowed(p, e.ratio))
 }
 
 #[test]
@@ -89,58 +89,76 @@ fn every_case_stops_for_the_reason_it_records() {
     assert_eq!(info["precision"].as_f64(), Some(8.0));
     assert_eq!(info["min_samples"].as_u64(), Some(MIN as u64));
     assert_eq!(info["samples"].as_u64(), Some(MAX as u64));
+    let cases: Vec<&Value> = r["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] == "ok")
+        .collect();
+    let all: Vec<Vec<Obs>> = cases.iter().map(|c| observations(c)).collect();
     for mode in ["cold", "warm"] {
         let reference = case(&r, "dir-pyc", mode);
-        let mut longest = 0;
-        for c in r["cases"].as_array().unwrap() {
-            if c["mode"] != mode || c["status"] != "ok" || c["variant"] == "dir-pyc" {
-                continue;
-            }
+        let ref_obs = observations(reference);
+        let mut last_round = 0;
+        for c in cases
+            .iter()
+            .filter(|c| c["mode"] == mode && c["variant"] != "dir-pyc")
+        {
             let id = format!("{} {mode}", c["variant"]);
-            let n = c["samples_ns"].as_array().unwrap().len();
-            longest = longest.max(n);
+            let obs = observations(c);
+            let n = obs.len();
             assert!((MIN..=MAX).contains(&n), "{id}: {n} samples");
-            let x = ratios(c, reference);
-            assert_eq!(x.len(), n, "{id}: every sample has a reference partner");
+            let last = obs.iter().map(|o| o.round).max().unwrap();
+            last_round = last_round.max(last);
             let paired = &c["paired_ratio"];
-            assert_eq!(paired["rounds"].as_u64(), Some(n as u64), "{id}");
-            let (width, median) = half_width(&x);
-            assert!((paired["median"].as_f64().unwrap() - median).abs() < 1e-12);
-            assert!((c["ratio_to_reference"].as_f64().unwrap() - median).abs() < 1e-12);
+            let used = paired["rounds"].as_u64().unwrap() as usize;
+            assert!(used > 0 && used <= n, "{id}: {used} of {n} samples used");
+            assert!(
+                paired["level"].as_f64().is_some(),
+                "{id}: the interval's level"
+            );
+            // Every sample has a reference sample nearby, and says which.
+            let nearest = c["nearest_reference"].as_array().unwrap();
+            assert_eq!(nearest.len(), n, "{id}");
             match c["stopped"].as_str().unwrap() {
                 "precision" => {
-                    // Precise enough now, and not one round earlier (unless it had
-                    // just reached the minimum).
-                    assert!(width <= allowed(0.08, median) + 1e-12, "{id}: {width}");
+                    // Precise enough with its samples so far, and not one of its rounds
+                    // earlier (unless it had just reached the minimum).
+                    assert!(precise(&all, &obs, &ref_obs, last + 1, 0.08), "{id}");
                     if n > MIN {
-                        let (w, m) = half_width(&x[..n - 1]);
-                        assert!(w > allowed(0.08, m), "{id} could have stopped at {}", n - 1);
+                        assert!(
+                            !precise(&all, &obs, &ref_obs, last, 0.08),
+                            "{id} stopped late"
+                        );
                     }
                 }
                 "samples" => {
                     assert_eq!(n, MAX, "{id}");
-                    let (w, m) = half_width(&x[..n - 1]);
-                    assert!(w > allowed(0.08, m), "{id} could have stopped at {}", n - 1);
+                    assert!(
+                        !precise(&all, &obs, &ref_obs, last, 0.08),
+                        "{id} stopped late"
+                    );
                 }
                 other => panic!("{id} stopped for {other}"),
             }
         }
-        // The reference sampled as long as its longest case, and said why it stopped.
-        let n = reference["samples_ns"].as_array().unwrap().len();
-        assert_eq!(n, longest.max(MIN), "dir-pyc {mode}");
-        let why = reference["stopped"].as_str().unwrap();
-        assert_eq!(why, if n == MAX { "samples" } else { "reference" });
+        // The reference sampled until its last case stopped, more than once a round
+        // among them, and said why it stopped.
+        let reference_last = ref_obs.iter().map(|o| o.round).max().unwrap();
+        assert!(reference_last >= last_round, "dir-pyc {mode}");
+        assert!(ref_obs.len() >= MIN, "dir-pyc {mode}");
+        assert_eq!(reference["stopped"].as_str(), Some("reference"));
     }
     // Unsupported cases were never sampled and say nothing about stopping.
     assert!(case(&r, "zip-bzip2-pyc", "cold").get("stopped").is_none());
     let md = std::fs::read_to_string(dir.path().join("out/summary.md")).unwrap();
-    assert!(md.contains("adaptive: at least 4, at most 12"), "{md}");
+    assert!(md.contains("adaptive: at least 6, at most 12"), "{md}");
 }
 
 #[test]
 fn precision_and_min_samples_are_checked_where_they_are_given() {
     let dir = tempfile::tempdir().unwrap();
-    let base = tiny_scenario("p", DIR_AND_ZIP_PYC, "min-samples = 3");
+    let base = tiny_scenario("p", DIR_AND_ZIP_PYC, "min-samples = 6");
     let s = write(dir.path(), "p.toml", &base);
     let out = bin()
         .args(["run", "--no-progress", "--out"])
@@ -179,6 +197,8 @@ fn precision_and_min_samples_are_checked_where_they_are_given() {
         ("--precision=abc", "a percentage"),
         ("--precision=500", "from 0.1 to 100"),
         ("--min-samples=1", "--min-samples"),
+        // Below 6 no interval of a ratio reaches 95%.
+        ("--min-samples=5", "--min-samples"),
     ] {
         let out = bin()
             .args(["run", "--no-progress", flag, "--out"])
@@ -191,4 +211,22 @@ fn precision_and_min_samples_are_checked_where_they_are_given() {
         assert!(err.contains(says), "{flag}: {err}");
     }
     assert!(!dir.path().join("out/results.json").exists());
+    // The same floor in a scenario file, named with its file and line.
+    let low = write(
+        dir.path(),
+        "m.toml",
+        &tiny_scenario("m", DIR_AND_ZIP_PYC, "precision = 5\nmin-samples = 5"),
+    );
+    let out = bin()
+        .args(["run", "--no-progress", "--out"])
+        .arg(dir.path().join("out"))
+        .arg(&low)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("m.toml:") && err.contains("measure.min-samples"),
+        "{err}"
+    );
 }

@@ -43,14 +43,15 @@ pub struct EstimatorRow {
     pub coverage: Option<Rate>,
 }
 
-/// The boundary between the machine's states in `scenario` of run `r`: as recorded,
-/// or found again from the samples (files written before it was recorded).
-fn slow_above(r: &Results, scenario: &str) -> Option<f64> {
-    r.slow_above(scenario).or_else(|| {
+/// The boundary between the machine's states for case `c` of run `r`: as recorded, or
+/// found again from the samples of its scenario (files written before it was
+/// recorded).
+fn slow_above(r: &Results, c: &CaseResult) -> Option<f64> {
+    c.slow_above_ns.or_else(|| {
         let cases: Vec<CaseResult> = r
             .cases
             .iter()
-            .filter(|c| c.scenario == scenario)
+            .filter(|x| x.scenario == c.scenario && x.shard == c.shard)
             .cloned()
             .collect();
         crate::results::machine_states(&cases).and_then(|m| m.slow_above_ns)
@@ -98,7 +99,7 @@ pub fn compare_estimators(runs: &[(String, Results)]) -> Vec<EstimatorRow> {
                 })?;
                 let reference = r.reference_case(c)?;
                 (reference.variant != c.variant && reference.shard == c.shard)
-                    .then(|| (c, reference, slow_above(r, &c.scenario)))
+                    .then(|| (c, reference, slow_above(r, c)))
             })
             .collect();
         if pairs.len() < 3 {

@@ -13,10 +13,15 @@
 //!   out a regression. The smallest s with power >= 90% is what the gate reliably
 //!   detects at this sample count.
 //!
-//! Methods: wall time plain, wall time `--relative` (paired by round) and instruction
-//! counts (when the runs counted them). Pairs share runs, so they are not independent:
-//! the rates are estimates from N(N-1)/2 correlated pairs, and their intervals (Wilson,
-//! as if independent) are optimistic.
+//! Methods: wall time plain, wall time `--relative` (each run's estimate against its
+//! own reference) and instruction counts (when the runs counted them). Pairs share
+//! runs, so they are not independent: every rate over pairs has an interval from
+//! resampling whole runs ([`Rate::over_pairs`]). A CI job fails on a regression (exit 4)
+//! and on a row `compare` cannot judge (exit 5): both are counted, and so are the cases
+//! no pair could judge, which stay in the tables with the reason.
+//!
+//! Beside the gate, every estimator of a case's ratio to its reference is compared
+//! over the runs: its spread and the coverage of its intervals ([`estimators`]).
 
 mod estimators;
 mod render;
@@ -78,7 +83,7 @@ impl Method {
     }
 }
 
-/// A rate out of a count, with its Wilson 95% interval.
+/// A rate out of a count, with its 95% interval.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Rate {
     /// Events.
@@ -87,13 +92,18 @@ pub struct Rate {
     pub of: usize,
     /// hits / of.
     pub rate: f64,
-    /// Wilson 95% interval, low end.
+    /// 95% interval, low end: resampling whole runs for rates over pairs of runs
+    /// ([`Rate::over_pairs`]), Wilson's for independent trials.
     pub low: f64,
     /// High end.
     pub high: f64,
 }
 
+/// Resamples of the runs behind a rate over pairs of runs.
+const RUN_RESAMPLES: usize = 1000;
+
 impl Rate {
+    /// A rate over independent trials, with its Wilson interval.
     pub(crate) fn new(hits: usize, of: usize) -> Rate {
         let (n, p, z) = (of.max(1) as f64, hits as f64 / of.max(1) as f64, 1.96f64);
         let centre = (p + z * z / (2.0 * n)) / (1.0 + z * z / n);
@@ -106,6 +116,49 @@ impl Rate {
             high: (centre + half).min(1.0),
         }
     }
+
+    /// A rate over the pairs (i < j) of `runs` runs, `hit(i, j)` saying whether a pair
+    /// counts. Pairs share runs (one unusual run is in runs - 1 pairs), so they are
+    /// not independent trials and a binomial interval is too narrow; the interval here
+    /// resamples whole runs (with replacement, seeded) and recomputes the rate over the
+    /// pairs of distinct runs drawn.
+    pub(crate) fn over_pairs(runs: usize, hit: impl Fn(usize, usize) -> bool) -> Rate {
+        let mut flags = vec![vec![false; runs]; runs];
+        for (i, j) in (0..runs).flat_map(|i| (i + 1..runs).map(move |j| (i, j))) {
+            let h = hit(i, j);
+            flags[i][j] = h;
+            flags[j][i] = h;
+        }
+        let of = runs * runs.saturating_sub(1) / 2;
+        let hits = flags.iter().flatten().filter(|h| **h).count() / 2;
+        let mut rate = Rate::new(hits, of);
+        if runs < 3 {
+            return rate;
+        }
+        let mut rng = crate::generate::SeededRng::new(runs as u64, "calibration runs");
+        let mut draws: Vec<f64> = Vec::with_capacity(RUN_RESAMPLES);
+        for _ in 0..RUN_RESAMPLES {
+            let picked: Vec<usize> = (0..runs).map(|_| rng.below(runs as u64) as usize).collect();
+            let (mut h, mut n) = (0usize, 0usize);
+            for a in 0..runs {
+                for b in a + 1..runs {
+                    if picked[a] != picked[b] {
+                        h += usize::from(flags[picked[a]][picked[b]]);
+                        n += 1;
+                    }
+                }
+            }
+            if n > 0 {
+                draws.push(h as f64 / n as f64);
+            }
+        }
+        draws.sort_by(f64::total_cmp);
+        if !draws.is_empty() {
+            rate.low = crate::stats::quantile_sorted(&draws, 0.025).min(rate.rate);
+            rate.high = crate::stats::quantile_sorted(&draws, 0.975).max(rate.rate);
+        }
+        rate
+    }
 }
 
 /// A/A false alarms of one method.
@@ -116,7 +169,13 @@ pub struct FalseAlarms {
     /// Pairs of runs in which any row of this method was a regression or an
     /// improvement, at the chosen threshold.
     pub any: Rate,
-    /// The same at other thresholds: (threshold, pairs flagging anything).
+    /// Pairs of runs in which `compare --fail-on-regression` would fail a CI job on
+    /// this method's rows: a regression (exit 4) or a row it could not judge (exit 5).
+    pub job_failures: Rate,
+    /// Pairs of runs with at least one of this method's rows not judged (exit 5 when
+    /// nothing regressed).
+    pub cannot_judge: Rate,
+    /// The same as `any` at other thresholds: (threshold, pairs flagging anything).
     pub by_threshold: Vec<(f64, Rate)>,
 }
 
@@ -140,7 +199,8 @@ pub struct CaseCalibration {
     /// The smallest injected change flagged in at least 90% of pairs; null when even
     /// the largest was not (or the case is the reference under `--relative`).
     pub detectable: Option<f64>,
-    /// Why the case has no power figures (the reference under `--relative`).
+    /// Why the case has no power figures: the reference under `--relative`, or a case
+    /// the gate could never judge (with its reason).
     pub note: Option<String>,
 }
 
@@ -218,6 +278,9 @@ pub fn calibrate(
     let pairs: Vec<(usize, usize)> = (0..runs.len())
         .flat_map(|i| (i + 1..runs.len()).map(move |j| (i, j)))
         .collect();
+    // The position of pair (i, j), i < j, in `pairs`.
+    let n = runs.len();
+    let pair_index = |i: usize, j: usize| i * n - i * (i + 1) / 2 + (j - i - 1);
     let counted = runs.iter().all(|(_, r)| {
         r.cases
             .iter()
@@ -253,27 +316,34 @@ pub fn calibrate(
                 .collect()
         };
         let any_at = |t: f64| {
-            Rate::new(
-                aa.iter()
-                    .filter(|c| rows(c).iter().any(|r| flags_at(r, t)))
-                    .count(),
-                pairs.len(),
-            )
+            Rate::over_pairs(runs.len(), |i, j| {
+                rows(&aa[pair_index(i, j)]).iter().any(|r| flags_at(r, t))
+            })
         };
         let threshold = if m == Method::Instructions {
             opts.instructions_threshold
         } else {
             opts.threshold
         };
+        let not_judged = |c: &Comparison| rows(c).iter().any(|r| r.verdict == Verdict::CannotJudge);
         false_alarms.push(FalseAlarms {
             method: m,
             any: any_at(threshold),
+            job_failures: Rate::over_pairs(runs.len(), |i, j| {
+                let c = &aa[pair_index(i, j)];
+                rows(c)
+                    .iter()
+                    .any(|r| r.verdict == Verdict::Regression && flags_at(r, threshold))
+                    || not_judged(c)
+            }),
+            cannot_judge: Rate::over_pairs(runs.len(), |i, j| not_judged(&aa[pair_index(i, j)])),
             by_threshold: OTHER_THRESHOLDS.iter().map(|&t| (t, any_at(t))).collect(),
         });
-        // Every case judged in some pair, by scenario, mode and variant.
+        // Every case of some pair, by scenario, mode and variant: judged, or never
+        // judged (kept, with why).
         let mut keys: Vec<(String, String, String)> = Vec::new();
         for c in aa.iter().flat_map(&rows) {
-            if matches!(c.verdict, Verdict::CannotJudge | Verdict::Unsupported) {
+            if c.verdict == Verdict::Unsupported {
                 continue;
             }
             if !keys.contains(&key(&c)) {
@@ -284,38 +354,52 @@ pub fn calibrate(
         let total = keys.len() * m.levels().len() * pairs.len();
         let done = std::sync::atomic::AtomicUsize::new(0);
         let per_case = |k: &(String, String, String)| -> CaseCalibration {
-            let flagged = aa
-                .iter()
-                .filter(|c| {
-                    rows(c)
-                        .iter()
-                        .any(|r| key(r) == *k && flags_at(r, threshold))
-                })
-                .count();
+            let of_case = |c: &Comparison| -> Vec<crate::compare::CaseComparison> {
+                rows(c).into_iter().filter(|r| key(r) == *k).collect()
+            };
+            let flagged = Rate::over_pairs(runs.len(), |i, j| {
+                of_case(&aa[pair_index(i, j)])
+                    .iter()
+                    .any(|r| flags_at(r, threshold))
+            });
             let reference = aa
                 .iter()
                 .flat_map(&rows)
                 .any(|r| key(&r) == *k && r.verdict == Verdict::Reference);
+            // A case no pair could judge: kept in the table, with the first reason.
+            let never = aa
+                .iter()
+                .flat_map(&of_case)
+                .all(|r| r.verdict == Verdict::CannotJudge)
+                .then(|| {
+                    aa.iter()
+                        .flat_map(&of_case)
+                        .find_map(|r| r.note.clone())
+                        .unwrap_or_default()
+                });
             let noise = noise(runs, k);
             let mut power = Vec::new();
-            if !reference {
+            if !reference && never.is_none() {
                 for &level in m.levels() {
-                    let mut hits = 0;
-                    for &(i, j) in &pairs {
+                    let mut hit = vec![false; pairs.len()];
+                    for (p, &(i, j)) in pairs.iter().enumerate() {
                         let mut cand = runs[j].1.clone();
                         inject(&mut cand, k, m, 1.0 + level);
                         let cmp = judge(m, i, j, &cand, threshold);
-                        hits += usize::from(cmp.cases.iter().any(|r| {
+                        hit[p] = cmp.cases.iter().any(|r| {
                             r.metric == m.metric()
                                 && key(r) == *k
                                 && r.verdict == Verdict::Regression
-                        }));
+                        });
                         progress(
                             done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
                             total,
                         );
                     }
-                    power.push((level, Rate::new(hits, pairs.len())));
+                    power.push((
+                        level,
+                        Rate::over_pairs(runs.len(), |i, j| hit[pair_index(i, j)]),
+                    ));
                 }
             }
             CaseCalibration {
@@ -324,10 +408,14 @@ pub fn calibrate(
                 mode: k.2.clone(),
                 method: m,
                 noise,
-                false_alarms: Rate::new(flagged, pairs.len()),
+                false_alarms: flagged,
                 detectable: detectable(&power),
                 power,
-                note: reference.then(|| "the reference: not judged under --relative".into()),
+                note: if reference {
+                    Some("the reference: not judged under --relative".into())
+                } else {
+                    never.map(|why| format!("never judged: {why}"))
+                },
             }
         };
         // Two workers: the machine kind has two cores, and each case is independent.

@@ -36,6 +36,7 @@ fn power_at(c: &CaseCalibration, level: f64) -> String {
 
 fn detects(c: &CaseCalibration) -> String {
     match (&c.note, c.detectable, c.power.last()) {
+        (Some(n), _, _) if n.starts_with("never judged") => "never judged".into(),
         (Some(_), _, _) => "reference".into(),
         (None, Some(l), _) => format!("+{}", pct(l)),
         (None, None, Some((l, _))) => format!("> +{}", pct(*l)),
@@ -149,6 +150,16 @@ pub fn render_estimators(rows: &[EstimatorRow]) -> String {
 
 /// The calibration for a terminal.
 pub fn render_text(cal: &Calibration) -> String {
+    let mut out = render_gate(cal);
+    if !cal.estimators.is_empty() {
+        out.push('\n');
+        out.push_str(&render_estimators(&cal.estimators));
+    }
+    out
+}
+
+/// The gate's part of the calibration for a terminal.
+fn render_gate(cal: &Calibration) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "calibration: {}\n", headline(cal));
     let _ = writeln!(
@@ -171,6 +182,32 @@ pub fn render_text(cal: &Calibration) -> String {
             pct(f.any.high),
             others.join(", ")
         );
+        let _ = writeln!(
+            out,
+            "  {:<18} a CI job with --fail-on-regression fails in {} [{}, {}] (rows not \
+             judged in {})",
+            "",
+            rate(&f.job_failures),
+            pct(f.job_failures.low),
+            pct(f.job_failures.high),
+            rate(&f.cannot_judge)
+        );
+    }
+    let never: Vec<String> = cal
+        .cases
+        .iter()
+        .filter_map(|c| {
+            c.note
+                .as_deref()
+                .filter(|n| n.starts_with("never judged"))
+                .map(|n| format!("  {} ({}): {n}", case_name(c), c.method.label()))
+        })
+        .collect();
+    if !never.is_empty() {
+        let _ = writeln!(out, "\nCases no pair of runs could judge:");
+        for n in never {
+            let _ = writeln!(out, "{n}");
+        }
     }
     for m in [Method::Plain, Method::Relative, Method::Instructions] {
         let rows: Vec<Vec<String>> = case_rows(cal)
@@ -214,21 +251,29 @@ pub fn render_markdown(cal: &Calibration) -> String {
     );
     let _ = writeln!(
         out,
-        "| method | pairs flagging anything (A/A) | 95% CI | at 0% / 2% / 5% / 10% / 20% |"
+        "| method | pairs flagging anything (A/A) | 95% CI | pairs failing a CI job (exit 4 or 5) | 95% CI | pairs with rows not judged | at 0% / 2% / 5% / 10% / 20% |"
     );
-    let _ = writeln!(out, "|---|---:|---:|---:|");
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|");
     for f in &cal.false_alarms {
         let others: Vec<String> = f.by_threshold.iter().map(|(_, r)| pct(r.rate)).collect();
         let _ = writeln!(
             out,
-            "| {} | {} | [{}, {}] | {} |",
+            "| {} | {} | [{}, {}] | {} | [{}, {}] | {} | {} |",
             f.method.label(),
             rate(&f.any),
             pct(f.any.low),
             pct(f.any.high),
+            rate(&f.job_failures),
+            pct(f.job_failures.low),
+            pct(f.job_failures.high),
+            rate(&f.cannot_judge),
             others.join(" / ")
         );
     }
+    let _ = writeln!(
+        out,
+        "\nIntervals resample whole runs: pairs that share a run are not independent."
+    );
     if !cal.estimators.is_empty() {
         let (head, body) = estimator_table(&cal.estimators);
         let _ = writeln!(

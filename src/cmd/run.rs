@@ -37,12 +37,16 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         command_line: std::env::args().collect(),
     };
     let exports = args.exports;
+    let quiet = args.quiet;
     let output = run::run(&opts)?;
     for (format, path) in &exports {
         let text = zipimport_bench::export::export(&output.results, *format)?;
         report::write_atomic(path, &text)?;
     }
-    out!("{}", report::summary_table(&output.results));
+    if !quiet {
+        out!("{}", report::summary_table(&output.results));
+    }
+    out!("{}", report::verdict_text(&output.results));
     let dir = output
         .results_path
         .parent()

@@ -7,12 +7,12 @@
 //!
 //! - **wall time, plain**: the ratio of medians (candidate / baseline), its bootstrap
 //!   95% interval and the Mann-Whitney U p-value on the raw samples.
-//! - **wall time, `--relative`**: the same on each run's *per-round* ratios case /
-//!   reference. The rounds of the interleaved schedule take every case moments apart,
-//!   so a round's ratio cancels what slowed the machine during that round, and the
-//!   test between the two runs' ratios carries both runs' sampling error (the
-//!   reference's included). Cases that cannot be paired (measured by different
-//!   shards) fall back to a bootstrap of the four sample sets.
+//! - **wall time, `--relative`**: each run's estimate of the case's ratio to its own
+//!   reference (its `paired_ratio`: samples set against samples of the same machine
+//!   state, with an interval carrying the case's and the reference's sampling error);
+//!   the row's ratio is candidate over baseline, its test a Wald test on the two log
+//!   estimates with their standard errors read off their intervals. Cases measured by
+//!   different shards use the raw Hodges-Lehmann shift.
 //! - **instruction counts** (when both runs counted them, in either mode): the ratio of
 //!   the counts against a fixed threshold; counts are near-deterministic.
 //! - **fleet** p95 latency and PSS per process, with a fleet's rounds as its samples;
@@ -170,10 +170,10 @@ pub struct CaseComparison {
     pub baseline_median: Option<f64>,
     /// Candidate median, same unit.
     pub candidate_median: Option<f64>,
-    /// `--relative`: the baseline's median per-round ratio to its reference (what was
+    /// `--relative`: the baseline's ratio to its reference, as that run estimated it (what was
     /// judged).
     pub baseline_relative: Option<f64>,
-    /// `--relative`: the candidate's median per-round ratio to its reference.
+    /// `--relative`: the candidate's ratio to its reference, as that run estimated it.
     pub candidate_relative: Option<f64>,
     /// Values behind the test on each side (baseline, candidate): samples (plain),
     /// round pairs (`--relative`), fleet rounds.

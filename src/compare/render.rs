@@ -46,16 +46,21 @@ pub(crate) fn cells(c: &CaseComparison) -> [String; 7] {
 pub(crate) fn headline(cmp: &Comparison) -> String {
     let mut s = format!(
         "{} regression(s), {} improvement(s), {} not judged{} at a {:.1}% threshold \
-         (Mann-Whitney, Benjamini-Hochberg q < {}",
+         ({}, Benjamini-Hochberg q < {}",
         cmp.regressions,
         cmp.improvements,
         cmp.unjudged,
         if cmp.relative {
-            ", relative to each run's reference paired by round,"
+            ", relative to each run's reference,"
         } else {
             ""
         },
         cmp.threshold * 100.0,
+        if cmp.relative {
+            "each run's estimate, Wald test"
+        } else {
+            "Mann-Whitney"
+        },
         cmp.alpha,
     );
     if cmp.has_instructions() {
@@ -76,6 +81,53 @@ pub(crate) fn columns(cmp: &Comparison) -> [&'static str; 7] {
         ("baseline", "candidate")
     };
     ["case", "verdict", b, c, "ratio", "95% CI", "q"]
+}
+
+/// One line for rows with too few samples to ever show a change: how many, why, and
+/// the option that lets them be judged next time.
+pub(crate) fn advice(cmp: &Comparison) -> Option<String> {
+    let few: Vec<&CaseComparison> = cmp
+        .cases
+        .iter()
+        .filter(|c| c.reason == Some(super::Reason::TooFewSamples))
+        .collect();
+    if few.is_empty() {
+        return None;
+    }
+    let tested = cmp
+        .cases
+        .iter()
+        .filter(|c| c.p_value.is_some())
+        .count()
+        .max(1);
+    let needed = cmp.alpha / tested as f64;
+    let least = few
+        .iter()
+        .filter_map(|c| c.samples.map(|(a, b)| a.min(b)))
+        .min()
+        .unwrap_or(0);
+    let option = if cmp.relative {
+        let n = crate::measure::MIN_SAMPLES_FLOOR;
+        format!(
+            "make both runs take at least {n} samples a case (`run --min-samples {n}`, or \
+             `--samples {n}` without a precision)"
+        )
+    } else {
+        // The least samples a side at which two runs that do not overlap at all reach
+        // the p-value a change alone among these rows needs.
+        let n = (2..=200)
+            .find(|&n| crate::stats::smallest_mann_whitney_p(n, n) < needed)
+            .unwrap_or(200);
+        format!(
+            "make both runs take at least {n} samples a case (`run --samples {n}`, or \
+             `--min-samples {n}` with a precision), or judge with `--relative`"
+        )
+    };
+    Some(format!(
+        "{} row(s) have too few samples (as few as {least}) to ever show a change among \
+         {tested} tested rows; {option}.",
+        few.len()
+    ))
 }
 
 /// A table for the terminal.
@@ -100,7 +152,11 @@ pub fn render_text(cmp: &Comparison) -> String {
     for n in &cmp.notes {
         let _ = writeln!(out, "note: {n}");
     }
-    let _ = writeln!(out, "{}\n", headline(cmp));
+    let _ = writeln!(out, "{}", headline(cmp));
+    if let Some(a) = advice(cmp) {
+        let _ = writeln!(out, "{a}");
+    }
+    let _ = writeln!(out);
     let rows: Vec<[String; 7]> = cmp.cases.iter().map(cells).collect();
     let head = columns(cmp);
     let mut w = head.map(str::len);
@@ -166,6 +222,9 @@ pub fn render_markdown(cmp: &Comparison) -> String {
     );
     for d in &cmp.environment_differences {
         let _ = writeln!(out, "> **Not judged:** {}\n", escape_markdown(d));
+    }
+    if let Some(a) = advice(cmp) {
+        let _ = writeln!(out, "> **Not judged:** {}\n", escape_markdown(&a));
     }
     for w in &cmp.warnings {
         let _ = writeln!(out, "> ⚠️ **Warning:** {}\n", escape_markdown(w));

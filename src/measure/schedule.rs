@@ -667,9 +667,9 @@ mod tests {
 
     #[test]
     fn a_reference_stops_with_its_last_case_and_a_resume_keeps_the_verdicts() {
-        let states: &[u64] = &[100, 130, 80];
-        let reference: &[u64] = &[1000, 1300, 800];
-        let steady: &[u64] = &[3000, 3900, 2400];
+        let states: &[u64] = &[100, 130, 100];
+        let reference: &[u64] = &[1000, 1300, 1000];
+        let steady: &[u64] = &[3000, 3900, 3000];
         let plan = adaptive(0.05, 6, 30, vec![None, Some(0), None]);
         // Case 2 has no reference: it takes every sample.
         let mut s = cycles(&[(reference, states), (steady, states), (steady, states)]);

@@ -23,13 +23,13 @@ pub(super) fn median(c: &CaseResult) -> f64 {
 
 /// `b` against `a` (two cases of one scenario and mode) by the run's estimator, with
 /// its 95% interval.
-fn between(s: &ScenarioInfo, a: &CaseResult, b: &CaseResult) -> Option<crate::stats::Estimate> {
-    crate::results::between(b, a, s.machine.and_then(|m| m.slow_above_ns))
+fn between(a: &CaseResult, b: &CaseResult) -> Option<crate::stats::Estimate> {
+    crate::results::between(b, a, b.slow_above_ns)
 }
 
 /// Whether `b` measurably differs from `a`: the 95% interval of `b` over `a` excludes 1.
-fn distinct(s: &ScenarioInfo, a: &CaseResult, b: &CaseResult) -> bool {
-    between(s, a, b).is_some_and(|e| e.is_95() && (e.high < 1.0 || e.low > 1.0))
+fn distinct(a: &CaseResult, b: &CaseResult) -> bool {
+    between(a, b).is_some_and(|e| e.is_95() && (e.high < 1.0 || e.low > 1.0))
 }
 
 /// How `b` imports compared with `a`, as a clause: `imports 12% slower than stored
@@ -37,8 +37,8 @@ fn distinct(s: &ScenarioInfo, a: &CaseResult, b: &CaseResult) -> bool {
 /// sample count (95% interval -3% to +4%)` when the interval holds no change. Not a
 /// claim that the two are the same: an interval that straddles 1 only says this run
 /// cannot tell.
-fn speed(s: &ScenarioInfo, a: &CaseResult, b: &CaseResult, verb: &str, than: &str) -> String {
-    let Some(e) = between(s, a, b) else {
+fn speed(a: &CaseResult, b: &CaseResult, verb: &str, than: &str) -> String {
+    let Some(e) = between(a, b) else {
         return format!("{verb} at {than}'s speed or not; it cannot be told from these samples");
     };
     let pct = |r: f64| format!("{:+.0}%", (r - 1.0) * 100.0);
@@ -52,7 +52,7 @@ fn speed(s: &ScenarioInfo, a: &CaseResult, b: &CaseResult, verb: &str, than: &st
             e.level * 100.0
         )
     };
-    if !distinct(s, a, b) {
+    if !distinct(a, b) {
         return format!(
             "{verb} not measurably differently from {than} at this sample count ({interval})"
         );
@@ -267,7 +267,7 @@ fn scenario_findings(s: &ScenarioInfo, mode: Mode, cases: &[&CaseResult], out: &
                 z.variant,
                 crate::format::format_duration_ns(median(z)),
                 crate::format::format_duration_ns(median(d)),
-                if distinct(s, d, z) {
+                if distinct(d, z) {
                     ""
                 } else {
                     "; the 95% interval of the ratio holds 1, so the difference is not \
@@ -284,7 +284,7 @@ fn scenario_findings(s: &ScenarioInfo, mode: Mode, cases: &[&CaseResult], out: &
             format!(
                 "Deflate (level 6) makes the pyc archive {:.0}% smaller and {}.",
                 (1.0 - d6.artifact.size as f64 / st.artifact.size as f64) * 100.0,
-                speed(s, st, d6, "imports", "stored"),
+                speed(st, d6, "imports", "stored"),
             ),
         );
     }
@@ -301,13 +301,7 @@ fn scenario_findings(s: &ScenarioInfo, mode: Mode, cases: &[&CaseResult], out: &
                     b.level.unwrap_or(0),
                     smaller,
                     a.level.unwrap_or(0),
-                    speed(
-                        s,
-                        a,
-                        b,
-                        "imports",
-                        &format!("level {}", a.level.unwrap_or(0))
-                    )
+                    speed(a, b, "imports", &format!("level {}", a.level.unwrap_or(0)))
                 ),
             );
         }
@@ -318,13 +312,13 @@ fn scenario_findings(s: &ScenarioInfo, mode: Mode, cases: &[&CaseResult], out: &
         ok(cases, "zip-stored-pyc"),
         ok(cases, "zip-stored-checked-hash"),
     ) {
-        if distinct(s, p, h) && median(h) > median(p) {
+        if distinct(p, h) && median(h) > median(p) {
             push(
                 "bad",
                 format!(
                     "Checked-hash pycs in a zip {}: zipimport reads, decompresses and \
                      hashes every source as well.",
-                    speed(s, p, h, "import", "timestamp pycs")
+                    speed(p, h, "import", "timestamp pycs")
                 ),
             );
         }
@@ -334,7 +328,7 @@ fn scenario_findings(s: &ScenarioInfo, mode: Mode, cases: &[&CaseResult], out: &
         ok(cases, "zip-stored-unchecked-hash"),
     ) {
         push(
-            if distinct(s, p, u) && median(u) < median(p) {
+            if distinct(p, u) && median(u) < median(p) {
                 "good"
             } else {
                 "info"
@@ -342,7 +336,7 @@ fn scenario_findings(s: &ScenarioInfo, mode: Mode, cases: &[&CaseResult], out: &
             format!(
                 "Unchecked-hash pycs in a zip {} (never validated against the source, and \
                  immune to time-zone and mtime mismatches).",
-                speed(s, p, u, "import", "timestamp pycs")
+                speed(p, u, "import", "timestamp pycs")
             ),
         );
     }

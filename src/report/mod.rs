@@ -29,6 +29,21 @@ pub fn write_reports(results: &Results, dir: &Path) -> Result<()> {
     write_atomic(&dir.join("report.html"), &report_html(results)?)
 }
 
+/// The verdict for a terminal: per scenario, the sentences the reports open with, one
+/// per line, under a heading naming the scenario and mode (empty when there are none).
+pub fn verdict_text(results: &Results) -> String {
+    let findings = findings::findings(results);
+    let mut out = String::new();
+    for v in verdict::verdicts(results, &findings) {
+        let mode = v.mode.map(|m| format!(", {m}")).unwrap_or_default();
+        out.push_str(&format!("\nVerdict ({}{mode}):\n", v.scenario));
+        for sentence in &v.sentences {
+            out.push_str(&format!("  {sentence}\n"));
+        }
+    }
+    out
+}
+
 /// Writes a text file atomically (see [`crate::results::write_atomic`]).
 pub fn write_atomic(path: &Path, text: &str) -> Result<()> {
     crate::results::write_atomic(path, text.as_bytes())

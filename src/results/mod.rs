@@ -99,6 +99,7 @@ pub fn cases(
                 },
                 speed_ns: speeds,
                 nearest_reference: Vec::new(),
+                slow_above_ns: None,
                 cpu_samples_ns: cpu,
                 user_samples_ns: user,
                 sys_samples_ns: sys,
@@ -128,8 +129,18 @@ pub fn cases(
 /// one scenario), by the run's estimator ([`Results::relative`]), and which reference
 /// sample each of its samples was nearest to.
 pub(crate) fn set_ratios(out: &mut [CaseResult], reference: &str) {
-    let slow_above = machine_states(out).and_then(|m| m.slow_above_ns);
+    // Each shard's machine has states of its own; the cases of one run share its.
+    let mut shards: Vec<Option<(u32, u32)>> = out.iter().map(|c| c.shard).collect();
+    shards.dedup();
+    for shard in shards {
+        let of_shard: Vec<CaseResult> = out.iter().filter(|c| c.shard == shard).cloned().collect();
+        let boundary = machine_states(&of_shard).and_then(|m| m.slow_above_ns);
+        for c in out.iter_mut().filter(|c| c.shard == shard) {
+            c.slow_above_ns = boundary;
+        }
+    }
     for i in 0..out.len() {
+        let slow_above = out[i].slow_above_ns;
         out[i].ratio_to_reference = None;
         out[i].paired_ratio = None;
         out[i].nearest_reference = Vec::new();
@@ -160,7 +171,7 @@ pub(crate) fn set_ratios(out: &mut [CaseResult], reference: &str) {
         out[i].paired_ratio = estimate.map(|(e, estimator, _)| PairedRatio::of(estimator, &e));
         out[i].nearest_reference = nearest;
     }
-    set_floor(out, slow_above);
+    set_floor(out);
 }
 
 /// What the machine did while `cases` (one scenario's) were measured: the speed
@@ -177,7 +188,7 @@ pub fn machine_states(cases: &[CaseResult]) -> Option<crate::stats::MachineState
 }
 
 /// Sets every measured case's distance to the floor (variant `memory`, same mode).
-fn set_floor(out: &mut [CaseResult], slow_above: Option<f64>) {
+fn set_floor(out: &mut [CaseResult]) {
     let floor_id = crate::scenario::Variant::MEMORY.id();
     for i in 0..out.len() {
         out[i].floor = None;
@@ -197,8 +208,8 @@ fn set_floor(out: &mut [CaseResult], slow_above: Option<f64>) {
         if c.status != Status::Ok || fs.median <= 0.0 {
             continue;
         }
-        let ratio =
-            relative::estimate(c, f, slow_above).map_or(cs.median / fs.median, |(e, _, _)| e.ratio);
+        let ratio = relative::estimate(c, f, c.slow_above_ns)
+            .map_or(cs.median / fs.median, |(e, _, _)| e.ratio);
         let median_of = |x: &CaseResult| x.instructions.as_ref().and_then(|i| i.median);
         let instructions_ratio = match (median_of(c), median_of(f)) {
             (Some(a), Some(b)) if b > 0.0 => Some(a / b),

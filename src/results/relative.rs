@@ -94,16 +94,6 @@ impl Results {
         }
     }
 
-    /// The boundary between the machine's states in `scenario`'s run (null when it ran
-    /// at one speed, or in files without speed readings).
-    pub fn slow_above(&self, scenario: &str) -> Option<f64> {
-        self.scenarios
-            .iter()
-            .find(|s| s.name == scenario)
-            .and_then(|s| s.machine)
-            .and_then(|m| m.slow_above_ns)
-    }
-
     /// `c` relative to its run's reference.
     pub fn relative(&self, c: &CaseResult) -> Relative {
         let Some(r) = self.reference_case(c) else {
@@ -112,7 +102,7 @@ impl Results {
         if r.variant == c.variant {
             return Relative::Reference;
         }
-        match estimate(c, r, self.slow_above(&c.scenario)) {
+        match estimate(c, r, c.slow_above_ns) {
             Some((estimate, estimator, unpaired)) => Relative::Against {
                 estimate,
                 estimator,

@@ -148,7 +148,7 @@ pub struct ScenarioInfo {
     /// Timed samples per case (after command-line overrides): the most a case takes
     /// when `precision` is set.
     pub samples: u32,
-    /// Adaptive sampling: a case stopped once the 95% interval of its per-round ratio
+    /// Adaptive sampling: a case stopped once the 99% interval of its ratio
     /// to the reference was within +-this many percent (looser far from the
     /// reference); null when every case took `samples`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -260,6 +260,11 @@ pub struct CaseResult {
     /// and for cases without one.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub nearest_reference: Vec<u32>,
+    /// The speed reading above which a sample of this case ran in the machine's slow
+    /// state (the boundary the run that measured it found; `scenarios[].machine`), or
+    /// null when that machine ran at one speed or did not read its speed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slow_above_ns: Option<f64>,
     /// CPU time of the worker over each timed import, nanoseconds.
     pub cpu_samples_ns: Vec<u64>,
     /// User CPU time over each timed import (`getrusage`, microsecond resolution).
@@ -282,14 +287,12 @@ pub struct CaseResult {
     /// just before each sample started (0 when eviction worked).
     #[serde(default)]
     pub resident_fractions: Vec<f64>,
-    /// This case relative to the reference variant in the same mode: the median of
-    /// the per-round ratios (`paired_ratio.median`) where the two pair by round, the
-    /// median of this case over the reference's median otherwise (cases of different
-    /// shards).
+    /// This case relative to the reference variant in the same mode:
+    /// `paired_ratio.median`.
     pub ratio_to_reference: Option<f64>,
-    /// The per-round ratios to the reference (samples of one round paired): their
-    /// median and its 95% interval. What adaptive sampling judges and what reports
-    /// show as the ratio's interval. Null for the reference and unpaired cases.
+    /// The ratio to the reference by the run's estimator, with its interval and that
+    /// interval's level: what adaptive sampling judges and what reports show. Null for
+    /// the reference.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paired_ratio: Option<PairedRatio>,
     /// The case against the floor (variant `memory`, the same code served from memory)
@@ -327,7 +330,7 @@ pub struct CaseResult {
 /// A case against the floor: the `memory` variant of its scenario, same mode.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Floor {
-    /// The case over the floor: median of the per-round ratios where they pair, else
+    /// The case over the floor, by the run's estimator where both have samples, else
     /// the ratio of medians.
     pub ratio: f64,
     /// The case's median minus the floor's median, ns: what the importer adds.

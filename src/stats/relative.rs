@@ -91,9 +91,9 @@ pub enum Estimator {
     /// Hodges-Lehmann shift of the logs of the raw samples that ran in the machine's
     /// fast state (the median of every case-over-reference ratio among them; unpaired;
     /// distribution-free interval from the Mann-Whitney null distribution). A machine
-    /// that ran at one speed has every sample in its fast state; where one side has no
-    /// sample in it, the speed-normalised samples of both are used instead
-    /// (`speed-hl`).
+    /// that ran at one speed has every sample in its fast state. Where the fast state
+    /// holds too few samples for the interval asked for, `state-hl`; without speed
+    /// readings (older files), `nearest`.
     FastHl,
     /// Median of the ratios of samples taken in the same round (the harness's method
     /// until 2026-12-02): a pair may be a whole round apart.
@@ -399,6 +399,12 @@ pub fn estimate_at(
             ))
         }
         Estimator::FastHl => {
+            // Without speed readings (files from before the speed probe) the states
+            // cannot be told apart: pair each sample with the reference sample nearest
+            // in time instead, which is what such files were judged by.
+            if case.iter().chain(reference).any(|o| o.speed.is_none()) {
+                return estimate_at(Estimator::Nearest, case, reference, level);
+            }
             let fast =
                 |xs: &[Obs]| -> Vec<Obs> { xs.iter().filter(|o| !o.slow).copied().collect() };
             let (x, y) = (logs(&fast(case), false), logs(&fast(reference), false));

@@ -11,8 +11,11 @@ use std::rc::Rc;
 /// computed exactly (a table of n1 x n2 + 1 probabilities, built in a few ms).
 pub const EXACT_LIMIT: usize = 60;
 
+/// Null distributions computed so far, by (smaller, larger) sample size.
+type NullCache = HashMap<(usize, usize), Rc<Vec<f64>>>;
+
 thread_local! {
-    static NULLS: RefCell<HashMap<(usize, usize), Rc<Vec<f64>>>> = RefCell::new(HashMap::new());
+    static NULLS: RefCell<NullCache> = RefCell::new(HashMap::new());
 }
 
 /// The exact null distribution of the Mann-Whitney U statistic for samples of `n1` and
@@ -449,7 +452,7 @@ pub fn normal_quantile(p: f64) -> f64 {
         3.754_408_661_907_416,
     ];
     let low = 0.024_25;
-    let x = if p < low {
+    if p < low {
         let q = (-2.0 * p.ln()).sqrt();
         (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
             / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
@@ -462,8 +465,7 @@ pub fn normal_quantile(p: f64) -> f64 {
         let q = (-2.0 * (1.0 - p).ln()).sqrt();
         -(((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
             / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
-    };
-    x
+    }
 }
 
 /// Complementary error function: the Chebyshev fit `erfcc` of Numerical Recipes

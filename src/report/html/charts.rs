@@ -654,11 +654,25 @@ pub fn scatter_chart(points: &[ScatterPoint], legend: Legend, x_desc: &str, y_de
     }
 }
 
+/// One run's value in a history panel, with its 95% interval.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RunPoint {
+    /// The run's index (0-based).
+    pub run: usize,
+    /// The value.
+    pub value: f64,
+    /// Its interval's low end.
+    pub low: f64,
+    /// High end.
+    pub high: f64,
+}
+
 /// Small multiples over runs: one panel per series (a variant in a mode), x = run
-/// number, y = value; `marks` (series index, run, value) are circled in red
-/// (regressions). Every panel has its own title, so no colour has to be matched.
+/// number, y = value with its 95% interval as a whisker; `marks` (series index, run,
+/// value) are circled in red (regressions). Every panel has its own title, so no
+/// colour has to be matched.
 pub fn history_facets(
-    series: &[(String, Vec<(usize, f64)>)],
+    series: &[(String, Vec<RunPoint>)],
     runs: usize,
     marks: &[(usize, usize, f64)],
     y_desc: &str,
@@ -671,7 +685,11 @@ pub fn history_facets(
         let panels = root.split_evenly((rows, COLUMNS));
         for (k, (name, points)) in series.iter().enumerate() {
             let area = &panels[k];
-            let ymax = points.iter().map(|p| p.1).fold(0.0, f64::max) * 1.15;
+            let ymax = points
+                .iter()
+                .map(|p| p.high.max(p.value))
+                .fold(0.0, f64::max)
+                * 1.15;
             let mut chart = ChartBuilder::on(area)
                 .margin(8)
                 .caption(name, ("sans-serif", FONT))
@@ -699,9 +717,24 @@ pub fn history_facets(
                 .light_line_style(WHITE)
                 .draw()
                 .map_err(|e| e.to_string())?;
-            let pts: Vec<(f64, f64)> = points.iter().map(|&(i, y)| (i as f64 + 1.0, y)).collect();
+            let pts: Vec<(f64, f64)> = points
+                .iter()
+                .map(|p| (p.run as f64 + 1.0, p.value))
+                .collect();
             chart
                 .draw_series(LineSeries::new(pts.clone(), palette::BLUE.stroke_width(2)))
+                .map_err(|e| e.to_string())?;
+            chart
+                .draw_series(points.iter().filter(|p| p.high > p.low).map(|p| {
+                    ErrorBar::new_vertical(
+                        p.run as f64 + 1.0,
+                        p.low,
+                        p.value,
+                        p.high,
+                        palette::BLUE.stroke_width(1),
+                        8,
+                    )
+                }))
                 .map_err(|e| e.to_string())?;
             chart
                 .draw_series(
@@ -720,7 +753,11 @@ pub fn history_facets(
     Chart {
         svg,
         legend: vec![
-            LegendItem::new("median of the run", palette::BLUE, Marker::Circle),
+            LegendItem::new(
+                "each run, with its 95% interval",
+                palette::BLUE,
+                Marker::Circle,
+            ),
             LegendItem::new(
                 "regression against the run before",
                 palette::VERMILLION,

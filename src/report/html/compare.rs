@@ -111,7 +111,7 @@ pub fn compare_html(cmp: &Comparison, baseline: &Results, candidate: &Results) -
             format!(
                 "Ratio candidate / baseline{} with its 95% interval; right of the line is slower. {}",
                 if cmp.relative {
-                    " of each case's median per-round ratio to its run's reference"
+                    " of each case's ratio to its run's reference, as each run estimated it"
                 } else {
                     " of the medians"
                 },

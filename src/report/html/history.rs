@@ -123,22 +123,38 @@ pub fn history_html(mut runs: Vec<(String, Results)>, opts: CompareOptions) -> R
     }
     let mut charts_v = Vec::new();
     for (scenario, mode) in &keys {
-        let mut series: Vec<(String, Vec<(usize, f64)>)> = Vec::new();
+        let mut series: Vec<(String, Vec<charts::RunPoint>)> = Vec::new();
         for (i, (_, r)) in runs.iter().enumerate() {
             for c in r.cases.iter().filter(|c| {
                 &c.scenario == scenario && c.mode.name() == mode && c.status == Status::Ok
             }) {
-                // What the gate judges: the median in ms, or under --relative the median
-                // per-round ratio to the run's reference.
-                let value = if opts.relative {
-                    r.relative_median(c)
+                // What the gate judges, with its 95% interval: the median in ms, or under
+                // --relative the ratio to the run's reference, as the run estimated it.
+                let point = if opts.relative {
+                    match r.relative(c) {
+                        crate::results::Relative::Reference => Some((1.0, 1.0, 1.0)),
+                        crate::results::Relative::NoReference => None,
+                        crate::results::Relative::Against { estimate: e, .. } => {
+                            Some((e.ratio, e.low, e.high))
+                        }
+                    }
                 } else {
-                    c.summary.as_ref().map(|s| s.median / 1e6)
+                    c.summary
+                        .as_ref()
+                        .map(|s| (s.median / 1e6, s.ci95_low / 1e6, s.ci95_high / 1e6))
                 };
-                let Some(value) = value else { continue };
+                let Some((value, low, high)) = point else {
+                    continue;
+                };
+                let p = charts::RunPoint {
+                    run: i,
+                    value,
+                    low,
+                    high,
+                };
                 match series.iter_mut().find(|s| s.0 == c.variant) {
-                    Some(s) => s.1.push((i, value)),
-                    None => series.push((c.variant.clone(), vec![(i, value)])),
+                    Some(s) => s.1.push(p),
+                    None => series.push((c.variant.clone(), vec![p])),
                 }
             }
         }
@@ -165,9 +181,9 @@ pub fn history_html(mut runs: Vec<(String, Results)>, opts: CompareOptions) -> R
             format!(
                 "One panel per variant, run numbers along the bottom (see the table of runs); {}.",
                 if opts.relative {
-                    "each run's median per-round ratio to its reference"
+                    "each run's ratio to its reference, whiskers its 95% interval"
                 } else {
-                    "each run's median import time"
+                    "each run's median import time, whiskers the 95% interval of the median"
                 }
             ),
             charts::history_facets(&series, runs.len(), &marks, y_desc),

@@ -247,9 +247,9 @@ fn headline(s: &ScenarioInfo, m: &Measured) -> Vec<HeadlineTable> {
             .filter(|c| c.mode == mode && c.status == Status::Ok && c.variant != s.reference)
             .filter_map(|c| {
                 let ratio = c.ratio_to_reference?;
-                // The interval of the per-round ratios where the case pairs with the
-                // reference (what adaptive sampling judged); a bootstrap of the two
-                // sample sets otherwise.
+                // The interval of the run's estimate where the case has one (what
+                // adaptive sampling judged); a bootstrap of the two sample sets
+                // otherwise (files from before every case had one).
                 let (lo, hi) = match c.paired_ratio {
                     Some(p) => (p.low, p.high),
                     None => {
@@ -315,7 +315,7 @@ fn sample_charts(s: &ScenarioInfo, m: &Measured) -> Vec<ChartView> {
         ),
         ChartView::new(
             format!("Ratio to {}", s.reference),
-            "Median of the per-round ratios to the reference in the same mode, whiskers its 95% interval; left of the line is faster. Logarithmic, so 1.05x and 1.15x stay apart beside 8x.",
+            "Each variant's ratio to the reference in the same mode (the run's estimate), whiskers its interval; left of the line is faster. Logarithmic, so 1.05x and 1.15x stay apart beside 8x.",
             charts::interval_chart(
                 &rows,
                 &mode_names,
