@@ -148,7 +148,7 @@ pub struct ScenarioInfo {
     /// Timed samples per case (after command-line overrides): the most a case takes
     /// when `precision` is set.
     pub samples: u32,
-    /// Adaptive sampling: a case stopped once the 99% interval of its ratio
+    /// Adaptive sampling: a case stopped once the 98% interval of its ratio
     /// to the reference was within +-this many percent (looser far from the
     /// reference); null when every case took `samples`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

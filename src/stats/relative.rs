@@ -95,6 +95,10 @@ pub enum Estimator {
     /// holds too few samples for the interval asked for, `state-hl`; without speed
     /// readings (older files), `nearest`.
     FastHl,
+    /// Median of the ratios of each sample to the reference sample nearest in time
+    /// among those that ran in the same speed state (all of them on a machine at one
+    /// speed), with the order-statistics interval of the median.
+    StateNearest,
     /// Median of the ratios of samples taken in the same round (the harness's method
     /// until 2026-12-02): a pair may be a whole round apart.
     Round,
@@ -117,7 +121,7 @@ pub enum Estimator {
 }
 
 /// The estimator reports, `compare`, `calibrate` and adaptive sampling use.
-pub const DEFAULT: Estimator = Estimator::FastHl;
+pub const DEFAULT: Estimator = Estimator::StateNearest;
 
 impl Estimator {
     /// The name used in results and on the command line.
@@ -131,6 +135,7 @@ impl Estimator {
         matches!(
             self,
             Estimator::StateHl
+                | Estimator::StateNearest
                 | Estimator::FastHl
                 | Estimator::SpeedNearest
                 | Estimator::SpeedMedians
@@ -302,6 +307,19 @@ pub fn estimate_at(
             reference.len(),
             level,
         ),
+        Estimator::StateNearest => {
+            let mut ratios = Vec::new();
+            for slow in [false, true] {
+                let of = |xs: &[Obs]| -> Vec<Obs> {
+                    xs.iter().filter(|o| o.slow == slow).copied().collect()
+                };
+                ratios.extend(nearest_ratios(&of(case), &of(reference), false));
+            }
+            if ratios.is_empty() {
+                return estimate_at(Estimator::Nearest, case, reference, level);
+            }
+            median_of_ratios(estimator, &ratios, reference.len(), level)
+        }
         Estimator::Nearest => median_of_ratios(
             estimator,
             &nearest_ratios(case, reference, false),
