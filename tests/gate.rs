@@ -144,7 +144,7 @@ fn a_run_against_itself_passes_in_both_modes_with_every_row_judged() {
     }
     let (cmp, _) = gate(r, r, &["--relative"]);
     let zip = row(&cmp, "wall", "zip-stored-pyc", "cold");
-    // Relative medians, paired by round: 10 pairs a side.
+    // Each run's estimate against its own reference: 10 pairs a side.
     assert!(zip["baseline_relative"].as_f64().unwrap() > 0.5, "{zip}");
     assert_eq!(zip["samples"], serde_json::json!([10, 10]));
     assert_eq!(zip["paired"], true);

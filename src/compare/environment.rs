@@ -198,8 +198,8 @@ impl<'a> Environment<'a> {
                 if let Some(m) = s.machine.filter(|m| m.bimodal) {
                     env.warnings.push(format!(
                         "the {side}'s machine switched between two speeds {:.2}x apart during \
-                         {} ({:.0}% of its samples slow): each run's ratios use its fast \
-                         state's samples, and plain times mix both states",
+                         {} ({:.0}% of its samples slow): each run's ratios pair samples of \
+                         the same state, and plain times mix both states",
                         m.ratio(),
                         s.name,
                         m.slow_share * 100.0

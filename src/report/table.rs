@@ -87,8 +87,8 @@ pub fn summary_table(results: &Results) -> String {
             if let Some(m) = s.machine.filter(|m| m.bimodal) {
                 let _ = writeln!(
                     out,
-                    "  machine: two speeds {:.2}x apart, {:.0}% of samples slow; ratios use \
-                     the fast state's samples",
+                    "  machine: two speeds {:.2}x apart, {:.0}% of samples slow; ratios pair \
+                     each sample with a reference sample of its own state",
                     m.ratio(),
                     m.slow_share * 100.0
                 );

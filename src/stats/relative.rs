@@ -97,7 +97,8 @@ pub enum Estimator {
     FastHl,
     /// Median of the ratios of each sample to the reference sample nearest in time
     /// among those that ran in the same speed state (all of them on a machine at one
-    /// speed), with the order-statistics interval of the median.
+    /// speed; any, for a state the reference never ran in), with the
+    /// order-statistics interval of the median.
     StateNearest,
     /// Median of the ratios of samples taken in the same round (the harness's method
     /// until 2026-12-02): a pair may be a whole round apart.
@@ -254,6 +255,15 @@ pub fn round_ratios(case: &[Obs], reference: &[Obs]) -> Vec<f64> {
 }
 
 /// The median of per-pair ratios with its distribution-free interval.
+///
+/// `ratios` come in the order their samples were taken. The order-statistics interval
+/// assumes the pairs independent; on a machine whose condition drifts over minutes
+/// they are not (the headline ratio of the default scenario moved by 3-6% between the
+/// first and second half of a run), and the interval would claim a precision the run
+/// does not have. So from [`BATCHED_FROM`] pairs on, the pairs are also cut into
+/// consecutive batches, and the interval is widened to at least the batch-means
+/// interval: the spread of the batches' median log ratios, over the square root of
+/// their number, times Student's t for that many batches less one.
 fn median_of_ratios(
     estimator: Estimator,
     ratios: &[f64],
@@ -265,16 +275,94 @@ fn median_of_ratios(
     }
     let mut sorted = ratios.to_vec();
     sorted.sort_by(f64::total_cmp);
-    let (lo, hi, level) = median_ci_ranks_at(sorted.len(), level);
+    let (lo, hi, reached) = median_ci_ranks_at(sorted.len(), level);
+    let ratio = quantile_sorted(&sorted, 0.5);
+    let (mut low, mut high) = (sorted[lo], sorted[hi]);
+    if let Some(half) = batch_half_width(ratios, level) {
+        low = low.min(ratio * (-half).exp());
+        high = high.max(ratio * half.exp());
+    }
     Some(Estimate {
         estimator,
-        ratio: quantile_sorted(&sorted, 0.5),
-        low: sorted[lo],
-        high: sorted[hi],
-        level,
+        ratio,
+        low,
+        high,
+        level: reached,
         n: sorted.len() as u32,
         m: m as u32,
     })
+}
+
+/// Pairs from which the interval of a median of pair ratios also accounts for drift
+/// over the run (four batches of four).
+pub const BATCHED_FROM: usize = 16;
+
+/// The half-width, in logs, of the batch-means interval of chronological `ratios` at
+/// `level`: `None` below [`BATCHED_FROM`] pairs.
+fn batch_half_width(ratios: &[f64], level: f64) -> Option<f64> {
+    let n = ratios.len();
+    if n < BATCHED_FROM {
+        return None;
+    }
+    let batches = (n / 4).clamp(4, 10);
+    let medians: Vec<f64> = (0..batches)
+        .map(|b| {
+            let chunk = &ratios[b * n / batches..(b + 1) * n / batches];
+            let mut logs: Vec<f64> = chunk.iter().filter(|r| **r > 0.0).map(|r| r.ln()).collect();
+            logs.sort_by(f64::total_cmp);
+            quantile_sorted(&logs, 0.5)
+        })
+        .collect();
+    let k = medians.len() as f64;
+    let mean = medians.iter().sum::<f64>() / k;
+    let sd = (medians.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (k - 1.0)).sqrt();
+    Some(student_t(0.5 + level / 2.0, k - 1.0) * sd / k.sqrt())
+}
+
+/// Student's t quantile at probability `p` (above 0.5) for a whole number `df` of
+/// degrees of freedom, by bisection on the distribution function's closed form for
+/// whole degrees of freedom (Abramowitz and Stegun 26.7.3-4).
+pub fn student_t(p: f64, df: f64) -> f64 {
+    let nu = df.round().max(1.0) as u32;
+    // P(|T| <= t).
+    let within = |t: f64| -> f64 {
+        let theta = (t / f64::from(nu).sqrt()).atan();
+        let (s, c2) = (theta.sin(), theta.cos().powi(2));
+        if nu % 2 == 1 {
+            // cos(theta) (1 + 2/3 cos^2 + 2*4/(3*5) cos^4 + ...), up to cos^(nu-2).
+            let mut term = 1.0;
+            let mut sum = 1.0;
+            let mut j = 1;
+            while 2 * j + 1 < nu {
+                term *= f64::from(2 * j) / f64::from(2 * j + 1) * c2;
+                sum += term;
+                j += 1;
+            }
+            let series = if nu > 1 { s * theta.cos() * sum } else { 0.0 };
+            2.0 / std::f64::consts::PI * (theta + series)
+        } else {
+            let mut term = 1.0;
+            let mut sum = 1.0;
+            let mut k = 1;
+            while k + 1 < nu {
+                term *= f64::from(k) / f64::from(k + 1) * c2;
+                sum += term;
+                k += 2;
+            }
+            s * sum
+        }
+    };
+    let target = 2.0 * p - 1.0;
+    let (mut a, mut b) = (0.0, 1000.0);
+    for _ in 0..100 {
+        let m = (a + b) / 2.0;
+        if within(m) < target {
+            a = m;
+        } else {
+            b = m;
+        }
+    }
+    (a + b) / 2.0
 }
 
 /// `case` relative to `reference` by `estimator`, with a 95% interval: `None` when
@@ -308,13 +396,24 @@ pub fn estimate_at(
             level,
         ),
         Estimator::StateNearest => {
-            let mut ratios = Vec::new();
+            let mut timed: Vec<(f64, f64)> = Vec::new();
             for slow in [false, true] {
                 let of = |xs: &[Obs]| -> Vec<Obs> {
                     xs.iter().filter(|o| o.slow == slow).copied().collect()
                 };
-                ratios.extend(nearest_ratios(&of(case), &of(reference), false));
+                // A state the reference never ran in: its case samples pair with the
+                // nearest reference sample of any state rather than not at all.
+                let partners = match of(reference) {
+                    same if same.is_empty() => reference.to_vec(),
+                    same => same,
+                };
+                let mine = of(case);
+                let ratios = nearest_ratios(&mine, &partners, false);
+                timed.extend(mine.iter().map(|o| o.at).zip(ratios));
             }
+            // Back in the order the samples were taken.
+            timed.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let ratios: Vec<f64> = timed.into_iter().map(|t| t.1).collect();
             if ratios.is_empty() {
                 return estimate_at(Estimator::Nearest, case, reference, level);
             }
@@ -576,6 +675,38 @@ mod tests {
         let x = estimate(Estimator::SpeedHl, &case, &reference).unwrap();
         assert!((x.ratio - 1.2).abs() < 1e-9);
         assert!(!x.is_95(), "two against one cannot give a 95% interval");
+    }
+
+    #[test]
+    fn student_t_quantiles_match_the_tables() {
+        for (df, want) in [
+            (1.0, 12.706),
+            (2.0, 4.303),
+            (3.0, 3.182),
+            (5.0, 2.571),
+            (9.0, 2.262),
+            (30.0, 2.042),
+        ] {
+            let t = student_t(0.975, df);
+            assert!((t / want - 1.0).abs() < 0.001, "df {df}: {t} vs {want}");
+        }
+        assert!((student_t(0.99, 4.0) / 3.747 - 1.0).abs() < 0.001);
+    }
+
+    #[test]
+    fn a_ratio_that_drifts_over_the_run_gets_a_wider_interval() {
+        // The same spread of pair ratios, once shuffled through the run and once drifting
+        // from 1.1 to 1.3: the drifting run cannot claim the shuffled run's precision.
+        let drifting: Vec<f64> = (0..40).map(|i| 1.1 + 0.2 * f64::from(i) / 39.0).collect();
+        let mut shuffled = drifting.clone();
+        for i in 0..40 {
+            shuffled.swap(i, (i * 17) % 40);
+        }
+        let e = |r: &[f64]| median_of_ratios(Estimator::Nearest, r, 40, 0.95).unwrap();
+        let (d, s) = (e(&drifting), e(&shuffled));
+        assert!((d.ratio - s.ratio).abs() < 1e-12);
+        assert!(d.half_width() > 1.2 * s.half_width(), "{d:?} {s:?}");
+        assert!(d.is_95());
     }
 
     #[test]

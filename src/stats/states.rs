@@ -55,9 +55,9 @@ impl MachineStates {
             format!(
                 "The machine switched between two speeds {:.2}x apart: {:.0}% of the samples \
                  ran in the slow state (the speed probe read {:.2} ms fast, {:.2} ms slow; \
-                 consecutive samples changed state {:.0}% of the time). Ratios compare the \
-                 samples that ran in the fast state (both states, each against its own, \
-                 where the fast one holds too few); absolute times mix both.",
+                 consecutive samples changed state {:.0}% of the time). Ratios pair each \
+                 sample with the reference sample taken nearest to it in the same state; \
+                 absolute times mix both states.",
                 self.ratio(),
                 self.slow_share * 100.0,
                 self.fast_ns / 1e6,
