@@ -708,7 +708,8 @@ mod tests {
         assert_eq!(magic_version("a70d0d0a"), "Python 3.11 (magic 3495)");
         assert_eq!(magic_version("2b0e0d0a"), "Python 3.14 (magic 3627)");
         assert_eq!(magic_version("520e0d0a"), "Python 3.15 (magic 3666)");
-        assert!(magic_version("600e0d0a").starts_with("a pre-release of Python 3.15"));
+        assert!(magic_version("400e0d0a").starts_with("a pre-release of Python 3.15"));
+        assert!(magic_version("600e0d0a").starts_with("a Python after 3.15"));
         assert_eq!(magic_version(""), "not a pyc");
         assert_eq!(magic_version("610d0000"), "not a pyc");
     }
