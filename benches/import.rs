@@ -102,6 +102,7 @@ fn cold(c: &mut Criterion) {
             roots: f.workload.roots.clone(),
             probe: false,
             speed: false,
+            collect: false,
         };
         std::fs::write(&job, serde_json::to_vec(&spec).expect("a job serialises"))
             .expect("writing the job file");

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command of the README: installs what the tests need on a fresh machine of
-# this project's kind (Debian's chromium and valgrind, pyperf from PyPI), then runs
-# every test. Rust, a C compiler and python3 with its shared library are expected.
+# this project's kind (Debian's chromium and valgrind, pyperf from PyPI, CPython 3.14
+# and 3.15 from Debian's unstable packages), then runs every test. Rust, a C compiler
+# and python3 with its shared library are expected.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,5 +24,9 @@ if ! python3 -c "import pyperf" >/dev/null 2>&1; then
     echo "installing pyperf from PyPI for the tests"
     python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore pyperf
 fi
+
+# CPython 3.14 and 3.15 from Debian's unstable binary packages (target/pythons): the
+# tests that judge archives and several Pythons use every interpreter they find.
+./scripts/pythons.sh >/dev/null
 
 cargo test

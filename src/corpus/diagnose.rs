@@ -216,14 +216,20 @@ pub fn fix(python: &Path, archive: &Path, out: &Path, compression: &str) -> Resu
 }
 
 fn helper(python: &Path, tz: &str, args: &[&std::ffi::OsStr]) -> Result<std::process::Output> {
-    Command::new(python)
+    let mut command = Command::new(python);
+    command
         .args(["-I", "-B", "-c", include_str!("doctor.py")])
         .args(args)
         .env_clear()
         .env("TZ", tz)
         .env("LC_ALL", "C.UTF-8")
         .env("PATH", "/usr/bin:/bin")
-        .stdin(std::process::Stdio::null())
+        .stdin(std::process::Stdio::null());
+    // Where the C library finds its zones, when the user moved them.
+    if let Some(dir) = std::env::var_os("TZDIR") {
+        command.env("TZDIR", dir);
+    }
+    command
         .output()
         .with_context(|| format!("running {}", python.display()))
 }
@@ -551,10 +557,20 @@ fn timestamps(mine: &[&Facts], say: &mut Say) {
                     per_zone.entry(z).or_default().push(m.clone());
                 }
             }
-            let parts: Vec<String> = per_zone
+            let clean: Vec<&str> = known
                 .iter()
-                .map(|(z, ms)| format!("{} stale under TZ={z} ({})", ms.len(), some(ms)))
+                .map(|x| x.tz.as_str())
+                .filter(|z| !per_zone.contains_key(z))
                 .collect();
+            let mut parts: Vec<String> = Vec::new();
+            if !clean.is_empty() {
+                parts.push(format!("all valid under TZ={}", clean.join(" or TZ=")));
+            }
+            parts.extend(
+                per_zone
+                    .iter()
+                    .map(|(z, ms)| format!("{} stale under TZ={z} ({})", ms.len(), some(ms))),
+            );
             say(
                 "time-zone",
                 Severity::Problem,

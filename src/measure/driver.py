@@ -233,11 +233,18 @@ def prepare():
     tree's modules if they were imported before, and collect the garbage that left."""
     # A fresh process has none of our garbage: a cold sample's first import starts as
     # a real program's does, without a full collection first (it cost 2 ms a sample).
-    # Later rounds (warm) collect what the previous import left.
-    if _state["rounds"]:
+    # Later rounds (warm) collect what the previous import left. Counted imports
+    # (instructions) collect first too: which collections run inside the import then
+    # depends on the import alone, not on what the harness allocated before it.
+    if _state["rounds"] or _state.get("collect_first"):
         _reset()
         gc.collect()
     _state["rounds"] += 1
+
+
+def collect_first():
+    """Make every import, the first included, start after a full collection."""
+    _state["collect_first"] = True
 
 
 def run_import():

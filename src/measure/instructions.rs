@@ -95,7 +95,7 @@ pub(crate) fn count_instructions(
                 jobs_dir,
                 artifact_of(artifacts, case),
                 workload,
-                Purpose::Plain,
+                Purpose::Count,
             )?)
         } else {
             None

@@ -395,9 +395,11 @@ pub(crate) enum Purpose {
     Timed,
     /// The variant's probe: audit-hook counters and the phase profiler.
     Probe,
-    /// Nothing around the import: instruction counts (only the import is counted
-    /// anyway, and the speed probe would cost seconds under callgrind), fleets and
-    /// hot updates (which time what they time themselves).
+    /// Instruction counts: no speed probe (only the import is counted anyway, and it
+    /// would cost seconds under callgrind), and a full collection before the import.
+    Count,
+    /// Nothing around the import: fleets and hot updates (which time what they time
+    /// themselves).
     Plain,
 }
 
@@ -410,6 +412,7 @@ pub(crate) fn write_job(
     let suffix = match purpose {
         Purpose::Timed => "",
         Purpose::Probe => "-probe",
+        Purpose::Count => "-count",
         Purpose::Plain => "-plain",
     };
     let path = dir.join(format!("{}{suffix}.json", a.variant.id()));
@@ -433,6 +436,7 @@ pub(crate) fn write_job_at(
         roots: w.roots.clone(),
         probe: purpose == Purpose::Probe,
         speed: purpose == Purpose::Timed,
+        collect: purpose == Purpose::Count,
     };
     std::fs::write(path, serde_json::to_vec(&job)?)
         .with_context(|| format!("writing {}", path.display()))

@@ -57,6 +57,10 @@ pub struct Job {
     /// (timed samples only: probes and instruction counts leave it out).
     #[serde(default)]
     pub speed: bool,
+    /// Collect the garbage before the first import too (counted imports: what the
+    /// harness allocated before the import then decides no collection inside it).
+    #[serde(default)]
+    pub collect: bool,
 }
 
 /// A worker's answer.

@@ -54,6 +54,11 @@ pub fn run(job_path: &Path) -> Result<()> {
             )
             .and_then(|r| r.extract())
             .map_err(|e| anyhow::anyhow!("worker setup: {}", format_err(py, &e)))?;
+        if job.collect {
+            driver
+                .call_method0("collect_first")
+                .map_err(|e| anyhow::anyhow!("worker setup: {}", format_err(py, &e)))?;
+        }
         let setup_ns = t1.elapsed().as_nanos() as u64;
         send(&Reply::Ready {
             startup_ns,
