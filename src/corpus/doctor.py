@@ -104,6 +104,8 @@ def inspect(archive):
     except Exception as exc:  # zip64 before 3.13, not a zip: nothing imports
         base.update(error="%s: %s" % (type(exc).__name__, exc), zip64=_is_zip64(archive))
         return base
+    # 3.14 on adds the folders it infers as entries without a record (None).
+    toc = {k: v for k, v in toc.items() if v is not None}
     names = sorted(k.replace(os.sep, "/") for k in toc)
     entry = {k.replace(os.sep, "/"): v for k, v in toc.items()}
     methods = {}
