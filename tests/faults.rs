@@ -211,6 +211,12 @@ fn ctrl_c_leaves_valid_partial_results_and_resume_finishes_them() {
     assert_eq!(r["metadata"]["complete"], true);
     for c in r["cases"].as_array().unwrap() {
         match c["status"].as_str().unwrap() {
+            // A reference stops with its cases, not on its own count: when the
+            // interrupted round left some cases a sample behind, it is sampled again
+            // beside them.
+            "ok" if c["variant"] == "dir-pyc" => {
+                assert!(c["samples_ns"].as_array().unwrap().len() >= 30, "{c}")
+            }
             "ok" => assert_eq!(
                 c["samples_ns"].as_array().unwrap().len(),
                 30,
@@ -306,7 +312,8 @@ fn a_killed_run_loses_no_journaled_sample_and_resume_refuses_a_changed_scenario(
         .iter()
         .map(|v| v.as_u64().unwrap())
         .collect();
-    assert_eq!(samples.len(), 30);
+    // The reference (dir-pyc) stops with its cases: at least their 30.
+    assert!(samples.len() >= 30, "{}", samples.len());
     assert_eq!(
         &samples[..first_journaled.len()],
         first_journaled.as_slice()

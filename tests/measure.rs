@@ -45,7 +45,13 @@ fn bytecode_variants_import_from_bytecode_and_sources_compile() {
         for mode in ["cold", "warm"] {
             let c = case(&r, variant, mode);
             assert_eq!(c["status"], "ok", "{variant} {mode}: {}", c["error"]);
-            assert_eq!(c["samples_ns"].as_array().unwrap().len(), 2);
+            // The reference is sampled once per six cases in a round, so more often.
+            let n = c["samples_ns"].as_array().unwrap().len();
+            if variant == "dir-pyc" {
+                assert!(n >= 2, "{variant} {mode}: {n}");
+            } else {
+                assert_eq!(n, 2, "{variant} {mode}");
+            }
             assert!(c["summary"]["median"].as_f64().unwrap() > 0.0);
         }
         let c = case(&r, variant, "cold");
@@ -121,7 +127,10 @@ fn bytecode_variants_import_from_bytecode_and_sources_compile() {
 
     // Cold samples record interpreter start-up separately from import time.
     let c = case(&r, "dir-pyc", "cold");
-    assert_eq!(c["startup_ns"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        c["startup_ns"].as_array().unwrap().len(),
+        c["samples_ns"].as_array().unwrap().len()
+    );
     assert!(c["startup"]["median"].as_f64().unwrap() > 1e6);
     assert!(
         c["startup_ns"]

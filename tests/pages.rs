@@ -227,7 +227,15 @@ fn the_history_page_numbers_runs_warns_of_mixed_files_and_draws_one_panel_per_va
     let html = text_of(&page);
     // Runs of the same minute are told apart: to the second, numbered from 1.
     assert!(html.contains("2026-12-01 03:00:00Z") && html.contains("2026-12-01 03:00:41Z"));
-    assert!(html.contains("<tr><td>1</td>") && html.contains("<tr><td>3</td>"));
+    // Each run's row is an anchor the regression table and the panels link to.
+    assert!(
+        html.contains("<tr id=\"run-1\"><td>1</td>")
+            && html.contains("<tr id=\"run-3\"><td>3</td>")
+    );
+    assert!(
+        html.contains("<a href=\"#run-3\">3</a>"),
+        "regressions link to their run"
+    );
     assert!(html.contains("comes from 2 different files across the runs"));
     // The latest run regressed against the one before it, and the verdict says so.
     assert!(

@@ -275,7 +275,7 @@ fn findings_read_as_sentences_quote_each_method_and_call_a_cost_a_cost() {
             ("dir-pyc", "cold", noisy(40e6, 0.3, 15, 1)),
             // About 1.2x the directory, inside the directory's wide interval.
             ("zip-stored-pyc", "cold", noisy(49.2e6, 0.3, 15, 2)),
-            ("zip-deflate6-pyc", "cold", noisy(49.5e6, 0.3, 15, 3)),
+            ("zip-deflate6-pyc", "cold", noisy(49.5e6, 0.3, 15, 4)),
             ("zip-bzip2-pyc", "cold", vec![]),
             ("zip-xz-pyc", "cold", vec![]),
         ],

@@ -159,6 +159,8 @@ pub(crate) fn set_ratios(out: &mut [CaseResult], reference: &str) {
             continue;
         };
         if r.variant == out[i].variant {
+            // The reference against itself: exactly 1, with no interval to give.
+            out[i].ratio_to_reference = Some(1.0);
             continue;
         }
         let estimate = relative::estimate(&out[i], r, slow_above);
