@@ -273,9 +273,10 @@ fn findings_read_as_sentences_quote_each_method_and_call_a_cost_a_cost() {
         "3.11.7",
         &[
             ("dir-pyc", "cold", noisy(40e6, 0.3, 15, 1)),
-            // About 1.2x the directory, inside the directory's wide interval.
-            ("zip-stored-pyc", "cold", noisy(49.2e6, 0.3, 15, 2)),
-            ("zip-deflate6-pyc", "cold", noisy(49.5e6, 0.3, 15, 4)),
+            // About 1.2x the directory; phases drawn so that the pairs of rounds fall
+            // on both sides of 1, as noise would, and no interval excludes it.
+            ("zip-stored-pyc", "cold", noisy(49.2e6, 0.3, 15, 7)),
+            ("zip-deflate6-pyc", "cold", noisy(49.5e6, 0.3, 15, 5)),
             ("zip-bzip2-pyc", "cold", vec![]),
             ("zip-xz-pyc", "cold", vec![]),
         ],

@@ -106,6 +106,14 @@ fn the_terminal_ends_with_the_verdict_and_a_second_run_compares() {
             .any(|l| l.contains("A zip with bytecode costs") && l.contains("95% interval")),
         "{first}"
     );
+    // The headline is the focus case, the one sampled most, not the lowest of many
+    // few-sample estimates.
+    assert!(
+        sentences
+            .iter()
+            .any(|l| l.contains("zip-stored-pyc, the case this scenario samples most")),
+        "{first}"
+    );
     assert!(
         sentences
             .iter()

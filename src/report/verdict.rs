@@ -195,10 +195,23 @@ fn with_bytecode(x: &Scope, named: &mut Named) -> Vec<String> {
                 Bytecode::Pyc | Bytecode::UncheckedHash | Bytecode::CheckedHash | Bytecode::PycOnly
             )
     };
-    let Some(best) = x.others.iter().copied().filter(readable).min_by(by_ratio) else {
+    let candidates: Vec<&CaseResult> = x.others.iter().copied().filter(readable).collect();
+    // The case the scenario spent its samples on answers the question; picking the
+    // lowest of many few-sample estimates instead would quote noise (the winner's
+    // curse). Without a focus, the lowest.
+    let focused = x.s.focus.as_ref().filter(|f| f.modes.contains(&x.mode));
+    let in_focus = |c: &&CaseResult| focused.is_some_and(|f| f.variants.contains(&c.variant));
+    let headline = candidates
+        .iter()
+        .copied()
+        .filter(in_focus)
+        .min_by(by_ratio)
+        .or_else(|| candidates.iter().copied().min_by(by_ratio));
+    let Some(best) = headline else {
         return Vec::new();
     };
     named.add(&best.variant);
+    let is_focus = in_focus(&best);
     let r = best.ratio_to_reference.unwrap_or(f64::NAN);
     let verdict = match best.paired_ratio {
         Some(p) if p.high < 1.0 => "faster than it".to_owned(),
@@ -213,13 +226,35 @@ fn with_bytecode(x: &Scope, named: &mut Named) -> Vec<String> {
         .and_then(|i| i.ratio_to_reference)
         .map(|r| format!(" In instructions, which noise does not move, it is {r:.2}x."))
         .unwrap_or_default();
-    let mut out = vec![format!(
-        "A zip with bytecode costs {} {} ({}): the best, {}, is {verdict}.{counted}",
+    let which = if is_focus {
+        format!("{}, the case this scenario samples most,", best.variant)
+    } else {
+        format!("the best, {},", best.variant)
+    };
+    let mut first = format!(
+        "A zip with bytecode costs {} {} ({}): {which} is {verdict}.{counted}",
         ratio_text(best).unwrap_or_default(),
         x.s.reference,
         x.mode,
-        best.variant,
-    )];
+    );
+    if is_focus {
+        // Whether any other zip with bytecode is measurably faster than it.
+        let faster: Vec<&str> = candidates
+            .iter()
+            .filter(|c| c.variant != best.variant)
+            .filter(|c| {
+                crate::results::between(c, best, best.slow_above_ns)
+                    .is_some_and(|e| e.is_95() && e.high < 1.0)
+            })
+            .map(|c| c.variant.as_str())
+            .collect();
+        if faster.is_empty() {
+            first.push_str(" No other zip with bytecode is measurably faster.");
+        } else {
+            first.push_str(&format!(" Measurably faster: {}.", faster.join(", ")));
+        }
+    }
+    let mut out = vec![first];
     // What compression adds: deflate against stored with the same bytecode, each
     // against the reference.
     let stored = ok(&x.cases, "zip-stored-pyc");
@@ -229,12 +264,19 @@ fn with_bytecode(x: &Scope, named: &mut Named) -> Vec<String> {
     if let (Some(st), Some(df)) = (stored, deflated) {
         named.add(&st.variant);
         named.add(&df.variant);
-        let times = match (df.ratio_to_reference, st.ratio_to_reference) {
-            (Some(d), Some(s)) if s > 0.0 => d / s,
+        // One over the other from their own samples, with its interval; else the
+        // quotient of their ratios to the reference.
+        let direct = crate::results::between(df, st, st.slow_above_ns).filter(|e| e.is_95());
+        let times = match (direct, df.ratio_to_reference, st.ratio_to_reference) {
+            (Some(e), _, _) => e.ratio,
+            (None, Some(d), Some(s)) if s > 0.0 => d / s,
             _ => median(df) / median(st),
         };
+        let interval = direct
+            .map(|e| format!(" (95% interval {:.2}-{:.2})", e.low, e.high))
+            .unwrap_or_default();
         out.push(format!(
-            "Compression: {} is {:.0}% smaller than {} and takes {times:.2}x its time.",
+            "Compression: {} is {:.0}% smaller than {} and takes {times:.2}x its time{interval}.",
             df.variant,
             (1.0 - df.artifact.size as f64 / st.artifact.size.max(1) as f64) * 100.0,
             st.variant,
