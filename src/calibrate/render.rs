@@ -108,7 +108,13 @@ fn estimator_table(rows: &[EstimatorRow]) -> (Vec<String>, Vec<Vec<String>>) {
                 format!(
                     "{}{}",
                     r.estimator.name(),
-                    if r.default { " (used)" } else { "" }
+                    if r.default {
+                        " (runs)"
+                    } else if r.estimator == crate::stats::relative::GATE {
+                        " (gate)"
+                    } else {
+                        ""
+                    }
                 ),
                 r.runs.to_string(),
                 format!("{:.3}x", r.median),

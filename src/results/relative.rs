@@ -94,7 +94,7 @@ impl Results {
         }
     }
 
-    /// `c` relative to its run's reference.
+    /// `c` relative to its run's reference, by the gate's estimator ([`relative::GATE`]).
     pub fn relative(&self, c: &CaseResult) -> Relative {
         let Some(r) = self.reference_case(c) else {
             return Relative::NoReference;
@@ -102,7 +102,7 @@ impl Results {
         if r.variant == c.variant {
             return Relative::Reference;
         }
-        match estimate(c, r, c.slow_above_ns) {
+        match estimate_by(relative::GATE, c, r, c.slow_above_ns) {
             Some((estimate, estimator, unpaired)) => Relative::Against {
                 estimate,
                 estimator,
@@ -130,6 +130,16 @@ pub(crate) fn estimate(
     r: &CaseResult,
     slow_above: Option<f64>,
 ) -> Option<(Estimate, Estimator, Option<String>)> {
+    estimate_by(relative::DEFAULT, c, r, slow_above)
+}
+
+/// As [`estimate`], by `estimator` (for cases of one schedule).
+pub(crate) fn estimate_by(
+    estimator: Estimator,
+    c: &CaseResult,
+    r: &CaseResult,
+    slow_above: Option<f64>,
+) -> Option<(Estimate, Estimator, Option<String>)> {
     if c.shard != r.shard {
         let name = |s: Option<(u32, u32)>| s.map_or("none".into(), |(k, n)| format!("{k}/{n}"));
         let why = format!(
@@ -140,8 +150,16 @@ pub(crate) fn estimate(
         let e = relative::estimate(Estimator::Hl, &c.observations(), &r.observations())?;
         return Some((e, Estimator::Hl, Some(why)));
     }
+    // Without speed readings (files from before the probe) nothing tells states
+    // apart, and only pairing in time cancels drift: the run's estimator, which then
+    // pairs nearest in time.
+    let estimator = if c.speed_ns.is_empty() || r.speed_ns.is_empty() {
+        relative::DEFAULT
+    } else {
+        estimator
+    };
     let e = relative::estimate(
-        relative::DEFAULT,
+        estimator,
         &classified(c, slow_above),
         &classified(r, slow_above),
     )?;
