@@ -25,6 +25,7 @@ pub mod doctor;
 pub mod export;
 pub mod format;
 pub mod generate;
+pub mod lock;
 pub mod measure;
 pub mod package;
 pub mod python;

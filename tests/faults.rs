@@ -251,6 +251,14 @@ fn a_killed_run_loses_no_journaled_sample_and_resume_refuses_a_changed_scenario(
     wait_for_samples(&journal, 10);
     child.kill().unwrap(); // SIGKILL: no handler runs
     child.wait().unwrap();
+    let lock = dir
+        .path()
+        .join("out")
+        .join(zipimport_bench::lock::LOCK_FILE);
+    assert!(
+        lock.exists(),
+        "a killed run leaves its lock file (but not its lock)"
+    );
     // No results file was half-written: there is none yet.
     assert!(!dir.path().join("out/results.json").exists());
     let before = std::fs::read_to_string(&journal).unwrap();
@@ -272,7 +280,9 @@ fn a_killed_run_loses_no_journaled_sample_and_resume_refuses_a_changed_scenario(
         .code(1)
         .stderr(predicates::str::contains(
             "changed since the interrupted run",
-        ));
+        ))
+        // The killed run's lock file is left behind, unlocked: taken over, with a note.
+        .stderr(predicates::str::contains("took the lock over"));
 
     // Restored, the run resumes from the journal and keeps every journaled sample.
     std::fs::write(

@@ -9,6 +9,8 @@ use zipimport_bench::{report, results};
 
 /// Merges `files` into `out` and writes the reports beside it.
 pub fn merge(files: &[PathBuf], out: &Path) -> Result<ExitCode> {
+    let dir = out.parent().filter(|p| !p.as_os_str().is_empty());
+    let _lock = zipimport_bench::lock::lock_out_dir_noted(dir.unwrap_or(Path::new(".")), "merge")?;
     let mut inputs = Vec::new();
     for path in files {
         inputs.push((path.clone(), results::read(path)?));
@@ -18,7 +20,6 @@ pub fn merge(files: &[PathBuf], out: &Path) -> Result<ExitCode> {
         zipimport_bench::note!("warning: {w}");
     }
     results::write(&merged, out)?;
-    let dir = out.parent().filter(|p| !p.as_os_str().is_empty());
     report::write_reports(&merged, dir.unwrap_or(Path::new(".")))?;
     out!("{}", report::summary_table(&merged));
     outln!(

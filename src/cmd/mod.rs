@@ -55,6 +55,8 @@ pub fn generate(scenario: &Path, out: &Path) -> Result<ExitCode> {
 pub fn report(results: &Path, out: Option<PathBuf>, markdown: Option<PathBuf>) -> Result<ExitCode> {
     let r = results::read(results)?;
     let out = out.unwrap_or_else(|| results.with_file_name("report.html"));
+    let dir = out.parent().filter(|p| !p.as_os_str().is_empty());
+    let _lock = zipimport_bench::lock::lock_out_dir_noted(dir.unwrap_or(Path::new(".")), "report")?;
     report::write_atomic(&out, &report::report_html(&r)?)?;
     outln!("report: {}", out.display());
     if let Some(md) = markdown {

@@ -53,6 +53,7 @@ pub struct ManifestVariant {
 /// Materialises every variant of a scenario in `out_dir` and writes its manifest.
 pub fn generate_command(scenario_path: &Path, out_dir: &Path) -> Result<Manifest> {
     let s = scenario::load(scenario_path)?;
+    let _lock = crate::lock::lock_out_dir_noted(out_dir, "generate")?;
     prepare_out_dir(out_dir)?;
     let built = super::build_instance(&s, out_dir, None)?;
     let workload = match &built.corpus {
@@ -91,10 +92,12 @@ pub fn generate_command(scenario_path: &Path, out_dir: &Path) -> Result<Manifest
 /// `generate` output (a `manifest.json`); refuses to touch anything else.
 fn prepare_out_dir(dir: &Path) -> Result<()> {
     if dir.exists() {
-        let empty = std::fs::read_dir(dir)
+        let entries: Vec<_> = std::fs::read_dir(dir)
             .with_context(|| format!("reading {}", dir.display()))?
-            .next()
-            .is_none();
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name() != crate::lock::LOCK_FILE)
+            .collect();
+        let empty = entries.is_empty();
         if !empty {
             if !dir.join("manifest.json").is_file() {
                 bail!(
@@ -103,7 +106,16 @@ fn prepare_out_dir(dir: &Path) -> Result<()> {
                     dir.display()
                 );
             }
-            std::fs::remove_dir_all(dir).with_context(|| format!("clearing {}", dir.display()))?;
+            // Everything but the lock this command holds.
+            for e in entries {
+                let path = e.path();
+                let cleared = if path.is_dir() && !path.is_symlink() {
+                    std::fs::remove_dir_all(&path)
+                } else {
+                    std::fs::remove_file(&path)
+                };
+                cleared.with_context(|| format!("clearing {}", path.display()))?;
+            }
         }
     }
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))

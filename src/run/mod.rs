@@ -65,6 +65,8 @@ pub const JOURNAL: &str = "journal.jsonl";
 pub fn run(opts: &RunOptions) -> Result<RunOutput> {
     let started = SystemTime::now();
     let clock = Instant::now();
+    // Held until the results and reports are written: one run per folder.
+    let _lock = crate::lock::lock_out_dir_noted(&opts.out_dir, "run")?;
     let (opts, recovered) = plan::recover(opts)?;
     let planned = plan::plan(&opts, recovered.as_ref())?;
 
