@@ -182,13 +182,13 @@ impl<'a> Environment<'a> {
             }
         }
         for s in &baseline.scenarios {
-            if let Some(x) = candidate.scenarios.iter().find(|x| x.name == s.name) {
-                if x.sha256 != s.sha256 {
-                    env.blocking.push(format!(
-                        "scenario {} changed (its file's sha256 differs): its rows are not judged",
-                        s.name
-                    ));
-                }
+            if let Some(x) = candidate.scenarios.iter().find(|x| x.name == s.name)
+                && x.sha256 != s.sha256
+            {
+                env.blocking.push(format!(
+                    "scenario {} changed (its file's sha256 differs): its rows are not judged",
+                    s.name
+                ));
             }
         }
         // A machine that switched between speeds: say so for each run, as a reader of

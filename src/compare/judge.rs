@@ -296,12 +296,12 @@ pub(super) fn decide(rows: &mut [CaseComparison], opts: CompareOptions) {
         let ratio = row.ratio.unwrap_or(1.0);
         let beyond = (ratio - 1.0).abs() > opts.threshold;
         let rank_tested = row.sets.is_some();
-        if let Some((xs, ys)) = row.sets.take() {
-            if opts.all_intervals || (significant && beyond) {
-                let (lo, hi) = bootstrap_ratio_ci(&xs, &ys, opts.resamples);
-                row.ratio_ci_low = Some(lo);
-                row.ratio_ci_high = Some(hi);
-            }
+        if let Some((xs, ys)) = row.sets.take()
+            && (opts.all_intervals || (significant && beyond))
+        {
+            let (lo, hi) = bootstrap_ratio_ci(&xs, &ys, opts.resamples);
+            row.ratio_ci_low = Some(lo);
+            row.ratio_ci_high = Some(hi);
         }
         let (ratio, lo, hi) = (
             row.ratio.unwrap_or(1.0),

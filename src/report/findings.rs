@@ -311,17 +311,17 @@ fn scenario_findings(s: &ScenarioInfo, mode: Mode, cases: &[&CaseResult], out: &
     if let (Some(p), Some(h)) = (
         ok(cases, "zip-stored-pyc"),
         ok(cases, "zip-stored-checked-hash"),
-    ) {
-        if distinct(p, h) && median(h) > median(p) {
-            push(
-                "bad",
-                format!(
-                    "Checked-hash pycs in a zip {}: zipimport reads, decompresses and \
+    ) && distinct(p, h)
+        && median(h) > median(p)
+    {
+        push(
+            "bad",
+            format!(
+                "Checked-hash pycs in a zip {}: zipimport reads, decompresses and \
                      hashes every source as well.",
-                    speed(p, h, "import", "timestamp pycs")
-                ),
-            );
-        }
+                speed(p, h, "import", "timestamp pycs")
+            ),
+        );
     }
     if let (Some(p), Some(u)) = (
         ok(cases, "zip-stored-pyc"),

@@ -236,24 +236,26 @@ pub fn findings(results: &Results, scenario: &str, out: &mut Vec<Finding>) {
                 ),
             );
         }
-        if c.outcome.timing == Timing::Sequential && s.new == s.trials && s.trials > 0 {
-            if let Some(l) = &s.latency {
-                say(
-                    "good",
-                    format!(
-                        "{what}: the new code ran after every update, {} from the start of the \
+        if c.outcome.timing == Timing::Sequential
+            && s.new == s.trials
+            && s.trials > 0
+            && let Some(l) = &s.latency
+        {
+            say(
+                "good",
+                format!(
+                    "{what}: the new code ran after every update, {} from the start of the \
                          swap (median; swap {}{}, reloads {}).",
-                        format_duration_ns(l.median),
-                        opt_ms(s.swap_ns),
-                        match c.outcome.pickup {
-                            Pickup::InvalidateReload =>
-                                format!(", invalidate_caches {}", opt_ms(s.invalidate_ns)),
-                            Pickup::Reload => String::new(),
-                        },
-                        opt_ms(s.reload_ns)
-                    ),
-                );
-            }
+                    format_duration_ns(l.median),
+                    opt_ms(s.swap_ns),
+                    match c.outcome.pickup {
+                        Pickup::InvalidateReload =>
+                            format!(", invalidate_caches {}", opt_ms(s.invalidate_ns)),
+                        Pickup::Reload => String::new(),
+                    },
+                    opt_ms(s.reload_ns)
+                ),
+            );
         }
     }
 }

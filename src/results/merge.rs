@@ -157,10 +157,10 @@ pub fn merge(inputs: &[(PathBuf, Results)]) -> Result<(Results, Vec<String>)> {
     let mut shards: Vec<(u32, u32)> = Vec::new();
     for (_, r) in inputs {
         for s in &r.scenarios {
-            if let Some(k) = s.shard {
-                if !shards.contains(&k) {
-                    shards.push(k);
-                }
+            if let Some(k) = s.shard
+                && !shards.contains(&k)
+            {
+                shards.push(k);
             }
         }
     }

@@ -98,15 +98,15 @@ fn check(s: &Scenario, recovered: Option<&Recovered>) -> Result<()> {
             path.display()
         );
     }
-    if let Some(old) = recovered.and_then(|r| r.scenarios.get(&s.name)) {
-        if *old != s.source.sha256 {
-            bail!(
-                "cannot resume: {} changed since the interrupted run (sha256 {} then, {} now)",
-                path.display(),
-                short(old),
-                short(&s.source.sha256)
-            );
-        }
+    if let Some(old) = recovered.and_then(|r| r.scenarios.get(&s.name))
+        && *old != s.source.sha256
+    {
+        bail!(
+            "cannot resume: {} changed since the interrupted run (sha256 {} then, {} now)",
+            path.display(),
+            short(old),
+            short(&s.source.sha256)
+        );
     }
     Ok(())
 }

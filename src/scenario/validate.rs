@@ -119,18 +119,17 @@ pub(super) fn parse_and_validate(
         None => workload(&ctx, &wire.workload, Some(&TreeLayout::new(&tree)))?,
         Some(_) => workload(&ctx, &wire.workload, None)?,
     };
-    if corpus.is_some() {
-        if let Some(sw) = wire
+    if corpus.is_some()
+        && let Some(sw) = wire
             .sweep
             .iter()
             .find(|s| s.get_ref().parameter.get_ref() != "level")
-        {
-            return Err(ctx.err(
-                sw.get_ref().parameter.span(),
-                "sweep.parameter",
-                "a [corpus] scenario can sweep only `level`: its tree is not generated",
-            ));
-        }
+    {
+        return Err(ctx.err(
+            sw.get_ref().parameter.span(),
+            "sweep.parameter",
+            "a [corpus] scenario can sweep only `level`: its tree is not generated",
+        ));
     }
     let archive = matches!(corpus, Some(CorpusSpec::Archive { .. }));
     let (mut variants, reference) = match &wire.variants {

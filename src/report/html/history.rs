@@ -260,10 +260,10 @@ pub fn history_warnings(runs: &[(String, Results)]) -> Vec<String> {
         }
         let mut hashes: Vec<&str> = Vec::new();
         for (_, r) in &with {
-            if let Some(s) = r.scenarios.iter().find(|s| s.name == name) {
-                if !hashes.contains(&s.sha256.as_str()) {
-                    hashes.push(&s.sha256);
-                }
+            if let Some(s) = r.scenarios.iter().find(|s| s.name == name)
+                && !hashes.contains(&s.sha256.as_str())
+            {
+                hashes.push(&s.sha256);
             }
         }
         if hashes.len() > 1 {
