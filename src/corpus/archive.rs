@@ -10,18 +10,25 @@ use std::process::Command;
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
+/// The largest member an archive corpus reads (declared or inflated): far beyond any
+/// module or data file a Python archive ships, far below what would exhaust memory.
+pub const MEMBER_LIMIT: u64 = 256 << 20;
+
 /// Every member that belongs in the derived variants: sources and data, with the
 /// archive's own bytecode (`.pyc`, `__pycache__/`) left out, since each derived variant
-/// compiles its own.
+/// compiles its own. Hostile archives are refused naming the member: a name that would
+/// escape the tree it is written into, an encrypted member, one that declares or
+/// inflates to more than [`MEMBER_LIMIT`], one whose data is not what it declares.
+/// A name given twice keeps its last copy, as zipimport does.
 pub(super) fn read_members(path: &Path) -> Result<Vec<(String, Vec<u8>)>> {
     use std::io::Read;
     let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
     let mut archive = zip::ZipArchive::new(file)
         .with_context(|| format!("{} is not a zip archive", path.display()))?;
-    let mut out = Vec::new();
+    let mut out = std::collections::BTreeMap::new();
     for i in 0..archive.len() {
-        let mut member = archive
-            .by_index(i)
+        let member = archive
+            .by_index_raw(i)
             .with_context(|| format!("reading member {i} of {}", path.display()))?;
         if member.is_dir() {
             continue;
@@ -30,17 +37,56 @@ pub(super) fn read_members(path: &Path) -> Result<Vec<(String, Vec<u8>)>> {
             .name()
             .with_context(|| format!("a member name of {} is not UTF-8", path.display()))?
             .to_string();
+        if member.enclosed_name().is_none() || name.contains('\\') || name.contains('\0') {
+            bail!(
+                "{}: member {name:?} would be written outside the tree (an absolute path, a \
+                 `..` component, a backslash or a NUL): rename or remove it",
+                path.display()
+            );
+        }
+        if member.encrypted() {
+            bail!("{}: member {name:?} is encrypted", path.display());
+        }
         if name.ends_with(".pyc") || name.split('/').any(|p| p == "__pycache__") {
             continue;
         }
+        let declared = member.size();
+        if declared > MEMBER_LIMIT {
+            bail!(
+                "{}: member {name:?} declares {declared} bytes uncompressed, more than an \
+                 archive corpus reads ({} MiB)",
+                path.display(),
+                MEMBER_LIMIT >> 20
+            );
+        }
+        drop(member);
+        let member = archive
+            .by_index(i)
+            .with_context(|| format!("reading {name} from {}", path.display()))?;
         let mut data = Vec::new();
+        // One byte past what it declares: a member that inflates further is caught
+        // without being inflated.
         member
+            .take(declared + 1)
             .read_to_end(&mut data)
             .with_context(|| format!("reading {name} from {}", path.display()))?;
-        out.push((name, data));
+        if data.len() as u64 > declared {
+            bail!(
+                "{}: member {name:?} inflates past the {declared} bytes it declares (a \
+                 decompression bomb?)",
+                path.display()
+            );
+        }
+        if (data.len() as u64) < declared {
+            bail!(
+                "{}: member {name:?} declares {declared} bytes but holds {}",
+                path.display(),
+                data.len()
+            );
+        }
+        out.insert(name, data);
     }
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(out)
+    Ok(out.into_iter().collect())
 }
 
 /// What running the archive's `__main__` imported from it, in order.

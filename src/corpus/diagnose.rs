@@ -94,6 +94,26 @@ pub struct Facts {
     /// Members per compression method among those zipimport reads for modules (sources
     /// and their bytecode).
     pub module_methods: BTreeMap<String, u64>,
+    /// Member names that would escape a folder when extracted (name, why).
+    #[serde(default)]
+    pub unsafe_names: Vec<(String, String)>,
+    /// Names with more than one member (zipimport imports the last).
+    #[serde(default)]
+    pub duplicates: Vec<String>,
+    /// Encrypted members (zipimport reads their ciphertext as if it were not).
+    #[serde(default)]
+    pub encrypted: Vec<String>,
+    /// Bytecode zipimport accepts as this version's but cannot load (member, error).
+    #[serde(default)]
+    pub broken_bytecode: Vec<(String, String)>,
+    /// Members doctor did not hand to zipimport's reader: too large, or inflating past
+    /// what they declare (member, why).
+    #[serde(default)]
+    pub oversized: Vec<(String, String)>,
+    /// Members whose data, as zipimport reads it, is not what their CRC-32 says
+    /// (member, why): a size that lies, a damaged file.
+    #[serde(default)]
+    pub corrupt: Vec<(String, String)>,
 }
 
 /// The CPython release a pyc magic (hex, as in the file) belongs to: the final
@@ -215,7 +235,13 @@ pub fn fix(python: &Path, archive: &Path, out: &Path, compression: &str) -> Resu
     serde_json::from_slice(&run.stdout).context("reading what the repair wrote")
 }
 
+/// How long one helper may take before it is stopped: far beyond what any archive
+/// needs (a 100,000-member archive takes about a second), so only a hang reaches it.
+const HELPER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+
 fn helper(python: &Path, tz: &str, args: &[&std::ffi::OsStr]) -> Result<std::process::Output> {
+    use std::io::Read;
+    use wait_timeout::ChildExt;
     let mut command = Command::new(python);
     command
         .args(["-I", "-B", "-c", include_str!("doctor.py")])
@@ -224,14 +250,54 @@ fn helper(python: &Path, tz: &str, args: &[&std::ffi::OsStr]) -> Result<std::pro
         .env("TZ", tz)
         .env("LC_ALL", "C.UTF-8")
         .env("PATH", "/usr/bin:/bin")
-        .stdin(std::process::Stdio::null());
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
     // Where the C library finds its zones, when the user moved them.
     if let Some(dir) = std::env::var_os("TZDIR") {
         command.env("TZDIR", dir);
     }
-    command
-        .output()
-        .with_context(|| format!("running {}", python.display()))
+    let mut child = command
+        .spawn()
+        .with_context(|| format!("running {}", python.display()))?;
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut p) = pipe {
+                let _ = p.read_to_end(&mut bytes);
+            }
+            bytes
+        })
+    };
+    let stdout = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let stderr = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let status = match child.wait_timeout(HELPER_TIMEOUT)? {
+        Some(status) => status,
+        None => {
+            let _ = child.kill();
+            let _ = child.wait();
+            bail!(
+                "{} took more than {} s over the archive: stopped",
+                python.display(),
+                HELPER_TIMEOUT.as_secs()
+            );
+        }
+    };
+    Ok(std::process::Output {
+        status,
+        stdout: stdout.join().unwrap_or_default(),
+        stderr: stderr.join().unwrap_or_default(),
+    })
 }
 
 /// `a, b, c and 3 more`.
@@ -294,6 +360,7 @@ pub fn diagnose(facts: &[Facts]) -> Vec<Diagnosis> {
             continue;
         }
         readable(f, &mut say);
+        hostile(f, &mut say);
         if f.zip64 && minor(python) < (3, 13) {
             say(
                 "unreadable-archive",
@@ -365,6 +432,102 @@ fn readable(f: &Facts, say: &mut Say) {
             "code that reads them through the module's loader (`get_data`, \
              importlib.resources) fails where zipimport cannot decompress them",
             "stored or deflate for data read at run time",
+        );
+    }
+}
+
+/// What makes an archive unsafe to extract, ambiguous, or impossible to import from,
+/// whatever its speed: names that escape a folder, duplicates, encryption, bytecode that
+/// cannot load, members that would inflate without bound.
+fn hostile(f: &Facts, say: &mut Say) {
+    let listed = |items: &[(String, String)]| {
+        let names: Vec<String> = items
+            .iter()
+            .map(|(n, why)| format!("{n:?} ({why})"))
+            .collect();
+        some(&names)
+    };
+    if !f.unsafe_names.is_empty() {
+        say(
+            "unsafe-names",
+            Severity::Problem,
+            format!(
+                "{} member name(s) would escape a folder when extracted or cannot name a \
+                 file: {}",
+                f.unsafe_names.len(),
+                listed(&f.unsafe_names)
+            ),
+            "no import can name them; an extraction tool may write outside its folder \
+             (`doctor --fix` refuses the archive)",
+            "rename or remove those members",
+        );
+    }
+    if !f.duplicates.is_empty() {
+        say(
+            "duplicate-members",
+            Severity::Problem,
+            format!(
+                "{} name(s) appear more than once: {}",
+                f.duplicates.len(),
+                some(&f.duplicates)
+            ),
+            "zipimport imports the last copy; other tools may extract the first",
+            "one member per name (`doctor --fix` keeps the copy zipimport imports)",
+        );
+    }
+    if !f.encrypted.is_empty() {
+        say(
+            "encrypted-members",
+            Severity::Problem,
+            format!(
+                "{} encrypted member(s): {}",
+                f.encrypted.len(),
+                some(&f.encrypted)
+            ),
+            "zipimport ignores encryption and reads the ciphertext: importing them fails \
+             (`doctor --fix` refuses the archive)",
+            "ship the archive unencrypted",
+        );
+    }
+    if !f.broken_bytecode.is_empty() {
+        say(
+            "broken-bytecode",
+            Severity::Problem,
+            format!(
+                "{} pyc(s) this Python takes for its own but cannot load: {}",
+                f.broken_bytecode.len(),
+                listed(&f.broken_bytecode)
+            ),
+            "importing those modules fails: zipimport does not fall back to the source",
+            "recompile them (`doctor --fix` does, for modules whose source is in the archive)",
+        );
+    }
+    if !f.oversized.is_empty() {
+        say(
+            "oversized-members",
+            Severity::Problem,
+            format!(
+                "{} member(s) doctor did not read: {}",
+                f.oversized.len(),
+                listed(&f.oversized)
+            ),
+            "zipimport inflates a member whole into memory: importing it may exhaust it",
+            "members of their true size; no module that large",
+        );
+    }
+    if !f.corrupt.is_empty() {
+        say(
+            "corrupt-members",
+            Severity::Problem,
+            format!(
+                "{} member(s) whose data is not what the archive declares: {}",
+                f.corrupt.len(),
+                listed(&f.corrupt)
+            ),
+            "zipimport checks no CRC: it compiles or loads whatever bytes the offsets \
+             point at, or fails on them",
+            "rebuild the archive from its files (`doctor --fix` refuses a member whose CRC \
+             does not match)",
         );
     }
 }

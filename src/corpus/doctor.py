@@ -17,22 +17,85 @@ pyc right after it, compiled by this interpreter with the file name zipimport wo
 give it (`OUT/member`), valid in any time zone and never checked against the source;
 members written with COMPRESSION (`stored` or `deflate`). OUT is written beside itself
 and renamed into place, so nothing is left on failure.
+
+Hostile archives: the process limits its own address space to 512 MiB; no member is
+handed to zipimport's reader that declares more than 64 MiB or inflates past what it
+declares (a decompression bomb is reported, never inflated); `fix` refuses, before
+writing anything, member names that would escape a folder when extracted (or that hold
+a NUL), encrypted members and members declaring more than 256 MiB, copies members as
+streams, and keeps one copy of a duplicated name (the last, the one zipimport imports).
 """
 
 import calendar
 import importlib.util
 import json
+import marshal
 import os
+import shutil
+import struct
 import sys
 import tempfile
 import time
 import zipfile
 import zipimport
+import zlib
 
 from importlib import _bootstrap_external
 
 EXTENSION_SUFFIXES = (".so", ".pyd")
 METHODS = {0: "stored", 8: "deflate", 12: "bzip2", 14: "lzma", 93: "zstd", 95: "xz", 98: "ppmd"}
+# What this process may use at most, and the largest member it reads or copies.
+ADDRESS_SPACE = 512 << 20
+READ_LIMIT = 64 << 20
+COPY_LIMIT = 256 << 20
+
+
+def _unsafe(name):
+    """Why a member name would escape a folder when extracted (or cannot name a file),
+    or None."""
+    if "\x00" in name:
+        return "a NUL byte"
+    if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
+        return "an absolute path"
+    if ".." in name.replace("\\", "/").split("/"):
+        return "a `..` component"
+    return None
+
+
+def _guard(archive, e):
+    """Why zipimport's reader must not be given toc entry `e`, or None: a member that
+    declares more than READ_LIMIT bytes, or a deflated one that inflates past what it
+    declares (zipimport inflates the whole stream, whatever the header says)."""
+    if e[3] > READ_LIMIT:
+        return "declares %d bytes uncompressed, more than doctor reads (%d MiB)" % (
+            e[3], READ_LIMIT >> 20)
+    if e[1] != 8:
+        return None
+    with open(archive, "rb") as f:
+        f.seek(e[4])
+        header = f.read(30)
+        if len(header) < 30 or header[:4] != b"PK\x03\x04":
+            return None  # zipimport's reader says what is wrong
+        n, x = struct.unpack("<HH", header[26:30])
+        f.seek(e[4] + 30 + n + x)
+        raw = f.read(min(e[2], READ_LIMIT))
+    try:
+        out = zlib.decompressobj(-15).decompress(raw, e[3] + 1)
+    except zlib.error:
+        return None  # zipimport's reader gives its own error
+    if len(out) > e[3]:
+        return "inflates to more than the %d bytes it declares (a decompression bomb?)" % e[3]
+    return None
+
+
+def _records(archive):
+    """The central directory as zipfile reads it (every record, duplicates included),
+    or [] when zipfile cannot read it."""
+    try:
+        with zipfile.ZipFile(archive) as z:
+            return z.infolist()
+    except Exception:
+        return []
 
 
 def _modules(names):
@@ -127,17 +190,46 @@ def inspect(archive):
         "timestamp": 0, "checked_hash": 0, "unchecked_hash": 0,
         "timestamp_offsets": {},
         "non_module_entries": 0,
+        "unsafe_names": [], "duplicates": [], "encrypted": [], "broken_bytecode": [],
+        "oversized": [], "corrupt": [],
     })
+    for n in sorted(toc):
+        why = _unsafe(n.replace(os.sep, "/"))
+        if why:
+            facts["unsafe_names"].append([n.replace(os.sep, "/"), why])
+    seen = {}
+    for info in _records(archive):
+        seen[info.orig_filename] = seen.get(info.orig_filename, 0) + 1
+        if info.flag_bits & 1:
+            facts["encrypted"].append(info.orig_filename)
+    facts["duplicates"] = sorted(n for n, k in seen.items() if k > 1)
 
     def read(member, quiet=False):
         """The member's bytes as zipimport reads them, or None (and, unless `quiet`, the
         member listed as unreadable with zipimport's own error)."""
+        why = _guard(archive, entry[member])
+        if why:
+            if not quiet:
+                facts["oversized"].append([member, why])
+            return None
         try:
-            return zipimport._get_data(archive, entry[member])
+            data = zipimport._get_data(archive, entry[member])
+            if zlib.crc32(data) != entry[member][7]:
+                # zipimport never checks: it imports whatever the offsets point at.
+                facts["corrupt"].append([member, "its data does not match its CRC-32 (%d "
+                                         "bytes read, %d declared)" % (len(data), entry[member][3])])
+            return data
         except Exception as exc:  # the method this interpreter cannot read
             if not quiet:
                 facts["unreadable"].append([member, "%s: %s" % (type(exc).__name__, exc)])
             return None
+
+    def _unmarshal(member, data):
+        """Bytecode zipimport accepts (this version's, valid) must also load."""
+        try:
+            marshal.loads(data[16:])
+        except Exception as exc:
+            facts["broken_bytecode"].append([member, "%s: %s" % (type(exc).__name__, exc)])
 
     covered = set()
     for py in modules:
@@ -151,6 +243,10 @@ def inspect(archive):
         if data is None:
             continue
         found = _pyc_magic(data)
+        if data[:4] == magic and len(data) < 16:
+            # zipimport takes it for this version's bytecode and fails on its header.
+            facts["broken_bytecode"].append([pyc, "EOFError: reached EOF while reading pyc header"])
+            continue
         if found != magic.hex():
             facts["wrong_magic"].append([py, found])
             read(py)
@@ -164,6 +260,9 @@ def inspect(archive):
             source = read(py, quiet=not checked)
             if source is not None and importlib.util.source_hash(source) != data[8:16]:
                 facts["stale_checked" if checked else "stale_unchecked"].append(py)
+                if checked:
+                    continue  # recompiled from the source, never unmarshalled
+            _unmarshal(pyc, data)
             continue
         facts["timestamp"] += 1
         src = entry[py]
@@ -179,6 +278,8 @@ def inspect(archive):
         if abs(header_mtime - mtime) > 1 or header_size != src[3]:
             facts["stale"].append(py)
             read(py)
+        else:
+            _unmarshal(pyc, data)
     # Bytecode with no source beside it: zipimport imports it as is, and a wrong magic
     # breaks the import (nothing can rebuild it without the source).
     for n in names:
@@ -189,6 +290,8 @@ def inspect(archive):
         data = read(n)
         if data is not None and _pyc_magic(data) != magic.hex():
             facts["sourceless_bad"].append([n, _pyc_magic(data)])
+        elif data is not None:
+            _unmarshal(n, data)
     facts["non_module_entries"] = sum(1 for n in names if n not in covered)
     # Which methods the members zipimport reads (modules and their bytecode) use, and
     # which only data members do.
@@ -203,15 +306,32 @@ def inspect(archive):
 
 def fix(archive, out, compression):
     method = {"stored": zipfile.ZIP_STORED, "deflate": zipfile.ZIP_DEFLATED}[compression]
-    with open(archive, "rb") as f:
-        raw = f.read()
     out_dir = os.path.dirname(os.path.abspath(out))
     # The name zipimport gives a module compiled from the archive once it is in place:
     # tracebacks then name the archive, not a relative path that may be another file.
     runtime_name = os.path.abspath(out)
     with zipfile.ZipFile(archive) as src:
         infos = src.infolist()
-        prefix = raw[: min((i.header_offset for i in infos), default=0)]
+        # Refused before anything is written: names that escape a folder, what cannot be
+        # read back, what may be a bomb.
+        for i in infos:
+            why = _unsafe(i.orig_filename)
+            if why:
+                raise SystemExit("refusing to repair: member %r has %s; extracted, it would "
+                                 "not land where its name says (rename or remove it first)"
+                                 % (i.orig_filename, why))
+            if i.flag_bits & 1:
+                raise SystemExit("refusing to repair: member %r is encrypted" % i.filename)
+            if i.file_size > COPY_LIMIT:
+                raise SystemExit("refusing to repair: member %r declares %d bytes "
+                                 "uncompressed, more than doctor copies (%d MiB)"
+                                 % (i.filename, i.file_size, COPY_LIMIT >> 20))
+        # One copy of a duplicated name: the last, the one zipimport imports.
+        last = {i.filename: k for k, i in enumerate(infos)}
+        duplicates = [i.filename for k, i in enumerate(infos) if last[i.filename] != k]
+        start = min((i.header_offset for i in infos), default=0)
+        raw = open(archive, "rb")
+        prefix = raw.read(start)
         modules = set(_modules([i.filename for i in infos if not i.is_dir()]))
         drop = {i.filename for i in infos if "__pycache__" in i.filename.split("/")}
         drop |= {m[:-3] + ".pyc" for m in modules}
@@ -221,13 +341,22 @@ def fix(archive, out, compression):
                 f.write(prefix)
                 with zipfile.ZipFile(f, "w", compression=method) as dst:
                     dst.comment = src.comment
-                    for info in infos:
-                        if info.filename in drop:
+                    for k, info in enumerate(infos):
+                        if info.filename in drop or last[info.filename] != k:
+                            continue
+                        if info.filename not in modules and info.compress_type == method:
+                            _copy_raw(raw, dst, info)
+                            continue
+                        if info.filename not in modules and info.file_size > (1 << 20):
+                            # Large data as a stream: memory stays bounded.
+                            with src.open(info) as r, dst.open(_member(info, method), "w") as w:
+                                shutil.copyfileobj(r, w, 1 << 20)
+                            continue
+                        if info.filename not in modules:
+                            dst.writestr(_member(info, method), src.read(info))
                             continue
                         data = src.read(info)
                         dst.writestr(_member(info, method), data)
-                        if info.filename not in modules:
-                            continue
                         try:
                             code = compile(data, runtime_name + "/" + info.filename, "exec",
                                            dont_inherit=True)
@@ -243,8 +372,41 @@ def fix(archive, out, compression):
         except BaseException:
             os.unlink(tmp)
             raise
+        finally:
+            raw.close()
     all_names = {i.filename for i in infos}
-    return {"written": out, "modules": len(modules), "dropped": sorted(drop & all_names)}
+    dropped = sorted(drop & all_names) + ["%s (an earlier copy)" % d for d in duplicates]
+    return {"written": out, "modules": len(modules), "dropped": dropped}
+
+
+def _copy_raw(raw, dst, info):
+    """Copies data member `info` into `dst` as its compressed bytes, without inflating
+    and deflating it again (its method is already the one asked for), with zipfile's
+    own header and bookkeeping, as `writestr` would leave them. A stored member's bytes
+    are checked against its CRC-32 on the way."""
+    raw.seek(info.header_offset)
+    header = raw.read(30)
+    if len(header) < 30 or header[:4] != b"PK\x03\x04":
+        raise SystemExit("refusing to repair: member %r has no local header where the "
+                         "central directory says" % info.filename)
+    n, x = struct.unpack("<HH", header[26:30])
+    raw.seek(info.header_offset + 30 + n + x)
+    data = raw.read(info.compress_size)
+    if len(data) != info.compress_size:
+        raise SystemExit("refusing to repair: member %r is cut short" % info.filename)
+    if info.compress_type == zipfile.ZIP_STORED and zlib.crc32(data) != info.CRC:
+        raise SystemExit("refusing to repair: member %r does not match its CRC-32"
+                         % info.filename)
+    out = _member(info, info.compress_type)
+    out.CRC, out.compress_size, out.file_size = info.CRC, info.compress_size, info.file_size
+    dst._writecheck(out)
+    dst._didModify = True
+    out.header_offset = dst.fp.tell()
+    dst.fp.write(out.FileHeader())
+    dst.fp.write(data)
+    dst.start_dir = dst.fp.tell()
+    dst.filelist.append(out)
+    dst.NameToInfo[out.filename] = out
 
 
 def _member(info, method):
@@ -258,6 +420,11 @@ def _member(info, method):
 
 
 def main():
+    try:
+        import resource
+        resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
+    except (ImportError, ValueError, OSError):
+        pass  # a platform without it, or a lower limit already set
     command = sys.argv[1]
     if command == "inspect":
         result = inspect(sys.argv[2])
