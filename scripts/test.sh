@@ -30,3 +30,8 @@ fi
 ./scripts/pythons.sh >/dev/null
 
 cargo test
+
+# A short campaign against the archive reader behind `doctor` (zipimport's own, in
+# Python); the Rust readers' short campaigns are in tests/fuzz.rs. The nightly job runs
+# 1,000,000 inputs of each (METHODOLOGY.md, "Fuzzed readers").
+python3 scripts/fuzz_doctor.py --inputs 5000 --failures target/fuzz-failures

@@ -24,6 +24,7 @@ pub mod corpus;
 pub mod doctor;
 pub mod export;
 pub mod format;
+pub mod fuzz;
 pub mod generate;
 pub mod lock;
 pub mod measure;

@@ -434,3 +434,32 @@ fn an_archive_corpus_refuses_hostile_members_naming_them() {
         assert!(!dir.path().join("out/results.json").exists());
     }
 }
+
+#[test]
+fn inputs_that_once_broke_doctors_reader_are_findings() {
+    // Kept from `scripts/fuzz_doctor.py` campaigns (a member with month 0 in its DOS
+    // date once raised ValueError out of the inspection).
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz-regressions/doctor");
+    let mut seen = 0;
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let path = e.unwrap().path();
+        let out = bin()
+            .arg("doctor")
+            .arg(&path)
+            .timeout(Duration::from_secs(120))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            matches!(out.status.code(), Some(0 | 6)),
+            "{}: {err}",
+            path.display()
+        );
+        assert!(
+            !err.contains("Traceback") && !err.contains("panicked"),
+            "{err}"
+        );
+        seen += 1;
+    }
+    assert!(seen > 0);
+}

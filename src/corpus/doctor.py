@@ -145,9 +145,15 @@ def _ambiguous(date, time_):
 
 
 def _dos_as_utc(date, time_):
+    """The member time read as UTC, or None when it is no date at all (month 0 or 13,
+    day 0: zipimport's `time.mktime` normalises such fields, `timegm` refuses them)."""
     year = (date >> 9) + 1980
-    return calendar.timegm((year, (date >> 5) & 0xF, date & 0x1F,
-                            time_ >> 11, (time_ >> 5) & 0x3F, (time_ & 0x1F) * 2, -1, -1, -1))
+    try:
+        return calendar.timegm((year, (date >> 5) & 0xF, date & 0x1F,
+                                time_ >> 11, (time_ >> 5) & 0x3F, (time_ & 0x1F) * 2,
+                                -1, -1, -1))
+    except (ValueError, OverflowError):
+        return None
 
 
 def _pyc_magic(data):
@@ -273,8 +279,10 @@ def inspect(archive):
         header_size = int.from_bytes(data[12:16], "little")
         # The member time read as UTC, minus the pyc's: the zone offset at which the
         # two agree.
-        offset = str(_dos_as_utc(src[6], src[5]) - header_mtime)
-        facts["timestamp_offsets"][offset] = facts["timestamp_offsets"].get(offset, 0) + 1
+        utc = _dos_as_utc(src[6], src[5])
+        if utc is not None:
+            offset = str(utc - header_mtime)
+            facts["timestamp_offsets"][offset] = facts["timestamp_offsets"].get(offset, 0) + 1
         if abs(header_mtime - mtime) > 1 or header_size != src[3]:
             facts["stale"].append(py)
             read(py)

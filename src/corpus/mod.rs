@@ -19,6 +19,14 @@
 mod archive;
 pub mod diagnose;
 
+pub use archive::MEMBER_LIMIT;
+
+/// The members of a user's archive as an archive corpus reads them (sources and data,
+/// its own bytecode left out), hostile ones refused naming the member.
+pub fn read_archive_members(path: &std::path::Path) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+    archive::read_members(path)
+}
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -5,8 +5,8 @@
 use serde::Serialize;
 
 use super::finding::Finding;
-use super::markup::{Column, Row, Table};
-use crate::format::{escape_markdown, format_duration_ns, format_size};
+use super::markup::{Column, Row, Section, Table};
+use crate::format::{format_duration_ns, format_size};
 use crate::results::{FleetCase, Results};
 use crate::scenario::{PageCache, Sharing};
 use crate::status::Status;
@@ -158,30 +158,30 @@ fn table(rows: &[FleetRow]) -> Table {
     t
 }
 
+/// The fleet section's heading.
+fn section(scenario: &str) -> Section<'_> {
+    Section {
+        scenario,
+        kind: "fleet",
+        caption: "import latency across the processes of a fleet (median of rounds), memory \
+                  per process once all have imported",
+    }
+}
+
+/// The fleet's table of one scenario, when it has fleet configurations.
+fn fleet_table(results: &Results, scenario: &str) -> Option<Table> {
+    let rows = fleet_rows(&fleet_of(results, scenario));
+    (!rows.is_empty()).then(|| table(&rows))
+}
+
 /// The terminal section of one scenario's fleet ("" when it has none).
 pub fn text(results: &Results, scenario: &str) -> String {
-    let rows = fleet_rows(&fleet_of(results, scenario));
-    if rows.is_empty() {
-        return String::new();
-    }
-    format!(
-        "\n{scenario} / fleet: import latency across the processes of a fleet (median of \
-         rounds), memory per process once all have imported\n{}",
-        table(&rows).text()
-    )
+    section(scenario).text(fleet_table(results, scenario))
 }
 
 /// The Markdown section of one scenario's fleet ("" when it has none).
 pub fn markdown(results: &Results, scenario: &str) -> String {
-    let rows = fleet_rows(&fleet_of(results, scenario));
-    if rows.is_empty() {
-        return String::new();
-    }
-    format!(
-        "### {} / fleet\n\n{}\n",
-        escape_markdown(scenario),
-        table(&rows).markdown()
-    )
+    section(scenario).markdown(fleet_table(results, scenario))
 }
 
 /// Findings from one scenario's fleet configurations.

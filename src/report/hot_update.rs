@@ -5,8 +5,8 @@
 use serde::Serialize;
 
 use super::finding::Finding;
-use super::markup::{Column, Row, Table};
-use crate::format::{escape_markdown, format_duration_ns};
+use super::markup::{Column, Row, Section, Table};
+use crate::format::format_duration_ns;
 use crate::measure::hot_update::{Strategy, Timing};
 use crate::results::{HotUpdateCase, Results};
 use crate::scenario::Pickup;
@@ -150,30 +150,30 @@ fn table(rows: &[HotRow]) -> Table {
     t
 }
 
+/// The hot-update section's heading.
+fn section(scenario: &str) -> Section<'_> {
+    Section {
+        scenario,
+        kind: "hot-update",
+        caption: "trials ending with the new code everywhere / silently stale / with failed \
+                  reloads; latency = swap start to last reload (sequential, new)",
+    }
+}
+
+/// The hot-update table of one scenario, when it has hot-update cases.
+fn hot_table(results: &Results, scenario: &str) -> Option<Table> {
+    let rows = hot_rows(&hot_of(results, scenario));
+    (!rows.is_empty()).then(|| table(&rows))
+}
+
 /// The terminal section of one scenario's hot updates ("" when it has none).
 pub fn text(results: &Results, scenario: &str) -> String {
-    let rows = hot_rows(&hot_of(results, scenario));
-    if rows.is_empty() {
-        return String::new();
-    }
-    format!(
-        "\n{scenario} / hot-update: trials ending with the new code everywhere / silently \
-         stale / with failed reloads; latency = swap start to last reload (sequential, new)\n{}",
-        table(&rows).text()
-    )
+    section(scenario).text(hot_table(results, scenario))
 }
 
 /// The Markdown section of one scenario's hot updates ("" when it has none).
 pub fn markdown(results: &Results, scenario: &str) -> String {
-    let rows = hot_rows(&hot_of(results, scenario));
-    if rows.is_empty() {
-        return String::new();
-    }
-    format!(
-        "### {} / hot-update\n\n{}\n",
-        escape_markdown(scenario),
-        table(&rows).markdown()
-    )
+    section(scenario).markdown(hot_table(results, scenario))
 }
 
 /// Findings from one scenario's hot-update cases.

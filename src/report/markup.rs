@@ -316,6 +316,44 @@ impl Table {
     }
 }
 
+/// One scenario's section of one kind (`fleet`, `hot-update`) in the terminal table or
+/// the Markdown summary: a heading and the table, or nothing when there is no table.
+pub struct Section<'a> {
+    /// The scenario.
+    pub scenario: &'a str,
+    /// What the section shows, after the scenario's name.
+    pub kind: &'a str,
+    /// The terminal heading's explanation, after `scenario / kind: `.
+    pub caption: &'a str,
+}
+
+impl Section<'_> {
+    /// The terminal section ("" without a table).
+    pub fn text(&self, table: Option<Table>) -> String {
+        table.map_or_else(String::new, |t| {
+            format!(
+                "\n{} / {}: {}\n{}",
+                self.scenario,
+                self.kind,
+                self.caption,
+                t.text()
+            )
+        })
+    }
+
+    /// The Markdown section ("" without a table).
+    pub fn markdown(&self, table: Option<Table>) -> String {
+        table.map_or_else(String::new, |t| {
+            format!(
+                "### {} / {}\n\n{}\n",
+                crate::format::escape_markdown(self.scenario),
+                self.kind,
+                t.markdown()
+            )
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
