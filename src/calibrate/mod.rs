@@ -315,42 +315,15 @@ pub fn calibrate(
                 .cloned()
                 .collect()
         };
-        let any_at = |t: f64| {
-            Rate::over_pairs(runs.len(), |i, j| {
-                rows(&aa[pair_index(i, j)]).iter().any(|r| flags_at(r, t))
-            })
-        };
         let threshold = if m == Method::Instructions {
             opts.instructions_threshold
         } else {
             opts.threshold
         };
-        let not_judged = |c: &Comparison| rows(c).iter().any(|r| r.verdict == Verdict::CannotJudge);
-        false_alarms.push(FalseAlarms {
-            method: m,
-            any: any_at(threshold),
-            job_failures: Rate::over_pairs(runs.len(), |i, j| {
-                let c = &aa[pair_index(i, j)];
-                rows(c)
-                    .iter()
-                    .any(|r| r.verdict == Verdict::Regression && flags_at(r, threshold))
-                    || not_judged(c)
-            }),
-            cannot_judge: Rate::over_pairs(runs.len(), |i, j| not_judged(&aa[pair_index(i, j)])),
-            by_threshold: OTHER_THRESHOLDS.iter().map(|&t| (t, any_at(t))).collect(),
-        });
+        false_alarms.push(false_alarms_of(m, &aa, runs.len(), threshold));
         // Every case of some pair, by scenario, mode and variant: judged, or never
         // judged (kept, with why).
-        let mut keys: Vec<(String, String, String)> = Vec::new();
-        for c in aa.iter().flat_map(&rows) {
-            if c.verdict == Verdict::Unsupported {
-                continue;
-            }
-            if !keys.contains(&key(&c)) {
-                keys.push(key(&c));
-            }
-        }
-        keys.sort_by(|a, b| (&a.0, &a.2, &a.1).cmp(&(&b.0, &b.2, &b.1)));
+        let keys = case_keys(aa.iter().flat_map(&rows));
         let total = keys.len() * m.levels().len() * pairs.len();
         let done = std::sync::atomic::AtomicUsize::new(0);
         let per_case = |k: &(String, String, String)| -> CaseCalibration {
@@ -440,6 +413,52 @@ pub fn calibrate(
         false_alarms,
         cases,
         estimators,
+    }
+}
+
+/// Every case judged or not (unsupported ones left out), by scenario, mode and variant.
+fn case_keys(
+    rows: impl Iterator<Item = crate::compare::CaseComparison>,
+) -> Vec<(String, String, String)> {
+    let mut keys: Vec<(String, String, String)> = Vec::new();
+    for c in rows {
+        if c.verdict != Verdict::Unsupported && !keys.contains(&key(&c)) {
+            keys.push(key(&c));
+        }
+    }
+    keys.sort_by(|a, b| (&a.0, &a.2, &a.1).cmp(&(&b.0, &b.2, &b.1)));
+    keys
+}
+
+/// The A/A false alarms of method `m` over the judged pairs `aa` (in pair order) of
+/// `n` runs, at `threshold` and the other thresholds.
+fn false_alarms_of(m: Method, aa: &[Comparison], n: usize, threshold: f64) -> FalseAlarms {
+    let pair_index = |i: usize, j: usize| i * n - i * (i + 1) / 2 + (j - i - 1);
+    let rows = |c: &Comparison| -> Vec<crate::compare::CaseComparison> {
+        c.cases
+            .iter()
+            .filter(|r| r.metric == m.metric())
+            .cloned()
+            .collect()
+    };
+    let any_at = |t: f64| {
+        Rate::over_pairs(n, |i, j| {
+            rows(&aa[pair_index(i, j)]).iter().any(|r| flags_at(r, t))
+        })
+    };
+    let not_judged = |c: &Comparison| rows(c).iter().any(|r| r.verdict == Verdict::CannotJudge);
+    FalseAlarms {
+        method: m,
+        any: any_at(threshold),
+        job_failures: Rate::over_pairs(n, |i, j| {
+            let c = &aa[pair_index(i, j)];
+            rows(c)
+                .iter()
+                .any(|r| r.verdict == Verdict::Regression && flags_at(r, threshold))
+                || not_judged(c)
+        }),
+        cannot_judge: Rate::over_pairs(n, |i, j| not_judged(&aa[pair_index(i, j)])),
+        by_threshold: OTHER_THRESHOLDS.iter().map(|&t| (t, any_at(t))).collect(),
     }
 }
 

@@ -214,27 +214,7 @@ pub fn measure(
     // What a resumed run already finished needs no sampler of its own.
     settle(&mut starts, &plan);
     let t = std::time::Instant::now();
-    let mut samplers: Vec<Box<dyn Sampler>> = Vec::new();
-    for (&(i, mode), start) in cases.iter().zip(&starts) {
-        let a = &artifacts[i];
-        let job = write_job(&jobs_dir, a, workload, Purpose::Timed)?;
-        let stderr = jobs_dir.join(format!("{}-{}.stderr", a.variant.id(), mode));
-        let sampler: Box<dyn Sampler> = match mode {
-            Mode::Cold => Box::new(ColdSampler::new(opts.worker.clone(), job, stderr)),
-            Mode::ColdDisk => Box::new(ColdDiskSampler::new(
-                ColdSampler::new(opts.worker.clone(), job, stderr),
-                artifact_files(&a.info.path)
-                    .with_context(|| format!("listing the files of {}", a.info.path.display()))?,
-            )),
-            // A finished case of a resumed run needs no warm worker.
-            Mode::Warm if start.stopped.is_some() => {
-                Box::new(ColdSampler::new(opts.worker.clone(), job, stderr))
-            }
-            Mode::Warm => Box::new(WarmSampler::start(&opts.worker, job, stderr)),
-            Mode::Fleet | Mode::HotUpdate => unreachable!("filtered out above"),
-        };
-        samplers.push(sampler);
-    }
+    let mut samplers = make_samplers(artifacts, workload, opts, &jobs_dir, &cases, &starts)?;
     crate::note!(
         "probed {} in {probe_s:.1} s; warm workers ready in {:.1} s",
         crate::format::count(artifacts.len() as u64, "variant"),
@@ -280,11 +260,81 @@ pub fn measure(
     drop(samplers);
     interrupted |= stop.is_raised();
 
+    let mut out = outcomes(
+        artifacts,
+        &modes,
+        &probes,
+        cases.into_iter().zip(runs),
+        initial,
+    );
+    let mut instruction_check = None;
+    if let (Some(n), false) = (opts.instructions, interrupted) {
+        let (stopped, check) =
+            instructions::count_instructions(&mut out, artifacts, workload, opts, n, &jobs_dir)?;
+        interrupted = stopped;
+        instruction_check = check;
+    }
+    Ok(Measured {
+        cases: out,
+        interrupted,
+        usable: probes
+            .iter()
+            .map(|(p, f)| p.is_some() && f.is_none())
+            .collect(),
+        probe_failures: probes.into_iter().map(|(_, f)| f).collect(),
+        instruction_check,
+    })
+}
+
+/// A variant's probe and, when the probe failed, the status and error of its cases.
+type ProbeResult = (Option<Probe>, Option<(Status, String)>);
+
+/// One sampler per measurable case; warm samplers start their worker now.
+fn make_samplers(
+    artifacts: &[Artifact],
+    workload: &Imports,
+    opts: &MeasureOptions,
+    jobs_dir: &Path,
+    cases: &[(usize, Mode)],
+    starts: &[CaseRun],
+) -> Result<Vec<Box<dyn Sampler>>> {
+    let mut samplers: Vec<Box<dyn Sampler>> = Vec::new();
+    for (&(i, mode), start) in cases.iter().zip(starts) {
+        let a = &artifacts[i];
+        let job = write_job(jobs_dir, a, workload, Purpose::Timed)?;
+        let stderr = jobs_dir.join(format!("{}-{}.stderr", a.variant.id(), mode));
+        let sampler: Box<dyn Sampler> = match mode {
+            Mode::Cold => Box::new(ColdSampler::new(opts.worker.clone(), job, stderr)),
+            Mode::ColdDisk => Box::new(ColdDiskSampler::new(
+                ColdSampler::new(opts.worker.clone(), job, stderr),
+                artifact_files(&a.info.path)
+                    .with_context(|| format!("listing the files of {}", a.info.path.display()))?,
+            )),
+            // A finished case of a resumed run needs no warm worker.
+            Mode::Warm if start.stopped.is_some() => {
+                Box::new(ColdSampler::new(opts.worker.clone(), job, stderr))
+            }
+            Mode::Warm => Box::new(WarmSampler::start(&opts.worker, job, stderr)),
+            Mode::Fleet | Mode::HotUpdate => unreachable!("only sampled modes are measured"),
+        };
+        samplers.push(sampler);
+    }
+    Ok(samplers)
+}
+
+/// Every case's outcome, in artifact and mode order: a probe's failure, a case the run
+/// stopped before probing, or what its sampler took.
+fn outcomes(
+    artifacts: &[Artifact],
+    modes: &[Mode],
+    probes: &[ProbeResult],
+    mut runs: impl Iterator<Item = ((usize, Mode), CaseRun)>,
+    initial: &dyn Fn(&str, Mode) -> CaseRun,
+) -> Vec<CaseOutcome> {
     let mut out = Vec::new();
-    let mut runs = cases.into_iter().zip(runs);
     for (i, a) in artifacts.iter().enumerate() {
         let (probe, failure) = &probes[i];
-        for &mode in &modes {
+        for &mode in modes {
             let outcome = match (failure, probe) {
                 (Some((status, error)), _) => CaseOutcome {
                     variant: a.variant,
@@ -331,23 +381,7 @@ pub fn measure(
             out.push(outcome);
         }
     }
-    let mut instruction_check = None;
-    if let (Some(n), false) = (opts.instructions, interrupted) {
-        let (stopped, check) =
-            instructions::count_instructions(&mut out, artifacts, workload, opts, n, &jobs_dir)?;
-        interrupted = stopped;
-        instruction_check = check;
-    }
-    Ok(Measured {
-        cases: out,
-        interrupted,
-        usable: probes
-            .iter()
-            .map(|(p, f)| p.is_some() && f.is_none())
-            .collect(),
-        probe_failures: probes.into_iter().map(|(_, f)| f).collect(),
-        instruction_check,
-    })
+    out
 }
 
 /// A progress bar of `len` steps on stderr (hidden unless `show`, and anyway when

@@ -307,6 +307,12 @@ fn scenario_findings(s: &ScenarioInfo, mode: Mode, cases: &[&CaseResult], out: &
         }
     }
 
+    hash_and_failures(cases, &mut push);
+}
+
+/// Hash-based pycs, zipimport's double read, methods zipimport cannot read and failed
+/// cases: the second half of [`scenario_findings`].
+fn hash_and_failures(cases: &[&CaseResult], push: &mut dyn FnMut(&'static str, String)) {
     // Hash-based pycs in zips.
     if let (Some(p), Some(h)) = (
         ok(cases, "zip-stored-pyc"),

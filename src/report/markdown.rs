@@ -30,19 +30,7 @@ pub fn summary_markdown(results: &Results) -> String {
     );
     // The answers first.
     let all_findings = findings(results);
-    let verdicts = super::verdict::verdicts(results, &all_findings);
-    if !verdicts.is_empty() {
-        let _ = writeln!(out, "**Verdict**\n");
-        for v in &verdicts {
-            if verdicts.len() > 1 {
-                let _ = writeln!(out, "*{}*\n", escape_markdown(&v.scenario));
-            }
-            for t in &v.sentences {
-                let _ = writeln!(out, "- {}", escape_markdown(t));
-            }
-            let _ = writeln!(out);
-        }
-    }
+    verdict_section(&mut out, results, &all_findings);
     for s in &results.scenarios {
         if !s.workload_dropped.is_empty() {
             let names: Vec<String> = s
@@ -162,4 +150,21 @@ pub fn summary_markdown(results: &Results) -> String {
         }
     }
     out
+}
+
+/// The verdict's sentences, per scenario when there are several.
+fn verdict_section(out: &mut String, results: &Results, all_findings: &[super::finding::Finding]) {
+    let verdicts = super::verdict::verdicts(results, all_findings);
+    if !verdicts.is_empty() {
+        let _ = writeln!(out, "**Verdict**\n");
+        for v in &verdicts {
+            if verdicts.len() > 1 {
+                let _ = writeln!(out, "*{}*\n", escape_markdown(&v.scenario));
+            }
+            for t in &v.sentences {
+                let _ = writeln!(out, "- {}", escape_markdown(t));
+            }
+            let _ = writeln!(out);
+        }
+    }
 }

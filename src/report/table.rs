@@ -120,51 +120,7 @@ pub fn summary_table(results: &Results) -> String {
             let _ = writeln!(out);
             for c in cases {
                 let _ = write!(out, "  {:<w$} ", c.variant);
-                match (&c.status, &c.summary) {
-                    (Status::Ok, Some(sm)) => {
-                        let ratio = c
-                            .ratio_to_reference
-                            .map_or_else(|| "-".to_owned(), |r| format!("{r:.2}x"));
-                        let _ = write!(
-                            out,
-                            "{:>9} {:>21} {:>5.1}% {:>7} {:>18} {:>20} {:>3} {:>10} {:>7}",
-                            format_duration_ns(sm.median),
-                            format!(
-                                "[{}, {}]",
-                                format_duration_ns(sm.ci95_low),
-                                format_duration_ns(sm.ci95_high)
-                            ),
-                            100.0 * sm.rel_mad(),
-                            ratio,
-                            super::ratio_interval(c),
-                            super::floor_cell(c),
-                            c.samples_ns.len(),
-                            format_size(c.artifact.size),
-                            c.artifact.entries
-                        );
-                        if let Some(i) = &c.instructions {
-                            let _ = write!(out, " {}", instruction_cells(i));
-                        }
-                    }
-                    (status, _) => {
-                        let label = match status {
-                            Status::Unsupported => "unsupported",
-                            Status::Incomplete => "incomplete",
-                            _ => "error",
-                        };
-                        let planned = format!(
-                            "{} of {} samples before the run was stopped (run --resume)",
-                            c.samples_ns.len(),
-                            s.samples
-                        );
-                        let error = match status {
-                            Status::Incomplete => planned.as_str(),
-                            _ => c.error.as_deref().unwrap_or("no samples"),
-                        };
-                        let first_line = error.lines().next().unwrap_or_default();
-                        let _ = write!(out, "{label}: {first_line}");
-                    }
-                }
+                case_cells(&mut out, c, s.samples);
                 let _ = writeln!(out);
                 for w in &c.warnings {
                     let _ = writeln!(out, "    warning: {w}");
@@ -177,4 +133,53 @@ pub fn summary_table(results: &Results) -> String {
     out.push_str(&super::sweep::sweep_text(results));
     out.push_str(&super::pythons::python_text(results));
     out
+}
+
+/// One case's cells after its variant's name: the summary, or why there is none.
+fn case_cells(out: &mut String, c: &CaseResult, planned_samples: u32) {
+    match (&c.status, &c.summary) {
+        (Status::Ok, Some(sm)) => {
+            let ratio = c
+                .ratio_to_reference
+                .map_or_else(|| "-".to_owned(), |r| format!("{r:.2}x"));
+            let _ = write!(
+                out,
+                "{:>9} {:>21} {:>5.1}% {:>7} {:>18} {:>20} {:>3} {:>10} {:>7}",
+                format_duration_ns(sm.median),
+                format!(
+                    "[{}, {}]",
+                    format_duration_ns(sm.ci95_low),
+                    format_duration_ns(sm.ci95_high)
+                ),
+                100.0 * sm.rel_mad(),
+                ratio,
+                super::ratio_interval(c),
+                super::floor_cell(c),
+                c.samples_ns.len(),
+                format_size(c.artifact.size),
+                c.artifact.entries
+            );
+            if let Some(i) = &c.instructions {
+                let _ = write!(out, " {}", instruction_cells(i));
+            }
+        }
+        (status, _) => {
+            let label = match status {
+                Status::Unsupported => "unsupported",
+                Status::Incomplete => "incomplete",
+                _ => "error",
+            };
+            let planned = format!(
+                "{} of {} samples before the run was stopped (run --resume)",
+                c.samples_ns.len(),
+                planned_samples
+            );
+            let error = match status {
+                Status::Incomplete => planned.as_str(),
+                _ => c.error.as_deref().unwrap_or("no samples"),
+            };
+            let first_line = error.lines().next().unwrap_or_default();
+            let _ = write!(out, "{label}: {first_line}");
+        }
+    }
 }

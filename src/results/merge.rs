@@ -2,7 +2,7 @@
 //! results file, as if one run had measured every case.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
 
@@ -51,28 +51,7 @@ pub fn merge(inputs: &[(PathBuf, Results)]) -> Result<(Results, Vec<String>)> {
             }),
             None => {}
         }
-        let (a, b) = (&first.metadata.harness, &r.metadata.harness);
-        if a.version != b.version || a.git_commit != b.git_commit {
-            bail!(
-                "{} was written by zipimport-bench {} ({}) but {} by {} ({}): results of \
-                 different harness versions cannot be merged",
-                first_path.display(),
-                a.version,
-                a.git_commit.as_deref().unwrap_or("no commit"),
-                path.display(),
-                b.version,
-                b.git_commit.as_deref().unwrap_or("no commit")
-            );
-        }
-        if first.metadata.python.version != r.metadata.python.version {
-            bail!(
-                "{} measured Python {} but {} measured {}",
-                first_path.display(),
-                first.metadata.python.version_short,
-                path.display(),
-                r.metadata.python.version_short
-            );
-        }
+        compatible(first_path, first, path, r)?;
         for s in &r.scenarios {
             match merged.scenarios.iter_mut().find(|m| m.name == s.name) {
                 Some(m) if m.sha256 != s.sha256 => bail!(
@@ -153,6 +132,12 @@ pub fn merge(inputs: &[(PathBuf, Results)]) -> Result<(Results, Vec<String>)> {
         merged.cases.extend(mine);
     }
 
+    let warnings = missing_shards(inputs);
+    Ok((merged, warnings))
+}
+
+/// A warning for every shard of an N-way split that is not among the inputs.
+fn missing_shards(inputs: &[(PathBuf, Results)]) -> Vec<String> {
     let mut warnings = Vec::new();
     let mut shards: Vec<(u32, u32)> = Vec::new();
     for (_, r) in inputs {
@@ -176,5 +161,32 @@ pub fn merge(inputs: &[(PathBuf, Results)]) -> Result<(Results, Vec<String>)> {
             ));
         }
     }
-    Ok((merged, warnings))
+    warnings
+}
+
+/// Refuses to merge results of different harness versions or Python versions.
+fn compatible(first_path: &Path, first: &Results, path: &Path, r: &Results) -> Result<()> {
+    let (a, b) = (&first.metadata.harness, &r.metadata.harness);
+    if a.version != b.version || a.git_commit != b.git_commit {
+        bail!(
+            "{} was written by zipimport-bench {} ({}) but {} by {} ({}): results of \
+             different harness versions cannot be merged",
+            first_path.display(),
+            a.version,
+            a.git_commit.as_deref().unwrap_or("no commit"),
+            path.display(),
+            b.version,
+            b.git_commit.as_deref().unwrap_or("no commit")
+        );
+    }
+    if first.metadata.python.version != r.metadata.python.version {
+        bail!(
+            "{} measured Python {} but {} measured {}",
+            first_path.display(),
+            first.metadata.python.version_short,
+            path.display(),
+            r.metadata.python.version_short
+        );
+    }
+    Ok(())
 }

@@ -148,7 +148,18 @@ pub(super) fn variants(
             }
         }
     }
-    let reference = match &v.reference {
+    let reference = reference(ctx, v, &seen, &out)?;
+    Ok((out, reference))
+}
+
+/// The reference variant: the one named, else `dir-pyc` when declared, else the first.
+fn reference(
+    ctx: &Ctx,
+    v: &wire::Variants,
+    seen: &HashSet<String>,
+    out: &[Variant],
+) -> Result<String, ScenarioError> {
+    Ok(match &v.reference {
         Some(r) => {
             if !seen.contains(r.get_ref()) {
                 let mut ids: Vec<String> = out.iter().map(Variant::id).collect();
@@ -168,6 +179,5 @@ pub(super) fn variants(
         }
         None if seen.contains("dir-pyc") => "dir-pyc".to_owned(),
         None => out[0].id(),
-    };
-    Ok((out, reference))
+    })
 }

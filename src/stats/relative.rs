@@ -391,13 +391,6 @@ pub fn estimate_at(
     if case.is_empty() || reference.is_empty() {
         return None;
     }
-    let logs = |xs: &[Obs], speed: bool| -> Vec<f64> {
-        xs.iter()
-            .map(|o| if speed { o.normalised() } else { o.value })
-            .filter(|v| *v > 0.0)
-            .map(f64::ln)
-            .collect()
-    };
     match estimator {
         Estimator::Round => median_of_ratios(
             estimator,
@@ -405,30 +398,7 @@ pub fn estimate_at(
             reference.len(),
             level,
         ),
-        Estimator::StateNearest => {
-            let mut timed: Vec<(f64, f64)> = Vec::new();
-            for slow in [false, true] {
-                let of = |xs: &[Obs]| -> Vec<Obs> {
-                    xs.iter().filter(|o| o.slow == slow).copied().collect()
-                };
-                // A state the reference never ran in: its case samples pair with the
-                // nearest reference sample of any state rather than not at all.
-                let partners = match of(reference) {
-                    same if same.is_empty() => reference.to_vec(),
-                    same => same,
-                };
-                let mine = of(case);
-                let ratios = nearest_ratios(&mine, &partners, false);
-                timed.extend(mine.iter().map(|o| o.at).zip(ratios));
-            }
-            // Back in the order the samples were taken.
-            timed.sort_by(|a, b| a.0.total_cmp(&b.0));
-            let ratios: Vec<f64> = timed.into_iter().map(|t| t.1).collect();
-            if ratios.is_empty() {
-                return estimate_at(Estimator::Nearest, case, reference, level);
-            }
-            median_of_ratios(estimator, &ratios, reference.len(), level)
-        }
+        Estimator::StateNearest => state_nearest(case, reference, level),
         Estimator::Nearest => median_of_ratios(
             estimator,
             &nearest_ratios(case, reference, false),
@@ -461,96 +431,9 @@ pub fn estimate_at(
                 y.len(),
             ))
         }
-        Estimator::StateHl => {
-            let strata: Vec<(Vec<f64>, Vec<f64>)> = [false, true]
-                .iter()
-                .map(|&slow| {
-                    let of = |xs: &[Obs]| -> Vec<Obs> {
-                        xs.iter().filter(|o| o.slow == slow).copied().collect()
-                    };
-                    (logs(&of(case), false), logs(&of(reference), false))
-                })
-                .collect();
-            if strata.iter().all(|(x, y)| x.is_empty() || y.is_empty()) {
-                return estimate_at(Estimator::SpeedHl, case, reference, level);
-            }
-            let (shift, low, high, level) = stratified_shift_interval(&strata, level)?;
-            let (n, m) = strata
-                .iter()
-                .filter(|(x, y)| !x.is_empty() && !y.is_empty())
-                .fold((0, 0), |acc, (x, y)| (acc.0 + x.len(), acc.1 + y.len()));
-            Some(from_logs(estimator, (shift, low, high, level), n, m))
-        }
-        Estimator::StateIvw => {
-            let mut parts = Vec::new();
-            for slow in [false, true] {
-                let of = |xs: &[Obs]| -> Vec<Obs> {
-                    xs.iter().filter(|o| o.slow == slow).copied().collect()
-                };
-                let (x, y) = (logs(&of(case), false), logs(&of(reference), false));
-                if let Some(p) = hodges_lehmann_interval_at(&x, &y, level) {
-                    parts.push((p, x.len(), y.len()));
-                }
-            }
-            let usable: Vec<_> = parts
-                .iter()
-                .filter(|((_, _, _, l), _, _)| *l >= level - 1e-9)
-                .copied()
-                .collect();
-            let chosen = if usable.is_empty() { parts } else { usable };
-            if chosen.is_empty() {
-                return estimate_at(Estimator::SpeedHl, case, reference, level);
-            }
-            let z = super::two_sample::normal_quantile(0.5 + level / 2.0);
-            let mut wsum = 0.0;
-            let mut acc = 0.0;
-            let mut least = 1.0f64;
-            let (mut n, mut m) = (0, 0);
-            for ((shift, lo, hi, l), a, b) in &chosen {
-                let zl = super::two_sample::normal_quantile(0.5 + l.min(0.999_999) / 2.0);
-                let se = ((hi - lo) / (2.0 * zl.max(1e-9))).max(1e-9);
-                let w = 1.0 / (se * se);
-                wsum += w;
-                acc += w * shift;
-                least = least.min(*l);
-                n += a;
-                m += b;
-            }
-            let shift = acc / wsum;
-            let se = 1.0 / wsum.sqrt();
-            Some(from_logs(
-                estimator,
-                (shift, shift - z * se, shift + z * se, least.min(level)),
-                n,
-                m,
-            ))
-        }
-        Estimator::FastHl => {
-            // Without speed readings (files from before the speed probe) the states
-            // cannot be told apart: pair each sample with the reference sample nearest
-            // in time instead, which is what such files were judged by.
-            if case.iter().chain(reference).any(|o| o.speed.is_none()) {
-                return estimate_at(Estimator::Nearest, case, reference, level);
-            }
-            let fast =
-                |xs: &[Obs]| -> Vec<Obs> { xs.iter().filter(|o| !o.slow).copied().collect() };
-            let (x, y) = (logs(&fast(case), false), logs(&fast(reference), false));
-            let alone = hodges_lehmann_interval_at(&x, &y, level)
-                .map(|p| from_logs(estimator, p, x.len(), y.len()));
-            match alone {
-                Some(e) if e.reaches(level) => Some(e),
-                // Too few samples in the fast state for the interval asked for: the
-                // states combined, where they give one (said by the estimator field).
-                _ => {
-                    let combined = estimate_at(Estimator::StateHl, case, reference, level);
-                    match (alone, combined) {
-                        (_, Some(c)) if c.reaches(level) => Some(c),
-                        (Some(a), _) => Some(a),
-                        (None, c) => c,
-                    }
-                }
-            }
-        }
+        Estimator::StateHl => state_hl(case, reference, level),
+        Estimator::StateIvw => state_ivw(case, reference, level),
+        Estimator::FastHl => fast_hl(case, reference, level),
         Estimator::Hl => {
             let (x, y) = (logs(case, false), logs(reference, false));
             let (shift, low, high, level) = hodges_lehmann_interval_at(&x, &y, level)?;
@@ -576,6 +459,148 @@ pub fn estimate_at(
                 x.len(),
                 y.len(),
             ))
+        }
+    }
+}
+
+/// The observations taken in one speed state.
+fn in_state(xs: &[Obs], slow: bool) -> Vec<Obs> {
+    xs.iter().filter(|o| o.slow == slow).copied().collect()
+}
+
+/// Logs of the observations' values (speed-normalised with `speed`), positive ones only.
+fn logs(xs: &[Obs], speed: bool) -> Vec<f64> {
+    xs.iter()
+        .map(|o| if speed { o.normalised() } else { o.value })
+        .filter(|v| *v > 0.0)
+        .map(f64::ln)
+        .collect()
+}
+
+/// [`Estimator::StateNearest`]: each case sample over the reference sample nearest in
+/// time in its speed state, the median of those ratios.
+fn state_nearest(case: &[Obs], reference: &[Obs], level: f64) -> Option<Estimate> {
+    let mut timed: Vec<(f64, f64)> = Vec::new();
+    for slow in [false, true] {
+        // A state the reference never ran in: its case samples pair with the nearest
+        // reference sample of any state rather than not at all.
+        let partners = match in_state(reference, slow) {
+            same if same.is_empty() => reference.to_vec(),
+            same => same,
+        };
+        let mine = in_state(case, slow);
+        let ratios = nearest_ratios(&mine, &partners, false);
+        timed.extend(mine.iter().map(|o| o.at).zip(ratios));
+    }
+    // Back in the order the samples were taken.
+    timed.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let ratios: Vec<f64> = timed.into_iter().map(|t| t.1).collect();
+    if ratios.is_empty() {
+        return estimate_at(Estimator::Nearest, case, reference, level);
+    }
+    median_of_ratios(Estimator::StateNearest, &ratios, reference.len(), level)
+}
+
+/// [`Estimator::StateHl`]: the Hodges-Lehmann shift within each speed state, combined.
+fn state_hl(case: &[Obs], reference: &[Obs], level: f64) -> Option<Estimate> {
+    let strata: Vec<(Vec<f64>, Vec<f64>)> = [false, true]
+        .iter()
+        .map(|&slow| {
+            (
+                logs(&in_state(case, slow), false),
+                logs(&in_state(reference, slow), false),
+            )
+        })
+        .collect();
+    if strata.iter().all(|(x, y)| x.is_empty() || y.is_empty()) {
+        return estimate_at(Estimator::SpeedHl, case, reference, level);
+    }
+    let (shift, low, high, level) = stratified_shift_interval(&strata, level)?;
+    let (n, m) = strata
+        .iter()
+        .filter(|(x, y)| !x.is_empty() && !y.is_empty())
+        .fold((0, 0), |acc, (x, y)| (acc.0 + x.len(), acc.1 + y.len()));
+    Some(from_logs(
+        Estimator::StateHl,
+        (shift, low, high, level),
+        n,
+        m,
+    ))
+}
+
+/// [`Estimator::StateIvw`]: each state's Hodges-Lehmann shift, weighted by the inverse
+/// of its interval's variance.
+fn state_ivw(case: &[Obs], reference: &[Obs], level: f64) -> Option<Estimate> {
+    let mut parts = Vec::new();
+    for slow in [false, true] {
+        let (x, y) = (
+            logs(&in_state(case, slow), false),
+            logs(&in_state(reference, slow), false),
+        );
+        if let Some(p) = hodges_lehmann_interval_at(&x, &y, level) {
+            parts.push((p, x.len(), y.len()));
+        }
+    }
+    let usable: Vec<_> = parts
+        .iter()
+        .filter(|((_, _, _, l), _, _)| *l >= level - 1e-9)
+        .copied()
+        .collect();
+    let chosen = if usable.is_empty() { parts } else { usable };
+    if chosen.is_empty() {
+        return estimate_at(Estimator::SpeedHl, case, reference, level);
+    }
+    let z = super::two_sample::normal_quantile(0.5 + level / 2.0);
+    let mut wsum = 0.0;
+    let mut acc = 0.0;
+    let mut least = 1.0f64;
+    let (mut n, mut m) = (0, 0);
+    for ((shift, lo, hi, l), a, b) in &chosen {
+        let zl = super::two_sample::normal_quantile(0.5 + l.min(0.999_999) / 2.0);
+        let se = ((hi - lo) / (2.0 * zl.max(1e-9))).max(1e-9);
+        let w = 1.0 / (se * se);
+        wsum += w;
+        acc += w * shift;
+        least = least.min(*l);
+        n += a;
+        m += b;
+    }
+    let shift = acc / wsum;
+    let se = 1.0 / wsum.sqrt();
+    Some(from_logs(
+        Estimator::StateIvw,
+        (shift, shift - z * se, shift + z * se, least.min(level)),
+        n,
+        m,
+    ))
+}
+
+/// [`Estimator::FastHl`]: the Hodges-Lehmann shift of the fast state alone, or the
+/// states combined when the fast state has too few samples for the interval asked for.
+fn fast_hl(case: &[Obs], reference: &[Obs], level: f64) -> Option<Estimate> {
+    // Without speed readings (files from before the speed probe) the states cannot be
+    // told apart: pair each sample with the reference sample nearest in time instead,
+    // which is what such files were judged by.
+    if case.iter().chain(reference).any(|o| o.speed.is_none()) {
+        return estimate_at(Estimator::Nearest, case, reference, level);
+    }
+    let (x, y) = (
+        logs(&in_state(case, false), false),
+        logs(&in_state(reference, false), false),
+    );
+    let alone = hodges_lehmann_interval_at(&x, &y, level)
+        .map(|p| from_logs(Estimator::FastHl, p, x.len(), y.len()));
+    match alone {
+        Some(e) if e.reaches(level) => Some(e),
+        // Too few samples in the fast state for the interval asked for: the states
+        // combined, where they give one (said by the estimator field).
+        _ => {
+            let combined = estimate_at(Estimator::StateHl, case, reference, level);
+            match (alone, combined) {
+                (_, Some(c)) if c.reaches(level) => Some(c),
+                (Some(a), _) => Some(a),
+                (None, c) => c,
+            }
         }
     }
 }

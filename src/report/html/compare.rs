@@ -134,8 +134,48 @@ pub fn compare_html(cmp: &Comparison, baseline: &Results, candidate: &Results) -
         )
     });
 
-    // Distributions side by side, one chart per scenario and mode, in the table's order
-    // (regressions first).
+    charts_v.extend(distribution_charts(cmp, baseline, candidate));
+
+    let rows: Vec<RowView> = cmp
+        .cases
+        .iter()
+        .map(|c| RowView {
+            cells: cells(c),
+            note: c.note.clone().unwrap_or_default(),
+            tone: tone(c.verdict),
+        })
+        .collect();
+    let mut env = Environment::new();
+    add_shared_templates(&mut env)?;
+    env.add_template("compare.html", include_str!("compare.html"))
+        .context("loading the compare template")?;
+    env.get_template("compare.html")
+        .context("compare template")?
+        .render(context! {
+            charts_expected => charts_v.len() + usize::from(verdict_chart.is_some()),
+            sentences => Value::from(Serde(&sentences)),
+            verdict_chart => Value::from(Serde(&verdict_chart)),
+            charts => Value::from(Serde(&charts_v)),
+            columns => Value::from(Serde(&columns(cmp))),
+            rows => Value::from(Serde(&rows)),
+            baseline => Value::from(Serde(&cmp.baseline)),
+            candidate => Value::from(Serde(&cmp.candidate)),
+            not_judged => Value::from(Serde(&cmp.environment_differences)),
+            warnings => Value::from(Serde(&cmp.warnings)),
+            notes => Value::from(Serde(&cmp.notes)),
+            tone => if cmp.regressions > 0 { "bad" } else if cmp.unjudged > 0 { "warn" } else { "good" },
+        })
+        .context("rendering the compare page")
+}
+
+/// Distributions side by side, one chart per scenario and mode, in the table's order
+/// (regressions first).
+fn distribution_charts(
+    cmp: &Comparison,
+    baseline: &Results,
+    candidate: &Results,
+) -> Vec<ChartView> {
+    let mut out = Vec::new();
     let mut keys: Vec<(String, String)> = Vec::new();
     let every_wall: Vec<&CaseComparison> = cmp
         .cases
@@ -175,7 +215,7 @@ pub fn compare_html(cmp: &Comparison, baseline: &Results, candidate: &Results) -
         if rows.is_empty() {
             continue;
         }
-        charts_v.push(ChartView::new(
+        out.push(ChartView::new(
             format!("{scenario} / {mode}: every sample"),
             "Each dot is one timed import of the baseline (grey) or the candidate (blue); rows in the table's order, regressions first.",
             charts::dots_chart(
@@ -190,34 +230,5 @@ pub fn compare_html(cmp: &Comparison, baseline: &Results, candidate: &Results) -
         ));
     }
 
-    let rows: Vec<RowView> = cmp
-        .cases
-        .iter()
-        .map(|c| RowView {
-            cells: cells(c),
-            note: c.note.clone().unwrap_or_default(),
-            tone: tone(c.verdict),
-        })
-        .collect();
-    let mut env = Environment::new();
-    add_shared_templates(&mut env)?;
-    env.add_template("compare.html", include_str!("compare.html"))
-        .context("loading the compare template")?;
-    env.get_template("compare.html")
-        .context("compare template")?
-        .render(context! {
-            charts_expected => charts_v.len() + usize::from(verdict_chart.is_some()),
-            sentences => Value::from(Serde(&sentences)),
-            verdict_chart => Value::from(Serde(&verdict_chart)),
-            charts => Value::from(Serde(&charts_v)),
-            columns => Value::from(Serde(&columns(cmp))),
-            rows => Value::from(Serde(&rows)),
-            baseline => Value::from(Serde(&cmp.baseline)),
-            candidate => Value::from(Serde(&cmp.candidate)),
-            not_judged => Value::from(Serde(&cmp.environment_differences)),
-            warnings => Value::from(Serde(&cmp.warnings)),
-            notes => Value::from(Serde(&cmp.notes)),
-            tone => if cmp.regressions > 0 { "bad" } else if cmp.unjudged > 0 { "warn" } else { "good" },
-        })
-        .context("rendering the compare page")
+    out
 }
