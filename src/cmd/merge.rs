@@ -10,7 +10,11 @@ use zipimport_bench::{report, results};
 /// Merges `files` into `out` and writes the reports beside it.
 pub fn merge(files: &[PathBuf], out: &Path) -> Result<ExitCode> {
     let dir = out.parent().filter(|p| !p.as_os_str().is_empty());
-    let _lock = zipimport_bench::lock::lock_out_dir_noted(dir.unwrap_or(Path::new(".")), "merge")?;
+    let dir = dir.unwrap_or(Path::new("."));
+    let lock = |dir| zipimport_bench::lock::lock_out_dir_noted(dir, "merge");
+    // A folder that exists may be another command's: refused before any work. One
+    // that does not is made only once the inputs have merged.
+    let early = if dir.is_dir() { Some(lock(dir)?) } else { None };
     let mut inputs = Vec::new();
     for path in files {
         inputs.push((path.clone(), results::read(path)?));
@@ -19,8 +23,12 @@ pub fn merge(files: &[PathBuf], out: &Path) -> Result<ExitCode> {
     for w in &warnings {
         zipimport_bench::note!("warning: {w}");
     }
+    let _lock = match early {
+        Some(held) => held,
+        None => lock(dir)?,
+    };
     results::write(&merged, out)?;
-    report::write_reports(&merged, dir.unwrap_or(Path::new(".")))?;
+    report::write_reports(&merged, dir)?;
     out!("{}", report::summary_table(&merged));
     outln!(
         "\nmerged {} files, {} cases: {}",

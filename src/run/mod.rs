@@ -65,10 +65,20 @@ pub const JOURNAL: &str = "journal.jsonl";
 pub fn run(opts: &RunOptions) -> Result<RunOutput> {
     let started = SystemTime::now();
     let clock = Instant::now();
-    // Held until the results and reports are written: one run per folder.
-    let _lock = crate::lock::lock_out_dir_noted(&opts.out_dir, "run")?;
+    // Held until the results and reports are written: one run per folder. A resumed
+    // run takes it before reading the journal; a new one once its scenarios are valid,
+    // so bad input creates no folder.
+    let early = if opts.resume && opts.out_dir.is_dir() {
+        Some(crate::lock::lock_out_dir_noted(&opts.out_dir, "run")?)
+    } else {
+        None
+    };
     let (opts, recovered) = plan::recover(opts)?;
     let planned = plan::plan(&opts, recovered.as_ref())?;
+    let _lock = match early {
+        Some(lock) => lock,
+        None => crate::lock::lock_out_dir_noted(&opts.out_dir, "run")?,
+    };
 
     std::fs::create_dir_all(&opts.out_dir)
         .with_context(|| format!("creating {}", opts.out_dir.display()))?;
