@@ -422,9 +422,16 @@ pub fn campaign(
     let mut m = Mutator {
         rng: ChaCha8Rng::seed_from_u64(seed ^ (reader as u64).wrapping_mul(0x9e37_79b9)),
     };
-    let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|info| {
-        if let Ok(mut last) = LAST_PANIC.lock() {
+    // Panics of this thread are caught quietly; any other thread's (a test running
+    // beside the campaign) still reach the hook that was there before.
+    let hook: std::sync::Arc<dyn Fn(&std::panic::PanicHookInfo<'_>) + Send + Sync> =
+        std::panic::take_hook().into();
+    let previous = hook.clone();
+    let me = std::thread::current().id();
+    std::panic::set_hook(Box::new(move |info| {
+        if std::thread::current().id() != me {
+            previous(info);
+        } else if let Ok(mut last) = LAST_PANIC.lock() {
             *last = Some(info.to_string());
         }
     }));
@@ -458,7 +465,8 @@ pub fn campaign(
             progress(n + 1);
         }
     }
-    std::panic::set_hook(hook);
+    let _ = std::panic::take_hook(); // drops the campaign's hook and its copy of `hook`
+    std::panic::set_hook(Box::new(move |info| hook(info)));
     out.elapsed = started.elapsed();
     match error {
         Some(e) => Err(e.context(format!("fuzzing the {} reader", reader.name()))),

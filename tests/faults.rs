@@ -5,7 +5,6 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -132,19 +131,6 @@ fn garbage_on_stdout_does_not_disturb_the_protocol() {
     }
 }
 
-/// Starts `run` on `scenario` with 30 samples, in its own TMPDIR.
-fn start_run(dir: &Path, scenario: &Path) -> std::process::Child {
-    Command::new(env!("CARGO_BIN_EXE_zipimport-bench"))
-        .args(["run", "--no-progress", "--samples", "30", "--out"])
-        .arg(dir.join("out"))
-        .arg(scenario)
-        .env("TMPDIR", dir.join("tmp"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
-}
-
 /// Waits until the journal holds at least `n` samples.
 fn wait_for_samples(journal: &Path, n: usize) {
     let t = Instant::now();
@@ -178,7 +164,7 @@ fn leftovers(dir: &Path) -> Vec<PathBuf> {
 fn ctrl_c_leaves_valid_partial_results_and_resume_finishes_them() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("tmp")).unwrap();
-    let mut child = start_run(dir.path(), Path::new("scenarios/quick.toml"));
+    let mut child = start_run(dir.path(), Path::new("scenarios/quick.toml"), 30);
     wait_for_samples(&dir.path().join("out/journal.jsonl"), 20);
     // SAFETY: sending a signal to our own child process, which is still running.
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
@@ -246,7 +232,7 @@ fn a_killed_run_loses_no_journaled_sample_and_resume_refuses_a_changed_scenario(
         "s.toml",
         &std::fs::read_to_string("scenarios/quick.toml").unwrap(),
     );
-    let mut child = start_run(dir.path(), &scenario);
+    let mut child = start_run(dir.path(), &scenario, 30);
     let journal = dir.path().join("out/journal.jsonl");
     wait_for_samples(&journal, 10);
     child.kill().unwrap(); // SIGKILL: no handler runs

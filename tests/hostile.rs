@@ -357,27 +357,45 @@ fn measuring_a_broken_archive_measures_what_imports() {
     }
 }
 
-#[test]
-fn a_worker_failing_on_a_hostile_archive_is_its_case_error() {
-    // Told to import the broken module, the shipped archive's worker fails with
-    // Python's error; the variants derived from the sources are measured.
+/// `run` on an archive corpus of `archive` with the workload `modules` (a TOML list),
+/// 2 samples and `extra` lines of `[measure]`, stopped after `timeout`: its folder and
+/// what it printed.
+fn run_archive_corpus(
+    archive: &str,
+    modules: &str,
+    extra: &str,
+    timeout: Duration,
+) -> (tempfile::TempDir, std::process::Output) {
     let dir = tempfile::tempdir().unwrap();
     let scenario = write(
         dir.path(),
         "s.toml",
         &format!(
             "name = \"hostile\"\nseed = 1\n[corpus]\nkind = \"archive\"\npath = {:?}\n\
-             [workload]\nmodules = [\"pkg\", \"m\"]\n[measure]\nsamples = 2\nmodes = [\"cold\"]\n",
-            archives().join("garbage-pyc.zip")
+             [workload]\nmodules = {modules}\n[measure]\nsamples = 2\n{extra}",
+            archives().join(archive)
         ),
     );
     let out = bin()
         .args(["run", "--no-progress", "--out"])
         .arg(dir.path().join("out"))
         .arg(&scenario)
-        .timeout(Duration::from_secs(300))
+        .timeout(timeout)
         .output()
         .unwrap();
+    (dir, out)
+}
+
+#[test]
+fn a_worker_failing_on_a_hostile_archive_is_its_case_error() {
+    // Told to import the broken module, the shipped archive's worker fails with
+    // Python's error; the variants derived from the sources are measured.
+    let (dir, out) = run_archive_corpus(
+        "garbage-pyc.zip",
+        "[\"pkg\", \"m\"]",
+        "modes = [\"cold\"]\n",
+        Duration::from_secs(300),
+    );
     assert_eq!(
         out.status.code(),
         Some(3),
@@ -410,23 +428,7 @@ fn an_archive_corpus_refuses_hostile_members_naming_them() {
         ("bomb.zip", "pkg/bomb.py"),
         ("encrypted.zip", "is encrypted"),
     ] {
-        let dir = tempfile::tempdir().unwrap();
-        let scenario = write(
-            dir.path(),
-            "s.toml",
-            &format!(
-                "name = \"hostile\"\nseed = 1\n[corpus]\nkind = \"archive\"\npath = {:?}\n\
-                 [workload]\nmodules = [\"pkg\"]\n[measure]\nsamples = 2\n",
-                archives().join(archive)
-            ),
-        );
-        let out = bin()
-            .args(["run", "--no-progress", "--out"])
-            .arg(dir.path().join("out"))
-            .arg(&scenario)
-            .timeout(Duration::from_secs(120))
-            .output()
-            .unwrap();
+        let (dir, out) = run_archive_corpus(archive, "[\"pkg\"]", "", Duration::from_secs(120));
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{archive}: {err}");
         assert!(err.contains(member), "{archive}: {err}");

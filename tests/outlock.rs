@@ -6,23 +6,10 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
 use zipimport_bench::lock::LOCK_FILE;
-
-fn start_run(dir: &Path, scenario: &Path) -> std::process::Child {
-    Command::new(env!("CARGO_BIN_EXE_zipimport-bench"))
-        .args(["run", "--no-progress", "--samples", "150", "--out"])
-        .arg(dir.join("out"))
-        .arg(scenario)
-        .env("TMPDIR", dir.join("tmp"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
-}
 
 /// Waits until the running command's lock file names it and its journal has begun.
 fn wait_for_lock(out: &Path, pid: u32) {
@@ -70,7 +57,7 @@ fn a_second_command_into_a_running_folder_exits_at_once_and_writes_nothing() {
         &tiny_scenario("locked", DIR_AND_ZIP_PYC, "modes = [\"cold\"]"),
     );
     let out = dir.path().join("out");
-    let mut first = start_run(dir.path(), &scenario);
+    let mut first = start_run(dir.path(), &scenario, 150);
     wait_for_lock(&out, first.id());
     let before = snapshot(&out);
 

@@ -278,9 +278,7 @@ pub fn calibrate(
     let pairs: Vec<(usize, usize)> = (0..runs.len())
         .flat_map(|i| (i + 1..runs.len()).map(move |j| (i, j)))
         .collect();
-    // The position of pair (i, j), i < j, in `pairs`.
-    let n = runs.len();
-    let pair_index = |i: usize, j: usize| i * n - i * (i + 1) / 2 + (j - i - 1);
+    let pair_index = |i: usize, j: usize| pair_index(runs.len(), i, j);
     let counted = runs.iter().all(|(_, r)| {
         r.cases
             .iter()
@@ -308,13 +306,7 @@ pub fn calibrate(
             .iter()
             .map(|&(i, j)| judge(m, i, j, &runs[j].1, 0.0))
             .collect();
-        let rows = |c: &Comparison| -> Vec<crate::compare::CaseComparison> {
-            c.cases
-                .iter()
-                .filter(|r| r.metric == m.metric())
-                .cloned()
-                .collect()
-        };
+        let rows = |c: &Comparison| rows_of(c, m);
         let threshold = if m == Method::Instructions {
             opts.instructions_threshold
         } else {
@@ -430,17 +422,25 @@ fn case_keys(
     keys
 }
 
+/// The position of pair (i, j), i < j, among the pairs of `n` runs in order.
+fn pair_index(n: usize, i: usize, j: usize) -> usize {
+    i * n - i * (i + 1) / 2 + (j - i - 1)
+}
+
+/// The rows of a comparison in method `m`'s metric.
+fn rows_of(c: &Comparison, m: Method) -> Vec<crate::compare::CaseComparison> {
+    c.cases
+        .iter()
+        .filter(|r| r.metric == m.metric())
+        .cloned()
+        .collect()
+}
+
 /// The A/A false alarms of method `m` over the judged pairs `aa` (in pair order) of
 /// `n` runs, at `threshold` and the other thresholds.
 fn false_alarms_of(m: Method, aa: &[Comparison], n: usize, threshold: f64) -> FalseAlarms {
-    let pair_index = |i: usize, j: usize| i * n - i * (i + 1) / 2 + (j - i - 1);
-    let rows = |c: &Comparison| -> Vec<crate::compare::CaseComparison> {
-        c.cases
-            .iter()
-            .filter(|r| r.metric == m.metric())
-            .cloned()
-            .collect()
-    };
+    let pair_index = |i: usize, j: usize| pair_index(n, i, j);
+    let rows = |c: &Comparison| rows_of(c, m);
     let any_at = |t: f64| {
         Rate::over_pairs(n, |i, j| {
             rows(&aa[pair_index(i, j)]).iter().any(|r| flags_at(r, t))

@@ -338,53 +338,57 @@ def fix(archive, out, compression):
         last = {i.filename: k for k, i in enumerate(infos)}
         duplicates = [i.filename for k, i in enumerate(infos) if last[i.filename] != k]
         start = min((i.header_offset for i in infos), default=0)
-        raw = open(archive, "rb")
-        prefix = raw.read(start)
         modules = set(_modules([i.filename for i in infos if not i.is_dir()]))
         drop = {i.filename for i in infos if "__pycache__" in i.filename.split("/")}
         drop |= {m[:-3] + ".pyc" for m in modules}
-        fd, tmp = tempfile.mkstemp(prefix=".doctor-", dir=out_dir)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(prefix)
-                with zipfile.ZipFile(f, "w", compression=method) as dst:
-                    dst.comment = src.comment
-                    for k, info in enumerate(infos):
-                        if info.filename in drop or last[info.filename] != k:
-                            continue
-                        if info.filename not in modules and info.compress_type == method:
-                            _copy_raw(raw, dst, info)
-                            continue
-                        if info.filename not in modules and info.file_size > (1 << 20):
-                            # Large data as a stream: memory stays bounded.
-                            with src.open(info) as r, dst.open(_member(info, method), "w") as w:
-                                shutil.copyfileobj(r, w, 1 << 20)
-                            continue
-                        if info.filename not in modules:
-                            dst.writestr(_member(info, method), src.read(info))
-                            continue
-                        data = src.read(info)
-                        dst.writestr(_member(info, method), data)
-                        try:
-                            code = compile(data, runtime_name + "/" + info.filename, "exec",
-                                           dont_inherit=True)
-                        except (SyntaxError, ValueError):
-                            continue  # stays source only, as it was
-                        pyc = _bootstrap_external._code_to_hash_pyc(
-                            code, importlib.util.source_hash(data), checked=False)
-                        pyc_info = zipfile.ZipInfo(info.filename[:-3] + ".pyc", info.date_time)
-                        pyc_info.external_attr = info.external_attr
-                        dst.writestr(_member(pyc_info, method), bytes(pyc))
-            os.chmod(tmp, os.stat(archive).st_mode & 0o7777)
-            os.replace(tmp, out)
-        except BaseException:
-            os.unlink(tmp)
-            raise
-        finally:
-            raw.close()
+        with open(archive, "rb") as raw:
+            prefix = raw.read(start)
+            fd, tmp = tempfile.mkstemp(prefix=".doctor-", dir=out_dir)
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    f.write(prefix)
+                    with zipfile.ZipFile(f, "w", compression=method) as dst:
+                        dst.comment = src.comment
+                        for k, info in enumerate(infos):
+                            if info.filename in drop or last[info.filename] != k:
+                                continue
+                            if info.filename not in modules:
+                                _copy_data(raw, src, dst, info, method)
+                                continue
+                            data = src.read(info)
+                            dst.writestr(_member(info, method), data)
+                            try:
+                                code = compile(data, runtime_name + "/" + info.filename,
+                                               "exec", dont_inherit=True)
+                            except (SyntaxError, ValueError):
+                                continue  # stays source only, as it was
+                            pyc = _bootstrap_external._code_to_hash_pyc(
+                                code, importlib.util.source_hash(data), checked=False)
+                            pyc_info = zipfile.ZipInfo(info.filename[:-3] + ".pyc",
+                                                       info.date_time)
+                            pyc_info.external_attr = info.external_attr
+                            dst.writestr(_member(pyc_info, method), bytes(pyc))
+                os.chmod(tmp, os.stat(archive).st_mode & 0o7777)
+                os.replace(tmp, out)
+            except BaseException:
+                os.unlink(tmp)
+                raise
     all_names = {i.filename for i in infos}
     dropped = sorted(drop & all_names) + ["%s (an earlier copy)" % d for d in duplicates]
     return {"written": out, "modules": len(modules), "dropped": dropped}
+
+
+def _copy_data(raw, src, dst, info, method):
+    """Copies data member `info` from `src` to `dst`: as its compressed bytes when its
+    method is already `method`, as a stream when large (memory stays bounded), else
+    read and written whole."""
+    if info.compress_type == method:
+        _copy_raw(raw, dst, info)
+    elif info.file_size > (1 << 20):
+        with src.open(info) as r, dst.open(_member(info, method), "w") as w:
+            shutil.copyfileobj(r, w, 1 << 20)
+    else:
+        dst.writestr(_member(info, method), src.read(info))
 
 
 def _copy_raw(raw, dst, info):

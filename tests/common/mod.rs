@@ -63,6 +63,23 @@ pub fn bin() -> Command {
     cmd
 }
 
+/// Starts `run --samples SAMPLES --out DIR/out SCENARIO` in the background, its
+/// artifacts under `DIR/tmp` and its output discarded, for tests that stop, kill or
+/// race a running run.
+pub fn start_run(dir: &Path, scenario: &Path, samples: u32) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_zipimport-bench"))
+        .args(["run", "--no-progress", "--samples"])
+        .arg(samples.to_string())
+        .arg("--out")
+        .arg(dir.join("out"))
+        .arg(scenario)
+        .env("TMPDIR", dir.join("tmp"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
 /// A directory on a disk-backed filesystem, for artifacts whose eviction is tested.
 /// Fails the test, saying why, when the build directory is on tmpfs: eviction could not
 /// be checked at all there.
