@@ -5,6 +5,7 @@
 //! cancels instead of adding up.
 
 use super::{CaseResult, Results};
+use crate::measure::MIN_SAMPLES_FLOOR;
 use crate::stats::relative::{self, Estimate, Estimator, Obs};
 use crate::status::Status;
 
@@ -94,7 +95,7 @@ impl Results {
         }
     }
 
-    /// `c` relative to its run's reference, by the gate's estimator ([`relative::GATE`]).
+    /// `c` relative to its run's reference, by the gate's estimator ([`gate_estimate`]).
     pub fn relative(&self, c: &CaseResult) -> Relative {
         let Some(r) = self.reference_case(c) else {
             return Relative::NoReference;
@@ -102,7 +103,7 @@ impl Results {
         if r.variant == c.variant {
             return Relative::Reference;
         }
-        match estimate_by(relative::GATE, c, r, c.slow_above_ns) {
+        match gate_estimate(c, r) {
             Some((estimate, estimator, unpaired)) => Relative::Against {
                 estimate,
                 estimator,
@@ -111,6 +112,30 @@ impl Results {
             None => Relative::NoReference,
         }
     }
+}
+
+/// `c` against its reference `r` by the gate's estimator ([`relative::GATE`]). When
+/// that estimate rests on fewer than [`MIN_SAMPLES_FLOOR`] samples of the case although
+/// the case has that many (the state-stratified shift sets aside the samples taken in a
+/// state its reference never ran in), the run's estimator, which pairs every sample,
+/// gives it instead (said by the estimator field): a case the sampler took enough
+/// samples of is never unjudgeable because of where the machine's states fell.
+pub(crate) fn gate_estimate(
+    c: &CaseResult,
+    r: &CaseResult,
+) -> Option<(Estimate, Estimator, Option<String>)> {
+    let gate = estimate_by(relative::GATE, c, r, c.slow_above_ns);
+    let short = gate.as_ref().is_some_and(|(e, _, unpaired)| {
+        unpaired.is_none()
+            && e.n < MIN_SAMPLES_FLOOR
+            && c.samples_ns.len() >= MIN_SAMPLES_FLOOR as usize
+    });
+    if !short {
+        return gate;
+    }
+    estimate_by(relative::DEFAULT, c, r, c.slow_above_ns)
+        .filter(|(e, _, _)| e.n >= MIN_SAMPLES_FLOOR)
+        .or(gate)
 }
 
 /// The samples of `c`, each marked slow when its speed reading lies above
@@ -194,4 +219,62 @@ pub fn between(
         &classified(case, slow_above),
         &classified(baseline, slow_above),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A cold case of `variant` whose samples (ms) started `at` (ms) with the speed
+    /// probe reading `speed` (µs) around each.
+    fn case(variant: &str, samples: &[(f64, f64, f64)]) -> CaseResult {
+        let ns = |ms: f64| (ms * 1e6) as u64;
+        serde_json::from_value(serde_json::json!({
+            "scenario": "s", "variant": variant, "layout": "zip",
+            "compression": "stored", "level": null, "bytecode": "pyc", "mode": "warm",
+            "status": "ok", "error": null,
+            "samples_ns": samples.iter().map(|s| ns(s.1)).collect::<Vec<_>>(),
+            "sample_starts_us": samples.iter().map(|s| (s.0 * 1e3) as u64).collect::<Vec<_>>(),
+            "speed_ns": samples.iter().map(|s| [ns(s.2 / 1e3), ns(s.2 / 1e3)]).collect::<Vec<_>>(),
+            "slow_above_ns": 1.2e6,
+            "cpu_samples_ns": [], "summary": null, "startup_ns": [], "startup": null,
+            "ratio_to_reference": null,
+            "artifact": {"path": "/x.zip", "size": 1, "entries": 1, "sha256": ""},
+            "probe": null, "warnings": []
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_case_with_samples_in_a_state_its_reference_never_ran_in_is_still_judged() {
+        // The reference ran fast throughout (probe 1,000 µs); the case ran fast for 4
+        // samples and slow (1,500 µs, 1.5x) for 3: the state-stratified shift rests on
+        // the 4 fast ones, below the gate's floor of 6.
+        let reference = case(
+            "dir-pyc",
+            &(0..8)
+                .map(|i| (f64::from(i) * 10.0, 10.0 + f64::from(i % 3) * 0.1, 1000.0))
+                .collect::<Vec<_>>(),
+        );
+        let mut samples: Vec<(f64, f64, f64)> = (0..4)
+            .map(|i| (f64::from(i) * 10.0 + 5.0, 12.0 + f64::from(i) * 0.1, 1000.0))
+            .collect();
+        samples.extend((4..7).map(|i| (f64::from(i) * 10.0 + 5.0, 18.0, 1500.0)));
+        let c = case("zip-stored-pyc", &samples);
+        let (hl, ..) = estimate_by(relative::GATE, &c, &reference, c.slow_above_ns).unwrap();
+        assert_eq!(hl.n, 4);
+        let (e, estimator, unpaired) = gate_estimate(&c, &reference).unwrap();
+        assert_eq!(estimator, relative::DEFAULT);
+        assert_eq!(e.n, 7);
+        assert!(unpaired.is_none());
+        // Every sample is paired with the nearest reference sample: the fast ones at
+        // 1.2x, the slow ones at 1.8x; the median is a fast pair's.
+        assert!((e.ratio - 1.2).abs() < 0.05, "{e:?}");
+
+        // With every sample in states both ran in, the gate's estimator stands.
+        let fast = case("zip-stored-pyc", &samples[..4].repeat(2));
+        let (e, estimator, _) = gate_estimate(&fast, &reference).unwrap();
+        assert_eq!(estimator, relative::GATE);
+        assert_eq!(e.n, 8);
+    }
 }
