@@ -92,7 +92,7 @@ fn archives_hold_bytecode_beside_sources_with_fixed_times_and_declared_methods()
         ("zip-deflate9-pyc", zip::CompressionMethod::Deflated),
         ("zip-bzip2-pyc", zip::CompressionMethod::Bzip2),
         ("zip-xz-pyc", zip::CompressionMethod::Xz),
-        ("zip-zstd-pyc", zip::CompressionMethod::Zstd),
+        ("zip-zstd3-pyc", zip::CompressionMethod::Zstd),
     ];
     for (id, method) in expect {
         let file = std::fs::File::open(root.join(format!("{id}.zip"))).unwrap();

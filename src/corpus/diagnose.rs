@@ -409,14 +409,40 @@ fn readable(f: &Facts, say: &mut Say) {
             ),
             "importing those modules fails (zlib.error before Python 3.15, which is not an \
              ImportError)",
-            "recompress with stored or deflate (`doctor --fix` does)",
+            if f.module_methods.contains_key("zstd") {
+                "recompress with stored or deflate (`doctor --fix` does), or ship it only to \
+                 Pythons that read zstd (zstd: from 3.15)"
+            } else {
+                "recompress with stored or deflate (`doctor --fix` does)"
+            },
+        );
+    }
+    // Methods this Python reads but older ones do not: fine here, an error there.
+    let bound: Vec<(String, u64, String)> = f
+        .module_methods
+        .iter()
+        .filter(|(m, _)| crate::scenario::readable_by(m, &f.python) == Some(true))
+        .filter_map(|(m, n)| crate::scenario::readable_note(m).map(|note| (m.clone(), *n, note)))
+        .collect();
+    for (method, n, note) in bound {
+        say(
+            "version-bound-compression",
+            Severity::Note,
+            format!(
+                "{n} module member(s) compressed with {method}, which this Python ({}) reads \
+                 and older ones cannot ({note})",
+                f.python
+            ),
+            "an older Python importing from this archive fails with zlib.error, which is \
+             not an ImportError",
+            "stored or deflate if the archive must run on every Python",
         );
     }
     let data_only: Vec<String> = f
         .methods
         .iter()
         .filter(|(m, n)| {
-            !matches!(m.as_str(), "stored" | "deflate")
+            crate::scenario::readable_by(m, &f.python) != Some(true)
                 && f.module_methods.get(*m).copied().unwrap_or(0) < **n
         })
         .map(|(m, _)| m.clone())

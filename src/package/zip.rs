@@ -86,7 +86,7 @@ fn write_with_crate(
         // 10,000-module tree, most of it allocating encoder state).
         Compression::Bzip2 => (CompressionMethod::Bzip2, Some(1)),
         Compression::Xz => (CompressionMethod::Xz, Some(0)),
-        Compression::Zstd => (CompressionMethod::Zstd, Some(3)),
+        Compression::Zstd(l) => (CompressionMethod::Zstd, Some(i64::from(l))),
         Compression::Lzma => unreachable!("LZMA archives are written by zipfile"),
     };
     let file_options = SimpleFileOptions::default()

@@ -169,6 +169,75 @@ pub struct PythonInfo {
     pub compiler: String,
     /// `platform.python_build()` joined with a space.
     pub build: String,
+    /// How the interpreter was built, from `sysconfig` (empty in files written before
+    /// 2026-12-02).
+    #[serde(default)]
+    pub build_config: BuildConfig,
+    /// The global lazy-imports mode (`sys.get_lazy_imports()`: `normal`, `all` or
+    /// `none`) of an interpreter that has PEP 810's lazy imports (3.15 and later);
+    /// null for one that does not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lazy_imports: Option<String>,
+}
+
+/// How an interpreter was built: what makes two builds of one version run at different
+/// speeds (a distribution's `-O2` against a `-O3` source build, profile-guided
+/// optimisation, link-time optimisation, a debug or free-threaded build).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct BuildConfig {
+    /// `sysconfig.get_config_var("CONFIG_ARGS")`: the configure arguments.
+    #[serde(default)]
+    pub config_args: String,
+    /// The optimisation flags C files were compiled with (`OPT`).
+    #[serde(default)]
+    pub opt: String,
+    /// Built with profile-guided optimisation (`--enable-optimizations`, or
+    /// `-fprofile-use` among the compiler flags).
+    #[serde(default)]
+    pub pgo: bool,
+    /// Built with link-time optimisation (`--with-lto` or `-flto`).
+    #[serde(default)]
+    pub lto: bool,
+    /// A debug build (`Py_DEBUG`).
+    #[serde(default)]
+    pub debug: bool,
+    /// A free-threaded build (`Py_GIL_DISABLED`).
+    #[serde(default)]
+    pub free_threaded: bool,
+}
+
+impl BuildConfig {
+    /// The optimisation level among the `OPT` flags (`-O3`), if any.
+    pub fn opt_level(&self) -> Option<&str> {
+        self.opt.split_whitespace().rfind(|f| f.starts_with("-O"))
+    }
+
+    /// A short description (`-O3, PGO, LTO`), or `unknown` for files without one.
+    pub fn summary(&self) -> String {
+        if self.opt.is_empty() && self.config_args.is_empty() {
+            return "unknown".into();
+        }
+        let mut parts: Vec<&str> = vec![self.opt_level().unwrap_or("no -O")];
+        for (on, name) in [
+            (self.pgo, "PGO"),
+            (self.lto, "LTO"),
+            (self.debug, "debug"),
+            (self.free_threaded, "free-threaded"),
+        ] {
+            if on {
+                parts.push(name);
+            }
+        }
+        parts.join(", ")
+    }
+}
+
+impl PythonInfo {
+    /// The compiler and build flags (`GCC 12.2.0, -O3`): what must match for two
+    /// interpreters' absolute times to compare.
+    pub fn build_summary(&self) -> String {
+        format!("{}, {}", self.compiler, self.build_config.summary())
+    }
 }
 
 /// Asks the embedded interpreter about itself.

@@ -386,11 +386,23 @@ fn hash_and_failures(cases: &[&CaseResult], push: &mut dyn FnMut(&'static str, S
             .iter()
             .map(|(m, e)| format!("{m}: `{e}`"))
             .collect();
+        let later: Vec<String> = methods
+            .iter()
+            .filter_map(|m| crate::scenario::readable_note(m))
+            .collect();
+        let later = if later.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", or require a Python that reads them ({})",
+                later.join("; ")
+            )
+        };
         push(
             "bad",
             format!(
                 "zipimport cannot read {} members; importing fails with an error that is not \
-                 an ImportError ({}). Use stored or deflate.",
+                 an ImportError ({}). Use stored or deflate{later}.",
                 methods.join(", "),
                 errors.join("; ")
             ),

@@ -26,6 +26,13 @@ pub struct PythonTable {
     pub pythons: Vec<String>,
     /// Per variant: its id and, per interpreter, `median (ratio)` or why not.
     pub rows: Vec<(String, Vec<String>)>,
+    /// Per interpreter: its compiler and build flags (`GCC 12.2.0, -O3`).
+    pub builds: Vec<String>,
+    /// Per interpreter: the compression methods its zipimport reads.
+    pub reads: Vec<String>,
+    /// When the interpreters were built differently: a sentence saying so, and that
+    /// only the ratios (within one interpreter) compare.
+    pub warning: Option<String>,
 }
 
 /// The instance's base scenario name and Python version, for external instances.
@@ -60,6 +67,8 @@ pub fn python_tables(results: &Results) -> Vec<PythonTable> {
         };
         let mut instances = vec![(base, results.metadata.python.version_short.clone())];
         instances.extend(externals);
+        let info_of =
+            |s: &ScenarioInfo| s.python.clone().unwrap_or(results.metadata.python.clone());
         // Oldest Python first.
         let key = |v: &str| -> Vec<u32> { v.split('.').filter_map(|p| p.parse().ok()).collect() };
         instances.sort_by_key(|(_, v)| key(v));
@@ -101,7 +110,25 @@ pub fn python_tables(results: &Results) -> Vec<PythonTable> {
                 (v.clone(), cells)
             })
             .collect();
+        let builds: Vec<String> = instances
+            .iter()
+            .map(|(s, _)| info_of(s).build_summary())
+            .collect();
+        let reads = instances
+            .iter()
+            .map(|(_, v)| {
+                ["stored", "deflate", "bzip2", "lzma", "xz", "zstd"]
+                    .into_iter()
+                    .filter(|m| crate::scenario::readable_by(m, v) == Some(true))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .collect();
+        let versions: Vec<String> = instances.iter().map(|(_, v)| v.clone()).collect();
         out.push(PythonTable {
+            warning: build_warning(&versions, &builds),
+            builds,
+            reads,
             base: base.name.clone(),
             mode: mode.name().to_owned(),
             reference: base.reference.clone(),
@@ -110,6 +137,30 @@ pub fn python_tables(results: &Results) -> Vec<PythonTable> {
         });
     }
     out
+}
+
+/// When `builds` (one per version) differ: which versions were built how, and that
+/// absolute times do not compare across them.
+fn build_warning(versions: &[String], builds: &[String]) -> Option<String> {
+    let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
+    for (v, b) in versions.iter().zip(builds) {
+        match groups.iter_mut().find(|(x, _)| *x == b) {
+            Some((_, vs)) => vs.push(v),
+            None => groups.push((b, vec![v])),
+        }
+    }
+    (groups.len() > 1).then(|| {
+        let parts: Vec<String> = groups
+            .iter()
+            .map(|(b, vs)| format!("{b} for {}", vs.join(", ")))
+            .collect();
+        format!(
+            "These interpreters were built differently ({}): their absolute times say as \
+             much about the build as about the version; compare the ratios, each within \
+             one interpreter.",
+            parts.join("; ")
+        )
+    })
 }
 
 /// A cross-Python table as a [`Table`]: the variant, then a column per interpreter.
@@ -121,6 +172,11 @@ fn table(t: &PythonTable) -> Table {
             .map(|p| Column::right(format!("Python {p}"), 20)),
     );
     let mut table = Table::new(columns);
+    for (label, cells) in [("build", &t.builds), ("zipimport reads", &t.reads)] {
+        let mut row = vec![label.to_owned()];
+        row.extend(cells.iter().cloned());
+        table.push(Row::cells(row));
+    }
     for (v, cells) in &t.rows {
         let mut row = vec![v.clone()];
         row.extend(cells.iter().cloned());
@@ -139,6 +195,9 @@ pub fn python_text(results: &Results) -> String {
             t.base, t.mode, t.reference
         );
         out.push_str(&table(&t).text());
+        if let Some(w) = &t.warning {
+            let _ = writeln!(out, "  {w}");
+        }
     }
     out
 }
@@ -156,6 +215,9 @@ pub fn python_markdown(results: &Results) -> String {
         );
         out.push_str(&table(&t).markdown());
         out.push('\n');
+        if let Some(w) = &t.warning {
+            let _ = writeln!(out, "{}\n", escape_markdown(w));
+        }
     }
     out
 }

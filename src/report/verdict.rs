@@ -143,6 +143,7 @@ fn sampled_verdict(results: &Results, s: &ScenarioInfo) -> Option<Verdict> {
     let mut sentences: Vec<String> = Vec::new();
     sentences.extend(shipped(&scope, &mut named));
     sentences.extend(with_bytecode(&scope, &mut named));
+    sentences.extend(zstd(&scope, &mut named));
     sentences.extend(compiling(&scope, &mut named));
     sentences.extend(cold_disk(&scope));
     sentences.extend(floor(&scope, &mut named));
@@ -285,6 +286,51 @@ fn with_bytecode(x: &Scope, named: &mut Named) -> Vec<String> {
     out
 }
 
+/// What zstd members cost against stored and deflate ones with the same bytecode, and
+/// save in size, where this scenario's Python reads them (3.15 and later).
+fn zstd(x: &Scope, named: &mut Named) -> Option<String> {
+    let z = x
+        .others
+        .iter()
+        .copied()
+        .filter(|c| c.compression.as_deref() == Some("zstd") && c.bytecode == Bytecode::Pyc)
+        .min_by_key(|c| c.level)?;
+    let against = |v: &str| ok(&x.cases, v).filter(|c| c.status == Status::Ok);
+    let stored = against("zip-stored-pyc");
+    let deflated = ["zip-deflate6-pyc", "zip-deflate9-pyc", "zip-deflate1-pyc"]
+        .iter()
+        .find_map(|v| against(v));
+    let mut parts = Vec::new();
+    for other in [stored, deflated].into_iter().flatten() {
+        named.add(&other.variant);
+        let e = crate::results::between(z, other, other.slow_above_ns).filter(|e| e.is_95());
+        let Some(e) = e else { continue };
+        parts.push(format!(
+            "{:.2}x {} (95% interval {:.2}-{:.2}) and {:.0}% {} than it",
+            e.ratio,
+            other.variant,
+            e.low,
+            e.high,
+            (1.0 - z.artifact.size as f64 / other.artifact.size.max(1) as f64).abs() * 100.0,
+            if z.artifact.size <= other.artifact.size {
+                "smaller"
+            } else {
+                "larger"
+            },
+        ));
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    named.add(&z.variant);
+    let python = z.python.as_deref().unwrap_or("this Python");
+    Some(format!(
+        "zstd, which zipimport reads from Python 3.15 (this is {python}): {} takes {}.",
+        z.variant,
+        parts.join("; ")
+    ))
+}
+
 /// What zips without usable bytecode (sources only, `__pycache__`, stale) cost.
 fn compiling(x: &Scope, named: &mut Named) -> Option<String> {
     let compiling: Vec<&CaseResult> = x
@@ -379,9 +425,23 @@ fn not_measured(x: &Scope) -> Vec<String> {
     }
     let mut out = Vec::new();
     if !methods.is_empty() {
+        let python = failed
+            .iter()
+            .find_map(|c| c.python.as_deref())
+            .map(|v| format!(" under Python {v}"))
+            .unwrap_or_default();
+        let notes: Vec<String> = methods
+            .iter()
+            .filter_map(|m| crate::scenario::readable_note(m))
+            .collect();
+        let notes = if notes.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", notes.join("; "))
+        };
         out.push(format!(
-            "zipimport cannot read {} members: those variants are unsupported (Python's exact \
-             errors are under \"Not measured\").",
+            "zipimport cannot read {} members{python}{notes}: those variants are unsupported \
+             (Python's exact errors are under \"Not measured\").",
             methods.join(", ")
         ));
     }

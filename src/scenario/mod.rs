@@ -22,7 +22,9 @@ use serde::{Deserialize, Serialize};
 pub use layout::{ModuleInfo, TreeLayout};
 pub use limits::{LIMITS, Limits};
 pub use overrides::Overrides;
-pub use variant::{Bytecode, Compression, Layout, Variant};
+pub use variant::{
+    Bytecode, Compression, Layout, Variant, readable_by, readable_from, readable_note,
+};
 
 /// A fully validated scenario, ready to generate and measure.
 #[derive(Debug, Clone)]

@@ -44,13 +44,13 @@ pub enum Compression {
     Lzma,
     /// Method 95 (zipimport cannot read it).
     Xz,
-    /// Method 93 (zipimport before 3.15 cannot read it).
-    Zstd,
+    /// Method 93 at a level from 1 to 22 (zipimport reads it from Python 3.15).
+    Zstd(u8),
 }
 
 impl Compression {
     /// Parses `stored`, `deflate` (level 6), `deflate1` .. `deflate9`, `bzip2`, `lzma`,
-    /// `xz` or `zstd`.
+    /// `xz`, `zstd` (level 3) or `zstd1` .. `zstd22`.
     pub fn parse(name: &str) -> Result<Self, String> {
         Ok(match name {
             "stored" => Compression::Stored,
@@ -58,14 +58,19 @@ impl Compression {
             "bzip2" => Compression::Bzip2,
             "lzma" => Compression::Lzma,
             "xz" => Compression::Xz,
-            "zstd" => Compression::Zstd,
-            _ => match name.strip_prefix("deflate").map(str::parse::<u8>) {
-                Some(Ok(level @ 1..=9)) => Compression::Deflate(level),
-                Some(_) => return Err(format!("deflate level must be 1 to 9, got `{name}`")),
-                None => {
+            "zstd" => Compression::Zstd(3),
+            _ => match (
+                name.strip_prefix("deflate").map(str::parse::<u8>),
+                name.strip_prefix("zstd").map(str::parse::<u8>),
+            ) {
+                (Some(Ok(level @ 1..=9)), _) => Compression::Deflate(level),
+                (Some(_), _) => return Err(format!("deflate level must be 1 to 9, got `{name}`")),
+                (_, Some(Ok(level @ 1..=22))) => Compression::Zstd(level),
+                (_, Some(_)) => return Err(format!("zstd level must be 1 to 22, got `{name}`")),
+                _ => {
                     return Err(format!(
                         "unknown compression `{name}`; expected one of stored, deflate, \
-                         deflate1 .. deflate9, bzip2, lzma, xz, zstd"
+                         deflate1 .. deflate9, bzip2, lzma, xz, zstd, zstd1 .. zstd22"
                     ));
                 }
             },
@@ -80,14 +85,14 @@ impl Compression {
             Compression::Bzip2 => "bzip2",
             Compression::Lzma => "lzma",
             Compression::Xz => "xz",
-            Compression::Zstd => "zstd",
+            Compression::Zstd(_) => "zstd",
         }
     }
 
     /// The compression level, for methods that take one.
     pub fn level(self) -> Option<u8> {
         match self {
-            Compression::Deflate(level) => Some(level),
+            Compression::Deflate(level) | Compression::Zstd(level) => Some(level),
             _ => None,
         }
     }
@@ -96,15 +101,54 @@ impl Compression {
     pub fn zipimport_readable(self) -> bool {
         matches!(self, Compression::Stored | Compression::Deflate(_))
     }
+
+    /// The first CPython minor version (3.x) whose zipimport reads members of this
+    /// method, or `None` when none does.
+    pub fn readable_from(self) -> Option<u32> {
+        readable_from(self.method())
+    }
 }
 
 impl fmt::Display for Compression {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Compression::Deflate(level) => write!(f, "deflate{level}"),
+            Compression::Zstd(level) => write!(f, "zstd{level}"),
             other => f.write_str(other.method()),
         }
     }
+}
+
+/// The first CPython minor version (3.x) whose zipimport reads members compressed by
+/// `method` (`stored`, `deflate`, `zstd`, ...), or `None` when none does: stored and
+/// deflate always, zstd from 3.15 (its zipimport decompresses method 93 with
+/// `compression.zstd`), bzip2, LZMA and xz never.
+pub fn readable_from(method: &str) -> Option<u32> {
+    match method {
+        "stored" | "deflate" => Some(0),
+        "zstd" => Some(15),
+        _ => None,
+    }
+}
+
+/// Whether CPython `version` (`3.15.2`) reads members compressed by `method` from a
+/// zip on sys.path; `None` when the version does not parse.
+pub fn readable_by(method: &str, version: &str) -> Option<bool> {
+    let minor: u32 = version
+        .strip_prefix("3.")?
+        .split('.')
+        .next()?
+        .parse()
+        .ok()?;
+    Some(readable_from(method).is_some_and(|from| minor >= from))
+}
+
+/// "zstd: from 3.15" for a method some versions read and others do not; `None` for
+/// one every version or none reads.
+pub fn readable_note(method: &str) -> Option<String> {
+    readable_from(method)
+        .filter(|&from| from > 0)
+        .map(|from| format!("{method}: from 3.{from}"))
 }
 
 /// What bytecode a variant carries, and where.
@@ -299,14 +343,29 @@ mod tests {
             "zip-stored-pyc-only",
             "zip-deflate6-checked-hash",
             "zip-bzip2-pyc",
-            "zip-zstd-unchecked-hash",
+            "zip-zstd3-unchecked-hash",
+            "zip-zstd19-pyc",
             "shipped",
         ] {
             let v = Variant::from_id(id).unwrap_or_else(|| panic!("{id}"));
             assert_eq!(v.id(), id);
         }
+        // `zstd` is level 3, as `deflate` is level 6.
+        assert_eq!(Variant::from_id("zip-zstd-pyc").unwrap().id(), "zip-zstd3-pyc");
+        assert!(Variant::from_id("zip-zstd23-pyc").is_none());
         assert!(Variant::from_id("zip-gzip-pyc").is_none());
         assert!(Variant::from_id("tar-pyc").is_none());
+    }
+
+    #[test]
+    fn zstd_is_read_from_3_15() {
+        assert_eq!(readable_by("zstd", "3.15.2"), Some(true));
+        assert_eq!(readable_by("zstd", "3.14.10"), Some(false));
+        assert_eq!(readable_by("deflate", "3.9.18"), Some(true));
+        assert_eq!(readable_by("bzip2", "3.15.2"), Some(false));
+        assert_eq!(readable_note("zstd").as_deref(), Some("zstd: from 3.15"));
+        assert_eq!(readable_note("deflate"), None);
+        assert_eq!(readable_note("xz"), None);
     }
 
     #[test]
