@@ -89,8 +89,13 @@ pub(super) fn read_members(path: &Path) -> Result<Vec<(String, Vec<u8>)>> {
     Ok(out.into_iter().collect())
 }
 
-/// What running the archive's `__main__` imported from it, in order.
-pub(super) fn entry_modules(python: &Path, archive: &Path, args: &[String]) -> Result<Vec<String>> {
+/// What running the archive's `__main__` imported from it, in order, and what it
+/// raised if it raised (a program that fails part-way still imported what it did).
+pub(super) fn entry_modules(
+    python: &Path,
+    archive: &Path,
+    args: &[String],
+) -> Result<(Vec<String>, Option<String>)> {
     #[derive(Deserialize)]
     struct Ran {
         modules: Vec<String>,
@@ -134,5 +139,5 @@ pub(super) fn entry_modules(python: &Path, archive: &Path, args: &[String]) -> R
                 .unwrap_or_default()
         );
     }
-    Ok(ran.modules)
+    Ok((ran.modules, ran.error))
 }

@@ -73,6 +73,8 @@ pub struct Corpus {
     /// An `archive` corpus's diagnosis (`zipimport-bench doctor` for the interpreter
     /// that measures it).
     pub diagnosis: Vec<diagnose::Diagnosis>,
+    /// What the archive's `__main__` raised when run with its `entry` arguments.
+    pub entry_error: Option<String>,
 }
 
 /// What results record about a corpus.
@@ -92,6 +94,10 @@ pub struct CorpusInfo {
     /// to be, each with its cost and fix (see `zipimport-bench doctor`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub diagnosis: Vec<diagnose::Diagnosis>,
+    /// What the archive's `__main__` raised when run with its `entry` arguments to
+    /// find the workload (Python's exception line), if it raised.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entry_error: Option<String>,
 }
 
 impl Corpus {
@@ -110,6 +116,7 @@ impl Corpus {
             extensions: self.extensions.clone(),
             excluded: self.excluded.clone(),
             diagnosis: self.diagnosis.clone(),
+            entry_error: self.entry_error.clone(),
         }
     }
 
@@ -169,6 +176,7 @@ pub fn load(
                 excluded,
                 all,
                 diagnosis: Vec::new(),
+                entry_error: None,
             };
             Ok((tree, compiled, corpus))
         }
@@ -205,7 +213,11 @@ pub fn load(
             }
             corpus.diagnosis = diagnose::diagnose(&facts);
             corpus.all = match entry {
-                Some(args) => archive::entry_modules(python, path, args)?,
+                Some(args) => {
+                    let (modules, error) = archive::entry_modules(python, path, args)?;
+                    corpus.entry_error = error;
+                    modules
+                }
                 None => {
                     // Every module but the program's own entry points, imported from
                     // the archive as shipped.
@@ -247,6 +259,7 @@ fn from_files(
         excluded: Vec::new(),
         all,
         diagnosis: Vec::new(),
+        entry_error: None,
     };
     Ok((tree, compiled, corpus))
 }

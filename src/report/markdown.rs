@@ -133,6 +133,7 @@ pub fn summary_markdown(results: &Results) -> String {
     }
     out.push_str(&super::sweep::sweep_markdown(results));
     out.push_str(&super::pythons::python_markdown(results));
+    out.push_str(&super::lazy::lazy_markdown(results));
     if !all_findings.is_empty() {
         let _ = writeln!(out, "### Findings\n");
         for f in all_findings {

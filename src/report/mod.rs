@@ -6,6 +6,7 @@ pub mod findings;
 pub mod fleet;
 pub mod hot_update;
 pub mod html;
+pub mod lazy;
 mod markdown;
 pub mod markup;
 pub mod pythons;

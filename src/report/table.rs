@@ -132,6 +132,7 @@ pub fn summary_table(results: &Results) -> String {
     }
     out.push_str(&super::sweep::sweep_text(results));
     out.push_str(&super::pythons::python_text(results));
+    out.push_str(&super::lazy::lazy_text(results));
     out
 }
 

@@ -303,14 +303,20 @@ fn zstd(x: &Scope, named: &mut Named) -> Option<String> {
     let mut parts = Vec::new();
     for other in [stored, deflated].into_iter().flatten() {
         named.add(&other.variant);
+        // One over the other from their own samples, with its interval when it is a 95%
+        // one; else the quotient of their ratios to the reference.
         let e = crate::results::between(z, other, other.slow_above_ns).filter(|e| e.is_95());
-        let Some(e) = e else { continue };
+        let (times, interval) = match (e, z.ratio_to_reference, other.ratio_to_reference) {
+            (Some(e), _, _) => (
+                e.ratio,
+                format!(" (95% interval {:.2}-{:.2})", e.low, e.high),
+            ),
+            (None, Some(a), Some(b)) if b > 0.0 => (a / b, String::new()),
+            _ => continue,
+        };
         parts.push(format!(
-            "{:.2}x {} (95% interval {:.2}-{:.2}) and {:.0}% {} than it",
-            e.ratio,
+            "{times:.2}x the time of {}{interval} and is {:.0}% {}",
             other.variant,
-            e.low,
-            e.high,
             (1.0 - z.artifact.size as f64 / other.artifact.size.max(1) as f64).abs() * 100.0,
             if z.artifact.size <= other.artifact.size {
                 "smaller"
@@ -327,7 +333,7 @@ fn zstd(x: &Scope, named: &mut Named) -> Option<String> {
     Some(format!(
         "zstd, which zipimport reads from Python 3.15 (this is {python}): {} takes {}.",
         z.variant,
-        parts.join("; ")
+        parts.join("; it takes ")
     ))
 }
 

@@ -117,6 +117,7 @@ pub fn cases(
                 instructions,
                 sweep: None,
                 python: None,
+                lazy_imports: None,
                 shard: None,
             }
         })

@@ -169,6 +169,13 @@ pub struct ScenarioInfo {
     /// embedded one (`metadata.python`).
     #[serde(default)]
     pub python: Option<PythonInfo>,
+    /// The lazy-imports setting this instance was measured under (null in files
+    /// written before 2026-12-02).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lazy_imports: Option<crate::scenario::LazyImports>,
+    /// The settings the scenario file asked for (`[measure] lazy-imports`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lazy_imports_asked: Vec<crate::scenario::LazyImports>,
     /// `[K, N]` when this scenario's cases come from shard K of N (`run --shard`).
     #[serde(default)]
     pub shard: Option<(u32, u32)>,
@@ -321,6 +328,11 @@ pub struct CaseResult {
     /// `major.minor.micro` of the interpreter that ran the case.
     #[serde(default)]
     pub python: Option<String>,
+    /// The global lazy-imports setting (PEP 810) the case was measured under:
+    /// `normal` (every Python's behaviour) or `all` (`-X lazy_imports=all`, 3.15 and
+    /// later). Null in files written before 2026-12-02.
+    #[serde(default)]
+    pub lazy_imports: Option<crate::scenario::LazyImports>,
     /// `[K, N]` when shard K of N measured this case (`run --shard`, kept by `merge`):
     /// its rounds pair only with cases of the same shard.
     #[serde(default, skip_serializing_if = "Option::is_none")]

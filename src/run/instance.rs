@@ -18,7 +18,7 @@ use crate::package::Artifact;
 use crate::python::PythonInfo;
 use crate::results::journal::{Entry, Journal, Recovered};
 use crate::results::{self, CaseResult, FleetCase, HotUpdateCase, ScenarioInfo};
-use crate::scenario::{Layout, Mode, Scenario, Variant, Workload};
+use crate::scenario::{Layout, LazyImports, Mode, Scenario, Variant, Workload};
 use crate::status::Status;
 
 /// What the run shares with every instance it measures.
@@ -55,7 +55,17 @@ pub(super) fn measure_instance(
     s: &Scenario,
     external: Option<&(PathBuf, PythonInfo)>,
 ) -> Result<Measured> {
-    let external = external.map(|(p, i)| (p, i));
+    let launcher = match external {
+        Some((python, _)) if s.measure.lazy == LazyImports::All => Some(lazy_launcher(
+            python,
+            &ctx.work_root.join(format!("{}.python", s.name)),
+        )?),
+        _ => None,
+    };
+    let external = match (&launcher, external) {
+        (Some(l), _) => Some((&l.0, &l.1)),
+        (None, e) => e.map(|(p, i)| (p, i)),
+    };
     let dir = ctx.work_root.join(&s.name);
     let t = Instant::now();
     let built = build_instance(s, &dir, external)?;
@@ -125,6 +135,7 @@ pub(super) fn measure_instance(
     for c in &mut cases {
         c.sweep.clone_from(&s.sweep);
         c.python = Some(version.clone());
+        c.lazy_imports = Some(s.measure.lazy);
         c.shard = ctx.opts.plan.shard;
     }
     if let Some(c) = corpus.as_ref().filter(|c| !c.extensions.is_empty()) {
@@ -171,6 +182,8 @@ pub(super) fn measure_instance(
         .zip(s.corpus.as_ref())
         .map(|(c, spec)| c.info(spec));
     info.python = external.map(|(_, i)| i.clone());
+    info.lazy_imports = Some(s.measure.lazy);
+    info.lazy_imports_asked = s.measure.lazy_imports.clone();
     info.shard = ctx.opts.plan.shard;
     info.instruction_check = sampled.instruction_check;
     info.machine = results::machine_states(&cases);
@@ -275,6 +288,32 @@ fn measure_options(
         reference_every: s.measure.reference_every,
         focus: s.measure.focus.clone(),
     })
+}
+
+/// A launcher for `python` with every import statement lazy (`-X lazy_imports=all`),
+/// written into `dir`: entry discovery, compilation and every worker of the instance
+/// run through it. Checked: the interpreter it starts must report lazy mode `all`.
+fn lazy_launcher(python: &Path, dir: &Path) -> Result<(PathBuf, PythonInfo)> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let path = dir.join("python-lazy");
+    let quoted = python.display().to_string().replace('\'', "'\\''");
+    std::fs::write(
+        &path,
+        format!("#!/bin/sh\nexec '{quoted}' -X lazy_imports=all \"$@\"\n"),
+    )
+    .with_context(|| format!("writing {}", path.display()))?;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
+        .with_context(|| format!("making {} executable", path.display()))?;
+    let info = crate::python::external::query(&path)?;
+    if info.lazy_imports.as_deref() != Some("all") {
+        bail!(
+            "{} -X lazy_imports=all runs with lazy imports {:?}, not `all`",
+            python.display(),
+            info.lazy_imports.as_deref().unwrap_or("unsupported")
+        );
+    }
+    Ok((path, info))
 }
 
 /// Probes every artifact and takes the interleaved samples, journaling each sample and
@@ -411,6 +450,8 @@ fn scenario_info(
         timeout_secs: s.measure.timeout_secs,
         sweep: s.sweep.clone(),
         python: None,
+        lazy_imports: None,
+        lazy_imports_asked: Vec::new(),
         shard: None,
         corpus: None,
         tree_files: tree.files.len() as u64,

@@ -5,12 +5,12 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 
 use super::{JOURNAL, RunOptions};
 use crate::python::{self, PythonInfo};
 use crate::results::journal::{self, Entry, Recovered};
-use crate::scenario::{self, Mode, Scenario};
+use crate::scenario::{self, LazyImports, Mode, Scenario};
 
 /// A scenario to measure under one interpreter: the embedded one (`None`) or an
 /// external one, with what it said about itself.
@@ -64,7 +64,10 @@ pub(super) fn plan(opts: &RunOptions, recovered: Option<&Recovered>) -> Result<P
     // External interpreters: each scenario once more per interpreter, with its own
     // bytecode and artifacts.
     let mut externals: Vec<(PathBuf, PythonInfo)> = Vec::new();
-    for path in &opts.plan.pythons {
+    for given in &opts.plan.pythons {
+        // Workers start in their own folders: a relative path must not depend on that.
+        let path = &std::path::absolute(given)
+            .with_context(|| format!("resolving --python {}", given.display()))?;
         let info = python::external::query(path)?;
         if externals.iter().any(|(_, i)| i.version == info.version) {
             bail!(
@@ -77,14 +80,62 @@ pub(super) fn plan(opts: &RunOptions, recovered: Option<&Recovered>) -> Result<P
     }
     let mut instances = Vec::new();
     for s in &scenarios {
+        check_lazy(s, &python, &externals)?;
+        // An interpreter without lazy imports is measured under `normal` only.
         instances.push((s.clone(), None));
         for (path, info) in &externals {
-            let mut x = s.clone();
-            x.name = format!("{}-py{}", s.name, info.version_short);
-            instances.push((x, Some((path.clone(), info.clone()))));
+            let external = Some((path.clone(), info.clone()));
+            let name = format!("{}-py{}", s.name, info.version_short);
+            let wanted = &s.measure.lazy_imports;
+            if info.lazy_imports.is_none() || wanted.contains(&LazyImports::Normal) {
+                let mut x = s.clone();
+                x.name = name.clone();
+                instances.push((x, external.clone()));
+            }
+            if info.lazy_imports.is_some() && wanted.contains(&LazyImports::All) {
+                let mut x = s.clone();
+                x.measure.lazy = LazyImports::All;
+                x.name = format!("{name}-lazy");
+                instances.push((x, external));
+            }
         }
     }
     Ok(Plan { instances, python })
+}
+
+/// A scenario asking for `lazy-imports = ["all"]` needs at least one interpreter that
+/// has lazy imports (PEP 810, Python 3.15 and later): refused otherwise, naming the
+/// run's versions.
+fn check_lazy(
+    s: &Scenario,
+    python: &PythonInfo,
+    externals: &[(PathBuf, PythonInfo)],
+) -> Result<()> {
+    if !s.measure.lazy_imports.contains(&LazyImports::All)
+        || externals.iter().any(|(_, i)| i.lazy_imports.is_some())
+    {
+        return Ok(());
+    }
+    let mut versions = vec![format!("{} (embedded)", python.version_short)];
+    versions.extend(
+        externals
+            .iter()
+            .map(|(p, i)| format!("{} ({})", i.version_short, p.display())),
+    );
+    let (line, column) = s.measure.lazy_imports_at.unwrap_or((1, 1));
+    Err(scenario::ScenarioError::Invalid {
+        path: s.source.path.clone(),
+        line,
+        column,
+        field: "measure.lazy-imports".into(),
+        message: format!(
+            "`all` needs a Python with lazy imports (PEP 810, 3.15 or later) among the \
+             run's interpreters, and this run has {}; add one with `--python` (for \
+             example scripts/pythons.sh 3.15)",
+            versions.join(", ")
+        ),
+    }
+    .into())
 }
 
 /// What a scenario must satisfy beyond its own file: hot updates need a generated

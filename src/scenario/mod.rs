@@ -399,6 +399,44 @@ pub struct MeasureSpec {
     pub fleet: FleetSpec,
     /// Settings of the `hot-update` mode.
     pub hot_update: HotUpdateSpec,
+    /// `lazy-imports`: the settings of the global lazy-imports flag (PEP 810, Python
+    /// 3.15 and later) to measure each case under; `[Normal]` unless asked.
+    pub lazy_imports: Vec<LazyImports>,
+    /// The setting this scenario instance is measured under (set when the run plans
+    /// its instances; `Normal` until then).
+    pub lazy: LazyImports,
+    /// Where `lazy-imports` was given (line, column), for errors found later.
+    pub lazy_imports_at: Option<(usize, usize)>,
+}
+
+/// A setting of the global lazy-imports flag (`-X lazy_imports=...`, PEP 810).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
+#[strum(serialize_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
+pub enum LazyImports {
+    /// Import statements run when executed (every Python's behaviour).
+    Normal,
+    /// Every top-level import statement is deferred until the name is first used
+    /// (`-X lazy_imports=all`).
+    All,
+}
+
+impl LazyImports {
+    /// The name in scenario files and results.
+    pub fn name(self) -> &'static str {
+        self.into()
+    }
 }
 
 /// The cases a scenario's question is about (`focus`, `focus-modes`,

@@ -10,8 +10,9 @@ use super::layout::TreeLayout;
 use super::limits::LIMITS;
 use super::wire;
 use super::{
-    CorpusSpec, FleetSpec, Focus, HotUpdateSpec, MeasureSpec, Mode, PageCache, Pickup, Scenario,
-    ScenarioError, ScenarioSource, Sharing, Sweep, SweepParam, TreeSpec, Variant, Workload,
+    CorpusSpec, FleetSpec, Focus, HotUpdateSpec, LazyImports, MeasureSpec, Mode, PageCache, Pickup,
+    Scenario, ScenarioError, ScenarioSource, Sharing, Sweep, SweepParam, TreeSpec, Variant,
+    Workload,
 };
 
 /// Rough bytes per generated line, used to bound the tree size before generating it.
@@ -600,7 +601,11 @@ fn measure(ctx: &Ctx, w: &wire::Measure) -> Result<MeasureSpec, ScenarioError> {
         (None, _) => DEFAULT_MIN_SAMPLES.min(samples),
     };
     let focus = focus(ctx, w, precision, samples, &modes)?;
+    let (lazy_imports, lazy_imports_at) = lazy_imports(ctx, w)?;
     Ok(MeasureSpec {
+        lazy: LazyImports::Normal,
+        lazy_imports,
+        lazy_imports_at,
         precision,
         min_samples,
         reference_every: ctx.opt_int(
@@ -629,6 +634,38 @@ fn measure(ctx: &Ctx, w: &wire::Measure) -> Result<MeasureSpec, ScenarioError> {
             120,
         )?,
     })
+}
+
+/// Settings of `lazy-imports` and where the key is (line, column).
+type LazySettings = (Vec<LazyImports>, Option<(usize, usize)>);
+
+/// `lazy-imports`: `normal` and/or `all`, without duplicates; `[normal]` when absent.
+fn lazy_imports(ctx: &Ctx, w: &wire::Measure) -> Result<LazySettings, ScenarioError> {
+    let Some(list) = &w.lazy_imports else {
+        return Ok((vec![LazyImports::Normal], None));
+    };
+    let field = "measure.lazy-imports";
+    let mut out = Vec::new();
+    for name in &list.get_ref().0 {
+        let v: LazyImports = name.parse().map_err(|_| {
+            ctx.err(
+                list.span(),
+                field,
+                format!("unknown setting `{name}`; expected `normal` or `all`"),
+            )
+        })?;
+        if out.contains(&v) {
+            return Err(ctx.err(list.span(), field, format!("`{name}` is listed twice")));
+        }
+        out.push(v);
+    }
+    if out.is_empty() {
+        return Err(ctx.err(list.span(), field, "list `normal`, `all` or both"));
+    }
+    Ok((
+        out,
+        Some(super::context::line_col(ctx.text, list.span().start)),
+    ))
 }
 
 /// `focus` and its settings: variant ids (checked against the variants later), the

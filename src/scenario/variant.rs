@@ -351,7 +351,10 @@ mod tests {
             assert_eq!(v.id(), id);
         }
         // `zstd` is level 3, as `deflate` is level 6.
-        assert_eq!(Variant::from_id("zip-zstd-pyc").unwrap().id(), "zip-zstd3-pyc");
+        assert_eq!(
+            Variant::from_id("zip-zstd-pyc").unwrap().id(),
+            "zip-zstd3-pyc"
+        );
         assert!(Variant::from_id("zip-zstd23-pyc").is_none());
         assert!(Variant::from_id("zip-gzip-pyc").is_none());
         assert!(Variant::from_id("tar-pyc").is_none());

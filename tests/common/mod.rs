@@ -368,6 +368,19 @@ pub fn pyenv_python(prefix: &str) -> PathBuf {
         .unwrap_or_else(|| panic!("no pyenv Python {prefix} under {}", root.display()))
 }
 
+/// The launcher of CPython `version` (`3.14`, `3.15`) that `scripts/pythons.sh`
+/// installs from Debian's unstable packages (`scripts/test.sh` runs it first).
+pub fn debian_python(version: &str) -> PathBuf {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("target/pythons/{version}/python{version}"));
+    assert!(
+        p.is_file(),
+        "no CPython {version} at {}: run scripts/pythons.sh (scripts/test.sh does)",
+        p.display()
+    );
+    p
+}
+
 /// The scenario entry of `results` named `name`.
 pub fn scenario<'a>(results: &'a Value, name: &str) -> &'a Value {
     results["scenarios"]

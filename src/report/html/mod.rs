@@ -92,6 +92,7 @@ pub fn report_html(results: &Results) -> Result<String> {
         sweeps => Value::from(Serde(&sweeps)),
         sweep_rows => Value::from(Serde(&sweep_rows(results))),
         python_tables => Value::from(Serde(&super::pythons::python_tables(results))),
+        lazy => Value::from(Serde(&super::lazy::lazy_report(results))),
     })
     .context("rendering the report")
 }
