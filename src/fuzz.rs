@@ -80,13 +80,14 @@ pub struct Outcome {
     pub elapsed: Duration,
 }
 
-const SCENARIOS: [&str; 6] = [
+const SCENARIOS: [&str; 7] = [
     include_str!("../scenarios/default.toml"),
     include_str!("../scenarios/quick.toml"),
     include_str!("../scenarios/fleet.toml"),
     include_str!("../scenarios/scaling.toml"),
     include_str!("../scenarios/stdlib.toml"),
     include_str!("../scenarios/versions.toml"),
+    include_str!("../scenarios/lazy.toml"),
 ];
 const RESULTS: &[u8] = include_bytes!("../tests/fixtures/fuzz/results.json");
 const JOURNAL: &[u8] = include_bytes!("../tests/fixtures/fuzz/journal.jsonl");
@@ -105,6 +106,8 @@ fn dictionary(reader: Reader) -> &'static [&'static [u8]] {
             b"samples = ",
             b"modes = [\"cold\", \"warm\", \"cold-disk\"]",
             b"compression = [\"stored\", \"deflate9\", \"zstd\", \"bzip2\"]",
+            b"compression = [\"zstd1\", \"zstd22\", \"zstd0\", \"zstd23\"]",
+            b"lazy-imports = [\"normal\", \"all\"]",
             b"bytecode = [\"pyc\", \"pyc-only\", \"checked-hash\"]",
             b"kind = \"archive\"",
             b"path = \"/nonexistent\"",

@@ -289,3 +289,64 @@ fn a_run_without_a_python_that_has_lazy_imports_is_refused() {
         assert!(!out.exists(), "nothing is written");
     }
 }
+
+#[test]
+fn doctor_says_which_python_reads_zstd_members() {
+    let dir = tempfile::tempdir().unwrap();
+    let (py14, py15) = (debian_python("3.14"), debian_python("3.15"));
+    let archive = dir.path().join("z.zip");
+    // 3.15's zipfile writes zstd members (method 93).
+    let status = std::process::Command::new(&py15)
+        .args([
+            "-I",
+            "-c",
+            "import sys, zipfile\n\
+             with zipfile.ZipFile(sys.argv[1], 'w', compression=zipfile.ZIP_ZSTANDARD) as z:\n\
+             \x20   z.writestr('app/__init__.py', '')\n\
+             \x20   z.writestr('app/mod.py', 'X = 1\\n' * 50)\n",
+        ])
+        .arg(&archive)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = bin()
+        .arg("doctor")
+        .arg(&archive)
+        .arg("--python")
+        .arg(&py15)
+        .arg("--python")
+        .arg(&py14)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(6),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let finding = |kind: &str, python: &str| {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["kind"] == kind && f["python"] == python)
+            .cloned()
+    };
+    // 3.15 reads them: a note that older Pythons do not.
+    let note = finding("version-bound-compression", "3.15.2").expect("a note for 3.15");
+    assert_eq!(note["severity"], "note");
+    assert!(note["what"].as_str().unwrap().contains("(zstd: from 3.15)"));
+    assert!(finding("unreadable-compression", "3.15.2").is_none());
+    // 3.14 cannot: a problem, with its own error.
+    let problem = finding("unreadable-compression", "3.14.10").expect("a problem for 3.14");
+    assert!(
+        problem["what"]
+            .as_str()
+            .unwrap()
+            .contains("invalid stored block lengths")
+    );
+    assert!(problem["fix"].as_str().unwrap().contains("zstd: from 3.15"));
+    assert!(finding("version-bound-compression", "3.14.10").is_none());
+}

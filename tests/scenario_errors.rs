@@ -152,6 +152,39 @@ fn bad_scenarios_name_file_line_and_field() {
             "measure.modes: unknown mode `lukewarm`",
         ),
         (
+            String::from(
+                "name = \"bad\"\nseed = 1\n[tree]\npackages = 2\nmodules = 3\n[variants]\n\
+                 [[variants.matrix]]\nlayout = \"zip\"\ncompression = [\"zstd1\", \"zstd23\"]\n\
+                 bytecode = \"pyc\"\n",
+            ),
+            ":9:",
+            "variants.matrix[0].compression: zstd level must be 1 to 22",
+        ),
+        (
+            format!(
+                "name = \"bad\"\nseed = 1\n[tree]\npackages = 2\nmodules = 3\n{GOOD_VARIANTS}\
+                 [measure]\nlazy-imports = [\"normal\", \"some\"]\n"
+            ),
+            ":11:",
+            "measure.lazy-imports: unknown setting `some`; expected `normal` or `all`",
+        ),
+        (
+            format!(
+                "name = \"bad\"\nseed = 1\n[tree]\npackages = 2\nmodules = 3\n{GOOD_VARIANTS}\
+                 [measure]\nlazy-imports = [\"all\", \"all\"]\n"
+            ),
+            ":11:",
+            "measure.lazy-imports: `all` is listed twice",
+        ),
+        (
+            format!(
+                "name = \"bad\"\nseed = 1\n[tree]\npackages = 2\nmodules = 3\n{GOOD_VARIANTS}\
+                 [measure]\nlazy-imports = []\n"
+            ),
+            ":11:",
+            "measure.lazy-imports: list `normal`, `all` or both",
+        ),
+        (
             format!(
                 "name = \"bad\"\nseed = 1\n[tree]\npackages = 2\nmodules = 3\n{GOOD_VARIANTS}\
                  [measure]\nsamples = 0\n"
