@@ -211,6 +211,12 @@ pub struct RunArgs {
     /// Keep the generated artifacts in OUT/artifacts.
     #[arg(long)]
     pub keep_artifacts: bool,
+    /// Trace every variant's profiled import, module by module and phase by phase:
+    /// OUT/traces/<scenario>-<variant>.json (Trace Event Format: Perfetto UI,
+    /// chrome://tracing, speedscope) and .importtime.txt (`-X importtime`'s format:
+    /// tuna).
+    #[arg(long)]
+    pub trace: bool,
     /// Finish the interrupted run in OUT (its journal says which scenarios and
     /// options; they must be unchanged).
     #[arg(long)]

@@ -28,6 +28,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
             keep_artifacts: args.keep_artifacts,
             pythons: args.pythons,
             shard: args.shard,
+            trace: args.trace,
         },
         out_dir: args.out,
         resume: args.resume,

@@ -14,6 +14,7 @@
 mod bmf;
 mod github;
 mod pyperf;
+pub mod traces;
 
 use anyhow::Result;
 

@@ -46,6 +46,8 @@ def main():
     # the probe still counts. Set-up above ran once, whatever happens here.
     if profiler is not None and not driver.install_profiler(profiler):
         profiler = None
+    if profiler is not None and job.get("trace"):
+        profiler.trace(True)
     _send({"type": "ready", "startup_ns": 0, "setup_ns": time.perf_counter_ns() - t0,
            "dropped": dropped})
     for line in sys.stdin:
@@ -60,7 +62,8 @@ def main():
             else:
                 r = profiler.report()
                 _send({"type": "profile", "phases": r["phases"],
-                       "modules": [list(m) for m in r["modules"]]})
+                       "modules": [list(m) for m in r["modules"]],
+                       "spans": r.get("spans", []), "wall_ns": r.get("wall_ns", 0)})
         elif words[0] == "update" and len(words) == 3:
             try:
                 start, inv, rel, new, stale, failed, err = driver.update(words[1], int(words[2]))

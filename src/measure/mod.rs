@@ -21,6 +21,7 @@ mod protocol;
 mod sampler;
 mod schedule;
 mod stop;
+pub mod trace;
 pub mod worker;
 
 pub use callgrind::{Callgrind, InstructionCounts, detect as detect_callgrind};
@@ -99,6 +100,8 @@ pub struct MeasureOptions {
     pub reference_every: u32,
     /// The cases the question is about: a higher cap and a finer precision.
     pub focus: Option<crate::scenario::Focus>,
+    /// Record the probe's profiled import as spans (`run --trace`).
+    pub trace: bool,
 }
 
 impl MeasureOptions {
@@ -429,6 +432,8 @@ pub(crate) enum Purpose {
     Timed,
     /// The variant's probe: audit-hook counters and the phase profiler.
     Probe,
+    /// A probe that also records every profiled call as a span (`run --trace`).
+    TracedProbe,
     /// Instruction counts: no speed probe (only the import is counted anyway, and it
     /// would cost seconds under callgrind), and a full collection before the import.
     Count,
@@ -445,7 +450,7 @@ pub(crate) fn write_job(
 ) -> Result<PathBuf> {
     let suffix = match purpose {
         Purpose::Timed => "",
-        Purpose::Probe => "-probe",
+        Purpose::Probe | Purpose::TracedProbe => "-probe",
         Purpose::Count => "-count",
         Purpose::Plain => "-plain",
     };
@@ -468,9 +473,10 @@ pub(crate) fn write_job_at(
         layout,
         modules: w.modules.clone(),
         roots: w.roots.clone(),
-        probe: purpose == Purpose::Probe,
+        probe: matches!(purpose, Purpose::Probe | Purpose::TracedProbe),
         speed: purpose == Purpose::Timed,
         collect: purpose == Purpose::Count,
+        trace: purpose == Purpose::TracedProbe,
     };
     std::fs::write(path, serde_json::to_vec(&job)?)
         .with_context(|| format!("writing {}", path.display()))

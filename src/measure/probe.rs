@@ -44,6 +44,9 @@ pub struct Probe {
     /// imported before the timed section, so they cannot come from the artifact.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dropped: Vec<(String, String)>,
+    /// With `run --trace`: every profiled call of the first import as a span.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace: Option<super::trace::ImportTrace>,
 }
 
 pub(crate) type ProbeResult = (Option<Probe>, Option<(Status, String)>);
@@ -56,7 +59,12 @@ pub(crate) fn probe(
     opts: &MeasureOptions,
     dir: &Path,
 ) -> Result<ProbeResult> {
-    let job = write_job(dir, a, w, Purpose::Probe)?;
+    let purpose = if opts.trace {
+        Purpose::TracedProbe
+    } else {
+        Purpose::Probe
+    };
+    let job = write_job(dir, a, w, purpose)?;
     let stderr = dir.join(format!("{}-probe.stderr", a.variant.id()));
     let failed = |e: WorkerError| match e {
         // Not probed: the run is stopping.
@@ -69,6 +77,7 @@ pub(crate) fn probe(
     };
     let mut rounds = Vec::new();
     let mut profile = (BTreeMap::new(), Vec::new());
+    let mut trace = None;
     let mut first_wall_ns = 0;
     for round in 0..2 {
         match worker.import() {
@@ -81,7 +90,17 @@ pub(crate) fn probe(
                 }
                 if round == 0 {
                     match worker.profile() {
-                        Ok(Reply::Profile { phases, modules }) => profile = (phases, modules),
+                        Ok(Reply::Profile {
+                            phases,
+                            modules,
+                            spans,
+                            wall_ns,
+                        }) => {
+                            profile = (phases, modules);
+                            if opts.trace {
+                                trace = Some(super::trace::ImportTrace { wall_ns, spans });
+                            }
+                        }
                         Ok(Reply::Failed { error, .. }) => {
                             return Ok((None, Some((Status::Error, error))));
                         }
@@ -147,6 +166,7 @@ pub(crate) fn probe(
             first_wall_ns,
             top_modules: profile.1,
             dropped,
+            trace,
         }),
         None,
     ))

@@ -32,10 +32,15 @@ from importlib import _bootstrap_external as _bse
 
 _clock = time.perf_counter_ns
 _stack = []
-_state = {"last": 0, "active": False, "directory_reads": 0}
+_state = {"last": 0, "active": False, "directory_reads": 0, "began": 0}
 totals = {}
 _mod_stack = []
 modules = {}
+# The trace of the last import, when tracing (see `trace`): one span per wrapped call,
+# (start ns, end ns, phase or "" for a module's whole import, module, depth), appended
+# when the call returns.
+spans = []
+_tracing = [False]
 
 ROOT = "import machinery"
 
@@ -51,13 +56,18 @@ def _phase(name, func):
     def wrapper(*args, **kwargs):
         if not _state["active"]:
             return func(*args, **kwargs)
-        _switch(_clock())
+        start = _clock()
+        _switch(start)
         _stack.append(name)
         try:
             return func(*args, **kwargs)
         finally:
-            _switch(_clock())
+            end = _clock()
+            _switch(end)
             _stack.pop()
+            if _tracing[0]:
+                module = _mod_stack[-1][0] if _mod_stack else ""
+                spans.append((start, end, name, module, len(_mod_stack)))
 
     wrapper.__wrapped__ = func
     return wrapper
@@ -84,8 +94,11 @@ def _per_module(func):
         try:
             return func(name, import_)
         finally:
-            cumulative = _clock() - start
+            end = _clock()
+            cumulative = end - start
             _, children = _mod_stack.pop()
+            if _tracing[0]:
+                spans.append((start, end, "", name, len(_mod_stack)))
             entry = modules.setdefault(name, [0, 0])
             entry[0] += cumulative - children
             entry[1] += cumulative
@@ -155,21 +168,28 @@ def _rss_bytes():
         return 0
 
 
+def trace(on=True):
+    """Record every wrapped call of the next imports as a span (`report` returns them)."""
+    _tracing[0] = bool(on)
+
+
 def begin():
     """Start accounting: called right before the import loop."""
     totals.clear()
     modules.clear()
+    spans.clear()
     _state["directory_reads"] = 0
     ru = resource.getrusage(resource.RUSAGE_SELF)
     _state["before"] = (_proc_io(), ru.ru_minflt, ru.ru_majflt, _rss_bytes())
     _stack[:] = [ROOT]
-    _state["last"] = _clock()
+    _state["last"] = _state["began"] = _clock()
     _state["active"] = True
 
 
 def end():
     """Stop accounting: called right after the import loop. Returns the counters."""
-    _switch(_clock())
+    _state["ended"] = _clock()
+    _switch(_state["ended"])
     _state["active"] = False
     _stack.clear()
     io0, minflt0, majflt0, rss0 = _state["before"]
@@ -187,9 +207,17 @@ def end():
 
 
 def report(top=20):
-    """Phase totals and the `top` modules by self time of the last import."""
+    """Phase totals and the `top` modules by self time of the last import; with
+    tracing, its spans too, as [start, duration, phase, module, depth] with times in ns
+    from the start of the import loop, in the order the calls returned, and the loop's
+    wall time."""
     ranked = sorted(modules.items(), key=lambda kv: kv[1][0], reverse=True)[:top]
-    return {
+    out = {
         "phases": dict(totals),
         "modules": [(name, s, c) for name, (s, c) in ranked],
     }
+    if _tracing[0]:
+        began = _state["began"]
+        out["spans"] = [[a - began, b - a, p, m, d] for a, b, p, m, d in spans]
+        out["wall_ns"] = _state.get("ended", began) - began
+    return out

@@ -61,6 +61,9 @@ pub struct Job {
     /// harness allocated before the import then decides no collection inside it).
     #[serde(default)]
     pub collect: bool,
+    /// Record every profiled call of the probe's imports as a span (probes only).
+    #[serde(default)]
+    pub trace: bool,
 }
 
 /// A worker's answer.
@@ -123,6 +126,12 @@ pub enum Reply {
         phases: BTreeMap<String, u64>,
         /// Top modules by self time: (name, self ns, cumulative ns).
         modules: Vec<(String, u64, u64)>,
+        /// With `trace`: every profiled call of the import as a span.
+        #[serde(default)]
+        spans: Vec<crate::measure::trace::Span>,
+        /// With `trace`: the profiled import's wall time, ns.
+        #[serde(default)]
+        wall_ns: u64,
     },
     /// The import raised, or imported something from outside the artifact.
     Failed {

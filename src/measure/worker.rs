@@ -59,6 +59,10 @@ pub fn run(job_path: &Path) -> Result<()> {
                 .call_method0("collect_first")
                 .map_err(|e| anyhow::anyhow!("worker setup: {}", format_err(py, &e)))?;
         }
+        if let Some(p) = profiler.as_ref().filter(|_| job.trace) {
+            p.call_method1("trace", (true,))
+                .map_err(|e| anyhow::anyhow!("worker setup: {}", format_err(py, &e)))?;
+        }
         let setup_ns = t1.elapsed().as_nanos() as u64;
         send(&Reply::Ready {
             startup_ns,
@@ -185,10 +189,26 @@ fn profile(py: Python<'_>, profiler: &Bound<'_, PyModule>) -> Reply {
     let report = profiler.call_method0("report").and_then(|r| {
         let phases = r.get_item("phases")?.extract()?;
         let modules = r.get_item("modules")?.extract()?;
-        Ok((phases, modules))
+        let traced = r.contains("spans")?;
+        let spans = if traced {
+            r.get_item("spans")?.extract()?
+        } else {
+            Vec::new()
+        };
+        let wall_ns = if traced {
+            r.get_item("wall_ns")?.extract()?
+        } else {
+            0
+        };
+        Ok((phases, modules, spans, wall_ns))
     });
     match report {
-        Ok((phases, modules)) => Reply::Profile { phases, modules },
+        Ok((phases, modules, spans, wall_ns)) => Reply::Profile {
+            phases,
+            modules,
+            spans,
+            wall_ns,
+        },
         Err(e) => Reply::Failed {
             error: format!("profiling: {}", format_err(py, &e)),
             raised: false,

@@ -39,6 +39,9 @@ pub struct RunPlan {
     /// `--shard K/N`.
     #[serde(default)]
     pub shard: Option<(u32, u32)>,
+    /// `--trace`: write each variant's profiled import as trace files.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub trace: bool,
 }
 
 /// One line of the journal.

@@ -287,6 +287,7 @@ fn measure_options(
             .then_some(s.measure.instruction_samples),
         reference_every: s.measure.reference_every,
         focus: s.measure.focus.clone(),
+        trace: opts.plan.trace || s.measure.trace,
     })
 }
 

@@ -138,6 +138,14 @@ pub fn run(opts: &RunOptions) -> Result<RunOutput> {
     let results_path = opts.out_dir.join("results.json");
     results::write(&results, &results_path)?;
     crate::report::write_reports(&results, &opts.out_dir)?;
+    let traces = crate::export::traces::write_traces(&results, &opts.out_dir)?;
+    if let Some(first) = traces.first() {
+        crate::note!(
+            "traces: {} files in {} (Trace Event JSON for Perfetto UI, chrome://tracing or              speedscope; .importtime.txt for tuna)",
+            traces.len(),
+            first.parent().map_or(String::new(), |p| p.display().to_string())
+        );
+    }
     if !interrupted {
         journal.append(&Entry::End)?;
     }

@@ -407,6 +407,9 @@ pub struct MeasureSpec {
     pub lazy: LazyImports,
     /// Where `lazy-imports` was given (line, column), for errors found later.
     pub lazy_imports_at: Option<(usize, usize)>,
+    /// `trace`: write each variant's profiled import as trace files (as `run
+    /// --trace`).
+    pub trace: bool,
 }
 
 /// A setting of the global lazy-imports flag (`-X lazy_imports=...`, PEP 810).

@@ -603,6 +603,7 @@ fn measure(ctx: &Ctx, w: &wire::Measure) -> Result<MeasureSpec, ScenarioError> {
     let focus = focus(ctx, w, precision, samples, &modes)?;
     let (lazy_imports, lazy_imports_at) = lazy_imports(ctx, w)?;
     Ok(MeasureSpec {
+        trace: w.trace.as_ref().is_some_and(|t| *t.get_ref()),
         lazy: LazyImports::Normal,
         lazy_imports,
         lazy_imports_at,

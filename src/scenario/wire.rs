@@ -123,6 +123,7 @@ pub(super) struct Measure {
     pub focus_samples: Option<Spanned<i64>>,
     pub focus_precision: Option<Spanned<f64>>,
     pub lazy_imports: Option<Spanned<StrList>>,
+    pub trace: Option<Spanned<bool>>,
 }
 
 /// A string or a list of strings (`layout = "zip"` or `layout = ["dir", "zip"]`).
