@@ -103,6 +103,7 @@ fn cold(c: &mut Criterion) {
             probe: false,
             speed: false,
             collect: false,
+            trace: false,
         };
         std::fs::write(&job, serde_json::to_vec(&spec).expect("a job serialises"))
             .expect("writing the job file");

@@ -33,8 +33,7 @@ pub fn write_traces(results: &Results, dir: &Path) -> Result<Vec<PathBuf>> {
         return Ok(Vec::new());
     }
     let folder = dir.join("traces");
-    std::fs::create_dir_all(&folder)
-        .with_context(|| format!("creating {}", folder.display()))?;
+    std::fs::create_dir_all(&folder).with_context(|| format!("creating {}", folder.display()))?;
     let mut written = Vec::new();
     for c in cases {
         let Some(trace) = c.probe.as_ref().and_then(|p| p.trace.as_ref()) else {
@@ -62,14 +61,13 @@ pub fn write_traces(results: &Results, dir: &Path) -> Result<Vec<PathBuf>> {
         let text = serde_json::to_vec(&trace.trace_events(&about))?;
         std::fs::write(&json_path, text)
             .with_context(|| format!("writing {}", json_path.display()))?;
-        let header = [
-            format!(
-                "zipimport-bench trace of {} {} under Python {python} (run started {})",
-                c.scenario, c.variant, results.metadata.started_at
-            ),
-            "the probe's first, profiled import: times include the profiler's overhead"
-                .to_owned(),
-        ];
+        // One line: tuna skips the first line unread (where `-X importtime` writes
+        // its header) and warns about any other that is not an import line.
+        let header = format!(
+            "zipimport-bench trace of {} {} under Python {python} (run started {}; the \
+             probe's first, profiled import: times include the profiler's overhead)",
+            c.scenario, c.variant, results.metadata.started_at
+        );
         let txt_path = folder.join(format!("{title}.importtime.txt"));
         std::fs::write(&txt_path, trace.importtime(&header))
             .with_context(|| format!("writing {}", txt_path.display()))?;

@@ -218,6 +218,6 @@ def report(top=20):
     }
     if _tracing[0]:
         began = _state["began"]
-        out["spans"] = [[a - began, b - a, p, m, d] for a, b, p, m, d in spans]
+        out["spans"] = [(a - began, b - a, p, m, d) for a, b, p, m, d in spans]
         out["wall_ns"] = _state.get("ended", began) - began
     return out

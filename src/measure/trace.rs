@@ -157,13 +157,12 @@ impl ImportTrace {
     }
 
     /// The module imports in `python -X importtime`'s format (self and cumulative
-    /// microseconds, nesting by two spaces per level), after `header` lines prefixed
-    /// with `#` (importtime readers skip what does not start with `import time:`).
-    pub fn importtime(&self, header: &[String]) -> String {
+    /// microseconds, nesting by two spaces per level), after one `header` line
+    /// prefixed with `#` (importtime readers skip what does not start with `import
+    /// time:`).
+    pub fn importtime(&self, header: &str) -> String {
         let mut out = String::new();
-        for h in header {
-            let _ = writeln!(out, "# {h}");
-        }
+        let _ = writeln!(out, "# {}", header.replace('\n', " "));
         out.push_str("import time: self [us] | cumulative | imported package\n");
         for m in self.modules() {
             let _ = writeln!(
@@ -206,11 +205,23 @@ mod tests {
     fn self_time_is_cumulative_less_direct_imports() {
         let m = nested().modules();
         assert_eq!(m.len(), 2);
-        assert_eq!((m[0].name.as_str(), m[0].self_ns, m[0].depth), ("b", 50_000, 1));
-        assert_eq!((m[1].name.as_str(), m[1].self_ns, m[1].depth), ("a", 150_000, 0));
-        let text = nested().importtime(&["variant x".into()]);
-        assert!(text.contains("import time:        50 |         50 |   b\n"), "{text}");
-        assert!(text.contains("import time:       150 |        200 | a\n"), "{text}");
+        assert_eq!(
+            (m[0].name.as_str(), m[0].self_ns, m[0].depth),
+            ("b", 50_000, 1)
+        );
+        assert_eq!(
+            (m[1].name.as_str(), m[1].self_ns, m[1].depth),
+            ("a", 150_000, 0)
+        );
+        let text = nested().importtime("variant x");
+        assert!(
+            text.contains("import time:        50 |         50 |   b\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("import time:       150 |        200 | a\n"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -272,6 +272,7 @@ mod tests {
                 keep_artifacts: true,
                 pythons: Vec::new(),
                 shard: Some((1, 2)),
+                trace: false,
             },
         };
         let line = serde_json::to_string(&header).unwrap();

@@ -143,7 +143,9 @@ pub fn run(opts: &RunOptions) -> Result<RunOutput> {
         crate::note!(
             "traces: {} files in {} (Trace Event JSON for Perfetto UI, chrome://tracing or              speedscope; .importtime.txt for tuna)",
             traces.len(),
-            first.parent().map_or(String::new(), |p| p.display().to_string())
+            first
+                .parent()
+                .map_or(String::new(), |p| p.display().to_string())
         );
     }
     if !interrupted {
