@@ -52,6 +52,7 @@ fn measure_dir(init: &str, timeout: Duration) -> Vec<measure::CaseOutcome> {
         instructions: None,
         reference_every: 6,
         focus: None,
+        trace: false,
     };
     let workload = Imports {
         modules: vec!["pkg".into()],
