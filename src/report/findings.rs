@@ -92,6 +92,13 @@ pub fn findings(results: &Results) -> Vec<Finding> {
         if let Some(&first) = s.modes.iter().find(|m| m.is_sampled()) {
             sampled_findings(results, s, first, &mut out);
         }
+        for d in super::trace_diff::differences(results, s) {
+            out.push(Finding {
+                scenario: s.name.clone(),
+                tone: "info",
+                text: d.sentence,
+            });
+        }
         super::fleet::findings(results, &s.name, &mut out);
         super::hot_update::findings(results, &s.name, &mut out);
     }

@@ -12,6 +12,7 @@ pub mod markup;
 pub mod pythons;
 pub mod sweep;
 mod table;
+pub mod trace_diff;
 pub mod verdict;
 
 pub use html::{compare_html, history_html, history_warnings, report_html};

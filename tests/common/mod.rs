@@ -221,6 +221,11 @@ pub fn write_json(dir: &Path, name: &str, v: &Value) -> PathBuf {
     write(dir, name, &serde_json::to_string_pretty(v).unwrap())
 }
 
+/// The headless Chromium binary this machine has.
+pub fn chromium_path() -> &'static str {
+    chromium()
+}
+
 fn chromium() -> &'static str {
     ["chromium", "chromium-browser", "google-chrome"]
         .into_iter()

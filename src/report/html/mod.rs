@@ -6,7 +6,8 @@
 mod charts;
 mod compare;
 mod history;
-mod profile;
+mod icicle;
+pub(crate) mod profile;
 mod scenario;
 mod view;
 

@@ -44,24 +44,26 @@ fn measured<'a>(cases: &[&'a CaseResult], variants: &[String], mode: Mode) -> Ve
         .collect()
 }
 
+/// The profiler's phases in display order.
+pub(crate) const PHASE_ORDER: [&str; 10] = [
+    "find",
+    "archive directory",
+    "read",
+    "decompress",
+    "hash sources",
+    "unmarshal",
+    "compile",
+    "load code (other)",
+    "execute",
+    "import machinery",
+];
+
 /// Phase names in display order, the table rows and the stacked chart.
 pub(super) fn phase_view(
     cases: &[&CaseResult],
     variants: &[String],
     mode: Mode,
 ) -> (Vec<String>, Vec<PhaseRow>, Option<charts::Chart>) {
-    const ORDER: [&str; 10] = [
-        "find",
-        "archive directory",
-        "read",
-        "decompress",
-        "hash sources",
-        "unmarshal",
-        "compile",
-        "load code (other)",
-        "execute",
-        "import machinery",
-    ];
     let probes: Vec<(&str, &crate::measure::Probe)> = measured(cases, variants, mode)
         .into_iter()
         .filter_map(|c| {
@@ -74,7 +76,7 @@ pub(super) fn phase_view(
     if probes.is_empty() {
         return (Vec::new(), Vec::new(), None);
     }
-    let names: Vec<String> = ORDER
+    let names: Vec<String> = PHASE_ORDER
         .iter()
         .filter(|n| probes.iter().any(|(_, p)| p.phases.contains_key(**n)))
         .map(|n| (*n).to_owned())

@@ -98,12 +98,54 @@ pub(super) struct ScenarioView {
     top_modules: Vec<TopModules>,
     fleet: Vec<FleetRow>,
     hot_updates: Vec<HotRow>,
+    /// With traces (`run --trace`): an icicle of the reference's and the best and
+    /// worst zip's profiled import.
+    icicles: Vec<ChartView>,
+    /// With traces: where each of those zips spends more than the reference.
+    differences: Vec<DiffView>,
+}
+
+/// A zip's profiled import against the reference's, as the page shows it.
+#[derive(Serialize)]
+struct DiffView {
+    zip: String,
+    reference: String,
+    sentence: String,
+    /// Phase, zip, reference, extra, share of the extra.
+    phases: Vec<[String; 5]>,
+    /// Module, zip, reference, extra, share of the extra.
+    modules: Vec<[String; 5]>,
+}
+
+impl DiffView {
+    fn new(d: &crate::report::trace_diff::Difference) -> Self {
+        let row = |r: &crate::report::trace_diff::DiffRow| {
+            let sign = if r.extra_ns < 0 { "-" } else { "+" };
+            [
+                r.name.clone(),
+                format_duration_ns(r.zip_ns as f64),
+                format_duration_ns(r.reference_ns as f64),
+                format!(
+                    "{sign}{}",
+                    format_duration_ns(r.extra_ns.unsigned_abs() as f64)
+                ),
+                format!("{:.0}%", r.share * 100.0),
+            ]
+        };
+        DiffView {
+            zip: d.zip.clone(),
+            reference: d.reference.clone(),
+            sentence: d.sentence.clone(),
+            phases: d.phases.iter().map(row).collect(),
+            modules: d.modules.iter().map(row).collect(),
+        }
+    }
 }
 
 impl ScenarioView {
     /// Charts this scenario's section draws.
     pub(super) fn chart_count(&self) -> usize {
-        self.charts.len()
+        self.charts.len() + self.icicles.len()
     }
 }
 
@@ -174,6 +216,33 @@ pub(super) fn scenario_view(
         top_modules: top_modules(&measured),
         fleet: fleet_rows(&fleet_cases),
         hot_updates: hot_rows(&super::super::hot_update::hot_of(results, &s.name)),
+        icicles: crate::report::trace_diff::traced_cases(results, s)
+            .iter()
+            .map(|t| {
+                let title = format!(
+                    "{} ({}): one import, module by module",
+                    t.case.variant, t.role
+                );
+                ChartView::new(
+                    title.clone(),
+                    format!(
+                        "The probe's profiled first import ({}, profiling included), every \
+                         box a wrapped call inside the one above it: a module's import \
+                         (grey, named where it fits), its phases in their colours and the \
+                         imports it made. Hover a box for its time; traces/{}-{}.json holds \
+                         every span",
+                        format_duration_ns(t.trace.wall_ns as f64),
+                        s.name,
+                        t.case.variant
+                    ),
+                    super::icicle::icicle(t.trace, &title),
+                )
+            })
+            .collect(),
+        differences: crate::report::trace_diff::differences(results, s)
+            .iter()
+            .map(DiffView::new)
+            .collect(),
     }
 }
 
