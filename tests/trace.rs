@@ -358,3 +358,48 @@ fn speedscope_loads_every_trace_with_every_span() {
         assert_eq!(rows, frames.len(), "{v}: speedscope's rows");
     }
 }
+
+#[test]
+fn the_report_draws_icicles_and_the_difference_and_passes_every_geometric_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, results) = traced_run(dir.path());
+    let page = out.join("report.html");
+    check_page(&page, "trace-report");
+    let html = std::fs::read_to_string(&page).unwrap();
+    // The reference and the best and worst zip with bytecode, each with its icicle.
+    for v in VARIANTS {
+        assert!(
+            html.contains(&format!("{v} (reference): one import"))
+                || html.contains(&format!("{v} (best zip with bytecode): one import"))
+                || html.contains(&format!("{v} (worst zip with bytecode): one import")),
+            "no icicle of {v}"
+        );
+    }
+    // The difference view: its sentence is a finding too, and its phases add up to the
+    // whole difference.
+    let stored = case(&results, "zip-stored-pyc", "cold");
+    let reference = case(&results, "dir-pyc", "cold");
+    let wall = |c: &Value| c["probe"]["trace"]["wall_ns"].as_i64().unwrap();
+    let extra = wall(stored) - wall(reference);
+    let findings: Vec<String> = html
+        .split("<li")
+        .filter(|l| l.contains("Of zip-stored-pyc"))
+        .map(str::to_owned)
+        .collect();
+    assert!(!findings.is_empty(), "no finding quotes the difference");
+    assert!(html.contains("Where zip-stored-pyc spends more than dir-pyc"));
+    let trace =
+        |c: &Value| -> ImportTrace { serde_json::from_value(c["probe"]["trace"].clone()).unwrap() };
+    let (z, r) = (
+        trace(stored).phase_totals(),
+        trace(reference).phase_totals(),
+    );
+    let by_phase: i64 = z
+        .keys()
+        .chain(r.keys())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .map(|k| z.get(k).copied().unwrap_or(0) as i64 - r.get(k).copied().unwrap_or(0) as i64)
+        .sum();
+    assert_eq!(by_phase, extra);
+}

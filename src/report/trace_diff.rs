@@ -200,8 +200,8 @@ pub fn difference(zip: &Traced, reference: &Traced) -> Difference {
             .map(|r| format!("{} ({})", r.name, ms(r.extra_ns)))
             .collect();
         format!(
-            "Of {}'s extra {} over {} (profiled import, `run --trace`): {}; the modules \
-             that gain most: {}; {:.0}% of the difference lies in named modules.",
+            "Of {}'s extra {} over {} (one profiled import each, `run --trace`): {}; the \
+             modules that gain most: {}; {:.0}% of the difference lies in named modules.",
             zip.case.variant,
             ms(extra),
             reference.case.variant,

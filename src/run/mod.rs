@@ -141,7 +141,8 @@ pub fn run(opts: &RunOptions) -> Result<RunOutput> {
     let traces = crate::export::traces::write_traces(&results, &opts.out_dir)?;
     if let Some(first) = traces.first() {
         crate::note!(
-            "traces: {} files in {} (Trace Event JSON for Perfetto UI, chrome://tracing or              speedscope; .importtime.txt for tuna)",
+            "traces: {} files in {} (Trace Event JSON for Perfetto UI, chrome://tracing or \
+             speedscope; .importtime.txt for tuna)",
             traces.len(),
             first
                 .parent()
