@@ -97,7 +97,9 @@ pub(crate) fn probe(
                             wall_ns,
                         }) => {
                             profile = (phases, modules);
-                            if opts.trace {
+                            // No spans: this Python's profiler could not be
+                            // installed (3.9's zipimporter lacks exec_module).
+                            if opts.trace && !spans.is_empty() {
                                 trace = Some(super::trace::ImportTrace { wall_ns, spans });
                             }
                         }
