@@ -316,7 +316,7 @@ fn speedscope_loads_every_trace_with_every_span() {
         // The sandwich view renders after the profile is fetched and parsed; on a busy
         // machine that can take longer than a first budget of virtual time allows.
         let mut rows = 0;
-        for budget in [5_000, 10_000, 20_000] {
+        for budget in [5_000, 10_000, 20_000, 40_000] {
             let profile = tempfile::tempdir().unwrap();
             let dom = Command::new(chromium_path())
                 .args([
@@ -344,7 +344,8 @@ fn speedscope_loads_every_trace_with_every_span() {
             rows = dom.matches("{&quot;depth&quot;").count()
                 + dom.matches("{\"depth\"").count()
                 + dom.matches(">import loop {}<").count();
-            if rows > 0 {
+            // A partly drawn table (a busy machine) is tried again with more time.
+            if rows == frames.len() {
                 assert!(
                     dom.contains(&format!("<title>{v} - speedscope</title>")),
                     "{v}: {dom}"
