@@ -88,16 +88,42 @@ impl ImportTrace {
     /// machinery` at the top; the loop's time outside every span is `import
     /// machinery` of no module.
     pub fn exclusive(&self) -> Vec<(String, String, u64)> {
-        // By start, longest first, with a stack of open spans: each span's duration is
-        // taken off its innermost enclosing span.
+        let nesting = self.nesting();
+        let mut own: Vec<u64> = self.spans.iter().map(|s| s.1).collect();
+        let mut outside = self.wall_ns;
+        for (i, &(parent, _)) in nesting.iter().enumerate() {
+            match parent {
+                Some(p) => own[p] = own[p].saturating_sub(self.spans[i].1),
+                None => outside = outside.saturating_sub(self.spans[i].1),
+            }
+        }
+        let mut out: Vec<(String, String, u64)> = self
+            .spans
+            .iter()
+            .enumerate()
+            .map(|(i, (_, _, _, module, _))| {
+                // A module span's own time goes to the nearest enclosing phase.
+                let mut at = Some(i);
+                while let Some(k) = at.filter(|&k| self.spans[k].2.is_empty()) {
+                    at = nesting[k].0;
+                }
+                let phase = at.map_or(MACHINERY, |k| self.spans[k].2.as_str());
+                (phase.to_owned(), module.clone(), own[i])
+            })
+            .collect();
+        out.push((MACHINERY.to_owned(), String::new(), outside));
+        out
+    }
+
+    /// For every span, the innermost span enclosing it and how many enclose it: by
+    /// start, longest first, with a stack of the spans still open.
+    pub fn nesting(&self) -> Vec<(Option<usize>, usize)> {
         let mut order: Vec<usize> = (0..self.spans.len()).collect();
         order.sort_by_key(|&i| (self.spans[i].0, std::cmp::Reverse(self.spans[i].1)));
-        let mut own: Vec<u64> = self.spans.iter().map(|s| s.1).collect();
-        let mut phase_of: Vec<String> = vec![String::new(); self.spans.len()];
-        let mut outside = self.wall_ns;
+        let mut out = vec![(None, 0); self.spans.len()];
         let mut open: Vec<usize> = Vec::new();
         for i in order {
-            let (start, dur, ref phase, ..) = self.spans[i];
+            let start = self.spans[i].0;
             while let Some(&top) = open.last() {
                 let (s, d, ..) = self.spans[top];
                 if start >= s + d {
@@ -106,30 +132,9 @@ impl ImportTrace {
                     break;
                 }
             }
-            match open.last() {
-                Some(&parent) => own[parent] = own[parent].saturating_sub(dur),
-                None => outside = outside.saturating_sub(dur),
-            }
-            phase_of[i] = if phase.is_empty() {
-                open.iter()
-                    .rev()
-                    .map(|&j| &self.spans[j].2)
-                    .find(|p| !p.is_empty())
-                    .cloned()
-                    .unwrap_or_else(|| MACHINERY.to_owned())
-            } else {
-                phase.clone()
-            };
+            out[i] = (open.last().copied(), open.len());
             open.push(i);
         }
-        let mut out: Vec<(String, String, u64)> = self
-            .spans
-            .iter()
-            .zip(own)
-            .zip(phase_of)
-            .map(|(((_, _, _, module, _), ns), phase)| (phase, module.clone(), ns))
-            .collect();
-        out.push((MACHINERY.to_owned(), String::new(), outside));
         out
     }
 

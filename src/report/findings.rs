@@ -89,8 +89,8 @@ pub fn findings(results: &Results) -> Vec<Finding> {
                 ),
             });
         }
-        if let Some(&first) = s.modes.iter().find(|m| m.is_sampled()) {
-            sampled_findings(results, s, first, &mut out);
+        if let Some(mode) = s.headline_mode() {
+            sampled_findings(results, s, mode, &mut out);
         }
         for d in super::trace_diff::differences(results, s) {
             out.push(Finding {
@@ -106,12 +106,7 @@ pub fn findings(results: &Results) -> Vec<Finding> {
 }
 
 /// Findings from one scenario's per-sample cases (cold, warm, cold-disk).
-fn sampled_findings(results: &Results, s: &ScenarioInfo, first: Mode, out: &mut Vec<Finding>) {
-    let mode = if s.modes.contains(&Mode::Cold) {
-        Mode::Cold
-    } else {
-        first
-    };
+fn sampled_findings(results: &Results, s: &ScenarioInfo, mode: Mode, out: &mut Vec<Finding>) {
     let cases: Vec<&CaseResult> = results
         .cases
         .iter()

@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::markup::{Column, Row, Table};
 use crate::format::{escape_markdown, format_duration_ns};
 use crate::results::{CaseResult, Results, ScenarioInfo};
-use crate::scenario::{LazyImports, Mode};
+use crate::scenario::LazyImports;
 use crate::status::Status;
 
 /// One interpreter's normal and lazy instances of a scenario, in one mode.
@@ -69,13 +69,8 @@ pub fn lazy_report(results: &Results) -> LazyReport {
             .as_ref()
             .map_or(String::new(), |p| p.version_short.clone());
         let normal = results.scenarios.iter().find(|s| s.name == base);
-        let mode = if lazy.modes.contains(&Mode::Cold) {
-            Mode::Cold
-        } else {
-            match lazy.modes.iter().copied().find(|m| m.is_sampled()) {
-                Some(m) => m,
-                None => continue,
-            }
+        let Some(mode) = lazy.headline_mode() else {
+            continue;
         };
         let find = |scenario: &str, variant: &str| {
             results

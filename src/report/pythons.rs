@@ -10,7 +10,6 @@ use serde::Serialize;
 use super::markup::{Column, Row, Table};
 use crate::format::{escape_markdown, format_duration_ns};
 use crate::results::{Results, ScenarioInfo};
-use crate::scenario::Mode;
 use crate::status::Status;
 
 /// One scenario file's variants across interpreters, in one mode.
@@ -57,13 +56,8 @@ pub fn python_tables(results: &Results) -> Vec<PythonTable> {
         if externals.is_empty() {
             continue;
         }
-        let Some(&mode) = base.modes.iter().find(|m| m.is_sampled()) else {
+        let Some(mode) = base.headline_mode() else {
             continue;
-        };
-        let mode = if base.modes.contains(&Mode::Cold) {
-            Mode::Cold
-        } else {
-            mode
         };
         let mut instances = vec![(base, results.metadata.python.version_short.clone())];
         instances.extend(externals);

@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::format::format_duration_ns;
 use crate::measure::trace::ImportTrace;
 use crate::results::{CaseResult, Results, ScenarioInfo};
-use crate::scenario::{Bytecode, Layout, Mode};
+use crate::scenario::Layout;
 use crate::status::Status;
 
 /// One traced case the report draws.
@@ -28,13 +28,8 @@ pub struct Traced<'a> {
 /// then the best and the worst zip with bytecode by their ratio to it (one when they
 /// are the same). Empty without traces or without a traced reference.
 pub fn traced_cases<'a>(results: &'a Results, s: &ScenarioInfo) -> Vec<Traced<'a>> {
-    let mode = if s.modes.contains(&Mode::Cold) {
-        Mode::Cold
-    } else {
-        match s.modes.iter().copied().find(|m| m.is_sampled()) {
-            Some(m) => m,
-            None => return Vec::new(),
-        }
+    let Some(mode) = s.headline_mode() else {
+        return Vec::new();
     };
     let trace_of = |c: &'a CaseResult| c.probe.as_ref().and_then(|p| p.trace.as_ref());
     let cases: Vec<&CaseResult> = results
@@ -50,15 +45,7 @@ pub fn traced_cases<'a>(results: &'a Results, s: &ScenarioInfo) -> Vec<Traced<'a
         .iter()
         .copied()
         .filter(|c| {
-            c.layout == Layout::Zip
-                && matches!(
-                    c.bytecode,
-                    Bytecode::Pyc
-                        | Bytecode::CheckedHash
-                        | Bytecode::UncheckedHash
-                        | Bytecode::PycOnly
-                )
-                && c.ratio_to_reference.is_some()
+            c.layout == Layout::Zip && c.bytecode.used_from_zip() && c.ratio_to_reference.is_some()
         })
         .collect();
     let ratio = |c: &CaseResult| c.ratio_to_reference.unwrap_or(f64::NAN);

@@ -112,11 +112,7 @@ impl Named {
 }
 
 fn sampled_verdict(results: &Results, s: &ScenarioInfo) -> Option<Verdict> {
-    let mode = if s.modes.contains(&Mode::Cold) {
-        Mode::Cold
-    } else {
-        s.modes.iter().copied().find(|m| m.is_sampled())?
-    };
+    let mode = s.headline_mode()?;
     let all: Vec<&CaseResult> = results
         .cases
         .iter()
@@ -189,12 +185,7 @@ fn shipped(x: &Scope, named: &mut Named) -> Option<String> {
 /// adds to it.
 fn with_bytecode(x: &Scope, named: &mut Named) -> Vec<String> {
     let readable = |c: &&CaseResult| {
-        c.layout == Layout::Zip
-            && c.variant != "shipped"
-            && matches!(
-                c.bytecode,
-                Bytecode::Pyc | Bytecode::UncheckedHash | Bytecode::CheckedHash | Bytecode::PycOnly
-            )
+        c.layout == Layout::Zip && c.variant != "shipped" && c.bytecode.used_from_zip()
     };
     let candidates: Vec<&CaseResult> = x.others.iter().copied().filter(readable).collect();
     // The case the scenario spent its samples on answers the question; picking the

@@ -205,6 +205,18 @@ pub struct ScenarioInfo {
     pub machine: Option<crate::stats::MachineStates>,
 }
 
+impl ScenarioInfo {
+    /// The mode a scenario's verdict, findings and cross-scenario tables speak of:
+    /// cold when measured, else the first per-sample mode; `None` with neither.
+    pub fn headline_mode(&self) -> Option<Mode> {
+        if self.modes.contains(&Mode::Cold) {
+            Some(Mode::Cold)
+        } else {
+            self.modes.iter().copied().find(|m| m.is_sampled())
+        }
+    }
+}
+
 /// `focus` of a scenario, as it was run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FocusInfo {

@@ -227,6 +227,15 @@ impl Bytecode {
     pub fn has_bytecode(self) -> bool {
         self != Bytecode::None
     }
+
+    /// Whether an import from a zip uses the bytecode: pycs where zipimport looks,
+    /// that match their sources (timestamp, checked or unchecked hash) or stand alone.
+    pub fn used_from_zip(self) -> bool {
+        matches!(
+            self,
+            Bytecode::Pyc | Bytecode::UncheckedHash | Bytecode::CheckedHash | Bytecode::PycOnly
+        )
+    }
 }
 
 /// One way of packaging the tree.

@@ -37,28 +37,6 @@ fn escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// Each span's row: how many spans enclose it (by start, longest first, with a stack
-/// of open spans).
-fn levels(t: &ImportTrace) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..t.spans.len()).collect();
-    order.sort_by_key(|&i| (t.spans[i].0, std::cmp::Reverse(t.spans[i].1)));
-    let mut level = vec![0; t.spans.len()];
-    let mut open: Vec<usize> = Vec::new();
-    for i in order {
-        let start = t.spans[i].0;
-        while let Some(&top) = open.last() {
-            if start >= t.spans[top].0 + t.spans[top].1 {
-                open.pop();
-            } else {
-                break;
-            }
-        }
-        level[i] = open.len();
-        open.push(i);
-    }
-    level
-}
-
 /// A "nice" tick step for `span` ns in about 8 steps.
 fn tick_step(span: f64) -> f64 {
     let raw = span / 8.0;
@@ -73,7 +51,7 @@ fn tick_step(span: f64) -> f64 {
 /// The icicle of `t`, `title` naming it for screen readers.
 pub fn icicle(t: &ImportTrace, title: &str) -> Chart {
     let wall = t.wall_ns.max(1) as f64;
-    let level = levels(t);
+    let level: Vec<usize> = t.nesting().iter().map(|n| n.1).collect();
     let depth = level.iter().copied().max().unwrap_or(0) + 1;
     // At least room for the rotated depth axis name.
     let rows_height = (depth as f64 * ROW).max(100.0);
@@ -196,7 +174,8 @@ mod tests {
                 (0, 900_000, String::new(), "a".into(), 0),
             ],
         };
-        assert_eq!(levels(&t), [1, 1, 0]);
+        let levels: Vec<usize> = t.nesting().iter().map(|n| n.1).collect();
+        assert_eq!(levels, [1, 1, 0]);
         let c = icicle(&t, "t");
         assert_eq!(c.svg.matches("<rect").count(), 2, "{}", c.svg);
         assert!(
