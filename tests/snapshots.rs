@@ -25,8 +25,14 @@ fn fixture(name: &str) -> Results {
 }
 
 /// The fixtures every output is rendered from: the default scenario as recorded on
-/// 2026-11-30 and two quick runs made one after another.
-const RUNS: [&str; 3] = ["default-results.json", "quick-a.json", "quick-b.json"];
+/// 2026-11-30 and on 2026-12-03 (focus cases, speed readings), and two quick runs made
+/// one after another.
+const RUNS: [&str; 4] = [
+    "default-results.json",
+    "default-2026-12-03.json",
+    "quick-a.json",
+    "quick-b.json",
+];
 
 /// The visible text of an HTML page: what a reader sees, without charts (SVG), style
 /// sheets or scripts, one block per line.
