@@ -27,6 +27,7 @@ pub mod format;
 pub mod fuzz;
 pub mod generate;
 pub mod lock;
+pub mod markup;
 pub mod measure;
 pub mod package;
 pub mod python;

@@ -152,7 +152,10 @@ fn every_case_stops_for_the_reason_it_records() {
     // Unsupported cases were never sampled and say nothing about stopping.
     assert!(case(&r, "zip-bzip2-pyc", "cold").get("stopped").is_none());
     let md = std::fs::read_to_string(dir.path().join("out/summary.md")).unwrap();
-    assert!(md.contains("adaptive: at least 6, at most 12"), "{md}");
+    assert!(
+        md.contains("adaptive: each case takes at least 6 and at most 12"),
+        "{md}"
+    );
 }
 
 #[test]

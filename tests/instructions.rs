@@ -89,7 +89,9 @@ fn callgrind_counts_every_case_once_in_parallel_and_rechecks_a_few_alone() {
     };
     let best_zip = best["ratio_to_reference"].as_f64().unwrap();
     let summary = std::fs::read_to_string(dir.path().join("out/summary.md")).unwrap();
-    let quoted = format!("In instructions, which noise does not move, it is {best_zip:.2}x.");
+    let quoted = format!(
+        "In instructions, which noise does not move, it is {best_zip:.2}x (span of the counts"
+    );
     assert!(summary.contains(&quoted), "{quoted} not in {summary}");
 }
 

@@ -34,87 +34,6 @@ const RUNS: [&str; 4] = [
     "quick-b.json",
 ];
 
-/// The visible text of an HTML page: what a reader sees, without charts (SVG), style
-/// sheets or scripts, one block per line.
-fn html_text(html: &str) -> String {
-    let mut text = html.to_owned();
-    for tag in ["style", "script", "svg"] {
-        while let Some(start) = text.find(&format!("<{tag}")) {
-            let close = format!("</{tag}>");
-            let end = text[start..]
-                .find(&close)
-                .map_or(text.len(), |e| start + e + close.len());
-            text.replace_range(start..end, "\n");
-        }
-    }
-    let mut out = String::new();
-    let mut in_tag = false;
-    let mut tag = String::new();
-    for ch in text.chars() {
-        match (in_tag, ch) {
-            (false, '<') => {
-                in_tag = true;
-                tag.clear();
-            }
-            (true, '>') => {
-                in_tag = false;
-                let name = tag
-                    .trim_start_matches('/')
-                    .split_whitespace()
-                    .next()
-                    .unwrap_or_default()
-                    .to_ascii_lowercase();
-                let block = [
-                    "p",
-                    "div",
-                    "tr",
-                    "li",
-                    "h1",
-                    "h2",
-                    "h3",
-                    "h4",
-                    "table",
-                    "section",
-                    "br",
-                    "figcaption",
-                    "caption",
-                    "summary",
-                    "details",
-                    "dt",
-                    "dd",
-                    "ul",
-                    "ol",
-                    "header",
-                    "footer",
-                    "figure",
-                ];
-                if block.contains(&name.as_str()) {
-                    out.push('\n');
-                } else if (name == "td" || name == "th") && !tag.starts_with('/') {
-                    out.push_str(" | ");
-                }
-            }
-            (true, c) => tag.push(c),
-            (false, c) => out.push(c),
-        }
-    }
-    let decoded = out
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#x27;", "'")
-        .replace("&#39;", "'")
-        .replace("&#x2f;", "/")
-        .replace("&nbsp;", " ")
-        .replace("&amp;", "&");
-    decoded
-        .lines()
-        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
-        .filter(|l| !l.is_empty() && l != "|")
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 fn snapshot_name(fixture: &str) -> String {
     fixture.trim_end_matches(".json").replace('.', "_")
 }
@@ -146,7 +65,7 @@ fn the_report_page_text() {
         let html = report::report_html(&r).unwrap();
         insta::assert_snapshot!(
             format!("report-html-{}", snapshot_name(name)),
-            html_text(&html)
+            common::html_text(&html)
         );
     }
 }
@@ -170,7 +89,7 @@ fn compare_in_every_format() {
         );
         insta::assert_snapshot!(format!("compare-json-{mode}"), compare::render_json(&cmp));
         let html = report::compare_html(&cmp, &a, &b).unwrap();
-        insta::assert_snapshot!(format!("compare-html-{mode}"), html_text(&html));
+        insta::assert_snapshot!(format!("compare-html-{mode}"), common::html_text(&html));
     }
 }
 
@@ -181,7 +100,7 @@ fn the_history_page_text() {
         .map(|n| (n.to_string(), fixture(n)))
         .collect();
     let html = report::history_html(runs, CompareOptions::default()).unwrap();
-    insta::assert_snapshot!("history-html", html_text(&html));
+    insta::assert_snapshot!("history-html", common::html_text(&html));
 }
 
 #[test]

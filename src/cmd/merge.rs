@@ -28,8 +28,8 @@ pub fn merge(files: &[PathBuf], out: &Path) -> Result<ExitCode> {
         None => lock(dir)?,
     };
     results::write(&merged, out)?;
-    report::write_reports(&merged, dir)?;
-    out!("{}", report::summary_table(&merged));
+    let rendered = report::write_reports(&merged, dir)?;
+    out!("{}", rendered.tables);
     outln!(
         "\nmerged {} files, {} cases: {}",
         inputs.len(),

@@ -57,10 +57,11 @@ pub fn report(results: &Path, out: Option<PathBuf>, markdown: Option<PathBuf>) -
     let out = out.unwrap_or_else(|| results.with_file_name("report.html"));
     let dir = out.parent().filter(|p| !p.as_os_str().is_empty());
     let _lock = zipimport_bench::lock::lock_out_dir_noted(dir.unwrap_or(Path::new(".")), "report")?;
-    report::write_atomic(&out, &report::report_html(&r)?)?;
+    let rendered = report::render(&r)?;
+    report::write_atomic(&out, &rendered.html)?;
     outln!("report: {}", out.display());
     if let Some(md) = markdown {
-        report::write_atomic(&md, &report::summary_markdown(&r))?;
+        report::write_atomic(&md, &rendered.markdown)?;
         outln!("summary: {}", md.display());
     }
     Ok(ExitCode::SUCCESS)

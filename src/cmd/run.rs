@@ -45,9 +45,9 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         report::write_atomic(path, &text)?;
     }
     if !quiet {
-        out!("{}", report::summary_table(&output.results));
+        out!("{}", output.rendered.tables);
     }
-    out!("{}", report::verdict_text(&output.results));
+    out!("{}", output.rendered.verdict);
     let dir = output
         .results_path
         .parent()

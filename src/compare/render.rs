@@ -7,6 +7,7 @@ use std::fmt::Write;
 
 use super::{CaseComparison, Comparison, Metric, Verdict};
 use crate::format::{escape_markdown, format_duration_ns, format_size};
+use crate::markup::{Column, Row, Table};
 
 /// The cells of one row: case, verdict, baseline, candidate, ratio, interval, q.
 pub(crate) fn cells(c: &CaseComparison) -> [String; 7] {
@@ -130,6 +131,39 @@ pub(crate) fn advice(cmp: &Comparison) -> Option<String> {
     ))
 }
 
+/// The rows of `cases` as a [`Table`]: case, verdict, baseline, candidate, ratio,
+/// interval, q and (in the terminal) the note; in Markdown the note follows the verdict.
+fn table(cmp: &Comparison, cases: &[&CaseComparison]) -> Table {
+    let head = columns(cmp);
+    let mut t = Table::new(vec![
+        Column::fit(head[0]),
+        Column::fit(head[1]).text_only(),
+        Column::fit(head[1]).markdown_only(),
+        Column::fit(head[2]).right_aligned(),
+        Column::fit(head[3]).right_aligned(),
+        Column::fit(head[4]).right_aligned(),
+        Column::fit(head[5]).right_aligned(),
+        Column::fit(head[6]).right_aligned(),
+        Column::left("", 0).gap(2).text_only(),
+    ]);
+    for c in cases {
+        let [case, verdict, base, cand, ratio, ci, q] = cells(c);
+        let with_note = match &c.note {
+            Some(n) => format!("{verdict} ({n})"),
+            None => verdict.clone(),
+        };
+        let note = c
+            .note
+            .as_ref()
+            .map(|n| format!("({n})"))
+            .unwrap_or_default();
+        t.push(Row::cells(vec![
+            case, verdict, with_note, base, cand, ratio, ci, q, note,
+        ]));
+    }
+    t
+}
+
 /// A table for the terminal.
 pub fn render_text(cmp: &Comparison) -> String {
     let mut out = String::new();
@@ -157,41 +191,8 @@ pub fn render_text(cmp: &Comparison) -> String {
         let _ = writeln!(out, "{a}");
     }
     let _ = writeln!(out);
-    let rows: Vec<[String; 7]> = cmp.cases.iter().map(cells).collect();
-    let head = columns(cmp);
-    let mut w = head.map(str::len);
-    for r in &rows {
-        for (i, cell) in r.iter().enumerate() {
-            w[i] = w[i].max(cell.chars().count());
-        }
-    }
-    let line = |cells: [&str; 7]| {
-        format!(
-            "  {:<w0$} {:<w1$} {:>w2$} {:>w3$} {:>w4$} {:>w5$} {:>w6$}",
-            cells[0],
-            cells[1],
-            cells[2],
-            cells[3],
-            cells[4],
-            cells[5],
-            cells[6],
-            w0 = w[0],
-            w1 = w[1],
-            w2 = w[2],
-            w3 = w[3],
-            w4 = w[4],
-            w5 = w[5],
-            w6 = w[6]
-        )
-    };
-    let _ = writeln!(out, "{}", line(head));
-    for (c, r) in cmp.cases.iter().zip(&rows) {
-        let _ = write!(out, "{}", line(r.each_ref().map(String::as_str)));
-        if let Some(note) = &c.note {
-            let _ = write!(out, "  ({note})");
-        }
-        let _ = writeln!(out);
-    }
+    let rows: Vec<&CaseComparison> = cmp.cases.iter().collect();
+    out.push_str(&table(cmp, &rows).text());
     out
 }
 
@@ -240,16 +241,7 @@ pub fn render_markdown(cmp: &Comparison) -> String {
         })
         .collect();
     if !shown.is_empty() {
-        let head = columns(cmp);
-        let _ = writeln!(out, "| {} |", head.join(" | "));
-        let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|");
-        for c in shown {
-            let mut r = cells(c).map(|x| escape_markdown(&x));
-            if let Some(note) = &c.note {
-                r[1] = format!("{} ({})", r[1], escape_markdown(note));
-            }
-            let _ = writeln!(out, "| {} |", r.join(" | "));
-        }
+        out.push_str(&table(cmp, &shown).markdown());
         let _ = writeln!(out);
     }
     let count = |v: Verdict| cmp.cases.iter().filter(|c| c.verdict == v).count();

@@ -1,84 +1,26 @@
 //! Findings for people: sentences derived from the numbers of one run, each with the
-//! numbers that support it. A difference whose 95% interval (of one case's ratio to
-//! the other, by the run's estimator) holds 1 is called "not measurable at this sample
+//! numbers that support it. Every ratio a finding quotes is one the tables show: a
+//! case against the reference is its row's ratio, two other cases against each other
+//! the quotient of their rows' ratios ([`ModeTable::between`]), each with its interval.
+//! A difference whose interval holds 1 is called "not measurable at this sample
 //! count", never "no difference", and given no direction.
 
 pub use super::finding::Finding;
-use crate::results::{CaseResult, Results, ScenarioInfo};
+use super::model::{ModeTable, ScenarioReport};
+use super::phrase;
+use crate::results::Results;
 use crate::scenario::{Bytecode, Layout, Mode};
 use crate::status::Status;
 
-/// The measured case of `variant` among `cases`.
-pub(super) fn ok<'a>(cases: &[&'a CaseResult], variant: &str) -> Option<&'a CaseResult> {
-    cases
-        .iter()
-        .copied()
-        .find(|c| c.variant == variant && c.status == Status::Ok && c.summary.is_some())
-}
-
-/// A case's median, NaN without a summary.
-pub(super) fn median(c: &CaseResult) -> f64 {
-    c.summary.as_ref().map_or(f64::NAN, |s| s.median)
-}
-
-/// `b` against `a` (two cases of one scenario and mode) by the run's estimator, with
-/// its 95% interval.
-fn between(a: &CaseResult, b: &CaseResult) -> Option<crate::stats::Estimate> {
-    crate::results::between(b, a, b.slow_above_ns)
-}
-
-/// Whether `b` measurably differs from `a`: the 95% interval of `b` over `a` excludes 1.
-fn distinct(a: &CaseResult, b: &CaseResult) -> bool {
-    between(a, b).is_some_and(|e| e.is_95() && (e.high < 1.0 || e.low > 1.0))
-}
-
-/// How `b` imports compared with `a`, as a clause: `imports 12% slower than stored
-/// (95% interval 9-15%)`, or `imports not measurably differently from stored at this
-/// sample count (95% interval -3% to +4%)` when the interval holds no change. Not a
-/// claim that the two are the same: an interval that straddles 1 only says this run
-/// cannot tell.
-fn speed(a: &CaseResult, b: &CaseResult, verb: &str, than: &str) -> String {
-    let Some(e) = between(a, b) else {
-        return format!("{verb} at {than}'s speed or not; it cannot be told from these samples");
-    };
-    let pct = |r: f64| format!("{:+.0}%", (r - 1.0) * 100.0);
-    let interval = if e.is_95() {
-        format!("95% interval {} to {}", pct(e.low), pct(e.high))
-    } else {
-        format!(
-            "interval {} to {}, {:.0}% coverage",
-            pct(e.low),
-            pct(e.high),
-            e.level * 100.0
-        )
-    };
-    if !distinct(a, b) {
-        return format!(
-            "{verb} not measurably differently from {than} at this sample count ({interval})"
-        );
-    }
-    if e.ratio >= 1.0 {
-        format!(
-            "{verb} {:.0}% slower than {than} ({interval})",
-            (e.ratio - 1.0) * 100.0
-        )
-    } else {
-        format!(
-            "{verb} {:.0}% faster than {than} ({interval})",
-            (1.0 - e.ratio) * 100.0
-        )
-    }
-}
-
-/// Findings for every scenario of a run, from its first measured mode (cold when
-/// measured).
-pub fn findings(results: &Results) -> Vec<Finding> {
+/// Findings for every scenario of a run, from its headline mode (cold when measured).
+pub(super) fn findings(results: &Results, scenarios: &[ScenarioReport]) -> Vec<Finding> {
     let mut out = Vec::new();
-    for s in &results.scenarios {
+    for s in scenarios {
+        let name = &s.info.name;
         // A user's archive: what the doctor found in it, first.
-        for d in s.corpus.iter().flat_map(|c| &c.diagnosis) {
+        for d in s.info.corpus.iter().flat_map(|c| &c.diagnosis) {
             out.push(Finding {
-                scenario: s.name.clone(),
+                scenario: name.clone(),
                 tone: match d.severity {
                     crate::corpus::diagnose::Severity::Problem => "bad",
                     crate::corpus::diagnose::Severity::Note => "info",
@@ -89,105 +31,107 @@ pub fn findings(results: &Results) -> Vec<Finding> {
                 ),
             });
         }
-        if let Some(mode) = s.headline_mode() {
-            sampled_findings(results, s, mode, &mut out);
+        if let Some(t) = s.headline() {
+            sampled_findings(s, t, &mut out);
         }
-        for d in super::trace_diff::differences(results, s) {
+        for d in &s.differences {
             out.push(Finding {
-                scenario: s.name.clone(),
+                scenario: name.clone(),
                 tone: "info",
-                text: d.sentence,
+                text: d.sentence.clone(),
             });
         }
-        super::fleet::findings(results, &s.name, &mut out);
-        super::hot_update::findings(results, &s.name, &mut out);
+        super::fleet::findings(results, name, &mut out);
+        super::hot_update::findings(results, name, &mut out);
     }
     out
 }
 
 /// Findings from one scenario's per-sample cases (cold, warm, cold-disk).
-fn sampled_findings(results: &Results, s: &ScenarioInfo, mode: Mode, out: &mut Vec<Finding>) {
-    let cases: Vec<&CaseResult> = results
-        .cases
-        .iter()
-        .filter(|c| c.scenario == s.name && c.mode == mode)
-        .collect();
-    scenario_findings(s, mode, &cases, out);
-    floor_findings(s, mode, &cases, out);
-    phase_findings(s, &cases, out);
-    if s.modes.contains(&Mode::ColdDisk) && mode == Mode::Cold {
-        let disk: Vec<&CaseResult> = results
-            .cases
-            .iter()
-            .filter(|c| c.scenario == s.name && c.mode == Mode::ColdDisk)
-            .collect();
-        cold_disk_findings(s, &cases, &disk, out);
+fn sampled_findings(s: &ScenarioReport, t: &ModeTable, out: &mut Vec<Finding>) {
+    let mut push = |tone, text: String| {
+        out.push(Finding {
+            scenario: s.info.name.clone(),
+            tone,
+            text,
+        });
+    };
+    scenario_findings(s, t, &mut push);
+    hash_and_failures(t, &mut push);
+    floor_findings(t, &mut push);
+    phase_findings(t, &mut push);
+    if t.mode == Mode::Cold
+        && let Some(disk) = s.table(Mode::ColdDisk)
+    {
+        cold_disk_findings(t, disk, &mut push);
     }
 }
 
+type Push<'p> = dyn FnMut(&'static str, String) + 'p;
+
 /// How far the usual variants are from the floor (the same code served from memory).
-fn floor_findings(s: &ScenarioInfo, mode: Mode, cases: &[&CaseResult], out: &mut Vec<Finding>) {
+fn floor_findings(t: &ModeTable, push: &mut Push) {
     let floor_id = crate::scenario::Variant::MEMORY.id();
-    let Some(floor) = ok(cases, &floor_id) else {
+    let Some(floor) = t.ok(&floor_id) else {
         return;
     };
     let parts: Vec<String> = ["dir-pyc", "zip-stored-pyc", "zip-deflate6-pyc", "shipped"]
         .iter()
         .filter_map(|v| {
-            let c = ok(cases, v)?;
-            let f = c.floor?;
-            let share = (f.extra_ns / median(c)).max(0.0) * 100.0;
+            let over = t.ok(v)?.floor.over()?;
+            // The share of the case's time beyond the floor: 1 - floor / case.
             Some(format!(
-                "{v} {:.2}x ({} more, {share:.0}% of its time)",
-                f.ratio,
-                crate::format::format_duration_ns(f.extra_ns.max(0.0))
+                "{v} {} ({:.0}% of its time beyond the floor)",
+                phrase::ratio_words(&over),
+                (1.0 - 1.0 / over.ratio).max(0.0) * 100.0
             ))
         })
         .collect();
     if parts.is_empty() {
         return;
     }
-    out.push(Finding {
-        scenario: s.name.clone(),
-        tone: "info",
-        text: format!(
-            "The floor, the same compiled code served from memory, imports in {} ({mode}). \
+    push(
+        "info",
+        format!(
+            "The floor, the same compiled code served from memory, imports in {} ({}). \
              Against it: {}. The rest of each import is unmarshalling and executing the \
              code itself, which no importer avoids.",
-            crate::format::format_duration_ns(median(floor)),
+            crate::format::format_duration_ns(floor.median()),
+            t.mode,
             parts.join("; ")
         ),
-    });
+    );
 }
 
-/// How evicting the page cache changes the picture.
-fn cold_disk_findings(
-    s: &ScenarioInfo,
-    cold: &[&CaseResult],
-    disk: &[&CaseResult],
-    out: &mut Vec<Finding>,
-) {
-    let pair = |cases: &[&CaseResult]| match (ok(cases, "dir-pyc"), ok(cases, "zip-stored-pyc")) {
-        (Some(d), Some(z)) => Some(median(z) / median(d)),
-        _ => None,
+/// How evicting the page cache changes the picture: zip-stored-pyc against dir-pyc in
+/// either table, each the quotient of that table's ratios.
+fn cold_disk_findings(cold: &ModeTable, disk: &ModeTable, push: &mut Push) {
+    let (Some(warm_cache), Some(cold_cache)) = (
+        cold.between("dir-pyc", "zip-stored-pyc"),
+        disk.between("dir-pyc", "zip-stored-pyc"),
+    ) else {
+        return;
     };
-    if let (Some(warm_cache), Some(cold_cache)) = (pair(cold), pair(disk)) {
-        out.push(Finding {
-            scenario: s.name.clone(),
-            tone: if cold_cache < 1.0 { "good" } else { "info" },
-            text: format!(
-                "With the artifact evicted from the page cache, zip-stored-pyc costs {cold_cache:.2}x \
-                 dir-pyc (against {warm_cache:.2}x with a warm cache): one archive to read instead \
-                 of one file per module."
-            ),
-        });
-    }
+    push(
+        if cold_cache.below_one() {
+            "good"
+        } else {
+            "info"
+        },
+        format!(
+            "With the artifact evicted from the page cache, zip-stored-pyc costs {} dir-pyc \
+             (against {} with a warm cache): one archive to read instead of one file per \
+             module.",
+            phrase::ratio_words(&cold_cache),
+            phrase::ratio_words(&warm_cache)
+        ),
+    );
 }
 
 /// Where the profiled import of a zip variant spent its time.
-fn phase_findings(s: &ScenarioInfo, cases: &[&CaseResult], out: &mut Vec<Finding>) {
+fn phase_findings(t: &ModeTable, push: &mut Push) {
     for variant in ["zip-stored-pyc", "zip-deflate6-pyc"] {
-        let Some(c) = ok(cases, variant) else {
+        let Some(c) = t.ok(variant).map(|r| r.case) else {
             continue;
         };
         let Some(p) = &c.probe else { continue };
@@ -203,36 +147,31 @@ fn phase_findings(s: &ScenarioInfo, cases: &[&CaseResult], out: &mut Vec<Finding
             .take(3)
             .map(|(k, v)| format!("{k} {:.0}%", **v as f64 / total as f64 * 100.0))
             .collect();
-        out.push(Finding {
-            scenario: s.name.clone(),
-            tone: "info",
-            text: format!(
+        push(
+            "info",
+            format!(
                 "{variant}: parsing the archive directory ({} entries) takes {:.1}% of the \
                  profiled import; the largest phases are {}.",
                 c.artifact.entries,
                 share("archive directory"),
                 listed.join(", ")
             ),
-        });
+        );
     }
 }
 
-fn scenario_findings(s: &ScenarioInfo, mode: Mode, cases: &[&CaseResult], out: &mut Vec<Finding>) {
-    let mut push = |tone, text: String| {
-        out.push(Finding {
-            scenario: s.name.clone(),
-            tone,
-            text,
-        });
-    };
-    let reference = ok(cases, &s.reference);
+fn scenario_findings(s: &ScenarioReport, t: &ModeTable, push: &mut Push) {
+    let reference = &s.info.reference;
+    let mode = t.mode;
 
     // Source-only archives.
-    if let (Some(r), Some(src)) = (
-        reference,
-        ok(cases, "zip-stored-none").or_else(|| ok(cases, "zip-deflate6-none")),
-    ) {
+    if let Some(src) = t
+        .ok("zip-stored-none")
+        .or_else(|| t.ok("zip-deflate6-none"))
+        && let Some(r) = src.ratio
+    {
         let compiles = src
+            .case
             .probe
             .as_ref()
             .and_then(|p| p.first.get("compiles"))
@@ -241,52 +180,56 @@ fn scenario_findings(s: &ScenarioInfo, mode: Mode, cases: &[&CaseResult], out: &
         push(
             "bad",
             format!(
-                "Source-only archives are {:.1}x slower than {} ({} {mode}): zipimport compiles \
-                 every module, {compiles} compilations for {} modules. Ship .pyc files inside the \
-                 archive, beside the sources, where zipimport looks for them.",
-                src.ratio_to_reference.unwrap_or(median(src) / median(r)),
-                r.variant,
-                src.variant,
-                src.probe.as_ref().map_or(0, |p| p.modules),
+                "Source-only archives are {} {reference} ({} {mode}): zipimport compiles \
+                 every module, {compiles} compilations for {} modules. Ship .pyc files \
+                 inside the archive, beside the sources, where zipimport looks for them.",
+                phrase::ratio_words(&r),
+                src.variant(),
+                src.case.probe.as_ref().map_or(0, |p| p.modules),
             ),
         );
     }
 
     // Zip with bytecode against the directory.
-    if let (Some(d), Some(z)) = (ok(cases, "dir-pyc"), ok(cases, "zip-stored-pyc")) {
-        // The paired ratio the tables show, when dir-pyc is the reference.
-        let ratio = z
-            .ratio_to_reference
-            .filter(|_| s.reference == d.variant)
-            .unwrap_or(median(z) / median(d));
+    if let (Some(d), Some(z), Some(r)) = (
+        t.ok("dir-pyc"),
+        t.ok("zip-stored-pyc"),
+        t.between("dir-pyc", "zip-stored-pyc"),
+    ) {
         push(
             // Good news only when the zip is within 5% of the directory; a cost the
             // intervals cannot separate from noise is still a cost, not good news.
-            if ratio <= 1.05 { "good" } else { "info" },
+            if r.ratio <= 1.05 { "good" } else { "info" },
             format!(
-                "An uncompressed zip with pyc ({}) costs {ratio:.2}x a directory with \
-                 __pycache__ ({} vs {} median, {mode}){}.",
-                z.variant,
-                crate::format::format_duration_ns(median(z)),
-                crate::format::format_duration_ns(median(d)),
-                if distinct(d, z) {
-                    ""
+                "An uncompressed zip with pyc ({}) costs {} a directory with __pycache__ \
+                 ({} vs {} median, {mode}){}.",
+                z.variant(),
+                phrase::ratio_words(&r),
+                crate::format::format_duration_ns(z.median()),
+                crate::format::format_duration_ns(d.median()),
+                if r.holds_one() {
+                    "; the interval holds 1, so the difference is not measurable at this \
+                     sample count"
                 } else {
-                    "; the 95% interval of the ratio holds 1, so the difference is not \
-                     measurable at this sample count"
+                    ""
                 },
             ),
         );
     }
 
     // Deflate against stored, and levels against each other.
-    if let (Some(st), Some(d6)) = (ok(cases, "zip-stored-pyc"), ok(cases, "zip-deflate6-pyc")) {
+    if let (Some(st), Some(d6)) = (t.ok("zip-stored-pyc"), t.ok("zip-deflate6-pyc")) {
         push(
             "info",
             format!(
-                "Deflate (level 6) makes the pyc archive {:.0}% smaller and {}.",
-                (1.0 - d6.artifact.size as f64 / st.artifact.size as f64) * 100.0,
-                speed(st, d6, "imports", "stored"),
+                "Deflate at level 6 (zip-deflate6-pyc) makes the pyc archive {:.0}% smaller \
+                 than stored (zip-stored-pyc) and {}.",
+                (1.0 - d6.case.artifact.size as f64 / st.case.artifact.size as f64) * 100.0,
+                phrase::speed(
+                    t.between("zip-stored-pyc", "zip-deflate6-pyc"),
+                    "imports",
+                    "it"
+                ),
             ),
         );
     }
@@ -294,64 +237,53 @@ fn scenario_findings(s: &ScenarioInfo, mode: Mode, cases: &[&CaseResult], out: &
         ("zip-deflate6-pyc", "zip-deflate9-pyc"),
         ("zip-deflate1-pyc", "zip-deflate6-pyc"),
     ] {
-        if let (Some(a), Some(b)) = (ok(cases, lo), ok(cases, hi)) {
-            let smaller = (1.0 - b.artifact.size as f64 / a.artifact.size as f64) * 100.0;
+        if let (Some(a), Some(b)) = (t.ok(lo), t.ok(hi)) {
+            let smaller = (1.0 - b.case.artifact.size as f64 / a.case.artifact.size as f64) * 100.0;
+            let (la, lb) = (a.case.level.unwrap_or(0), b.case.level.unwrap_or(0));
             push(
                 "info",
                 format!(
-                    "Deflate level {} is {:.1}% smaller than level {} and {}.",
-                    b.level.unwrap_or(0),
-                    smaller,
-                    a.level.unwrap_or(0),
-                    speed(a, b, "imports", &format!("level {}", a.level.unwrap_or(0)))
+                    "Deflate level {lb} ({hi}) is {smaller:.1}% smaller than level {la} ({lo}) \
+                     and {}.",
+                    phrase::speed(t.between(lo, hi), "imports", &format!("level {la}"))
                 ),
             );
         }
     }
-
-    hash_and_failures(cases, &mut push);
 }
 
 /// Hash-based pycs, zipimport's double read, methods zipimport cannot read and failed
-/// cases: the second half of [`scenario_findings`].
-fn hash_and_failures(cases: &[&CaseResult], push: &mut dyn FnMut(&'static str, String)) {
+/// cases.
+fn hash_and_failures(t: &ModeTable, push: &mut Push) {
     // Hash-based pycs in zips.
-    if let (Some(p), Some(h)) = (
-        ok(cases, "zip-stored-pyc"),
-        ok(cases, "zip-stored-checked-hash"),
-    ) && distinct(p, h)
-        && median(h) > median(p)
+    if let Some(h) = t.between("zip-stored-pyc", "zip-stored-checked-hash")
+        && h.above_one()
     {
         push(
             "bad",
             format!(
-                "Checked-hash pycs in a zip {}: zipimport reads, decompresses and \
-                     hashes every source as well.",
-                speed(p, h, "import", "timestamp pycs")
+                "Checked-hash pycs in a zip (zip-stored-checked-hash) {}: zipimport reads, \
+                 decompresses and hashes every source as well.",
+                phrase::speed(Some(h), "import", "timestamp pycs (zip-stored-pyc)")
             ),
         );
     }
-    if let (Some(p), Some(u)) = (
-        ok(cases, "zip-stored-pyc"),
-        ok(cases, "zip-stored-unchecked-hash"),
-    ) {
+    if let Some(u) = t.between("zip-stored-pyc", "zip-stored-unchecked-hash") {
         push(
-            if distinct(p, u) && median(u) < median(p) {
-                "good"
-            } else {
-                "info"
-            },
+            if u.below_one() { "good" } else { "info" },
             format!(
-                "Unchecked-hash pycs in a zip {} (never validated against the source, and \
-                 immune to time-zone and mtime mismatches).",
-                speed(p, u, "import", "timestamp pycs")
+                "Unchecked-hash pycs in a zip (zip-stored-unchecked-hash) {} (never validated \
+                 against the source, and immune to time-zone and mtime mismatches).",
+                phrase::speed(Some(u), "import", "timestamp pycs (zip-stored-pyc)")
             ),
         );
     }
 
     // zipimport's double read.
-    if let Some(z) = cases
+    if let Some(z) = t
+        .rows
         .iter()
+        .map(|r| r.case)
         .find(|c| c.layout == Layout::Zip && c.bytecode == Bytecode::Pyc && c.probe.is_some())
     {
         let p = z.probe.as_ref().expect("filtered on probe");
@@ -360,19 +292,23 @@ fn hash_and_failures(cases: &[&CaseResult], push: &mut dyn FnMut(&'static str, S
             push(
                 "info",
                 format!(
-                    "zipimport unmarshals every module twice ({unmarshals} marshal.loads calls for \
-                     {} modules in {}): its find_spec runs the full code lookup.",
+                    "zipimport unmarshals every module twice ({unmarshals} marshal.loads calls \
+                     for {} modules in {}): its find_spec runs the full code lookup.",
                     p.modules, z.variant
                 ),
             );
         }
     }
 
-    // Unsupported methods and broken bytecode.
-    // Each method's own error: they differ (bzip2 "invalid distance too far back", xz
-    // "too many length or distance symbols", ...).
+    // Unsupported methods, each with its own error: they differ (bzip2 "invalid
+    // distance too far back", xz "too many length or distance symbols", ...).
     let mut unsupported: Vec<(String, String)> = Vec::new();
-    for c in cases.iter().filter(|c| c.status == Status::Unsupported) {
+    for c in t
+        .rows
+        .iter()
+        .map(|r| r.case)
+        .filter(|c| c.status == Status::Unsupported)
+    {
         let (Some(method), Some(error)) = (&c.compression, &c.error) else {
             continue;
         };
@@ -410,7 +346,7 @@ fn hash_and_failures(cases: &[&CaseResult], push: &mut dyn FnMut(&'static str, S
             ),
         );
     }
-    for c in cases {
+    for c in t.rows.iter().map(|r| r.case) {
         for w in &c.warnings {
             push("bad", format!("{}: {w}", c.variant));
         }

@@ -5,8 +5,8 @@
 use serde::Serialize;
 
 use super::finding::Finding;
-use super::markup::{Column, Row, Section, Table};
 use crate::format::{format_duration_ns, format_size};
+use crate::markup::{Column, Row, Section, Table};
 use crate::results::{FleetCase, Results};
 use crate::scenario::{PageCache, Sharing};
 use crate::status::Status;

@@ -5,8 +5,8 @@
 use serde::Serialize;
 
 use super::finding::Finding;
-use super::markup::{Column, Row, Section, Table};
 use crate::format::format_duration_ns;
+use crate::markup::{Column, Row, Section, Table};
 use crate::measure::hot_update::{Strategy, Timing};
 use crate::results::{HotUpdateCase, Results};
 use crate::scenario::Pickup;

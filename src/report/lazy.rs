@@ -8,10 +8,12 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
-use super::markup::{Column, Row, Table};
+use super::model::ScenarioReport;
 use crate::format::{escape_markdown, format_duration_ns};
-use crate::results::{CaseResult, Results, ScenarioInfo};
+use crate::markup::{Column, Row, Table};
+use crate::results::{CaseResult, Results, ScenarioInfo, Summary};
 use crate::scenario::LazyImports;
+use crate::stats::RatioInterval;
 use crate::status::Status;
 
 /// One interpreter's normal and lazy instances of a scenario, in one mode.
@@ -42,20 +44,37 @@ pub struct LazyReport {
     pub normal_only: Vec<String>,
 }
 
-/// The median of a case, its modules loaded (the probe's count) and whether it ran.
-fn cell(c: Option<&CaseResult>) -> (String, Option<f64>, Option<u64>) {
+/// The median of a case, its modules loaded (the probe's count) and its samples when
+/// it ran.
+fn cell(c: Option<&CaseResult>) -> (String, Option<&[u64]>, Option<u64>) {
     let Some(c) = c else {
         return ("-".into(), None, None);
     };
     let modules = c.probe.as_ref().map(|p| p.modules);
     match (&c.summary, c.status) {
-        (Some(s), Status::Ok) => (format_duration_ns(s.median), Some(s.median), modules),
+        (Some(s), Status::Ok) => (
+            format_duration_ns(s.median),
+            Some(c.samples_ns.as_slice()),
+            modules,
+        ),
         _ => (c.status.name().to_owned(), None, modules),
     }
 }
 
+/// Lazy over normal: the ratio of the medians with a bootstrap interval of it (the two
+/// settings ran one after the other, so the samples do not pair).
+fn unpaired_ratio(lazy: &[u64], normal: &[u64]) -> Option<RatioInterval> {
+    let (l, n) = (Summary::of(lazy)?, Summary::of(normal)?);
+    if n.median <= 0.0 {
+        return None;
+    }
+    let f = |s: &[u64]| s.iter().map(|&v| v as f64).collect::<Vec<_>>();
+    let (lo, hi) = crate::stats::bootstrap_ratio_ci(&f(normal), &f(lazy), crate::stats::RESAMPLES);
+    Some(RatioInterval::new(l.median / n.median, lo, hi, 0.95))
+}
+
 /// The lazy-imports tables and notes of a run (empty when no scenario asked).
-pub fn lazy_report(results: &Results) -> LazyReport {
+pub(super) fn lazy_report(results: &Results, scenarios: &[ScenarioReport]) -> LazyReport {
     let mut out = LazyReport::default();
     let asked = |s: &ScenarioInfo| s.lazy_imports_asked.contains(&LazyImports::All);
     for lazy in results
@@ -72,22 +91,33 @@ pub fn lazy_report(results: &Results) -> LazyReport {
         let Some(mode) = lazy.headline_mode() else {
             continue;
         };
-        let find = |scenario: &str, variant: &str| {
-            results
-                .cases
+        let table_of = |name: &str| {
+            scenarios
                 .iter()
-                .find(|c| c.scenario == scenario && c.variant == variant && c.mode == mode)
+                .find(|s| s.info.name == name)
+                .and_then(|s| s.table(mode))
         };
+        let normal_table = table_of(base);
         let mut rows = Vec::new();
-        for c in results
-            .cases
+        for c in table_of(&lazy.name)
             .iter()
-            .filter(|c| c.scenario == lazy.name && c.mode == mode)
+            .flat_map(|t| &t.rows)
+            .map(|r| r.case)
         {
             let (lazy_text, lazy_ns, lazy_modules) = cell(Some(c));
-            let (normal_text, normal_ns, normal_modules) = cell(find(base, &c.variant));
+            let (normal_text, normal_ns, normal_modules) =
+                cell(normal_table.and_then(|t| t.row(&c.variant)).map(|r| r.case));
             let ratio = match (lazy_ns, normal_ns) {
-                (Some(l), Some(n)) if n > 0.0 => format!("{:.2}x", l / n),
+                (Some(l), Some(n)) => unpaired_ratio(l, n).map_or_else(
+                    || "-".into(),
+                    |r| {
+                        format!(
+                            "{} {}",
+                            super::phrase::ratio(&r),
+                            super::phrase::interval(&r)
+                        )
+                    },
+                ),
                 _ => "-".into(),
             };
             let count = |m: Option<u64>| m.map_or("-".into(), |m| m.to_string());
@@ -149,7 +179,7 @@ fn table(t: &LazyTable) -> Table {
         Column::fit("variant"),
         Column::right("normal", 10),
         Column::right("lazy all", 10),
-        Column::right("all / normal", 12),
+        Column::right("all / normal", 22),
         Column::right("modules normal", 14),
         Column::right("modules all", 11),
     ]);
@@ -162,15 +192,15 @@ fn table(t: &LazyTable) -> Table {
 /// The heading line of a table.
 fn heading(t: &LazyTable) -> String {
     format!(
-        "{} / {}: lazy imports under Python {} (median; modules the import loaded; the two \
-         settings ran one after the other, not interleaved)",
+        "{} / {}: lazy imports under Python {} (median; lazy over normal, a ratio of medians \
+         with a bootstrap 95% interval: the two settings ran one after the other, not \
+         interleaved, so their samples do not pair; modules the import loaded)",
         t.normal, t.mode, t.python
     )
 }
 
 /// The sections as terminal text ("" when no scenario asked for lazy imports).
-pub fn lazy_text(results: &Results) -> String {
-    let report = lazy_report(results);
+pub fn lazy_text(report: &LazyReport) -> String {
     let mut out = String::new();
     for t in &report.tables {
         let _ = writeln!(out, "\n{}", heading(t));
@@ -186,8 +216,7 @@ pub fn lazy_text(results: &Results) -> String {
 }
 
 /// The sections as Markdown ("" when no scenario asked for lazy imports).
-pub fn lazy_markdown(results: &Results) -> String {
-    let report = lazy_report(results);
+pub fn lazy_markdown(report: &LazyReport) -> String {
     let mut out = String::new();
     for t in &report.tables {
         let _ = writeln!(out, "### {}\n", escape_markdown(&heading(t)));

@@ -7,10 +7,10 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
-use super::markup::{Column, Row, Table};
+use super::model::ScenarioReport;
 use crate::format::{escape_markdown, format_duration_ns};
+use crate::markup::{Column, Row, Table};
 use crate::results::{Results, ScenarioInfo};
-use crate::status::Status;
 
 /// One scenario file's variants across interpreters, in one mode.
 #[derive(Debug, Serialize)]
@@ -23,7 +23,8 @@ pub struct PythonTable {
     pub reference: String,
     /// Interpreter versions, oldest first.
     pub pythons: Vec<String>,
-    /// Per variant: its id and, per interpreter, `median (ratio)` or why not.
+    /// Per variant: its id and, per interpreter, its ratio to the reference with the
+    /// interval (the reference: its median), or why not.
     pub rows: Vec<(String, Vec<String>)>,
     /// Per interpreter: its compiler and build flags (`GCC 12.2.0, -O3`).
     pub builds: Vec<String>,
@@ -42,7 +43,7 @@ fn external_base(s: &ScenarioInfo) -> Option<(String, String)> {
 }
 
 /// One table per scenario measured under more than one interpreter.
-pub fn python_tables(results: &Results) -> Vec<PythonTable> {
+pub(super) fn python_tables(results: &Results, scenarios: &[ScenarioReport]) -> Vec<PythonTable> {
     let mut out = Vec::new();
     for base in results.scenarios.iter().filter(|s| s.python.is_none()) {
         let externals: Vec<(&ScenarioInfo, String)> = results
@@ -67,13 +68,15 @@ pub fn python_tables(results: &Results) -> Vec<PythonTable> {
         let key = |v: &str| -> Vec<u32> { v.split('.').filter_map(|p| p.parse().ok()).collect() };
         instances.sort_by_key(|(_, v)| key(v));
         let mut variants: Vec<String> = Vec::new();
-        for c in results
-            .cases
-            .iter()
-            .filter(|c| c.scenario == base.name && c.mode == mode)
-        {
-            if !variants.contains(&c.variant) {
-                variants.push(c.variant.clone());
+        let table_of = |name: &str| {
+            scenarios
+                .iter()
+                .find(|s| s.info.name == name)
+                .and_then(|s| s.table(mode))
+        };
+        for c in table_of(&base.name).iter().flat_map(|t| &t.rows) {
+            if !variants.contains(&c.case.variant) {
+                variants.push(c.case.variant.clone());
             }
         }
         let rows = variants
@@ -82,21 +85,18 @@ pub fn python_tables(results: &Results) -> Vec<PythonTable> {
                 let cells = instances
                     .iter()
                     .map(|(s, _)| {
-                        let case = results
-                            .cases
-                            .iter()
-                            .find(|c| c.scenario == s.name && c.variant == *v && c.mode == mode);
-                        match case {
-                            Some(c) if c.status == Status::Ok => {
-                                match (&c.summary, c.ratio_to_reference) {
-                                    (Some(sm), Some(r)) => {
-                                        format!("{} ({r:.2}x)", format_duration_ns(sm.median))
-                                    }
-                                    (Some(sm), None) => format_duration_ns(sm.median),
-                                    _ => "-".into(),
-                                }
-                            }
-                            Some(c) => c.status.name().to_owned(),
+                        let row = table_of(&s.name).and_then(|t| t.row(v));
+                        match row {
+                            Some(r) if r.is_ok() => match r.ratio {
+                                Some(x) if x.is_exact() => format_duration_ns(r.median()),
+                                Some(x) => format!(
+                                    "{} {}",
+                                    super::phrase::ratio(&x),
+                                    super::phrase::interval(&x)
+                                ),
+                                None => format_duration_ns(r.median()),
+                            },
+                            Some(r) => r.case.status.name().to_owned(),
                             None => "-".into(),
                         }
                     })
@@ -163,7 +163,7 @@ fn table(t: &PythonTable) -> Table {
     columns.extend(
         t.pythons
             .iter()
-            .map(|p| Column::right(format!("Python {p}"), 20)),
+            .map(|p| Column::right(format!("Python {p}"), 22)),
     );
     let mut table = Table::new(columns);
     for (label, cells) in [("build", &t.builds), ("zipimport reads", &t.reads)] {
@@ -180,15 +180,16 @@ fn table(t: &PythonTable) -> Table {
 }
 
 /// The tables as terminal text ("" with one interpreter).
-pub fn python_text(results: &Results) -> String {
+pub fn python_text(tables: &[PythonTable]) -> String {
     let mut out = String::new();
-    for t in python_tables(results) {
+    for t in tables {
         let _ = writeln!(
             out,
-            "\n{} / {} across Pythons: median (ratio to {} under the same Python)",
+            "\n{} / {} across Pythons: the reference's median, every other variant's ratio to \
+             {} under the same Python with its 95% interval",
             t.base, t.mode, t.reference
         );
-        out.push_str(&table(&t).text());
+        out.push_str(&table(t).text());
         if let Some(w) = &t.warning {
             let _ = writeln!(out, "  {w}");
         }
@@ -197,17 +198,17 @@ pub fn python_text(results: &Results) -> String {
 }
 
 /// The tables as Markdown ("" with one interpreter).
-pub fn python_markdown(results: &Results) -> String {
+pub fn python_markdown(tables: &[PythonTable]) -> String {
     let mut out = String::new();
-    for t in python_tables(results) {
+    for t in tables {
         let _ = writeln!(
             out,
-            "### {} / {} across Pythons\n\nMedian import time (ratio to `{}` under the same Python).\n",
+            "### {} / {} across Pythons\n\nThe reference's median import time; every other variant's ratio to `{}` under the same Python, with its 95% interval.\n",
             escape_markdown(&t.base),
             t.mode,
             escape_markdown(&t.reference)
         );
-        out.push_str(&table(&t).markdown());
+        out.push_str(&table(t).markdown());
         out.push('\n');
         if let Some(w) = &t.warning {
             let _ = writeln!(out, "{}\n", escape_markdown(w));

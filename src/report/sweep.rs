@@ -1,12 +1,14 @@
 //! Sweeps in reports: for every swept parameter, every variant's median import time
 //! against the swept value, and a least-squares line through it ("0.21 ms per module").
 
+use std::collections::HashMap;
 use std::fmt::Write;
 
 use serde::Serialize;
 
-use super::markup::{Column, Row, Table};
+use super::model::CaseIndex;
 use crate::format::{escape_markdown, format_duration_ns, format_rate};
+use crate::markup::{Column, Row, Table};
 use crate::results::Results;
 use crate::scenario::{Mode, SweepParam};
 use crate::status::Status;
@@ -34,53 +36,43 @@ pub struct Fit {
     pub r2: Option<f64>,
 }
 
-/// The variant's id without a deflate level (`zip-deflate6-pyc` -> `zip-deflate-pyc`).
-fn without_level(id: &str) -> String {
-    id.split('-')
-        .map(|part| match part.strip_prefix("deflate") {
-            Some(level) if level.chars().all(|c| c.is_ascii_digit()) => "deflate",
-            _ => part,
-        })
-        .collect::<Vec<_>>()
-        .join("-")
+/// The variant a sweep point's case belongs to: its id, or for a `level` sweep its id
+/// with the level left out (`zip-deflate-pyc`), from the case's own fields.
+fn fit_variant(c: &crate::results::CaseResult, parameter: SweepParam) -> String {
+    match (&c.compression, parameter) {
+        (Some(method), SweepParam::Level) if c.level.is_some() => {
+            format!("zip-{method}-{}", c.bytecode.name())
+        }
+        _ => c.variant.clone(),
+    }
 }
 
 /// Every fit of a run, by base scenario, parameter, mode and variant (file order).
-pub fn fits(results: &Results) -> Vec<Fit> {
+pub(super) fn fits(results: &Results, index: &CaseIndex) -> Vec<Fit> {
     let mut out: Vec<Fit> = Vec::new();
+    let mut slot: HashMap<(String, SweepParam, Mode, String), usize> = HashMap::new();
     for s in &results.scenarios {
         let Some(point) = &s.sweep else { continue };
-        for c in results.cases.iter().filter(|c| c.scenario == s.name) {
+        for c in index.of_scenario(&s.name) {
             if !c.mode.is_sampled() {
                 continue;
             }
-            let variant = if point.parameter == SweepParam::Level {
-                without_level(&c.variant)
-            } else {
-                c.variant.clone()
-            };
-            let i = match out.iter().position(|f| {
-                f.base == point.base
-                    && f.parameter == point.parameter
-                    && f.mode == c.mode
-                    && f.variant == variant
-            }) {
-                Some(i) => i,
-                None => {
-                    out.push(Fit {
-                        base: point.base.clone(),
-                        parameter: point.parameter,
-                        mode: c.mode,
-                        variant,
-                        points: Vec::new(),
-                        unsupported: Vec::new(),
-                        slope_ns: None,
-                        intercept_ns: None,
-                        r2: None,
-                    });
-                    out.len() - 1
-                }
-            };
+            let variant = fit_variant(c, point.parameter);
+            let key = (point.base.clone(), point.parameter, c.mode, variant.clone());
+            let i = *slot.entry(key).or_insert_with(|| {
+                out.push(Fit {
+                    base: point.base.clone(),
+                    parameter: point.parameter,
+                    mode: c.mode,
+                    variant,
+                    points: Vec::new(),
+                    unsupported: Vec::new(),
+                    slope_ns: None,
+                    intercept_ns: None,
+                    r2: None,
+                });
+                out.len() - 1
+            });
             match (&c.status, &c.summary) {
                 (Status::Ok, Some(sm)) => out[i].points.push((point.x, sm.median)),
                 _ => out[i].unsupported.push((
@@ -171,11 +163,10 @@ fn groups(fits: &[Fit], width: usize) -> Vec<(&Fit, Table)> {
 }
 
 /// The fits as terminal text ("" without sweeps).
-pub fn sweep_text(results: &Results) -> String {
-    let fits = fits(results);
+pub fn sweep_text(fits: &[Fit]) -> String {
     let w = fits.iter().map(|f| f.variant.len()).max().unwrap_or(7);
     let mut out = String::new();
-    for (f, table) in groups(&fits, w) {
+    for (f, table) in groups(fits, w) {
         let _ = writeln!(
             out,
             "\n{} / sweep of {} ({}): median import time against the swept value, \
@@ -190,10 +181,9 @@ pub fn sweep_text(results: &Results) -> String {
 }
 
 /// The fits as Markdown ("" without sweeps).
-pub fn sweep_markdown(results: &Results) -> String {
-    let fits = fits(results);
+pub fn sweep_markdown(fits: &[Fit]) -> String {
     let mut out = String::new();
-    for (f, table) in groups(&fits, 0) {
+    for (f, table) in groups(fits, 0) {
         let _ = write!(
             out,
             "\n### {} / sweep of {} ({})\n\n{}",
@@ -213,9 +203,9 @@ pub fn sweep_markdown(results: &Results) -> String {
 pub type SweepChart = (String, &'static str, Vec<(String, Vec<(f64, f64)>)>);
 
 /// One chart per base scenario, parameter and mode.
-pub fn sweep_charts(results: &Results) -> Vec<SweepChart> {
+pub fn sweep_charts(fits: &[Fit]) -> Vec<SweepChart> {
     let mut out: Vec<SweepChart> = Vec::new();
-    for f in fits(results) {
+    for f in fits {
         let title = format!(
             "{}: import time against {} ({})",
             f.base,
@@ -238,16 +228,4 @@ pub fn sweep_charts(results: &Results) -> Vec<SweepChart> {
         }
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn levels_are_left_out_of_ids() {
-        assert_eq!(without_level("zip-deflate6-pyc"), "zip-deflate-pyc");
-        assert_eq!(without_level("zip-stored-pyc"), "zip-stored-pyc");
-        assert_eq!(without_level("dir-pyc"), "dir-pyc");
-    }
 }

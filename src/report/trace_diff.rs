@@ -9,11 +9,12 @@ use serde::Serialize;
 
 use crate::format::format_duration_ns;
 use crate::measure::trace::ImportTrace;
-use crate::results::{CaseResult, Results, ScenarioInfo};
+use crate::results::{CaseResult, ScenarioInfo};
 use crate::scenario::Layout;
 use crate::status::Status;
 
 /// One traced case the report draws.
+#[derive(Debug)]
 pub struct Traced<'a> {
     /// Why it is shown: `reference`, `best zip with bytecode` or `worst zip with
     /// bytecode`.
@@ -27,15 +28,15 @@ pub struct Traced<'a> {
 /// The traced cases of a scenario's first sampled mode worth drawing: the reference,
 /// then the best and the worst zip with bytecode by their ratio to it (one when they
 /// are the same). Empty without traces or without a traced reference.
-pub fn traced_cases<'a>(results: &'a Results, s: &ScenarioInfo) -> Vec<Traced<'a>> {
+pub(super) fn traced_cases<'a>(s: &ScenarioInfo, cases: &[&'a CaseResult]) -> Vec<Traced<'a>> {
     let Some(mode) = s.headline_mode() else {
         return Vec::new();
     };
     let trace_of = |c: &'a CaseResult| c.probe.as_ref().and_then(|p| p.trace.as_ref());
-    let cases: Vec<&CaseResult> = results
-        .cases
+    let cases: Vec<&CaseResult> = cases
         .iter()
-        .filter(|c| c.scenario == s.name && c.mode == mode && c.status == Status::Ok)
+        .copied()
+        .filter(|c| c.mode == mode && c.status == Status::Ok)
         .filter(|c| trace_of(c).is_some())
         .collect();
     let Some(reference) = cases.iter().copied().find(|c| c.variant == s.reference) else {
@@ -213,9 +214,9 @@ pub fn difference(zip: &Traced, reference: &Traced) -> Difference {
     }
 }
 
-/// Every traced zip of the scenario against its reference.
-pub fn differences(results: &Results, s: &ScenarioInfo) -> Vec<Difference> {
-    let traced = traced_cases(results, s);
+/// Every traced zip of the scenario against its reference (`traced`, as
+/// [`traced_cases`] gives them).
+pub(super) fn differences(traced: &[Traced]) -> Vec<Difference> {
     let Some((reference, zips)) = traced.split_first() else {
         return Vec::new();
     };

@@ -8,9 +8,12 @@
 //! their growth per swept unit instead, and scenarios with only fleet or hot-update
 //! records their strongest findings.
 
-use super::findings::{Finding, median, ok};
+use super::findings::Finding;
+use super::model::{CaseRow, ModeTable, ScenarioReport};
+use super::phrase;
+use super::sweep::Fit;
 use crate::format::format_duration_ns;
-use crate::results::{CaseResult, Results, ScenarioInfo};
+use crate::results::CaseResult;
 use crate::scenario::{Bytecode, Layout, Mode};
 use crate::status::Status;
 
@@ -32,25 +35,29 @@ pub struct Verdict {
 const MAX_SCENARIOS: usize = 4;
 
 /// The verdicts of a run.
-pub fn verdicts(results: &Results, findings: &[Finding]) -> Vec<Verdict> {
+pub(super) fn verdicts(
+    scenarios: &[ScenarioReport],
+    findings: &[Finding],
+    fits: &[Fit],
+) -> Vec<Verdict> {
     let mut out = Vec::new();
-    let fits = super::sweep::fits(results);
     if !fits.is_empty() {
-        out.push(sweep_verdict(&fits));
+        out.push(sweep_verdict(fits));
     }
-    for s in results.scenarios.iter().filter(|s| s.sweep.is_none()) {
+    for s in scenarios.iter().filter(|s| s.info.sweep.is_none()) {
         if out.len() >= MAX_SCENARIOS {
             break;
         }
-        let v = sampled_verdict(results, s).unwrap_or_else(|| Verdict {
-            scenario: s.name.clone(),
+        let name = &s.info.name;
+        let v = sampled_verdict(s).unwrap_or_else(|| Verdict {
+            scenario: name.clone(),
             sentences: findings
                 .iter()
-                .filter(|f| f.scenario == s.name && f.tone != "info")
+                .filter(|f| &f.scenario == name && f.tone != "info")
                 .chain(
                     findings
                         .iter()
-                        .filter(|f| f.scenario == s.name && f.tone == "info"),
+                        .filter(|f| &f.scenario == name && f.tone == "info"),
                 )
                 .take(3)
                 .map(|f| f.text.clone())
@@ -65,39 +72,23 @@ pub fn verdicts(results: &Results, findings: &[Finding]) -> Vec<Verdict> {
     out
 }
 
-/// `1.07x (95% interval 1.02-1.12)`: a ratio and its interval where there is one,
-/// with the interval's real coverage when the samples were too few for 95%.
-fn ratio_text(c: &CaseResult) -> Option<String> {
-    let r = c.ratio_to_reference?;
-    Some(match c.paired_ratio {
-        Some(p) if p.is_95() => format!("{r:.2}x (95% interval {:.2}-{:.2})", p.low, p.high),
-        Some(p) => format!(
-            "{r:.2}x (interval {:.2}-{:.2}, {:.0}% coverage: too few samples for 95%)",
-            p.low,
-            p.high,
-            p.level.unwrap_or(0.0) * 100.0
-        ),
-        None => format!("{r:.2}x"),
-    })
+/// `1.07x (95% interval 1.02-1.12)`: a row's ratio to the reference and its interval.
+fn ratio_text(r: &CaseRow) -> String {
+    r.ratio.map(|x| phrase::ratio_words(&x)).unwrap_or_default()
 }
 
-fn by_ratio(a: &&CaseResult, b: &&CaseResult) -> std::cmp::Ordering {
-    a.ratio_to_reference
-        .unwrap_or(f64::MAX)
-        .total_cmp(&b.ratio_to_reference.unwrap_or(f64::MAX))
+fn ratio_of(r: &CaseRow) -> f64 {
+    r.ratio.map_or(f64::MAX, |x| x.ratio)
 }
 
 /// What the sentences of one scenario are drawn from.
-struct Scope<'a> {
-    s: &'a ScenarioInfo,
-    mode: Mode,
-    /// Every case of the scenario.
-    all: Vec<&'a CaseResult>,
-    /// Its cases in `mode`.
-    cases: Vec<&'a CaseResult>,
-    /// The measured cases in `mode` with a ratio, the reference left out.
-    others: Vec<&'a CaseResult>,
-    reference: &'a CaseResult,
+struct Scope<'s, 'a> {
+    s: &'s ScenarioReport<'a>,
+    reference: &'a str,
+    /// The headline mode's table.
+    t: &'s ModeTable<'a>,
+    /// Its measured rows with a ratio, the reference left out.
+    others: Vec<&'s CaseRow<'a>>,
 }
 
 /// Variants the sentences name, in the order named, the reference first.
@@ -111,71 +102,59 @@ impl Named {
     }
 }
 
-fn sampled_verdict(results: &Results, s: &ScenarioInfo) -> Option<Verdict> {
-    let mode = s.headline_mode()?;
-    let all: Vec<&CaseResult> = results
-        .cases
-        .iter()
-        .filter(|c| c.scenario == s.name)
-        .collect();
-    let cases: Vec<&CaseResult> = all.iter().copied().filter(|c| c.mode == mode).collect();
-    let reference = ok(&cases, &s.reference)?;
-    let others = cases
-        .iter()
-        .copied()
-        .filter(|c| {
-            c.status == Status::Ok && c.variant != s.reference && c.ratio_to_reference.is_some()
-        })
-        .collect();
-    let scope = Scope {
+fn sampled_verdict(s: &ScenarioReport) -> Option<Verdict> {
+    let t = s.headline()?;
+    let reference = s.info.reference.as_str();
+    t.ok(reference)?;
+    let others = t.measured().filter(|r| r.variant() != reference).collect();
+    let x = Scope {
         s,
-        mode,
-        all,
-        cases,
-        others,
         reference,
+        t,
+        others,
     };
-    let mut named = Named(vec![s.reference.clone()]);
+    let mut named = Named(vec![reference.to_owned()]);
     let mut sentences: Vec<String> = Vec::new();
-    sentences.extend(shipped(&scope, &mut named));
-    sentences.extend(with_bytecode(&scope, &mut named));
-    sentences.extend(zstd(&scope, &mut named));
-    sentences.extend(compiling(&scope, &mut named));
-    sentences.extend(cold_disk(&scope));
-    sentences.extend(floor(&scope, &mut named));
-    sentences.extend(not_measured(&scope));
-    sentences.extend(s.machine.filter(|m| m.bimodal).map(|m| m.sentence()));
+    sentences.extend(shipped(&x, &mut named));
+    sentences.extend(with_bytecode(&x, &mut named));
+    sentences.extend(zstd(&x, &mut named));
+    sentences.extend(compiling(&x, &mut named));
+    sentences.extend(cold_disk(&x));
+    sentences.extend(floor(&x, &mut named));
+    sentences.extend(not_measured(&x));
+    sentences.extend(s.info.machine.filter(|m| m.bimodal).map(|m| m.sentence()));
     Some(Verdict {
-        scenario: s.name.clone(),
+        scenario: s.info.name.clone(),
         sentences,
         variants: named.0,
-        mode: Some(mode),
+        mode: Some(t.mode),
     })
 }
 
 /// The archive as shipped, when the scenario measures one, and the best repack.
 fn shipped(x: &Scope, named: &mut Named) -> Option<String> {
-    let shipped = ok(&x.cases, "shipped")?;
+    let shipped = x.t.ok("shipped")?;
     let best = x
         .others
         .iter()
         .copied()
-        .filter(|c| c.variant != "shipped" && c.layout == Layout::Zip)
-        .min_by(by_ratio);
+        .filter(|c| c.variant() != "shipped" && c.case.layout == Layout::Zip)
+        .min_by(|a, b| ratio_of(a).total_cmp(&ratio_of(b)));
     named.add("shipped");
+    let reference = x.t.ok(x.reference)?;
     let mut text = format!(
         "The archive as shipped imports in {} against {} for {}: {}.",
-        format_duration_ns(median(shipped)),
-        format_duration_ns(median(x.reference)),
-        x.s.reference,
-        ratio_text(shipped).unwrap_or_default()
+        format_duration_ns(shipped.median()),
+        format_duration_ns(reference.median()),
+        x.reference,
+        ratio_text(shipped)
     );
     if let Some(b) = best {
-        named.add(&b.variant);
+        named.add(b.variant());
         text.push_str(&format!(
             " The best repacked zip, {}, is {}.",
-            b.variant,
-            ratio_text(b).unwrap_or_default()
+            b.variant(),
+            ratio_text(b)
         ));
     }
     Some(text)
@@ -184,61 +163,72 @@ fn shipped(x: &Scope, named: &mut Named) -> Option<String> {
 /// What the best zip with bytecode where zipimport reads it costs, and what deflate
 /// adds to it.
 fn with_bytecode(x: &Scope, named: &mut Named) -> Vec<String> {
-    let readable = |c: &&CaseResult| {
-        c.layout == Layout::Zip && c.variant != "shipped" && c.bytecode.used_from_zip()
+    let readable = |c: &&CaseRow| {
+        c.case.layout == Layout::Zip && c.variant() != "shipped" && c.case.bytecode.used_from_zip()
     };
-    let candidates: Vec<&CaseResult> = x.others.iter().copied().filter(readable).collect();
+    let candidates: Vec<&CaseRow> = x.others.iter().copied().filter(readable).collect();
     // The case the scenario spent its samples on answers the question; picking the
     // lowest of many few-sample estimates instead would quote noise (the winner's
     // curse). Without a focus, the lowest.
-    let focused = x.s.focus.as_ref().filter(|f| f.modes.contains(&x.mode));
-    let in_focus = |c: &&CaseResult| focused.is_some_and(|f| f.variants.contains(&c.variant));
+    let focused =
+        x.s.info
+            .focus
+            .as_ref()
+            .filter(|f| f.modes.contains(&x.t.mode));
+    let in_focus =
+        |c: &&CaseRow| focused.is_some_and(|f| f.variants.iter().any(|v| v == c.variant()));
+    let lowest = |a: &&CaseRow, b: &&CaseRow| ratio_of(a).total_cmp(&ratio_of(b));
     let headline = candidates
         .iter()
         .copied()
         .filter(in_focus)
-        .min_by(by_ratio)
-        .or_else(|| candidates.iter().copied().min_by(by_ratio));
+        .min_by(lowest)
+        .or_else(|| candidates.iter().copied().min_by(lowest));
     let Some(best) = headline else {
         return Vec::new();
     };
-    named.add(&best.variant);
+    let Some(r) = best.ratio else {
+        return Vec::new();
+    };
+    named.add(best.variant());
     let is_focus = in_focus(&best);
-    let r = best.ratio_to_reference.unwrap_or(f64::NAN);
-    let verdict = match best.paired_ratio {
-        Some(p) if p.high < 1.0 => "faster than it".to_owned(),
-        Some(p) if p.low > 1.0 => "slower than it".to_owned(),
-        Some(_) => "not measurably different from it at this sample count".to_owned(),
-        None if r <= 1.0 => "as fast as it or faster".to_owned(),
-        None => "slower than it".to_owned(),
+    let verdict = if r.below_one() {
+        "faster than it"
+    } else if r.above_one() {
+        "slower than it"
+    } else {
+        "not measurably different from it at this sample count"
     };
     let counted = best
         .instructions
-        .as_ref()
-        .and_then(|i| i.ratio_to_reference)
-        .map(|r| format!(" In instructions, which noise does not move, it is {r:.2}x."))
+        .map(|i| {
+            format!(
+                " In instructions, which noise does not move, it is {}.",
+                phrase::ratio_words(&i)
+            )
+        })
         .unwrap_or_default();
     let which = if is_focus {
-        format!("{}, the case this scenario samples most,", best.variant)
+        format!("{}, the case this scenario samples most,", best.variant())
     } else {
-        format!("the best, {},", best.variant)
+        format!("the best, {},", best.variant())
     };
     let mut first = format!(
         "A zip with bytecode costs {} {} ({}): {which} is {verdict}.{counted}",
-        ratio_text(best).unwrap_or_default(),
-        x.s.reference,
-        x.mode,
+        phrase::ratio_words(&r),
+        x.reference,
+        x.t.mode,
     );
     if is_focus {
         // Whether any other zip with bytecode is measurably faster than it.
         let faster: Vec<&str> = candidates
             .iter()
-            .filter(|c| c.variant != best.variant)
+            .filter(|c| c.variant() != best.variant())
             .filter(|c| {
-                crate::results::between(c, best, best.slow_above_ns)
-                    .is_some_and(|e| e.is_95() && e.high < 1.0)
+                x.t.between(best.variant(), c.variant())
+                    .is_some_and(|e| e.below_one())
             })
-            .map(|c| c.variant.as_str())
+            .map(|c| c.variant())
             .collect();
         if faster.is_empty() {
             first.push_str(" No other zip with bytecode is measurably faster.");
@@ -247,31 +237,22 @@ fn with_bytecode(x: &Scope, named: &mut Named) -> Vec<String> {
         }
     }
     let mut out = vec![first];
-    // What compression adds: deflate against stored with the same bytecode, each
-    // against the reference.
-    let stored = ok(&x.cases, "zip-stored-pyc");
+    // What compression adds: deflate against stored with the same bytecode, the
+    // quotient of their ratios to the reference.
     let deflated = ["zip-deflate6-pyc", "zip-deflate9-pyc", "zip-deflate1-pyc"]
         .iter()
-        .find_map(|v| ok(&x.cases, v));
-    if let (Some(st), Some(df)) = (stored, deflated) {
-        named.add(&st.variant);
-        named.add(&df.variant);
-        // One over the other from their own samples, with its interval; else the
-        // quotient of their ratios to the reference.
-        let direct = crate::results::between(df, st, st.slow_above_ns).filter(|e| e.is_95());
-        let times = match (direct, df.ratio_to_reference, st.ratio_to_reference) {
-            (Some(e), _, _) => e.ratio,
-            (None, Some(d), Some(s)) if s > 0.0 => d / s,
-            _ => median(df) / median(st),
-        };
-        let interval = direct
-            .map(|e| format!(" (95% interval {:.2}-{:.2})", e.low, e.high))
-            .unwrap_or_default();
+        .find_map(|v| x.t.ok(v));
+    if let (Some(st), Some(df)) = (x.t.ok("zip-stored-pyc"), deflated)
+        && let Some(times) = x.t.between(st.variant(), df.variant())
+    {
+        named.add(st.variant());
+        named.add(df.variant());
         out.push(format!(
-            "Compression: {} is {:.0}% smaller than {} and takes {times:.2}x its time{interval}.",
-            df.variant,
-            (1.0 - df.artifact.size as f64 / st.artifact.size.max(1) as f64) * 100.0,
-            st.variant,
+            "Compression: {} is {:.0}% smaller than {} and takes {} its time.",
+            df.variant(),
+            (1.0 - df.case.artifact.size as f64 / st.case.artifact.size.max(1) as f64) * 100.0,
+            st.variant(),
+            phrase::ratio_words(&times),
         ));
     }
     out
@@ -284,130 +265,120 @@ fn zstd(x: &Scope, named: &mut Named) -> Option<String> {
         .others
         .iter()
         .copied()
-        .filter(|c| c.compression.as_deref() == Some("zstd") && c.bytecode == Bytecode::Pyc)
-        .min_by_key(|c| c.level)?;
-    let against = |v: &str| ok(&x.cases, v).filter(|c| c.status == Status::Ok);
-    let stored = against("zip-stored-pyc");
+        .filter(|c| {
+            c.case.compression.as_deref() == Some("zstd") && c.case.bytecode == Bytecode::Pyc
+        })
+        .min_by_key(|c| c.case.level)?;
+    let stored = x.t.ok("zip-stored-pyc");
     let deflated = ["zip-deflate6-pyc", "zip-deflate9-pyc", "zip-deflate1-pyc"]
         .iter()
-        .find_map(|v| against(v));
+        .find_map(|v| x.t.ok(v));
     let mut parts = Vec::new();
     for other in [stored, deflated].into_iter().flatten() {
-        named.add(&other.variant);
-        // One over the other from their own samples, with its interval when it is a 95%
-        // one; else the quotient of their ratios to the reference.
-        let e = crate::results::between(z, other, other.slow_above_ns).filter(|e| e.is_95());
-        let (times, interval) = match (e, z.ratio_to_reference, other.ratio_to_reference) {
-            (Some(e), _, _) => (
-                e.ratio,
-                format!(" (95% interval {:.2}-{:.2})", e.low, e.high),
-            ),
-            (None, Some(a), Some(b)) if b > 0.0 => (a / b, String::new()),
-            _ => continue,
+        let Some(times) = x.t.between(other.variant(), z.variant()) else {
+            continue;
         };
+        named.add(other.variant());
+        let (zs, os) = (z.case.artifact.size, other.case.artifact.size);
         parts.push(format!(
-            "{times:.2}x the time of {}{interval} and is {:.0}% {}",
-            other.variant,
-            (1.0 - z.artifact.size as f64 / other.artifact.size.max(1) as f64).abs() * 100.0,
-            if z.artifact.size <= other.artifact.size {
-                "smaller"
-            } else {
-                "larger"
-            },
+            "{} the time of {} and is {:.0}% {}",
+            phrase::ratio_words(&times),
+            other.variant(),
+            (1.0 - zs as f64 / os.max(1) as f64).abs() * 100.0,
+            if zs <= os { "smaller" } else { "larger" },
         ));
     }
     if parts.is_empty() {
         return None;
     }
-    named.add(&z.variant);
-    let python = z.python.as_deref().unwrap_or("this Python");
+    named.add(z.variant());
+    let python = z.case.python.as_deref().unwrap_or("this Python");
     Some(format!(
         "zstd, which zipimport reads from Python 3.15 (this is {python}): {} takes {}.",
-        z.variant,
+        z.variant(),
         parts.join("; it takes ")
     ))
 }
 
-/// What zips without usable bytecode (sources only, `__pycache__`, stale) cost.
+/// What zips without usable bytecode (sources only, `__pycache__`, stale) cost: the
+/// lowest and the highest, each with its interval.
 fn compiling(x: &Scope, named: &mut Named) -> Option<String> {
-    let compiling: Vec<&CaseResult> = x
+    let compiling: Vec<&CaseRow> = x
         .others
         .iter()
         .copied()
         .filter(|c| {
-            c.layout == Layout::Zip
+            c.case.layout == Layout::Zip
                 && matches!(
-                    c.bytecode,
+                    c.case.bytecode,
                     Bytecode::None | Bytecode::Pycache | Bytecode::PycStale
                 )
         })
         .collect();
-    let lo = compiling.iter().copied().min_by(by_ratio)?;
-    let hi = compiling.iter().copied().max_by(by_ratio)?;
-    named.add(&hi.variant);
-    let range = if lo.variant == hi.variant {
-        format!("{:.1}x", hi.ratio_to_reference.unwrap_or(f64::NAN))
+    let order = |a: &&CaseRow, b: &&CaseRow| ratio_of(a).total_cmp(&ratio_of(b));
+    let lo = compiling.iter().copied().min_by(order)?;
+    let hi = compiling.iter().copied().max_by(order)?;
+    named.add(hi.variant());
+    let range = if lo.variant() == hi.variant() {
+        format!("{} ({})", ratio_text(hi), hi.variant())
     } else {
         format!(
-            "{:.1}x to {:.1}x",
-            lo.ratio_to_reference.unwrap_or(f64::NAN),
-            hi.ratio_to_reference.unwrap_or(f64::NAN)
+            "from {} ({}) to {} ({})",
+            ratio_text(lo),
+            lo.variant(),
+            ratio_text(hi),
+            hi.variant()
         )
     };
     Some(format!(
         "Without bytecode where zipimport reads it (sources only, __pycache__ or stale \
          pycs), a zip costs {range} {}: every module compiles on every start.",
-        x.s.reference
+        x.reference
     ))
 }
 
-/// What evicting the artifact from the page cache changes.
+/// What evicting the artifact from the page cache changes: zip-stored-pyc against the
+/// reference in the cold-disk table beside the same in the cold one (each paired within
+/// its mode).
 fn cold_disk(x: &Scope) -> Option<String> {
-    if x.mode != Mode::Cold || !x.s.modes.contains(&Mode::ColdDisk) {
+    if x.t.mode != Mode::Cold {
         return None;
     }
-    let disk: Vec<&CaseResult> = x
-        .all
-        .iter()
-        .copied()
-        .filter(|c| c.mode == Mode::ColdDisk)
-        .collect();
-    let change = |v: &str| Some(median(ok(&disk, v)?) / median(ok(&x.cases, v)?));
-    let parts: Vec<String> = [x.s.reference.as_str(), "zip-stored-pyc"]
-        .iter()
-        .filter_map(|v| change(v).map(|r| format!("{v} {r:.2}x")))
-        .collect();
-    (!parts.is_empty()).then(|| {
-        format!(
-            "With the artifact evicted from the page cache, imports take {} their \
-             warm-cache time.",
-            parts.join(", ")
-        )
-    })
+    let disk = x.s.table(Mode::ColdDisk)?;
+    let zip = "zip-stored-pyc";
+    let cold_cache = disk.between(x.reference, zip)?;
+    let warm_cache = x.t.between(x.reference, zip)?;
+    Some(format!(
+        "With the artifact evicted from the page cache, {zip} costs {} {} (against {} with a \
+         warm cache).",
+        phrase::ratio_words(&cold_cache),
+        x.reference,
+        phrase::ratio_words(&warm_cache),
+    ))
 }
 
 /// Where the floor is.
 fn floor(x: &Scope, named: &mut Named) -> Option<String> {
     let floor_id = crate::scenario::Variant::MEMORY.id();
-    let floor = ok(&x.cases, &floor_id)?;
+    let floor = x.t.ok(&floor_id)?;
     named.add(&floor_id);
     Some(format!(
         "The floor (the same compiled code served from memory) is {} {}: what no \
          importer can save.",
-        ratio_text(floor).unwrap_or_default(),
-        x.s.reference
+        ratio_text(floor),
+        x.reference
     ))
 }
 
 /// What could not be measured: methods zipimport cannot read, by method; the rest by
 /// variant; or that everything was.
 fn not_measured(x: &Scope) -> Vec<String> {
-    let failed: Vec<&CaseResult> = x
-        .all
-        .iter()
-        .copied()
-        .filter(|c| c.mode == x.mode && c.status != Status::Ok)
-        .collect();
+    let failed: Vec<&CaseResult> =
+        x.t.rows
+            .iter()
+            .map(|r| r.case)
+            .filter(|c| c.status != Status::Ok)
+            .collect();
     let mut methods: Vec<String> = Vec::new();
     let mut others_failed: Vec<String> = Vec::new();
     for c in &failed {
@@ -454,7 +425,7 @@ fn not_measured(x: &Scope) -> Vec<String> {
     out
 }
 
-fn sweep_verdict(fits: &[super::sweep::Fit]) -> Verdict {
+fn sweep_verdict(fits: &[Fit]) -> Verdict {
     let first_mode = fits[0].mode;
     let mut sentences = Vec::new();
     for f in fits.iter().filter(|f| f.mode == first_mode).take(6) {

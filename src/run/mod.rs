@@ -55,6 +55,9 @@ pub struct RunOutput {
     pub failed_cases: usize,
     /// Whether the run was stopped before it finished (`--resume` completes it).
     pub interrupted: bool,
+    /// Every output of the results, rendered from one analysis: the terminal's tables
+    /// and verdict beside the reports written.
+    pub rendered: crate::report::Rendered,
 }
 
 /// The journal's file name in the output directory.
@@ -137,7 +140,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutput> {
             .count();
     let results_path = opts.out_dir.join("results.json");
     results::write(&results, &results_path)?;
-    crate::report::write_reports(&results, &opts.out_dir)?;
+    let rendered = crate::report::write_reports(&results, &opts.out_dir)?;
     let traces = crate::export::traces::write_traces(&results, &opts.out_dir)?;
     if let Some(first) = traces.first() {
         crate::note!(
@@ -157,6 +160,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutput> {
         results_path,
         failed_cases,
         interrupted,
+        rendered,
     })
 }
 

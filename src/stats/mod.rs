@@ -4,6 +4,7 @@
 //! ([`regression`]). Results, reports, `compare` and `calibrate` only call them.
 
 pub mod bootstrap;
+pub mod interval;
 pub mod paired;
 pub mod regression;
 pub mod relative;
@@ -12,6 +13,7 @@ pub mod two_sample;
 pub mod univariate;
 
 pub use bootstrap::{RESAMPLES, RatioOfRatios, bootstrap_ratio_ci, bootstrap_ratio_of_ratios};
+pub use interval::RatioInterval;
 pub use paired::{Timed, log_correlation, median_interval, paired_ratios};
 pub use regression::least_squares;
 pub use relative::{Estimate, Estimator, Obs};

@@ -405,3 +405,84 @@ pub fn case_of<'a>(results: &'a Value, name: &str, variant: &str, mode: &str) ->
         .find(|c| c["scenario"] == name && c["variant"] == variant && c["mode"] == mode)
         .unwrap_or_else(|| panic!("no case {name}/{variant}/{mode}"))
 }
+
+/// The visible text of an HTML page: what a reader sees, without charts (SVG), style
+/// sheets or scripts, one block per line.
+pub fn html_text(html: &str) -> String {
+    let mut text = html.to_owned();
+    for tag in ["style", "script", "svg"] {
+        while let Some(start) = text.find(&format!("<{tag}")) {
+            let close = format!("</{tag}>");
+            let end = text[start..]
+                .find(&close)
+                .map_or(text.len(), |e| start + e + close.len());
+            text.replace_range(start..end, "\n");
+        }
+    }
+    let mut out = String::new();
+    let mut in_tag = false;
+    let mut tag = String::new();
+    for ch in text.chars() {
+        match (in_tag, ch) {
+            (false, '<') => {
+                in_tag = true;
+                tag.clear();
+            }
+            (true, '>') => {
+                in_tag = false;
+                let name = tag
+                    .trim_start_matches('/')
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_ascii_lowercase();
+                let block = [
+                    "p",
+                    "div",
+                    "tr",
+                    "li",
+                    "h1",
+                    "h2",
+                    "h3",
+                    "h4",
+                    "table",
+                    "section",
+                    "br",
+                    "figcaption",
+                    "caption",
+                    "summary",
+                    "details",
+                    "dt",
+                    "dd",
+                    "ul",
+                    "ol",
+                    "header",
+                    "footer",
+                    "figure",
+                ];
+                if block.contains(&name.as_str()) {
+                    out.push('\n');
+                } else if (name == "td" || name == "th") && !tag.starts_with('/') {
+                    out.push_str(" | ");
+                }
+            }
+            (true, c) => tag.push(c),
+            (false, c) => out.push(c),
+        }
+    }
+    let decoded = out
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&#39;", "'")
+        .replace("&#x2f;", "/")
+        .replace("&nbsp;", " ")
+        .replace("&amp;", "&");
+    decoded
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|l| !l.is_empty() && l != "|")
+        .collect::<Vec<_>>()
+        .join("\n")
+}

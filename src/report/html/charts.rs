@@ -183,7 +183,7 @@ pub type Interval = (f64, f64, f64);
 pub type WhiskerRow = (String, Vec<Option<Interval>>);
 
 /// Picks (value, low, high) from a case for an interval chart.
-pub type IntervalOf = dyn Fn(&CaseResult) -> Option<(f64, f64, f64)>;
+pub type IntervalOf<'f> = dyn Fn(&CaseResult) -> Option<(f64, f64, f64)> + 'f;
 
 const ROW_HEIGHT: u32 = 22;
 const WIDTH: u32 = 900;
@@ -389,7 +389,7 @@ pub fn interval_chart(
     rows: &[Row<'_>],
     modes: &[String],
     x_desc: &str,
-    value: &IntervalOf,
+    value: &IntervalOf<'_>,
     reference_line: Option<f64>,
 ) -> Chart {
     let values: Vec<WhiskerRow> = rows

@@ -19,19 +19,18 @@ use minijinja::value::Serde;
 use minijinja::{Environment, Value, context};
 use serde::Serialize;
 
-use super::findings::findings;
+use super::analysis::RunReport;
 use crate::format::format_duration_ns;
-use crate::results::Results;
 use scenario::{ScenarioView, scenario_view};
 use view::ChartView;
 
-/// Renders the report page for a results file.
-pub fn report_html(results: &Results) -> Result<String> {
-    let all_findings = findings(results);
-    let scenarios: Vec<ScenarioView> = results
+/// Renders the report page of a report model.
+pub fn report_html(report: &RunReport) -> Result<String> {
+    let results = report.results;
+    let scenarios: Vec<ScenarioView> = report
         .scenarios
         .iter()
-        .map(|s| scenario_view(results, s, &all_findings))
+        .map(|s| scenario_view(report, s))
         .collect();
     let m = &results.metadata;
     let metadata: Vec<(&str, String)> = vec![
@@ -70,13 +69,13 @@ pub fn report_html(results: &Results) -> Result<String> {
         ),
         ("command", m.command_line.join(" ")),
     ];
-    let verdicts = verdict_views(results, &all_findings);
+    let verdicts = verdict_views(report);
     let mut env = Environment::new();
     add_shared_templates(&mut env)?;
     env.add_template("report.html", include_str!("report.html"))
         .context("loading the report template")?;
     let tmpl = env.get_template("report.html").context("report template")?;
-    let sweeps = sweep_views(results);
+    let sweeps = sweep_views(&report.fits);
     // What the data call for; the page's self-check counts what actually rendered.
     let charts_expected = scenarios
         .iter()
@@ -91,9 +90,9 @@ pub fn report_html(results: &Results) -> Result<String> {
         verdicts => Value::from(Serde(&verdicts)),
         metadata => Value::from(Serde(&metadata)),
         sweeps => Value::from(Serde(&sweeps)),
-        sweep_rows => Value::from(Serde(&sweep_rows(results))),
-        python_tables => Value::from(Serde(&super::pythons::python_tables(results))),
-        lazy => Value::from(Serde(&super::lazy::lazy_report(results))),
+        sweep_rows => Value::from(Serde(&sweep_rows(&report.fits))),
+        python_tables => Value::from(Serde(&report.pythons)),
+        lazy => Value::from(Serde(&report.lazy)),
     })
     .context("rendering the report")
 }
@@ -106,6 +105,7 @@ pub(super) fn add_shared_templates(env: &mut Environment<'_>) -> Result<()> {
         ("chart.html", include_str!("chart.html")),
         ("scroll.html", include_str!("scroll.html")),
         ("selfcheck.html", include_str!("selfcheck.html")),
+        ("table.html", include_str!("table.html")),
     ] {
         env.add_template(name, text)
             .with_context(|| format!("loading the template {name}"))?;
@@ -122,20 +122,21 @@ struct VerdictView {
     chart: Option<ChartView>,
 }
 
-fn verdict_views(results: &Results, findings: &[super::findings::Finding]) -> Vec<VerdictView> {
+fn verdict_views(report: &RunReport) -> Vec<VerdictView> {
     let mut charted = false;
-    super::verdict::verdicts(results, findings)
-        .into_iter()
+    report
+        .verdicts
+        .iter()
         .map(|v| {
             let chart = if charted {
                 None
             } else {
-                verdict_chart(results, &v)
+                verdict_chart(report, v)
             };
             charted |= chart.is_some();
             VerdictView {
-                scenario: v.scenario,
-                sentences: v.sentences,
+                scenario: v.scenario.clone(),
+                sentences: v.sentences.clone(),
                 chart,
             }
         })
@@ -143,21 +144,18 @@ fn verdict_views(results: &Results, findings: &[super::findings::Finding]) -> Ve
 }
 
 /// The ratios a verdict quotes, with their intervals, in its mode.
-fn verdict_chart(results: &Results, v: &super::verdict::Verdict) -> Option<ChartView> {
+fn verdict_chart(report: &RunReport, v: &super::verdict::Verdict) -> Option<ChartView> {
     let mode = v.mode?;
-    let s = results.scenarios.iter().find(|s| s.name == v.scenario)?;
+    let sr = report.scenario(&v.scenario)?;
+    let s = sr.info;
+    let t = sr.table(mode)?;
     let mut rows: Vec<charts::WhiskerRow> = v
         .variants
         .iter()
         .filter(|id| **id != s.reference)
         .filter_map(|id| {
-            let c = results.cases.iter().find(|c| {
-                c.scenario == s.name
-                    && &c.variant == id
-                    && c.mode == mode
-                    && c.status == crate::status::Status::Ok
-            })?;
-            Some((id.clone(), vec![Some(view::ratio_interval(c)?)]))
+            let r = t.ok(id)?.ratio?;
+            Some((id.clone(), vec![Some((r.ratio, r.low, r.high))]))
         })
         .collect();
     if rows.is_empty() {
@@ -196,10 +194,9 @@ struct SweepRow {
     unsupported: String,
 }
 
-fn sweep_rows(results: &Results) -> Vec<SweepRow> {
+fn sweep_rows(fits: &[super::sweep::Fit]) -> Vec<SweepRow> {
     use crate::format::format_rate;
-    super::sweep::fits(results)
-        .into_iter()
+    fits.iter()
         .map(|f| SweepRow {
             base: f.base.clone(),
             parameter: f.parameter.name(),
@@ -221,13 +218,13 @@ fn sweep_rows(results: &Results) -> Vec<SweepRow> {
                 .map(|(x, e)| format!("{x:.0}: {e}"))
                 .collect::<Vec<_>>()
                 .join("; "),
-            variant: f.variant,
+            variant: f.variant.clone(),
         })
         .collect()
 }
 
-fn sweep_views(results: &Results) -> Vec<ChartView> {
-    super::sweep::sweep_charts(results)
+fn sweep_views(fits: &[super::sweep::Fit]) -> Vec<ChartView> {
+    super::sweep::sweep_charts(fits)
         .into_iter()
         .map(|(title, axis, series)| {
             ChartView::new(

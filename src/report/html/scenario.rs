@@ -1,60 +1,23 @@
 //! One scenario's part of `report.html`: the headline against the reference, findings,
-//! charts, every number, the profile, failures, and the fleet and hot-update tables.
+//! charts, every number, the profile, failures, and the fleet and hot-update tables,
+//! all drawn from the report model's scenario.
 
 use serde::Serialize;
 
 use super::charts::{self, LegendItem, Marker, Row, ScatterPoint};
 use super::profile::{CounterRow, PhaseRow, TopModules, counter_view, phase_view};
-use super::view::{ChartView, ms_or_dash};
+use super::view::ChartView;
 use crate::format::{format_duration_ns, format_size};
+use crate::markup::{Column, Row as TableRow, Table, TableView};
+use crate::report::analysis::RunReport;
 use crate::report::findings::Finding;
 use crate::report::fleet::{FleetRow, fleet_rows};
 use crate::report::hot_update::{HotRow, hot_rows};
-use crate::results::{CaseResult, FleetCase, Results, ScenarioInfo};
+use crate::report::model::{FloorCell, ScenarioReport};
+use crate::report::phrase;
+use crate::results::{CaseResult, FleetCase};
 use crate::scenario::{Bytecode, Layout, Mode, PageCache};
-use crate::stats::bootstrap_ratio_ci;
 use crate::status::Status;
-
-/// A row of the headline: a variant against the reference.
-#[derive(Serialize)]
-struct Headline {
-    variant: String,
-    mode: String,
-    ratio: String,
-    interval: String,
-    floor: String,
-    median: String,
-    tone: &'static str,
-}
-
-/// A row of the full table.
-#[derive(Serialize)]
-struct TableRow {
-    variant: String,
-    mode: String,
-    status: String,
-    n: usize,
-    median: String,
-    ci: String,
-    mean: String,
-    stddev: String,
-    mad: String,
-    p95: String,
-    min: String,
-    max: String,
-    ratio: String,
-    floor: String,
-    startup: String,
-    size: String,
-    entries: u64,
-    sha256: String,
-    compiles: String,
-    unmarshals: String,
-    opens: String,
-    instructions: String,
-    instructions_ratio: String,
-    cpu: String,
-}
 
 /// A case that could not be measured.
 #[derive(Serialize)]
@@ -65,11 +28,15 @@ struct Failure {
     error: String,
 }
 
-/// The headline of one mode.
+/// The headline of one mode: the table every output draws, with its heading, its
+/// cases' warnings and what its columns are.
 #[derive(Serialize)]
 struct HeadlineTable {
     mode: String,
-    rows: Vec<Headline>,
+    heading: String,
+    table: TableView,
+    warnings: Vec<String>,
+    note: String,
 }
 
 /// Everything the template shows about one scenario.
@@ -79,7 +46,6 @@ pub(super) struct ScenarioView {
     description: String,
     reference: String,
     modules: usize,
-    sampling: String,
     warmup: u32,
     seed: u64,
     sha256: String,
@@ -89,7 +55,7 @@ pub(super) struct ScenarioView {
     sampled: bool,
     findings: Vec<Finding>,
     charts: Vec<ChartView>,
-    table: Vec<TableRow>,
+    table: TableView,
     failures: Vec<Failure>,
     phase_names: Vec<String>,
     phases: Vec<PhaseRow>,
@@ -150,27 +116,20 @@ impl ScenarioView {
 }
 
 /// Everything the page shows of one scenario.
-pub(super) fn scenario_view(
-    results: &Results,
-    s: &ScenarioInfo,
-    all_findings: &[Finding],
-) -> ScenarioView {
-    let cases: Vec<&CaseResult> = results
-        .cases
-        .iter()
-        .filter(|c| c.scenario == s.name)
-        .collect();
+pub(super) fn scenario_view(report: &RunReport, sr: &ScenarioReport) -> ScenarioView {
+    let s = sr.info;
+    let cases = sr.cases;
     // Fleet and hot-update cases have sections of their own; with neither cold, warm
     // nor cold-disk measured, the per-mode sections below stay empty.
-    let mut modes: Vec<Mode> = s.modes.iter().copied().filter(|m| m.is_sampled()).collect();
+    let mut modes: Vec<Mode> = sr.tables.iter().map(|t| t.mode).collect();
     if modes.is_empty() {
         modes.push(Mode::Cold);
     }
-    let measured = Measured::new(&cases, &modes);
+    let measured = Measured::new(sr, &modes);
     let mut charts_v = sample_charts(s, &measured);
-    let fleet_cases = super::super::fleet::fleet_of(results, &s.name);
+    let fleet_cases = crate::report::fleet::fleet_of(report.results, &s.name);
     charts_v.extend(fleet_charts(&fleet_cases));
-    let (phase_names, phases, phase_chart) = phase_view(&cases, &measured.variants, modes[0]);
+    let (phase_names, phases, phase_chart) = phase_view(cases, &measured.variants, modes[0]);
     if let Some(svg) = phase_chart {
         charts_v.push(ChartView::new(
             "Where the time goes",
@@ -178,14 +137,24 @@ pub(super) fn scenario_view(
             svg,
         ));
     }
-    let (counter_names, counters) = counter_view(&cases, &measured.variants, modes[0]);
-    let (table, failures) = every_number(&cases);
+    let (counter_names, counters) = counter_view(cases, &measured.variants, modes[0]);
+    let headline = sr
+        .tables
+        .iter()
+        .filter(|t| t.ok(&s.reference).is_some())
+        .map(|t| HeadlineTable {
+            mode: t.mode.name().to_owned(),
+            heading: crate::report::headline::heading(sr, t),
+            table: crate::report::headline::table(t, s.samples).view(),
+            warnings: crate::report::headline::warnings(t),
+            note: crate::report::headline::note(t),
+        })
+        .collect();
     ScenarioView {
         name: s.name.clone(),
         description: s.description.clone(),
         reference: s.reference.clone(),
         modules: s.workload_modules.len(),
-        sampling: crate::report::sampling(s, &cases),
         warmup: s.warmup,
         seed: s.seed,
         sha256: s.sha256.chars().take(12).collect(),
@@ -199,24 +168,26 @@ pub(super) fn scenario_view(
             ),
             None => tree_text(&s.tree),
         },
-        headline: headline(s, &measured),
+        headline,
         sampled: s.modes.iter().any(|m| m.is_sampled()),
-        findings: all_findings
+        findings: report
+            .findings
             .iter()
             .filter(|f| f.scenario == s.name)
             .cloned()
             .collect(),
         charts: charts_v,
-        table,
-        failures,
+        table: every_number(sr).view(),
+        failures: failures(sr),
         phase_names,
         phases,
         counter_names,
         counters,
         top_modules: top_modules(&measured),
         fleet: fleet_rows(&fleet_cases),
-        hot_updates: hot_rows(&super::super::hot_update::hot_of(results, &s.name)),
-        icicles: crate::report::trace_diff::traced_cases(results, s)
+        hot_updates: hot_rows(&crate::report::hot_update::hot_of(report.results, &s.name)),
+        icicles: sr
+            .traced
             .iter()
             .map(|t| {
                 let title = format!(
@@ -239,54 +210,43 @@ pub(super) fn scenario_view(
                 )
             })
             .collect(),
-        differences: crate::report::trace_diff::differences(results, s)
-            .iter()
-            .map(DiffView::new)
-            .collect(),
+        differences: sr.differences.iter().map(DiffView::new).collect(),
     }
 }
 
-/// A scenario's measured (`ok`) cases by variant and mode, for the charts.
-struct Measured<'a> {
-    cases: Vec<&'a CaseResult>,
+/// A scenario's measured (`ok`) cases by variant and mode, for the charts: the
+/// variants in the model's row order.
+struct Measured<'s, 'a> {
+    sr: &'s ScenarioReport<'a>,
     modes: Vec<Mode>,
-    /// Measured variants, fastest first in the first mode.
+    /// Measured variants, in the headline table's row order.
     variants: Vec<String>,
 }
 
-impl<'a> Measured<'a> {
-    fn new(cases: &[&'a CaseResult], modes: &[Mode]) -> Self {
-        // Variants in file order, measured ones only, for charts.
-        let mut variants: Vec<String> = Vec::new();
-        for c in cases {
-            if c.status == Status::Ok && !variants.contains(&c.variant) {
-                variants.push(c.variant.clone());
-            }
-        }
-        let mut m = Measured {
-            cases: cases.to_vec(),
+impl<'s, 'a> Measured<'s, 'a> {
+    fn new(sr: &'s ScenarioReport<'a>, modes: &[Mode]) -> Self {
+        Measured {
+            sr,
             modes: modes.to_vec(),
-            variants: Vec::new(),
-        };
-        // Sort rows by the first mode's median, fastest at the top.
-        variants.sort_by(|a, b| {
-            let med = |v: &str| {
-                m.find(v, modes[0])
-                    .and_then(|c| c.summary.as_ref())
-                    .map_or(f64::MAX, |s| s.median)
-            };
-            med(a).total_cmp(&med(b))
-        });
-        m.variants = variants;
-        m
+            variants: sr.variant_order().iter().map(|v| v.to_string()).collect(),
+        }
     }
 
     /// The measured case of `variant` in `mode`.
     fn find(&self, variant: &str, mode: Mode) -> Option<&'a CaseResult> {
-        self.cases
+        self.sr
+            .table(mode)?
+            .row(variant)
+            .filter(|r| r.is_ok())
+            .map(|r| r.case)
+    }
+
+    /// Every measured case of the first mode.
+    fn first_mode(&self) -> Vec<&'a CaseResult> {
+        self.variants
             .iter()
-            .copied()
-            .find(|c| c.variant == variant && c.mode == mode && c.status == Status::Ok)
+            .filter_map(|v| self.find(v, self.modes[0]))
+            .collect()
     }
 
     /// One chart row per variant, a case per mode.
@@ -299,68 +259,18 @@ impl<'a> Measured<'a> {
             })
             .collect()
     }
-}
 
-/// The headline: every variant against the reference in each mode, best first, with the
-/// bootstrap interval of its ratio.
-fn headline(s: &ScenarioInfo, m: &Measured) -> Vec<HeadlineTable> {
-    let mut headline = Vec::new();
-    for &mode in &m.modes {
-        let Some(reference) = m.find(&s.reference, mode) else {
-            continue;
-        };
-        let base: Vec<f64> = reference.samples_ns.iter().map(|&v| v as f64).collect();
-        let mut rows_h: Vec<(f64, Headline)> = m
-            .cases
-            .iter()
-            .filter(|c| c.mode == mode && c.status == Status::Ok && c.variant != s.reference)
-            .filter_map(|c| {
-                let ratio = c.ratio_to_reference?;
-                // The interval of the run's estimate where the case has one (what
-                // adaptive sampling judged); a bootstrap of the two sample sets
-                // otherwise (files from before every case had one).
-                let (lo, hi) = match c.paired_ratio {
-                    Some(p) => (p.low, p.high),
-                    None => {
-                        let cand: Vec<f64> = c.samples_ns.iter().map(|&v| v as f64).collect();
-                        bootstrap_ratio_ci(&base, &cand, crate::stats::RESAMPLES)
-                    }
-                };
-                let tone = if hi < 1.0 {
-                    "good"
-                } else if lo > 1.0 {
-                    "bad"
-                } else {
-                    "info"
-                };
-                Some((
-                    ratio,
-                    Headline {
-                        variant: c.variant.clone(),
-                        mode: mode.name().to_owned(),
-                        ratio: format!("{ratio:.2}x"),
-                        interval: format!("{lo:.2} - {hi:.2}"),
-                        floor: crate::report::floor_cell(c),
-                        median: ms_or_dash(c.summary.as_ref().map(|s| s.median)),
-                        tone,
-                    },
-                ))
-            })
-            .collect();
-        rows_h.sort_by(|a, b| a.0.total_cmp(&b.0));
-        headline.push(HeadlineTable {
-            mode: mode.name().to_owned(),
-            rows: rows_h.into_iter().map(|r| r.1).collect(),
-        });
+    /// A case's ratio to the reference with its interval, as its table has it.
+    fn ratio(&self, c: &CaseResult) -> Option<(f64, f64, f64)> {
+        let r = self.sr.table(c.mode)?.ok(&c.variant)?.ratio?;
+        Some((r.ratio, r.low, r.high))
     }
-
-    headline
 }
 
 /// The charts of the per-sample modes: medians, ratios, size against time and every
 /// sample (none when no variant was measured).
-fn sample_charts(s: &ScenarioInfo, m: &Measured) -> Vec<ChartView> {
-    let (modes, cases) = (&m.modes, &m.cases);
+fn sample_charts(s: &crate::results::ScenarioInfo, m: &Measured) -> Vec<ChartView> {
+    let modes = &m.modes;
     if m.variants.is_empty() {
         return Vec::new();
     }
@@ -389,16 +299,16 @@ fn sample_charts(s: &ScenarioInfo, m: &Measured) -> Vec<ChartView> {
                 &rows,
                 &mode_names,
                 &format!("ratio to {} (x, log scale)", s.reference),
-                &super::view::ratio_interval,
+                &|c| m.ratio(c),
                 Some(1.0),
             ),
         ),
     ];
     // Size against time for every zip: colour = bytecode mode, marker = compression.
-    let zips: Vec<&CaseResult> = cases
-        .iter()
-        .copied()
-        .filter(|c| c.mode == modes[0] && c.status == Status::Ok && c.layout == Layout::Zip)
+    let zips: Vec<&CaseResult> = m
+        .first_mode()
+        .into_iter()
+        .filter(|c| c.layout == Layout::Zip)
         .collect();
     let points: Vec<ScatterPoint> = zips
         .iter()
@@ -483,73 +393,117 @@ fn top_modules(m: &Measured) -> Vec<TopModules> {
         .collect()
 }
 
-/// "Every number": a row per case; and the cases that could not be measured.
-fn every_number(cases: &[&CaseResult]) -> (Vec<TableRow>, Vec<Failure>) {
-    let mut table = Vec::new();
-    let mut failures = Vec::new();
-    for c in cases {
-        let sm = c.summary.as_ref();
-        let counter = |k: &str| {
-            c.probe
-                .as_ref()
-                .and_then(|p| p.first.get(k))
-                .map_or_else(|| "-".into(), |v| v.to_string())
-        };
-        table.push(TableRow {
+/// "Every number": a row per case, mode by mode, each mode's rows in the model's
+/// order.
+fn every_number(sr: &ScenarioReport) -> Table {
+    let mut t = Table::new(vec![
+        Column::fit("variant"),
+        Column::fit("mode").markdown_left(),
+        Column::fit("status").markdown_left(),
+        Column::fit("samples"),
+        Column::fit("median"),
+        Column::fit("95% interval of the median"),
+        Column::fit("mean"),
+        Column::fit("std. deviation"),
+        Column::fit("median abs. deviation"),
+        Column::fit("95th percentile"),
+        Column::fit("min"),
+        Column::fit("max"),
+        Column::fit("ratio"),
+        Column::fit("ratio 95% interval"),
+        Column::fit("over the floor"),
+        Column::fit("floor 95% interval"),
+        Column::fit("CPU time"),
+        Column::fit("instructions"),
+        Column::fit("instructions ratio"),
+        Column::fit("instructions span"),
+        Column::fit("interpreter start-up"),
+        Column::fit("size"),
+        Column::fit("archive entries"),
+        Column::fit("compilations"),
+        Column::fit("unmarshals"),
+        Column::fit("files opened"),
+        Column::fit("sha256"),
+    ]);
+    for table in &sr.tables {
+        for r in &table.rows {
+            let c = r.case;
+            let sm = r.summary();
+            let ms = |v: Option<f64>| v.map_or_else(|| "-".into(), format_duration_ns);
+            let counter = |k: &str| {
+                c.probe
+                    .as_ref()
+                    .and_then(|p| p.first.get(k))
+                    .map_or_else(|| "-".into(), |v| v.to_string())
+            };
+            let ratio = |x: Option<crate::stats::RatioInterval>| match x {
+                Some(x) => (format!("{:.3}", x.ratio), phrase::interval(&x)),
+                None => ("-".into(), "-".into()),
+            };
+            let (ratio_cell, ratio_interval) = ratio(r.ratio);
+            let (floor_cell, floor_interval) = match r.floor {
+                FloorCell::IsFloor => ("floor".into(), String::new()),
+                other => ratio(other.over()),
+            };
+            let (instr_ratio, instr_span) = ratio(r.instructions);
+            t.push(TableRow::cells(vec![
+                c.variant.clone(),
+                c.mode.name().to_owned(),
+                c.status.name().to_owned(),
+                c.samples_ns.len().to_string(),
+                ms(sm.map(|s| s.median)),
+                sm.map_or_else(
+                    || "-".into(),
+                    |s| {
+                        format!(
+                            "{} - {}",
+                            format_duration_ns(s.ci95_low),
+                            format_duration_ns(s.ci95_high)
+                        )
+                    },
+                ),
+                ms(sm.map(|s| s.mean)),
+                ms(sm.map(|s| s.stddev)),
+                ms(sm.map(|s| s.mad)),
+                ms(sm.map(|s| s.p95)),
+                ms(sm.map(|s| s.min)),
+                ms(sm.map(|s| s.max)),
+                ratio_cell,
+                ratio_interval,
+                floor_cell,
+                floor_interval,
+                ms(r.cpu_median),
+                r.instructions_median
+                    .map_or_else(|| "-".into(), |m| format!("{:.2} M", m / 1e6)),
+                instr_ratio,
+                instr_span,
+                ms(c.startup.as_ref().map(|s| s.median)),
+                format_size(c.artifact.size),
+                c.artifact.entries.to_string(),
+                counter("compiles"),
+                counter("unmarshals"),
+                counter("opens"),
+                c.artifact.sha256.chars().take(12).collect(),
+            ]));
+        }
+    }
+    t
+}
+
+/// The cases that could not be measured, mode by mode.
+fn failures(sr: &ScenarioReport) -> Vec<Failure> {
+    sr.tables
+        .iter()
+        .flat_map(|t| &t.rows)
+        .map(|r| r.case)
+        .filter(|c| c.status != Status::Ok)
+        .map(|c| Failure {
             variant: c.variant.clone(),
             mode: c.mode.name().to_owned(),
             status: c.status.name().to_owned(),
-            n: c.samples_ns.len(),
-            median: ms_or_dash(sm.map(|s| s.median)),
-            ci: sm.map_or_else(
-                || "-".into(),
-                |s| {
-                    format!(
-                        "{} - {}",
-                        format_duration_ns(s.ci95_low),
-                        format_duration_ns(s.ci95_high)
-                    )
-                },
-            ),
-            mean: ms_or_dash(sm.map(|s| s.mean)),
-            stddev: ms_or_dash(sm.map(|s| s.stddev)),
-            mad: ms_or_dash(sm.map(|s| s.mad)),
-            p95: ms_or_dash(sm.map(|s| s.p95)),
-            min: ms_or_dash(sm.map(|s| s.min)),
-            max: ms_or_dash(sm.map(|s| s.max)),
-            ratio: c
-                .ratio_to_reference
-                .map_or_else(|| "-".into(), |r| format!("{r:.3}")),
-            floor: crate::report::floor_cell(c),
-            startup: ms_or_dash(c.startup.as_ref().map(|s| s.median)),
-            size: format_size(c.artifact.size),
-            entries: c.artifact.entries,
-            sha256: c.artifact.sha256.chars().take(12).collect(),
-            instructions: c
-                .instructions
-                .as_ref()
-                .and_then(|i| i.median)
-                .map_or_else(|| "-".into(), |m| format!("{:.2} M", m / 1e6)),
-            instructions_ratio: c
-                .instructions
-                .as_ref()
-                .and_then(|i| i.ratio_to_reference)
-                .map_or_else(|| "-".into(), |r| format!("{r:.3}")),
-            cpu: ms_or_dash(crate::results::Summary::of(&c.cpu_samples_ns).map(|s| s.median)),
-            compiles: counter("compiles"),
-            unmarshals: counter("unmarshals"),
-            opens: counter("opens"),
-        });
-        if c.status != Status::Ok {
-            failures.push(Failure {
-                variant: c.variant.clone(),
-                mode: c.mode.name().to_owned(),
-                status: c.status.name().to_owned(),
-                error: c.error.clone().unwrap_or_default(),
-            });
-        }
-    }
-    (table, failures)
+            error: c.error.clone().unwrap_or_default(),
+        })
+        .collect()
 }
 
 /// Fleet charts: p95 latency, and memory per process, against the number of processes;

@@ -1,6 +1,7 @@
-//! One table model for every report topic, drawn as terminal text or as Markdown by the
-//! same code (hyperfine's `MarkupExporter` idea): a topic builds a [`Table`] once and
-//! never writes a row twice.
+//! One table model for every table the harness prints (reports, `compare`), drawn as
+//! terminal text, as Markdown or as an HTML view (the `table` macro of the report
+//! pages) by the same code (hyperfine's `MarkupExporter` idea): a topic builds a
+//! [`Table`] once and never writes a row twice.
 //!
 //! Text: each line starts with two spaces; columns are separated by their gap (one space
 //! unless set); the first column fits its content, the others have a fixed width that a
@@ -72,6 +73,12 @@ impl Column {
         }
     }
 
+    /// Flush right (numbers), in a column as wide as its widest cell.
+    pub fn right_aligned(mut self) -> Self {
+        self.align = Align::Right;
+        self
+    }
+
     /// The title Markdown shows, when it differs from the terminal's.
     pub fn markdown_title(mut self, title: impl Into<String>) -> Self {
         self.markdown_title = Some(title.into());
@@ -118,6 +125,7 @@ impl Column {
 pub struct Row {
     cells: Vec<String>,
     message: Option<Message>,
+    tone: Option<&'static str>,
 }
 
 #[derive(Debug, Clone)]
@@ -133,7 +141,14 @@ impl Row {
         Row {
             cells,
             message: None,
+            tone: None,
         }
+    }
+
+    /// How the HTML form colours the row: `good`, `bad` or `info`.
+    pub fn tone(mut self, tone: &'static str) -> Self {
+        self.tone = Some(tone);
+        self
     }
 
     /// The first `lead` cells, then `text` spanning the other columns.
@@ -145,6 +160,7 @@ impl Row {
                 in_markdown: true,
             }),
             cells: lead,
+            tone: None,
         }
     }
 
@@ -157,6 +173,7 @@ impl Row {
                 text,
                 in_markdown: false,
             }),
+            tone: None,
         }
     }
 }
@@ -313,6 +330,82 @@ impl Table {
             }
         }
         out
+    }
+}
+
+/// A table as the HTML pages draw it (the `table` macro of `table.html`): the
+/// Markdown form's columns and cells, unescaped (the template escapes them).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TableView {
+    /// Column titles and whether each is flush left.
+    pub columns: Vec<ColumnView>,
+    /// The rows.
+    pub rows: Vec<RowView>,
+}
+
+/// One column of a [`TableView`].
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ColumnView {
+    /// Its title.
+    pub title: String,
+    /// Whether its cells are flush left.
+    pub left: bool,
+}
+
+/// One row of a [`TableView`].
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RowView {
+    /// Its cells (for a message row, the lead cells).
+    pub cells: Vec<String>,
+    /// A message spanning the other columns.
+    pub message: Option<String>,
+    /// How many columns the message spans.
+    pub span: usize,
+    /// `good`, `bad`, `info` or empty.
+    pub tone: &'static str,
+}
+
+impl Table {
+    /// The table for an HTML page.
+    pub fn view(&self) -> TableView {
+        let shown: Vec<usize> = (0..self.columns.len())
+            .filter(|&i| self.columns[i].in_markdown())
+            .collect();
+        let columns = shown
+            .iter()
+            .map(|&i| {
+                let c = &self.columns[i];
+                ColumnView {
+                    title: c.markdown_title.clone().unwrap_or_else(|| c.title.clone()),
+                    left: c.markdown_align.unwrap_or(c.align) == Align::Left,
+                }
+            })
+            .collect();
+        let rows = self
+            .rows
+            .iter()
+            .map(|r| {
+                let lead = r.message.as_ref().map_or(usize::MAX, |m| m.lead);
+                let cells: Vec<String> = shown
+                    .iter()
+                    .copied()
+                    .filter(|&i| i < lead || r.message.as_ref().is_some_and(|m| !m.in_markdown))
+                    .map(|i| r.cells.get(i).cloned().unwrap_or_default())
+                    .collect();
+                let message = r
+                    .message
+                    .as_ref()
+                    .filter(|m| m.in_markdown)
+                    .map(|m| m.text.clone());
+                RowView {
+                    span: shown.len().saturating_sub(cells.len()),
+                    cells,
+                    message,
+                    tone: r.tone.unwrap_or(""),
+                }
+            })
+            .collect();
+        TableView { columns, rows }
     }
 }
 
