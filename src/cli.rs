@@ -343,8 +343,10 @@ pub struct DoctorArgs {
     #[arg(long, default_value = "stored", value_parser = ["stored", "deflate"])]
     pub compression: String,
     /// Measure the archive as shipped against its repair and a directory, in one
-    /// interleaved run of this many cold samples each.
-    #[arg(long, value_name = "SAMPLES", num_args = 0..=1, default_missing_value = "10")]
+    /// interleaved cold run: each case until its ratio to the directory is known to
+    /// within ±5% (wider far from 1), at most this many samples (below 8, exactly this
+    /// many).
+    #[arg(long, value_name = "SAMPLES", num_args = 0..=1, default_missing_value = "40")]
     pub measure: Option<u32>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]

@@ -11,7 +11,9 @@ use serde::Serialize;
 
 use crate::corpus::diagnose::{self, Diagnosis, Facts, Fixed, Severity, ZONES};
 use crate::format::format_duration_ns;
+use crate::markup::{Column, Row, Table};
 use crate::run::RunOptions;
+use crate::stats::RatioInterval;
 use crate::status::Status;
 
 /// What to check and do.
@@ -29,22 +31,37 @@ pub struct DoctorOptions {
     pub measure: Option<u32>,
 }
 
-/// The archive as measured in one interleaved run (cold medians).
+/// The archive as measured in one interleaved run, cold: each case's median and its
+/// ratio to the directory with bytecode, paired as every run pairs its samples.
 #[derive(Debug, Clone, Serialize)]
 pub struct Measured {
-    /// The archive as shipped, ns.
+    /// The archive as shipped, ns (median).
     pub shipped_ns: f64,
     /// The archive as `--fix` writes it (its bytecode and compression), ns.
     pub repaired_ns: f64,
     /// The same code as a directory with `__pycache__`, ns.
     pub directory_ns: f64,
-    /// Samples per case.
+    /// The archive as shipped against the directory, with its 95% interval.
+    pub shipped_ratio: Option<RatioInterval>,
+    /// The repaired archive against the directory, with its 95% interval.
+    pub repaired_ratio: Option<RatioInterval>,
+    /// The most samples a case took (`--measure SAMPLES`).
     pub samples: u32,
+    /// Samples each case took: shipped, repaired, directory.
+    pub taken: [usize; 3],
+    /// The precision the run sampled each ratio to (percent; wider far from 1, as every
+    /// adaptive run), or null when the cap was too low for adaptive sampling.
+    pub precision: Option<f64>,
+    /// Whether each ratio reached its precision (shipped, repaired) before the cap.
+    pub reached: [bool; 2],
     /// Modules the workload imported.
     pub modules: usize,
     /// Variants that could not be measured, with why.
     pub failures: Vec<String>,
 }
+
+/// The precision `doctor --measure` samples each ratio to, percent.
+pub const MEASURE_PRECISION: f64 = 5.0;
 
 /// The repaired archive and what is left wrong with it.
 #[derive(Debug, Clone, Serialize)]
@@ -164,11 +181,20 @@ fn measure(opts: &DoctorOptions, template: &RunOptions, samples: u32) -> Result<
         "deflate6"
     };
     let scenario = dir.path().join("doctor.toml");
+    // Adaptive once the cap allows it: every case until its ratio to the directory is
+    // known to within the precision, or the cap.
+    let floor = crate::measure::MIN_SAMPLES_FLOOR.max(8);
+    let adaptive = samples >= floor;
+    let sampling = if adaptive {
+        format!("samples = {samples}\nmin-samples = {floor}\nprecision = {MEASURE_PRECISION}\n")
+    } else {
+        format!("samples = {samples}\n")
+    };
     let text = format!(
         "name = \"doctor\"\nseed = 1\n[corpus]\nkind = \"archive\"\npath = {}\n\
          [variants]\nreference = \"dir-pyc\"\n[[variants.matrix]]\nlayout = \"dir\"\n\
          bytecode = \"pyc\"\n[[variants.matrix]]\nlayout = \"zip\"\ncompression = \"{compression}\"\n\
-         bytecode = \"unchecked-hash\"\n[measure]\nmodes = [\"cold\"]\nsamples = {samples}\n",
+         bytecode = \"unchecked-hash\"\n[measure]\nmodes = [\"cold\"]\n{sampling}",
         toml::Value::String(archive.display().to_string())
     );
     std::fs::write(&scenario, text).with_context(|| format!("writing {}", scenario.display()))?;
@@ -180,18 +206,28 @@ fn measure(opts: &DoctorOptions, template: &RunOptions, samples: u32) -> Result<
     o.out_dir = dir.path().join("out");
     let output = crate::run::run(&o)?;
     let r = &output.results;
-    let median = |id: &str| {
-        r.cases
-            .iter()
-            .find(|c| c.variant == id && c.status == Status::Ok)
-            .and_then(|c| c.summary.as_ref())
-            .map_or(f64::NAN, |s| s.median)
+    let index = crate::report::CaseIndex::new(r);
+    let scenarios = crate::report::model::scenarios(r, &index);
+    let table = scenarios
+        .first()
+        .and_then(|s| s.table(crate::scenario::Mode::Cold));
+    let row = |id: &str| table.and_then(|t| t.ok(id));
+    let median = |id: &str| row(id).map_or(f64::NAN, |r| r.median());
+    let ratio = |id: &str| row(id).and_then(|r| r.ratio);
+    let taken = |id: &str| row(id).map_or(0, |r| r.case.samples_ns.len());
+    let reached = |id: &str| {
+        row(id).is_some_and(|r| matches!(r.target, crate::report::model::Target::Reached(_)))
     };
     let repaired = format!("zip-{compression}-unchecked-hash");
     Ok(Measured {
         shipped_ns: median("shipped"),
         repaired_ns: median(&repaired),
         directory_ns: median("dir-pyc"),
+        shipped_ratio: ratio("shipped"),
+        repaired_ratio: ratio(&repaired),
+        taken: [taken("shipped"), taken(&repaired), taken("dir-pyc")],
+        precision: adaptive.then_some(MEASURE_PRECISION),
+        reached: [reached("shipped"), reached(&repaired)],
         samples,
         modules: r.scenarios.first().map_or(0, |s| s.workload_modules.len()),
         failures: r
@@ -250,25 +286,80 @@ pub fn render_text(r: &Report) -> String {
         }
     }
     if let Some(m) = &r.measured {
-        let ratio = |v: f64| v / m.directory_ns;
-        let _ = writeln!(
-            out,
-            "\nmeasured ({} modules, {} cold samples each, interleaved):\n  as shipped  {:>9}  \
-             {:.2}x a directory with bytecode\n  repaired    {:>9}  {:.2}x\n  directory   {:>9}  \
-             1.00x",
-            m.modules,
-            m.samples,
-            format_duration_ns(m.shipped_ns),
-            ratio(m.shipped_ns),
-            format_duration_ns(m.repaired_ns),
-            ratio(m.repaired_ns),
-            format_duration_ns(m.directory_ns),
-        );
-        for f in &m.failures {
-            let _ = writeln!(out, "  not measured: {f}");
-        }
+        write_measured(&mut out, m);
     }
     out
+}
+
+/// The measuring run: each case's median, its ratio to the directory with its 95%
+/// interval, its samples and whether it reached its precision or stopped at the cap.
+fn write_measured(out: &mut String, m: &Measured) {
+    let rule = match m.precision {
+        Some(p) => format!(
+            "cold samples interleaved, each case until its ratio to the directory is known \
+             to within ±{p}% (wider far from 1) or at {} samples",
+            m.samples
+        ),
+        None => format!(
+            "{} cold samples each, interleaved (too few for adaptive sampling)",
+            m.samples
+        ),
+    };
+    let _ = writeln!(out, "\nmeasured ({} modules; {rule}):", m.modules);
+    let mut t = Table::new(vec![
+        Column::fit("case"),
+        Column::right("median", 9),
+        Column::right("ratio", 7),
+        Column::right("95% CI", 14),
+        Column::right("samples", 7),
+        Column::fit("").gap(2),
+    ]);
+    let target = |reached: bool| match (m.precision, reached) {
+        (None, _) => String::new(),
+        (Some(_), true) => "reached its precision".into(),
+        (Some(_), false) => "stopped at the cap".into(),
+    };
+    let cases = [
+        (
+            "as shipped",
+            m.shipped_ns,
+            m.shipped_ratio,
+            m.taken[0],
+            target(m.reached[0]),
+        ),
+        (
+            "repaired",
+            m.repaired_ns,
+            m.repaired_ratio,
+            m.taken[1],
+            target(m.reached[1]),
+        ),
+        (
+            "directory",
+            m.directory_ns,
+            Some(RatioInterval::ONE),
+            m.taken[2],
+            "the reference: a directory with bytecode".into(),
+        ),
+    ];
+    for (name, ns, ratio, taken, note) in cases {
+        t.push(Row::cells(vec![
+            name.to_owned(),
+            format_duration_ns(ns),
+            ratio
+                .as_ref()
+                .map_or_else(|| "-".into(), crate::report::phrase::ratio),
+            ratio
+                .as_ref()
+                .map_or_else(|| "-".into(), crate::report::phrase::interval),
+            taken.to_string(),
+            note,
+        ]));
+    }
+    out.push_str(&t.text());
+    for f in &m.failures {
+        let _ = writeln!(out, "  not measured: {f}");
+    }
 }
 
 fn write_findings(out: &mut String, findings: &[Diagnosis]) {

@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use super::{Calibration, CaseCalibration, EstimatorRow, Method, Rate};
-use crate::format::escape_markdown;
+use crate::markup::{Column, Row, Table};
 
 /// Slowdowns shown as columns (the JSON has every level).
 fn shown_levels(m: Method) -> &'static [f64] {
@@ -59,99 +59,81 @@ fn case_name(c: &CaseCalibration) -> String {
     format!("{}/{}/{}", c.scenario, c.variant, c.mode)
 }
 
-/// Rows of the per-case table: name, method, noise, false alarms, power columns,
-/// detects.
-fn case_rows(cal: &Calibration) -> Vec<(Method, Vec<String>)> {
-    cal.cases
-        .iter()
-        .map(|c| {
-            let mut row = vec![
-                case_name(c),
-                c.method.label().to_owned(),
-                c.noise.map_or_else(|| "-".into(), pct),
-                rate(&c.false_alarms),
-            ];
-            row.extend(shown_levels(c.method).iter().map(|&l| power_at(c, l)));
-            row.push(detects(c));
-            (c.method, row)
-        })
-        .collect()
+/// The estimator comparison as a table.
+fn estimator_table(rows: &[EstimatorRow]) -> Table {
+    let mut t = Table::new(vec![
+        Column::fit("case"),
+        Column::fit("estimator").gap(2),
+        Column::fit("runs").right_aligned(),
+        Column::fit("median ratio").right_aligned(),
+        Column::fit("sd of log over runs").right_aligned(),
+        Column::fit("interval half-width").right_aligned(),
+        Column::fit("coverage of 95% intervals").right_aligned(),
+    ]);
+    for r in rows {
+        t.push(Row::cells(vec![
+            format!("{}/{}/{}", r.scenario, r.variant, r.mode),
+            format!(
+                "{}{}",
+                r.estimator.name(),
+                if r.default {
+                    " (runs)"
+                } else if r.estimator == crate::stats::relative::GATE {
+                    " (gate)"
+                } else {
+                    ""
+                }
+            ),
+            r.runs.to_string(),
+            format!("{:.3}x", r.median),
+            format!("{:.4}", r.log_sd),
+            r.half_width
+                .map_or_else(|| "-".into(), |h| format!("±{:.1}%", h * 100.0)),
+            r.coverage.as_ref().map_or_else(|| "-".into(), rate),
+        ]));
+    }
+    t
 }
 
-fn header(m: Method) -> Vec<String> {
-    let mut h: Vec<String> = ["case", "method", "noise (MAD)", "false alarms"]
-        .map(String::from)
-        .to_vec();
-    h.extend(shown_levels(m).iter().map(|l| format!("+{}", pct(*l))));
-    h.push("detects (90%)".into());
-    h
-}
-
-/// Header and rows of the estimator comparison.
-fn estimator_table(rows: &[EstimatorRow]) -> (Vec<String>, Vec<Vec<String>>) {
-    let head = [
-        "case",
-        "estimator",
-        "runs",
-        "median ratio",
-        "sd of log over runs",
-        "interval half-width",
-        "coverage of 95% intervals",
-    ]
-    .map(String::from)
-    .to_vec();
-    let body = rows
-        .iter()
-        .map(|r| {
-            vec![
-                format!("{}/{}/{}", r.scenario, r.variant, r.mode),
-                format!(
-                    "{}{}",
-                    r.estimator.name(),
-                    if r.default {
-                        " (runs)"
-                    } else if r.estimator == crate::stats::relative::GATE {
-                        " (gate)"
-                    } else {
-                        ""
-                    }
-                ),
-                r.runs.to_string(),
-                format!("{:.3}x", r.median),
-                format!("{:.4}", r.log_sd),
-                r.half_width
-                    .map_or_else(|| "-".into(), |h| format!("±{:.1}%", h * 100.0)),
-                r.coverage.as_ref().map_or_else(|| "-".into(), rate),
-            ]
-        })
-        .collect();
-    (head, body)
+/// The per-case table of `method`: name, method, noise, false alarms, power at each
+/// shown slowdown, and the smallest slowdown detected in 90% of pairs (`None` when the
+/// calibration has no case of that method).
+fn case_table(cal: &Calibration, m: Method) -> Option<Table> {
+    let mut columns = vec![
+        Column::fit("case").gap(1),
+        Column::fit("method").gap(2).right_aligned().markdown_left(),
+        Column::fit("noise (MAD)").right_aligned(),
+        Column::fit("false alarms").right_aligned(),
+    ];
+    columns.extend(
+        shown_levels(m)
+            .iter()
+            .map(|l| Column::fit(format!("+{}", pct(*l))).right_aligned()),
+    );
+    columns.push(Column::fit("detects (90%)").right_aligned());
+    let mut t = Table::new(columns);
+    for c in cal.cases.iter().filter(|c| c.method == m) {
+        let mut row = vec![
+            case_name(c),
+            c.method.label().to_owned(),
+            c.noise.map_or_else(|| "-".into(), pct),
+            rate(&c.false_alarms),
+        ];
+        row.extend(shown_levels(c.method).iter().map(|&l| power_at(c, l)));
+        row.push(detects(c));
+        t.push(Row::cells(row));
+    }
+    (!t.is_empty()).then_some(t)
 }
 
 /// The estimator comparison for a terminal: per case, each estimator's spread over the
 /// runs and how often its intervals held the other runs' median.
 pub fn render_estimators(rows: &[EstimatorRow]) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
+    format!(
         "Estimators of each case's ratio to its reference, over the runs (coverage: runs \
-         whose 95% interval held the median of the other runs' estimates)"
-    );
-    let (head, body) = estimator_table(rows);
-    let mut w: Vec<usize> = head.iter().map(String::len).collect();
-    for r in &body {
-        for (i, cell) in r.iter().enumerate() {
-            w[i] = w[i].max(cell.chars().count());
-        }
-    }
-    for r in std::iter::once(&head).chain(&body) {
-        let _ = write!(out, "  {:<w0$}  {:<w1$}", r[0], r[1], w0 = w[0], w1 = w[1]);
-        for (i, cell) in r.iter().enumerate().skip(2) {
-            let _ = write!(out, " {:>w$}", cell, w = w[i]);
-        }
-        let _ = writeln!(out);
-    }
-    out
+         whose 95% interval held the median of the other runs' estimates)\n{}",
+        estimator_table(rows).text()
+    )
 }
 
 /// The calibration for a terminal.
@@ -216,32 +198,13 @@ fn render_gate(cal: &Calibration) -> String {
         }
     }
     for m in [Method::Plain, Method::Relative, Method::Instructions] {
-        let rows: Vec<Vec<String>> = case_rows(cal)
-            .into_iter()
-            .filter(|(x, _)| *x == m)
-            .map(|(_, r)| r)
-            .collect();
-        if rows.is_empty() {
-            continue;
-        }
-        let _ = writeln!(
-            out,
-            "\n{}: share of pairs flagging one case's injected slowdown",
-            m.label()
-        );
-        let head = header(m);
-        let mut w: Vec<usize> = head.iter().map(String::len).collect();
-        for r in &rows {
-            for (i, cell) in r.iter().enumerate() {
-                w[i] = w[i].max(cell.chars().count());
-            }
-        }
-        for r in std::iter::once(&head).chain(&rows) {
-            let _ = write!(out, "  {:<w0$} ", r[0], w0 = w[0]);
-            for (i, cell) in r.iter().enumerate().skip(1) {
-                let _ = write!(out, " {:>w$}", cell, w = w[i]);
-            }
-            let _ = writeln!(out);
+        if let Some(t) = case_table(cal, m) {
+            let _ = writeln!(
+                out,
+                "\n{}: share of pairs flagging one case's injected slowdown",
+                m.label()
+            );
+            out.push_str(&t.text());
         }
     }
     out
@@ -255,61 +218,48 @@ pub fn render_markdown(cal: &Calibration) -> String {
         "### zipimport-bench calibration\n\n{}\n",
         headline(cal)
     );
-    let _ = writeln!(
-        out,
-        "| method | pairs flagging anything (A/A) | 95% CI | pairs failing a CI job (exit 4 or 5) | 95% CI | pairs with rows not judged | at 0% / 2% / 5% / 10% / 20% |"
-    );
-    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|");
+    let mut t = Table::new(vec![
+        Column::fit("method"),
+        Column::fit("pairs flagging anything (A/A)").right_aligned(),
+        Column::fit("95% CI").right_aligned(),
+        Column::fit("pairs failing a CI job (exit 4 or 5)").right_aligned(),
+        Column::fit("95% CI").right_aligned(),
+        Column::fit("pairs with rows not judged").right_aligned(),
+        Column::fit("at 0% / 2% / 5% / 10% / 20%").right_aligned(),
+    ]);
     for f in &cal.false_alarms {
         let others: Vec<String> = f.by_threshold.iter().map(|(_, r)| pct(r.rate)).collect();
-        let _ = writeln!(
-            out,
-            "| {} | {} | [{}, {}] | {} | [{}, {}] | {} | {} |",
-            f.method.label(),
+        t.push(Row::cells(vec![
+            f.method.label().to_owned(),
             rate(&f.any),
-            pct(f.any.low),
-            pct(f.any.high),
+            format!("[{}, {}]", pct(f.any.low), pct(f.any.high)),
             rate(&f.job_failures),
-            pct(f.job_failures.low),
-            pct(f.job_failures.high),
+            format!(
+                "[{}, {}]",
+                pct(f.job_failures.low),
+                pct(f.job_failures.high)
+            ),
             rate(&f.cannot_judge),
-            others.join(" / ")
-        );
+            others.join(" / "),
+        ]));
     }
+    out.push_str(&t.markdown());
     let _ = writeln!(
         out,
         "\nIntervals resample whole runs: pairs that share a run are not independent."
     );
     if !cal.estimators.is_empty() {
-        let (head, body) = estimator_table(&cal.estimators);
         let _ = writeln!(
             out,
             "\n**Estimators of the ratio to the reference** (coverage: runs whose 95% \
              interval held the median of the other runs' estimates)\n"
         );
-        let _ = writeln!(out, "| {} |", head.join(" | "));
-        let _ = writeln!(out, "|---|---|{}", "---:|".repeat(head.len() - 2));
-        for r in body {
-            let cells: Vec<String> = r.iter().map(|c| escape_markdown(c)).collect();
-            let _ = writeln!(out, "| {} |", cells.join(" | "));
-        }
+        out.push_str(&estimator_table(&cal.estimators).markdown());
     }
     for m in [Method::Plain, Method::Relative, Method::Instructions] {
-        let rows: Vec<Vec<String>> = case_rows(cal)
-            .into_iter()
-            .filter(|(x, _)| *x == m)
-            .map(|(_, r)| r)
-            .collect();
-        if rows.is_empty() {
-            continue;
-        }
-        let head = header(m);
-        let _ = writeln!(out, "\n**{}**\n", m.label());
-        let _ = writeln!(out, "| {} |", head.join(" | "));
-        let _ = writeln!(out, "|---|---|{}", "---:|".repeat(head.len() - 2));
-        for r in rows {
-            let cells: Vec<String> = r.iter().map(|c| escape_markdown(c)).collect();
-            let _ = writeln!(out, "| {} |", cells.join(" | "));
+        if let Some(t) = case_table(cal, m) {
+            let _ = writeln!(out, "\n**{}**\n", m.label());
+            out.push_str(&t.markdown());
         }
     }
     out
