@@ -64,9 +64,13 @@ pub enum Command {
         /// Regression threshold in percent, as for `compare`.
         #[arg(long, default_value = "5", value_parser = percent)]
         threshold: f64,
-        /// Judge regressions relative to each run's reference variant, as for `compare`.
-        #[arg(long)]
+        /// Judge regressions relative to each run's reference variant: the default, as
+        /// for `compare`.
+        #[arg(long, conflicts_with = "absolute")]
         relative: bool,
+        /// Judge absolute times instead, as `compare --absolute`.
+        #[arg(long)]
+        absolute: bool,
     },
     /// Measure the regression gate on this machine: run a scenario N times, judge every
     /// pair of runs against each other (A/A: every flag is a false alarm) and inject
@@ -253,10 +257,16 @@ pub struct CompareArgs {
     /// Smallest change, in percent, that counts as a regression or improvement.
     #[arg(long, default_value = "5", value_parser = percent)]
     pub threshold: f64,
-    /// Compare each case relative to its own run's reference variant, paired by
-    /// round, cancelling drift of the whole machine between the two runs.
-    #[arg(long)]
+    /// Compare each case relative to its own run's reference variant, cancelling drift
+    /// of the whole machine between the two runs: the default (kept for scripts that
+    /// say so).
+    #[arg(long, conflicts_with = "absolute")]
     pub relative: bool,
+    /// Compare absolute times instead (Mann-Whitney on the raw samples): a machine
+    /// that is slower on one run than the other flags every case; the output says how
+    /// often identical runs false-alarm this way on this machine kind.
+    #[arg(long)]
+    pub absolute: bool,
     /// Smallest change of instruction counts, in percent, that counts.
     #[arg(long, default_value = "1", value_parser = percent)]
     pub instructions_threshold: f64,
@@ -286,9 +296,10 @@ pub struct CalibrateArgs {
     /// Timed samples per case (overrides the scenario).
     #[arg(long)]
     pub samples: Option<u32>,
-    /// Metrics, comma-separated: wall, instructions (overrides the scenario).
-    #[arg(long, value_delimiter = ',')]
-    pub measure: Option<Vec<Metric>>,
+    /// Metrics, comma-separated: wall, instructions (default: both, so that the gate's
+    /// instruction-count rows are calibrated too).
+    #[arg(long, value_delimiter = ',', default_value = "wall,instructions")]
+    pub measure: Vec<Metric>,
     /// Directory for the runs, calibration.json and calibration.md.
     #[arg(long, default_value = "reports/calibrate")]
     pub out: PathBuf,

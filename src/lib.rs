@@ -31,6 +31,7 @@ pub mod markup;
 pub mod measure;
 pub mod package;
 pub mod python;
+pub mod recorded;
 pub mod report;
 pub mod results;
 pub mod run;

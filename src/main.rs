@@ -39,8 +39,9 @@ fn main() -> ExitCode {
             results,
             out,
             threshold,
-            relative,
-        } => cmd::history(&results, out, threshold, relative),
+            absolute,
+            ..
+        } => cmd::history(&results, out, threshold, !absolute),
         cli::Command::Export {
             results,
             format,

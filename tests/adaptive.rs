@@ -202,6 +202,12 @@ fn precision_and_min_samples_are_checked_where_they_are_given() {
         ("--min-samples=1", "--min-samples"),
         // Below 6 no interval of a ratio reaches 95%.
         ("--min-samples=5", "--min-samples"),
+        // Above the samples a case may take, it could never take effect: refused, as
+        // `min-samples = 10` beside `samples = 2` in the file would be.
+        (
+            "--min-samples=10",
+            "--min-samples: must be at most the samples a case of r",
+        ),
     ] {
         let out = bin()
             .args(["run", "--no-progress", flag, "--out"])
@@ -213,6 +219,24 @@ fn precision_and_min_samples_are_checked_where_they_are_given() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(says), "{flag}: {err}");
     }
+    // A minimum for a scenario without a precision to stop at.
+    let fixed = write(
+        dir.path(),
+        "f.toml",
+        &tiny_scenario("f", DIR_AND_ZIP_PYC, ""),
+    );
+    let out = bin()
+        .args(["run", "--no-progress", "--min-samples=6", "--out"])
+        .arg(dir.path().join("out"))
+        .arg(&fixed)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("f.toml: --min-samples: applies only with a precision"),
+        "{err}"
+    );
     assert!(!dir.path().join("out/results.json").exists());
     // The same floor in a scenario file, named with its file and line.
     let low = write(

@@ -7,14 +7,22 @@ use common::*;
 use predicates::prelude::*;
 use serde_json::Value;
 
+/// `compare BASE CAND --format json EXTRA`, absolute unless `EXTRA` says `--relative`
+/// (most of these tests are about the absolute test's verdicts on known samples).
 fn compare_json(dir: &std::path::Path, base: &Value, cand: &Value, extra: &[&str]) -> (Value, i32) {
     let b = write_json(dir, "base.json", base);
     let c = write_json(dir, "cand.json", cand);
+    let mode: &[&str] = if extra.contains(&"--relative") {
+        &[]
+    } else {
+        &["--absolute"]
+    };
     let out = bin()
         .arg("compare")
         .arg(&b)
         .arg(&c)
         .args(["--format", "json"])
+        .args(mode)
         .args(extra)
         .output()
         .unwrap();
@@ -207,6 +215,7 @@ fn text_and_markdown_formats_read_well() {
         .arg("compare")
         .arg(&b)
         .arg(&c)
+        .arg("--absolute")
         .assert()
         .success()
         .stdout(predicate::str::contains(
@@ -217,7 +226,7 @@ fn text_and_markdown_formats_read_well() {
         .arg("compare")
         .arg(&b)
         .arg(&c)
-        .args(["--format", "markdown"])
+        .args(["--format", "markdown", "--absolute"])
         .assert()
         .success()
         .stdout(predicate::str::contains("| case | verdict |"))
@@ -433,9 +442,23 @@ fn a_shift_of_every_case_in_plain_mode_warns_about_the_machine() {
         synthetic_results("2026-01-01T00:00:00Z", "3.11.7", &cases)
     };
     let (cmp, _) = compare_json(dir.path(), &mk(1.0, 1), &mk(1.3, 9), &[]);
-    let w = cmp["warnings"][0].as_str().unwrap_or_default();
+    let warnings: Vec<&str> = cmp["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
     assert!(
-        w.contains("4 of 4 cases moved the same way") && w.contains("--relative"),
+        warnings
+            .iter()
+            .any(|w| w.contains("4 of 4 cases moved the same way") && w.contains("--relative")),
+        "{cmp}"
+    );
+    // Absolute comparison says what it is worth, from the recorded calibration.
+    assert!(
+        warnings.iter().any(
+            |w| w.contains("absolute times: identical runs") && w.contains("reports/recorded/")
+        ),
         "{cmp}"
     );
 }

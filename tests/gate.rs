@@ -12,13 +12,17 @@ use serde_json::Value;
 
 /// The quick scenario with instruction counts, fewer samples and one count per case.
 fn quick_with_instructions(dir: &Path) -> PathBuf {
-    let text =
+    let quick =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quick.toml"))
-            .unwrap()
-            .replace(
-                "samples = 5",
-                "samples = 10\nmetrics = [\"wall\", \"instructions\"]\ninstruction-samples = 1",
-            );
+            .unwrap();
+    let text = quick.replace(
+        "\nsamples = 15\n",
+        "\nsamples = 10\nmetrics = [\"wall\", \"instructions\"]\ninstruction-samples = 1\n",
+    );
+    assert_ne!(
+        text, quick,
+        "scenarios/quick.toml no longer says `samples = 15`"
+    );
     write(dir, "quick.toml", &text)
 }
 
@@ -126,7 +130,7 @@ fn set_python(r: &mut Value, version: &str) {
 #[test]
 fn a_run_against_itself_passes_in_both_modes_with_every_row_judged() {
     let r = quick_run();
-    for extra in [&[][..], &["--relative"][..]] {
+    for extra in [&["--absolute"][..], &["--relative"][..]] {
         let (cmp, code) = gate(r, r, extra);
         assert_eq!(code, 0, "{extra:?}: {cmp}");
         assert_eq!(cmp["unjudged"], 0);
@@ -201,8 +205,8 @@ fn another_cpu_is_judged_relative_and_not_plain() {
     let base = quick_run();
     let mut cand = base.clone();
     cand["metadata"]["host"]["cpu_model"] = Value::from("AMD EPYC 7763 64-Core Processor");
-    // Plain: wall times across machines are not judged, and the gate says so.
-    let (cmp, code) = gate(base, &cand, &[]);
+    // Absolute: wall times across machines are not judged, and the gate says so.
+    let (cmp, code) = gate(base, &cand, &["--absolute"]);
     assert_eq!(code, 5, "{cmp}");
     let wall = row(&cmp, "wall", "zip-stored-pyc", "cold");
     assert_eq!(wall["verdict"], "cannot-judge");
@@ -322,7 +326,7 @@ fn a_tripled_case_is_a_regression_in_both_modes() {
     // 3x is far beyond this machine's per-sample noise (about 20%): the gate must flag
     // it every time. What it detects reliably at smaller changes is calibrate's job.
     slow_down(&mut cand, "zip-stored-pyc", "cold", 3.0);
-    for extra in [&[][..], &["--relative"][..]] {
+    for extra in [&["--absolute"][..], &["--relative"][..]] {
         let (cmp, code) = gate(base, &cand, extra);
         assert_eq!(code, 4, "{extra:?}: {cmp}");
         let r = row(&cmp, "wall", "zip-stored-pyc", "cold");
@@ -351,7 +355,7 @@ fn a_fleet_latency_regression_fails_the_gate() {
             }
         }
     }
-    for extra in [&[][..], &["--relative"][..]] {
+    for extra in [&["--absolute"][..], &["--relative"][..]] {
         let (cmp, code) = gate(base, &cand, extra);
         assert_eq!(code, 4, "{extra:?}: {cmp}");
         let r = row(

@@ -53,11 +53,18 @@ fn run_into(dir: &Path, scenario: &Path, out: &str, extra: &[&str]) -> Value {
 fn merged_shards_hold_exactly_the_cases_of_an_unsharded_run() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
+    // Eight samples a case: enough for compare to judge every row of the merged file
+    // (relative rows need six a side), so the comparisons below can fail.
     let path = write(d, "sh.toml", &tiny_scenario("sh", MATRIX, ""));
-    let whole = run_into(d, &path, "whole", &[]);
+    let whole = run_into(d, &path, "whole", &["--samples", "8"]);
     let mut shard_keys = Vec::new();
     for k in 1..=3 {
-        let r = run_into(d, &path, &format!("s{k}"), &["--shard", &format!("{k}/3")]);
+        let r = run_into(
+            d,
+            &path,
+            &format!("s{k}"),
+            &["--samples", "8", "--shard", &format!("{k}/3")],
+        );
         assert_eq!(r["scenarios"][0]["shard"], serde_json::json!([k, 3]));
         shard_keys.push(keys(&r));
     }
@@ -98,7 +105,7 @@ fn merged_shards_hold_exactly_the_cases_of_an_unsharded_run() {
     for c in merged["cases"].as_array().unwrap() {
         assert!(c["shard"].is_array(), "{c}");
     }
-    // A shard measured on another CPU is seen by plain compare, not just shard 1's.
+    // A shard measured on another CPU is seen by absolute compare, not just shard 1's.
     let mut other = merged.clone();
     other["metadata"]["shards"][2]["host"]["cpu_model"] = Value::from("Another CPU");
     let other_path = write(d, "other.json", &serde_json::to_string(&other).unwrap());
@@ -106,7 +113,7 @@ fn merged_shards_hold_exactly_the_cases_of_an_unsharded_run() {
         .arg("compare")
         .arg(&merged_path)
         .arg(&other_path)
-        .args(["--format", "json"])
+        .args(["--format", "json", "--absolute"])
         .output()
         .unwrap();
     let cmp: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -149,35 +156,57 @@ fn merged_shards_hold_exactly_the_cases_of_an_unsharded_run() {
             "{row}"
         );
     }
-    // A merged file compares like a whole run: every case matched, none flagged (two
-    // samples a case can flag nothing, which the gate below says).
+    // A merged file compares like a whole run: every case matched and every row judged
+    // (exit 0, or 4 should the machine have moved one case; never 5).
     let out = bin()
         .arg("compare")
         .arg(d.join("whole/results.json"))
         .arg(&merged_path)
-        .args(["--format", "json"])
+        .args(["--format", "json", "--fail-on-regression"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0));
     let cmp: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(
-        (cmp["regressions"].clone(), cmp["improvements"].clone()),
-        (0.into(), 0.into())
-    );
+    assert!(matches!(out.status.code(), Some(0 | 4)), "{cmp}");
+    assert_eq!(cmp["unjudged"], 0, "{cmp}");
     for row in cmp["cases"].as_array().unwrap() {
         assert_ne!(row["reason"], "only-in-baseline", "{row}");
         assert_ne!(row["reason"], "only-in-candidate", "{row}");
     }
-    // --fail-on-regression: 2 samples a case are too few to ever see a change, and the
-    // gate says so with its own status instead of passing.
-    bin()
+    // And a change in the merged file is seen: one case three times slower (far
+    // beyond this machine's noise) is a regression.
+    let mut slower = merged.clone();
+    let mut changed = 0;
+    for c in slower["cases"].as_array_mut().unwrap() {
+        if c["variant"] == "zip-stored-pyc" && c["mode"] == "cold" {
+            for v in c["samples_ns"].as_array_mut().unwrap() {
+                *v = Value::from(v.as_u64().unwrap() * 3);
+            }
+            changed += 1;
+        }
+    }
+    assert_eq!(changed, 1);
+    let slower_path = write_json(d, "slower.json", &slower);
+    let out = bin()
         .arg("compare")
         .arg(d.join("whole/results.json"))
-        .arg(&merged_path)
-        .arg("--fail-on-regression")
-        .assert()
-        .code(5)
-        .stdout(contains("take more samples"));
+        .arg(&slower_path)
+        .args(["--format", "json", "--fail-on-regression"])
+        .output()
+        .unwrap();
+    let cmp: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(4), "{cmp}");
+    let flagged: Vec<&Value> = cmp["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["verdict"] == "regression")
+        .collect();
+    assert!(
+        flagged
+            .iter()
+            .any(|r| r["variant"] == "zip-stored-pyc" && r["mode"] == "cold"),
+        "{cmp}"
+    );
 
     // A whole run is not a shard: merging it would only copy it.
     bin()

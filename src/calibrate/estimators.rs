@@ -17,7 +17,7 @@ use crate::stats::relative::{self, Estimator};
 use crate::status::Status;
 
 /// One estimator on one case, over the runs.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct EstimatorRow {
     /// Scenario name.
     pub scenario: String,

@@ -31,7 +31,7 @@ pub use render::{render_estimators, render_markdown, render_text};
 
 use std::path::PathBuf;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use anyhow::{Context, Result, bail};
 
@@ -47,7 +47,7 @@ pub const INSTRUCTION_LEVELS: [f64; 5] = [0.005, 0.01, 0.02, 0.05, 0.10];
 pub const POWER: f64 = 0.9;
 
 /// One way of judging.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Method {
     /// Wall time, ratio of medians.
@@ -59,6 +59,15 @@ pub enum Method {
 }
 
 impl Method {
+    /// The name in calibration.json.
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Plain => "plain",
+            Method::Relative => "relative",
+            Method::Instructions => "instructions",
+        }
+    }
+
     /// Label for tables.
     pub fn label(self) -> &'static str {
         match self {
@@ -84,7 +93,7 @@ impl Method {
 }
 
 /// A rate out of a count, with its 95% interval.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Rate {
     /// Events.
     pub hits: usize,
@@ -162,7 +171,7 @@ impl Rate {
 }
 
 /// A/A false alarms of one method.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FalseAlarms {
     /// The method.
     pub method: Method,
@@ -180,7 +189,7 @@ pub struct FalseAlarms {
 }
 
 /// What the gate does with one case.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CaseCalibration {
     /// Scenario name.
     pub scenario: String,
@@ -205,7 +214,7 @@ pub struct CaseCalibration {
 }
 
 /// A whole calibration.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Calibration {
     /// The results files, in run order.
     pub runs: Vec<String>,
@@ -224,6 +233,38 @@ pub struct Calibration {
     /// Per case and estimator of the ratio to the reference: spread over the runs and
     /// coverage of its intervals.
     pub estimators: Vec<EstimatorRow>,
+}
+
+/// `3/45 (7%, [0%, 18%])`: a rate with its interval, as the docs quote it.
+pub fn rate_text(r: &Rate) -> String {
+    render::rate_with_interval(r)
+}
+
+/// The range of one method's power at `level` over its cases: `66-90%` (or one
+/// figure when every case agrees); `None` without such cases.
+pub fn power_range(cal: &Calibration, method: &str, level: f64) -> Option<String> {
+    let rates: Vec<f64> = cal
+        .cases
+        .iter()
+        .filter(|c| c.method.name() == method)
+        .filter_map(|c| {
+            c.power
+                .iter()
+                .find(|(l, _)| (l - level).abs() < 1e-9)
+                .map(|(_, r)| r.rate)
+        })
+        .collect();
+    let lo = rates.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = rates.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if rates.is_empty() {
+        return None;
+    }
+    let pct = |x: f64| format!("{:.0}", x * 100.0);
+    Some(if pct(lo) == pct(hi) {
+        format!("{}%", pct(lo))
+    } else {
+        format!("{}-{}%", pct(lo), pct(hi))
+    })
 }
 
 /// Thresholds at which the A/A rates are also given.

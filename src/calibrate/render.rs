@@ -27,6 +27,18 @@ fn rate(r: &Rate) -> String {
     format!("{}/{} ({})", r.hits, r.of, pct(r.rate))
 }
 
+/// `3/45 (7%, 95% interval 0-18%)`.
+pub(super) fn rate_with_interval(r: &Rate) -> String {
+    format!(
+        "{}/{} ({}, 95% interval {:.0}-{:.0}%)",
+        r.hits,
+        r.of,
+        pct(r.rate),
+        r.low * 100.0,
+        r.high * 100.0
+    )
+}
+
 fn power_at(c: &CaseCalibration, level: f64) -> String {
     c.power
         .iter()

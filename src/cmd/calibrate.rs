@@ -48,7 +48,7 @@ pub fn calibrate(args: CalibrateArgs) -> Result<ExitCode> {
             scenarios: vec![args.scenario],
             overrides: Overrides {
                 samples: args.samples,
-                instructions: counts_instructions(args.measure.as_deref()),
+                instructions: counts_instructions(Some(&args.measure)),
                 ..Overrides::default()
             },
             ..RunPlan::default()

@@ -14,7 +14,7 @@ pub fn compare(args: CompareArgs) -> Result<ExitCode> {
     let opts = CompareOptions {
         threshold: args.threshold,
         instructions_threshold: args.instructions_threshold,
-        relative: args.relative,
+        relative: !args.absolute,
         ..CompareOptions::default()
     };
     let b = results::read(&args.baseline)?;

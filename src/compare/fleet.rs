@@ -198,9 +198,13 @@ fn judge_p95(
             row.paired = Some(true);
             two_sets(row, &rb, &rc);
         }
-        _ => row.cannot_judge(
-            Reason::NoReference,
-            "no measured fleet of the reference variant with the same settings",
-        ),
+        // Relative wherever both runs have a reference; otherwise absolute, said.
+        _ => {
+            row.add_note(
+                "judged on absolute times: no measured fleet of the reference variant with \
+                 the same settings in one of the runs",
+            );
+            two_sets(row, &p95s(bf), &p95s(cf));
+        }
     }
 }

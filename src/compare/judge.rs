@@ -116,10 +116,15 @@ pub(super) fn wall(
                  alike is invisible here (instruction counts and plain compare see it)",
             );
         }
-        (Relative::NoReference, _) | (_, Relative::NoReference) => row.cannot_judge(
-            Reason::NoReference,
-            "no measured reference variant in one of the runs to be relative to",
-        ),
+        // Relative wherever both runs have a reference; a run without one is judged
+        // on absolute times, and says so.
+        (Relative::NoReference, _) | (_, Relative::NoReference) => {
+            row.add_note(
+                "judged on absolute times: one of the runs has no measured reference variant \
+                 to be relative to",
+            );
+            two_sets(&mut row, &as_f64(&bc.samples_ns), &as_f64(&cc.samples_ns));
+        }
         (
             Relative::Against {
                 estimate: be,
@@ -186,6 +191,41 @@ fn estimates(row: &mut CaseComparison, b: &Estimate, c: &Estimate) {
     let z = normal_quantile(0.975);
     row.ratio_ci_low = Some((delta - z * se).exp());
     row.ratio_ci_high = Some((delta + z * se).exp());
+    row.log_se = Some(se);
+}
+
+/// The power the detectable change is stated at.
+pub(super) const POWER: f64 = 0.8;
+
+/// The smallest slowdown (a fraction) a test on the log scale with standard error
+/// `se` flags with [`POWER`]: the observed ratio must pass both the threshold and the
+/// critical value of a change alone among `tested` rows (Benjamini-Hochberg lets a
+/// single change through at `alpha / tested`), so the true change must lie a power
+/// quantile beyond the larger of the two.
+pub(super) fn detectable(se: f64, threshold: f64, alpha: f64, tested: usize) -> Option<f64> {
+    if !(se.is_finite() && se > 0.0) {
+        return None;
+    }
+    let critical = normal_quantile(1.0 - alpha / (2.0 * tested.max(1) as f64)) * se;
+    let needed = critical.max((1.0 + threshold).ln()) + normal_quantile(POWER) * se;
+    Some(needed.exp() - 1.0)
+}
+
+/// The standard error of the log of a Hodges-Lehmann shift between two sample sets
+/// (what the Mann-Whitney test sees), from their robust spreads: `pi / 3` times the
+/// normal variance of a difference of means, the test's efficiency against it.
+fn rank_log_se(xs: &[f64], ys: &[f64]) -> Option<f64> {
+    let spread = |v: &[f64]| -> Option<(f64, f64)> {
+        let logs: Vec<f64> = v.iter().filter(|x| **x > 0.0).map(|x| x.ln()).collect();
+        if logs.len() < 2 {
+            return None;
+        }
+        let m = median(&logs);
+        let dev: Vec<f64> = logs.iter().map(|l| (l - m).abs()).collect();
+        Some((1.4826 * median(&dev), logs.len() as f64))
+    };
+    let ((sb, nb), (sc, nc)) = (spread(xs)?, spread(ys)?);
+    Some((std::f64::consts::PI / 3.0 * (sb * sb / nb + sc * sc / nc)).sqrt())
 }
 
 /// A case's instruction counts, when it has some.
@@ -271,6 +311,12 @@ pub(super) fn instructions(
     } else {
         Verdict::NoChange
     };
+    if row.verdict == Verdict::NoChange && cmin > 0.0 && ratio > 0.0 {
+        // Counts barely vary: a slowdown by `f` is flagged once `f` times the ratio
+        // passes the threshold and `f` times the lowest candidate count passes the
+        // highest baseline one, every time.
+        row.detectable = Some(((1.0 + t) / ratio).max(bmax / cmin) - 1.0);
+    }
     if bi.unstable || ci.unstable {
         row.add_note(&format!(
             "unstable counts: they vary by more than {}% between samples",
@@ -296,12 +342,13 @@ pub(super) fn decide(rows: &mut [CaseComparison], opts: CompareOptions) {
         let ratio = row.ratio.unwrap_or(1.0);
         let beyond = (ratio - 1.0).abs() > opts.threshold;
         let rank_tested = row.sets.is_some();
-        if let Some((xs, ys)) = row.sets.take()
-            && (opts.all_intervals || (significant && beyond))
-        {
-            let (lo, hi) = bootstrap_ratio_ci(&xs, &ys, opts.resamples);
-            row.ratio_ci_low = Some(lo);
-            row.ratio_ci_high = Some(hi);
+        if let Some((xs, ys)) = row.sets.take() {
+            row.log_se = rank_log_se(&xs, &ys);
+            if opts.all_intervals || (significant && beyond) {
+                let (lo, hi) = bootstrap_ratio_ci(&xs, &ys, opts.resamples);
+                row.ratio_ci_low = Some(lo);
+                row.ratio_ci_high = Some(hi);
+            }
         }
         let (ratio, lo, hi) = (
             row.ratio.unwrap_or(1.0),
@@ -319,6 +366,11 @@ pub(super) fn decide(rows: &mut [CaseComparison], opts: CompareOptions) {
         // cannot produce such a p-value even when the runs do not overlap at all are
         // blind, and say so instead of passing. (Rows judged from two estimates have
         // already been held to their minimum.)
+        if row.verdict == Verdict::NoChange {
+            row.detectable = row
+                .log_se
+                .and_then(|se| detectable(se, opts.threshold, opts.alpha, tested.len()));
+        }
         let needed = opts.alpha / tested.len() as f64;
         if let (Verdict::NoChange, Some((n1, n2)), true) = (row.verdict, row.samples, rank_tested) {
             let best = smallest_mann_whitney_p(n1, n2);

@@ -51,8 +51,8 @@ pub struct CompareOptions {
     /// Bootstrap resamples for the ratio's interval.
     pub resamples: usize,
     /// Judge each case relative to its own run's reference variant (same scenario and
-    /// mode), paired by round: a machine that is uniformly faster or slower on one
-    /// night moves nothing.
+    /// mode): a machine that is uniformly faster or slower on one night moves nothing.
+    /// The default; false is `--absolute`.
     pub relative: bool,
     /// Smallest relative change of instruction counts that counts (0.01 = 1%). Counts
     /// barely vary, so there is no significance test for them: the threshold and the
@@ -70,7 +70,7 @@ impl Default for CompareOptions {
             threshold: 0.05,
             alpha: 0.05,
             resamples: crate::stats::RESAMPLES,
-            relative: false,
+            relative: true,
             instructions_threshold: 0.01,
             all_intervals: true,
         }
@@ -126,8 +126,6 @@ pub enum Reason {
     Environment,
     /// Instruction counts from different counters, or from one run only.
     Instruments,
-    /// `--relative` without a measured reference variant in one of the runs.
-    NoReference,
     /// So few samples that even a complete separation of the two runs could not reach
     /// significance among this many rows: the gate cannot see a change here.
     TooFewSamples,
@@ -196,6 +194,13 @@ pub struct CaseComparison {
     pub q_value: Option<f64>,
     /// Context: why not judged, what differs, what to read it with.
     pub note: Option<String>,
+    /// For a `no-change` row: the smallest slowdown (a fraction, 0.12 = +12%) that this
+    /// pair of runs would have flagged with 80% power, from the two runs' own noise,
+    /// the threshold and the number of rows tested together.
+    pub detectable: Option<f64>,
+    /// The standard error of the log ratio a relative row was tested with.
+    #[serde(skip)]
+    log_se: Option<f64>,
     /// The two sets a timed row was tested on, kept until its interval is drawn.
     #[serde(skip)]
     sets: Option<(Vec<f64>, Vec<f64>)>,
@@ -223,6 +228,8 @@ impl CaseComparison {
             p_value: None,
             q_value: None,
             note: None,
+            detectable: None,
+            log_se: None,
             sets: None,
         }
     }
@@ -273,6 +280,32 @@ pub struct Comparison {
     pub improvements: usize,
     /// Count of rows that could not be judged.
     pub unjudged: usize,
+    /// The wall-time row with no change whose detectable change is the largest: no
+    /// regression larger than this could have gone unseen in this pair (80% power).
+    pub worst_detectable: Option<Detectable>,
+    /// The same for instruction counts.
+    pub worst_detectable_instructions: Option<Detectable>,
+}
+
+/// The largest change a comparison could have missed, and in which row.
+#[derive(Debug, Clone, Serialize)]
+pub struct Detectable {
+    /// The smallest slowdown that row would have flagged (a fraction).
+    pub change: f64,
+    /// The row: `scenario/variant/mode`.
+    pub case: String,
+}
+
+/// The no-change row of `metric` whose detectable change is the largest.
+fn worst_detectable(rows: &[CaseComparison], metric: Metric) -> Option<Detectable> {
+    rows.iter()
+        .filter(|r| r.metric == metric && r.verdict == Verdict::NoChange)
+        .filter_map(|r| Some((r.detectable?, r)))
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(change, r)| Detectable {
+            change,
+            case: format!("{}/{}/{}", r.scenario, r.variant, r.mode),
+        })
 }
 
 impl Comparison {
@@ -355,6 +388,7 @@ pub fn compare(
     judge::decide(&mut cases, opts);
     let mut warnings = env.warnings.clone();
     if !opts.relative {
+        warnings.extend(render::absolute_false_alarms());
         warnings.extend(common_shift(&cases, opts.threshold));
     }
     cases.sort_by(|x, y| {
@@ -364,6 +398,8 @@ pub fn compare(
     });
     let count = |v: Verdict| cases.iter().filter(|c| c.verdict == v).count();
     Comparison {
+        worst_detectable: worst_detectable(&cases, Metric::Wall),
+        worst_detectable_instructions: worst_detectable(&cases, Metric::Instructions),
         regressions: count(Verdict::Regression),
         improvements: count(Verdict::Improvement),
         unjudged: count(Verdict::CannotJudge),

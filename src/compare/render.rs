@@ -44,6 +44,37 @@ pub(crate) fn cells(c: &CaseComparison) -> [String; 7] {
     ]
 }
 
+/// The calibration behind what `--absolute` is told about itself: recorded on this
+/// project's machine kind (`reports/recorded/`), read when the binary is built.
+const CALIBRATION: &str =
+    include_str!("../../reports/recorded/2026-12-03-calibrate-quick/calibration.json");
+const CALIBRATION_RUN: &str = "reports/recorded/2026-12-03-calibrate-quick";
+
+/// How often absolute comparison false-alarmed on identical runs, as recorded (read
+/// once per process: `calibrate` compares thousands of pairs).
+pub(crate) fn absolute_false_alarms() -> Option<String> {
+    static TEXT: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    TEXT.get_or_init(recorded_false_alarms).clone()
+}
+
+fn recorded_false_alarms() -> Option<String> {
+    let cal: crate::calibrate::Calibration = serde_json::from_str(CALIBRATION).ok()?;
+    let f = cal
+        .false_alarms
+        .iter()
+        .find(|f| f.method == crate::calibrate::Method::Plain)?;
+    Some(format!(
+        "absolute times: identical runs of the quick scenario false-alarmed this way in {} \
+         pairs on this project's machine kind ({CALIBRATION_RUN}); judge unattended \
+         gates relative (the default), which flagged {}",
+        crate::calibrate::rate_text(&f.any),
+        cal.false_alarms
+            .iter()
+            .find(|f| f.method == crate::calibrate::Method::Relative)
+            .map_or_else(|| "-".into(), |r| crate::calibrate::rate_text(&r.any))
+    ))
+}
+
 pub(crate) fn headline(cmp: &Comparison) -> String {
     let mut s = format!(
         "{} regression(s), {} improvement(s), {} not judged{} at a {:.1}% threshold \
@@ -73,6 +104,32 @@ pub(crate) fn headline(cmp: &Comparison) -> String {
     }
     s.push(')');
     s
+}
+
+/// What a pair with no regression could still have missed: the largest detectable
+/// change among its no-change rows, per metric.
+pub(crate) fn unseen(cmp: &Comparison) -> Option<String> {
+    let wall = cmp.worst_detectable.as_ref().map(|d| {
+        format!(
+            "no regression larger than +{:.0}% could have gone unseen in wall time (80% \
+             power; the least sensitive row, {})",
+            d.change * 100.0,
+            d.case
+        )
+    });
+    let counts = cmp.worst_detectable_instructions.as_ref().map(|d| {
+        format!(
+            "none larger than +{:.1}% in instruction counts ({})",
+            d.change * 100.0,
+            d.case
+        )
+    });
+    match (wall, counts) {
+        (Some(w), Some(c)) => Some(format!("{w}; {c}.")),
+        (Some(w), None) => Some(format!("{w}.")),
+        (None, Some(c)) => Some(format!("No regression {}.", c.trim_start_matches("none "))),
+        (None, None) => None,
+    }
 }
 
 pub(crate) fn columns(cmp: &Comparison) -> [&'static str; 7] {
@@ -132,7 +189,8 @@ pub(crate) fn advice(cmp: &Comparison) -> Option<String> {
 }
 
 /// The rows of `cases` as a [`Table`]: case, verdict, baseline, candidate, ratio,
-/// interval, q and (in the terminal) the note; in Markdown the note follows the verdict.
+/// interval, q, the smallest change a no-change row could have detected and (in the
+/// terminal) the note; in Markdown the note follows the verdict.
 fn table(cmp: &Comparison, cases: &[&CaseComparison]) -> Table {
     let head = columns(cmp);
     let mut t = Table::new(vec![
@@ -144,6 +202,7 @@ fn table(cmp: &Comparison, cases: &[&CaseComparison]) -> Table {
         Column::fit(head[4]).right_aligned(),
         Column::fit(head[5]).right_aligned(),
         Column::fit(head[6]).right_aligned(),
+        Column::fit("detects").right_aligned(),
         Column::left("", 0).gap(2).text_only(),
     ]);
     for c in cases {
@@ -157,8 +216,11 @@ fn table(cmp: &Comparison, cases: &[&CaseComparison]) -> Table {
             .as_ref()
             .map(|n| format!("({n})"))
             .unwrap_or_default();
+        let detects = c
+            .detectable
+            .map_or_else(|| "-".into(), |d| format!("+{:.0}%", d * 100.0));
         t.push(Row::cells(vec![
-            case, verdict, with_note, base, cand, ratio, ci, q, note,
+            case, verdict, with_note, base, cand, ratio, ci, q, detects, note,
         ]));
     }
     t
@@ -187,6 +249,9 @@ pub fn render_text(cmp: &Comparison) -> String {
         let _ = writeln!(out, "note: {n}");
     }
     let _ = writeln!(out, "{}", headline(cmp));
+    if let Some(u) = unseen(cmp) {
+        let _ = writeln!(out, "{u}");
+    }
     if let Some(a) = advice(cmp) {
         let _ = writeln!(out, "{a}");
     }
@@ -209,6 +274,9 @@ pub fn render_markdown(cmp: &Comparison) -> String {
         "✅"
     };
     let _ = writeln!(out, "### {icon} zipimport-bench: {}\n", headline(cmp));
+    if let Some(u) = unseen(cmp) {
+        let _ = writeln!(out, "{}\n", escape_markdown(&u));
+    }
     let _ = writeln!(
         out,
         "Baseline `{}` ({}, {}, {}) vs candidate `{}` ({}, {}, {}).\n",
@@ -230,6 +298,7 @@ pub fn render_markdown(cmp: &Comparison) -> String {
     for w in &cmp.warnings {
         let _ = writeln!(out, "> ⚠️ **Warning:** {}\n", escape_markdown(w));
     }
+
     let shown: Vec<&CaseComparison> = cmp
         .cases
         .iter()

@@ -197,22 +197,25 @@ pub fn python_text(tables: &[PythonTable]) -> String {
     out
 }
 
-/// The tables as Markdown ("" with one interpreter).
-pub fn python_markdown(tables: &[PythonTable]) -> String {
+/// One table as Markdown: its heading, the table and the build warning.
+pub fn markdown_table(t: &PythonTable) -> String {
     let mut out = String::new();
-    for t in tables {
-        let _ = writeln!(
-            out,
-            "### {} / {} across Pythons\n\nThe reference's median import time; every other variant's ratio to `{}` under the same Python, with its 95% interval.\n",
-            escape_markdown(&t.base),
-            t.mode,
-            escape_markdown(&t.reference)
-        );
-        out.push_str(&table(t).markdown());
-        out.push('\n');
-        if let Some(w) = &t.warning {
-            let _ = writeln!(out, "{}\n", escape_markdown(w));
-        }
+    let _ = writeln!(
+        out,
+        "### {} / {} across Pythons\n\nThe reference's median import time; every other variant's ratio to `{}` under the same Python, with its 95% interval.\n",
+        escape_markdown(&t.base),
+        t.mode,
+        escape_markdown(&t.reference)
+    );
+    out.push_str(&table(t).markdown());
+    out.push('\n');
+    if let Some(w) = &t.warning {
+        let _ = writeln!(out, "{}\n", escape_markdown(w));
     }
     out
+}
+
+/// The tables as Markdown ("" with one interpreter).
+pub fn python_markdown(tables: &[PythonTable]) -> String {
+    tables.iter().map(markdown_table).collect()
 }

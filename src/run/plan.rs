@@ -57,7 +57,10 @@ pub(super) fn plan(opts: &RunOptions, recovered: Option<&Recovered>) -> Result<P
         }
     }
     for s in &mut scenarios {
-        opts.plan.overrides.apply(s);
+        opts.plan
+            .overrides
+            .apply(s)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", s.source.path.display()))?;
         check(s, recovered)?;
     }
     let python = python::info()?;

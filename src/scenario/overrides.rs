@@ -67,8 +67,10 @@ impl Overrides {
         Ok(())
     }
 
-    /// Applies the overrides to a scenario.
-    pub fn apply(&self, s: &mut Scenario) {
+    /// Applies the overrides to a scenario. An override that cannot take effect is an
+    /// error naming the flag, as the same setting in the file would be: `--min-samples`
+    /// above the samples a case may take, or without a precision to stop at.
+    pub fn apply(&self, s: &mut Scenario) -> Result<(), String> {
         if let Some(n) = self.samples {
             s.measure.samples = n;
         }
@@ -76,9 +78,23 @@ impl Overrides {
             s.measure.precision = (p > 0.0).then_some(p);
         }
         if let Some(n) = self.min_samples {
+            if s.measure.precision.is_none() {
+                return Err(format!(
+                    "--min-samples: applies only with a precision, and {} has none (every \
+                     case takes `samples`; give --precision too)",
+                    s.name
+                ));
+            }
+            if n > s.measure.samples {
+                return Err(format!(
+                    "--min-samples: must be at most the samples a case of {} may take ({}), \
+                     got {n} (raise them with --samples)",
+                    s.name, s.measure.samples
+                ));
+            }
             s.measure.min_samples = n;
         }
-        // However few samples are asked for, no case needs more before it may stop.
+        // Fewer samples asked for (`--samples`) lower the minimum with them.
         s.measure.min_samples = s.measure.min_samples.min(s.measure.samples);
         if let Some(n) = self.warmup {
             s.measure.warmup = n;
@@ -92,5 +108,6 @@ impl Overrides {
         if let Some(i) = self.instructions {
             s.measure.instructions = i;
         }
+        Ok(())
     }
 }
