@@ -190,13 +190,14 @@ pub struct RunArgs {
     /// precision is set).
     #[arg(long)]
     pub samples: Option<u32>,
-    /// Stop sampling a case once the 95% interval of its ratio to the reference is
-    /// within +-PCT percent (looser for cases far from the reference); `off` takes
-    /// every sample (overrides the scenarios).
+    /// Stop sampling a case once the 98% interval of its ratio to the reference is
+    /// within +-PCT percent (wider for cases far from the reference: the reports give
+    /// the 95% interval, narrower still); `off` takes every sample (overrides the
+    /// scenarios).
     #[arg(long, value_name = "PCT|off", value_parser = precision)]
     pub precision: Option<f64>,
     /// Samples every case takes before a precision may stop it (overrides the
-    /// scenarios).
+    /// scenarios; more than the samples a case may take is an error).
     #[arg(long, value_name = "N")]
     pub min_samples: Option<u32>,
     /// Discarded rounds before the timed ones (overrides the scenarios).

@@ -105,7 +105,8 @@ impl Runs {
         self.root.join(RECORDED).join(run)
     }
 
-    fn results(&mut self, run: &str) -> Result<&Results> {
+    /// The results file of recorded run `run`.
+    pub fn results(&mut self, run: &str) -> Result<&Results> {
         if !self.results.contains_key(run) {
             let r = crate::results::read(&self.dir(run).join("results.json"))?;
             self.results.insert(run.to_owned(), r);
@@ -133,7 +134,12 @@ impl Runs {
                 .ok_or_else(|| anyhow!("`{}` needs more arguments", what.join(" ")))
         };
         match arg(0)? {
-            "calibration" => Ok(crate::calibrate::render_markdown(self.calibration(run)?)),
+            "calibration" => Ok(crate::calibrate::render_gate_markdown(
+                self.calibration(run)?,
+            )),
+            "estimators" => Ok(crate::calibrate::render_estimators_markdown(
+                &self.calibration(run)?.estimators,
+            )),
             "rate" => {
                 let method = arg(1)?;
                 let cal = self.calibration(run)?;
@@ -184,6 +190,7 @@ fn render_results(r: &Results, what: &[String]) -> Result<String> {
             .ok_or_else(|| anyhow!("{scenario} has no {m} table"))?;
         Ok((s, t))
     };
+    let fenced = |text: &str| format!("```\n{}\n```", text.trim_matches('\n'));
     match arg(0)? {
         "table" => {
             let (s, t) = table(arg(1)?, arg(2)?)?;
@@ -194,9 +201,11 @@ fn render_results(r: &Results, what: &[String]) -> Result<String> {
                 crate::report::headline::heading(s, t)
             );
             out.push_str(&crate::report::headline::table(t, s.info.samples).text());
-            Ok(out)
+            Ok(fenced(&out))
         }
-        "verdict" => Ok(crate::report::render(r)?.verdict.trim_start().to_owned()),
+        "verdict" => Ok(fenced(&crate::report::render(r)?.verdict)),
+        "fleet" => Ok(fenced(&crate::report::fleet::text(r, arg(1)?))),
+        "hot-update" => Ok(fenced(&crate::report::hot_update::text(r, arg(1)?))),
         "ratio" => {
             let (_, t) = table(arg(1)?, arg(2)?)?;
             let v = arg(3)?;
@@ -220,6 +229,17 @@ fn render_results(r: &Results, what: &[String]) -> Result<String> {
             Ok(crate::format::format_duration_ns(row.median()))
         }
         "duration" => Ok(format!("{:.0} s", r.metadata.duration_s)),
+        "overhead" | "startup" => {
+            let (_, t) = table(arg(1)?, arg(2)?)?;
+            let ns = if arg(0)? == "overhead" {
+                t.overhead_ns
+            } else {
+                t.startup_ns
+            };
+            Ok(crate::format::format_duration_ns(ns.ok_or_else(|| {
+                anyhow!("{} has no {}", t.mode, arg(0).unwrap_or(""))
+            })?))
+        }
         "pythons" => {
             let mut out = String::new();
             for t in &report.pythons {
@@ -227,12 +247,78 @@ fn render_results(r: &Results, what: &[String]) -> Result<String> {
             }
             Ok(out)
         }
-        "fits" => Ok(crate::report::sweep::sweep_text(&report.fits)
-            .trim_start()
-            .to_owned()),
+        "fits" => Ok(fenced(&crate::report::sweep::sweep_text(&report.fits))),
         "lazy" => Ok(crate::report::lazy::lazy_markdown(&report.lazy)),
         other => bail!("unknown recorded figure `{other}`"),
     }
+}
+
+/// Where the costs `doctor` quotes live (see [`crate::corpus::diagnose::Costs`]).
+pub const COSTS: &str = "src/corpus/costs.json";
+
+/// The recorded runs the costs come from.
+const COST_RUNS: (&str, &str, &str) = (
+    "2026-12-03-default",
+    "2026-12-03-stdlib",
+    "2026-12-03-scaling",
+);
+
+/// The costs `doctor` quotes, from the recorded runs: every ratio with its interval.
+pub fn doctor_costs(runs: &mut Runs) -> Result<crate::corpus::diagnose::Costs> {
+    let (default, stdlib, scaling) = COST_RUNS;
+    let figure = |runs: &mut Runs, run: &str, what: &str| -> Result<String> {
+        let what: Vec<String> = what.split_whitespace().map(str::to_owned).collect();
+        runs.render(run, &what)
+    };
+    let compiling = format!(
+        "every start compiles every module: {} the import time of a directory with bytecode \
+         on the default tree, {} on the standard library",
+        figure(runs, default, "ratio default cold zip-stored-none")?,
+        figure(runs, stdlib, "ratio stdlib cold zip-stored-none")?,
+    );
+    let checked_hash = format!(
+        "zipimport also reads and hashes every source: checked-hash pycs take {} the time \
+         of unchecked ones (the default tree)",
+        figure(
+            runs,
+            default,
+            "between default cold zip-stored-unchecked-hash zip-stored-checked-hash"
+        )?,
+    );
+    let deflate = format!(
+        "inflating members takes {} the time of stored ones (zip-deflate6-pyc against \
+         zip-stored-pyc, the default tree)",
+        figure(
+            runs,
+            default,
+            "between default cold zip-stored-pyc zip-deflate6-pyc"
+        )?,
+    );
+    let r = runs.results(scaling)?;
+    let index = CaseIndex::new(r);
+    let report = RunReport::build(r, &index);
+    let entry_ns = report
+        .fits
+        .iter()
+        .find(|f| {
+            f.parameter == crate::scenario::SweepParam::Filler
+                && f.variant == "zip-stored-pyc"
+                && f.mode == Mode::Cold
+        })
+        .and_then(|f| f.slope_ns)
+        .ok_or_else(|| anyhow!("{scaling} has no fitted filler sweep of zip-stored-pyc"))?;
+    Ok(crate::corpus::diagnose::Costs {
+        compiling,
+        checked_hash,
+        deflate,
+        entry_ns,
+        source: format!("recorded runs {default}, {stdlib}, {scaling}"),
+    })
+}
+
+/// `costs.json` as [`doctor_costs`] gives it, pretty-printed.
+pub fn costs_file(runs: &mut Runs) -> Result<String> {
+    Ok(serde_json::to_string_pretty(&doctor_costs(runs)?)? + "\n")
 }
 
 /// `text` with every marked figure rendered afresh from its recorded run.

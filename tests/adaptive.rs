@@ -122,6 +122,20 @@ fn every_case_stops_for_the_reason_it_records() {
             assert_eq!(nearest.len(), n, "{id}");
             match c["stopped"].as_str().unwrap() {
                 "precision" => {
+                    // What the results themselves say, without replaying the rule: the
+                    // 95% interval they report lies inside the 98% interval the rule
+                    // stopped on, so it is within the allowed half-width too (up to 15%
+                    // more: the final states are found from the whole run's readings,
+                    // the rule's from those taken before its decision).
+                    let (lo, hi, r) = (
+                        paired["low"].as_f64().unwrap(),
+                        paired["high"].as_f64().unwrap(),
+                        paired["median"].as_f64().unwrap(),
+                    );
+                    assert!(
+                        (hi - lo) / (2.0 * r) <= 1.15 * allowed(0.08, r),
+                        "{id}: stopped for precision with [{lo}, {hi}] around {r}"
+                    );
                     // Precise enough with its samples so far, and not one of its rounds
                     // earlier (unless it had just reached the minimum).
                     assert!(precise(&all, &obs, &ref_obs, last + 1, 0.08), "{id}");

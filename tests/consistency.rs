@@ -358,6 +358,116 @@ fn over_the_floor_agrees(name: &str, tables: &BTreeMap<String, Rows>) {
     }
 }
 
+/// Every `N.NNx` in `text` that is not followed by its interval: the next thing on its
+/// line (past spaces and a table's `|`) must be an interval (`[a, b]`, `(95% interval
+/// a-b)`, `(interval a-b, N% coverage ...)`, `(span of the counts ...)`) or `exact`.
+/// The machine's two speed states ("1.28x apart") describe the machine, not a
+/// comparison of cases, and are not held to it.
+fn bare_ratios(text: &str) -> Vec<String> {
+    let ratio = Regex::new(r"\b\d+\.\d+x\b").unwrap();
+    let mut out = Vec::new();
+    for line in text.lines() {
+        for m in ratio.find_iter(line) {
+            let rest = line[m.end()..].trim_start();
+            let rest = rest
+                .trim_start_matches('|')
+                .trim_start()
+                .trim_start_matches('\\');
+            let with_interval = [
+                "[",
+                "(95% interval",
+                "(interval",
+                "(span of the counts",
+                "exact",
+            ]
+            .iter()
+            .any(|p| rest.starts_with(p));
+            if !with_interval && !rest.starts_with("apart") {
+                out.push(format!("{} in: {line}", m.as_str()));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn no_output_prints_a_ratio_without_its_interval() {
+    for name in FIXTURES {
+        let r = fixture(name);
+        let rendered = report::render(&r).unwrap();
+        for (output, text) in [
+            (
+                "terminal",
+                format!("{}{}", rendered.tables, rendered.verdict),
+            ),
+            ("summary.md", rendered.markdown.clone()),
+            ("report.html", common::html_text(&rendered.html)),
+        ] {
+            let bare = bare_ratios(&text);
+            assert!(bare.is_empty(), "{name}, {output}:\n{}", bare.join("\n"));
+        }
+    }
+    // compare, in every format, of two real runs.
+    let (a, b) = (fixture("quick-a.json"), fixture("quick-b.json"));
+    for relative in [true, false] {
+        let opts = zipimport_bench::compare::CompareOptions {
+            relative,
+            ..Default::default()
+        };
+        let cmp = zipimport_bench::compare::compare("a", &a, "b", &b, opts);
+        for text in [
+            zipimport_bench::compare::render_text(&cmp),
+            zipimport_bench::compare::render_markdown(&cmp),
+            common::html_text(&report::compare_html(&cmp, &a, &b).unwrap()),
+        ] {
+            let bare = bare_ratios(&text);
+            assert!(bare.is_empty(), "compare:\n{}", bare.join("\n"));
+        }
+    }
+}
+
+#[test]
+fn doctor_prints_its_measured_ratios_with_their_intervals() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("app");
+    std::fs::create_dir_all(app.join("pkg")).unwrap();
+    let mut main = String::from("import pkg\n");
+    for i in 0..12 {
+        std::fs::write(
+            app.join(format!("pkg/m{i}.py")),
+            format!("import json\nX = [i * {i} for i in range(100)]\n"),
+        )
+        .unwrap();
+        main.push_str(&format!("import pkg.m{i}\n"));
+    }
+    std::fs::write(app.join("pkg/__init__.py"), "").unwrap();
+    std::fs::write(app.join("__main__.py"), main).unwrap();
+    let archive = dir.path().join("app.pyz");
+    let made = std::process::Command::new("python3")
+        .args(["-m", "zipapp"])
+        .arg(&app)
+        .arg("-o")
+        .arg(&archive)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let out = common::bin()
+        .arg("doctor")
+        .arg(&archive)
+        .args(["--measure", "8", "--no-progress"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("as shipped"), "{text}");
+    let ratios = Regex::new(r"\b\d+\.\d+x\b")
+        .unwrap()
+        .find_iter(&text)
+        .count();
+    assert!(ratios >= 3, "{text}");
+    let bare = bare_ratios(&text);
+    assert!(bare.is_empty(), "{}", bare.join("\n"));
+}
+
 #[test]
 fn an_output_command_analyses_its_results_once() {
     let r = fixture("default-2026-12-03.json");

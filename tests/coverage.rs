@@ -4,8 +4,12 @@
 //! how often the interval the harness would report holds the true ratio, over
 //! thousands of seeded repetitions, at fixed sample counts from the minimum to the
 //! maximum and under adaptive sampling. A test fails when coverage falls more than 2
-//! points below the interval's nominal level. Seeded, so the counts are the same on
-//! every run and the tests cannot flake.
+//! points below the nominal 95% (5 where the states change the ratio itself), whatever
+//! level the intervals claim. The simulated schedule is a real run's: the reference
+//! among several cases, sampled once after every few of them (pairs up to a round
+//! apart), and speed readings as noisy as the real probe's, which sort samples into
+//! states imperfectly. Seeded, so the counts are the same on every run and the tests
+//! cannot flake.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -68,8 +72,11 @@ impl Machine {
             }
         };
         let wall = 100e6 * ratio * factor * (sd * self.rng.normal()).exp();
-        let state = if self.slow { 1.5 } else { 1.0 };
-        let speed = |rng: &mut SeededRng| (2e6 * state * (0.02 * rng.normal()).exp()) as u64;
+        // The probe's loop slows less than an import does (1.27x against 1.5x in the
+        // default run of 2026-12-03) and its readings scatter: a reading does not give
+        // the state away.
+        let state = if self.slow { 1.27 } else { 1.0 };
+        let speed = |rng: &mut SeededRng| (2e6 * state * (0.06 * rng.normal()).exp()) as u64;
         let before = speed(&mut self.rng);
         let after = speed(&mut self.rng);
         (wall as u64, [before, after])
@@ -101,26 +108,26 @@ impl Sampler for Simulated {
     }
 }
 
-/// One repetition: a reference and a case at `ratio` scheduled by `plan`; returns the
-/// runs (reference first).
+/// One repetition: a reference and [`CASES`] cases at `ratio` scheduled by `plan`;
+/// returns the runs (reference first, then the case whose interval is judged).
 fn schedule(noise: Noise, ratio: f64, plan: &Plan, seed: u64) -> Vec<CaseRun> {
     let machine = Rc::new(RefCell::new(Machine {
         rng: SeededRng::new(seed, "coverage machine"),
         slow: false,
         noise,
     }));
-    let mut samplers: Vec<Box<dyn Sampler>> = vec![
-        Box::new(Simulated {
+    let mut samplers: Vec<Box<dyn Sampler>> = vec![Box::new(Simulated {
+        machine: machine.clone(),
+        ratio: 1.0,
+        is_case: false,
+    })];
+    for _ in 0..plan.targets.len() - 1 {
+        samplers.push(Box::new(Simulated {
             machine: machine.clone(),
-            ratio: 1.0,
-            is_case: false,
-        }),
-        Box::new(Simulated {
-            machine,
             ratio,
             is_case: true,
-        }),
-    ];
+        }));
+    }
     let (runs, interrupted) = interleave(
         &mut samplers,
         Vec::new(),
@@ -158,22 +165,32 @@ fn reported(runs: &[CaseRun]) -> Estimate {
         .expect("both cases have samples")
 }
 
+/// Cases besides the reference in every simulated run.
+const CASES: usize = 4;
+
+/// The reference once after every this many cases: once a round here, so a case's
+/// sample can be up to a round from its nearest reference sample, as in a real run.
+const REFERENCE_EVERY: u32 = 4;
+
 fn plan(case_max: u32, min: u32, precision: Option<f64>) -> Plan {
+    let mut targets = vec![Target {
+        max: case_max,
+        precision: None,
+    }];
+    let mut reference = vec![None];
+    for _ in 0..CASES {
+        targets.push(Target {
+            max: case_max,
+            precision,
+        });
+        reference.push(Some(0));
+    }
     Plan {
-        targets: vec![
-            Target {
-                max: case_max,
-                precision: None,
-            },
-            Target {
-                max: case_max,
-                precision,
-            },
-        ],
+        targets,
         min_samples: min,
-        reference: vec![None, Some(0)],
-        reference_every: 1,
-        ..Plan::fixed(2, 0, case_max, 1)
+        reference,
+        reference_every: REFERENCE_EVERY,
+        ..Plan::fixed(CASES + 1, 0, case_max, 1)
     }
 }
 
@@ -194,7 +211,7 @@ fn coverage_at(noise: Noise, ratio: f64, plan: &Plan, reps: u64) -> (f64, f64, f
     for seed in 0..reps {
         let runs = schedule(noise, ratio, plan, seed);
         let e = reported(&runs);
-        levels += e.level.min(0.95);
+        levels += e.level;
         samples += runs[1].samples.len();
         held += usize::from(e.low <= truth && truth <= e.high);
     }
@@ -220,19 +237,20 @@ const TWO_STATE_UNEVEN: Noise = Noise::TwoState {
     switch: 1.0,
 };
 
-/// Whether `cov` is acceptable against a claimed `level`: at most 2 points below it on
-/// lognormal and two-state noise. When the states change the ratio itself, at most 5
-/// points: with 6 samples a case, the few readings of a run sort samples into states
-/// less surely (measured: 89% against 94% claimed at 6 samples, within 2 points from 10
-/// on).
-fn acceptable(noise: Noise, cov: f64, level: f64) -> bool {
+/// The level every reported interval is held to, whatever it claims.
+const NOMINAL: f64 = 0.95;
+
+/// Whether `cov` is acceptable against the nominal 95%: at most 2 points below it on
+/// lognormal and two-state noise; when the states change the ratio itself, at most 5
+/// (the few readings of a run sort samples into states less surely).
+fn acceptable(noise: Noise, cov: f64) -> bool {
     let slack = match noise {
         Noise::TwoState {
             slow, case_slow, ..
         } if slow != case_slow => 0.05,
         _ => 0.02,
     };
-    cov >= level - slack
+    cov >= NOMINAL - slack
 }
 
 /// What the harness's estimator estimates for a case at `ratio` (its ratio in the fast
@@ -281,8 +299,8 @@ fn fixed_sample_counts_cover_at_least_their_level() {
             let (cov, level, _) = coverage(noise, &plan(n, n, None), 400);
             eprintln!("fixed {noise:?} n={n}: coverage {cov:.3} of {level:.3} claimed");
             assert!(
-                acceptable(noise, cov, level),
-                "{noise:?} n={n}: coverage {cov} of {level}"
+                acceptable(noise, cov),
+                "{noise:?} n={n}: coverage {cov} ({level} claimed)"
             );
             if matches!(noise, Noise::Lognormal(_)) {
                 assert!(level >= 0.95 - 1e-9, "one speed, n={n}: {level}");
@@ -301,8 +319,8 @@ fn adaptive_sampling_keeps_its_intervals_at_95_percent() {
                  {cov:.3} of {level:.3} claimed, {mean_n:.1} samples on average"
             );
             assert!(
-                acceptable(noise, cov, level),
-                "{noise:?} {min}-{max} at {precision}: coverage {cov} of {level}"
+                acceptable(noise, cov),
+                "{noise:?} {min}-{max} at {precision}: coverage {cov} ({level} claimed)"
             );
         }
     }
@@ -341,8 +359,9 @@ fn cases_that_stop_early_keep_their_coverage() {
                 "the rule should stop early: {mean_n}"
             );
             assert!(
-                acceptable(noise, cov, level),
-                "{noise:?} at {ratio}x, {min}-{max} at {precision}: coverage {cov} of {level}"
+                acceptable(noise, cov),
+                "{noise:?} at {ratio}x, {min}-{max} at {precision}: coverage {cov} ({level} \
+                 claimed)"
             );
         }
     }

@@ -166,9 +166,15 @@ fn kept_inputs_are_read_without_a_panic() {
     let mut replayed = 0;
     for reader in ["scenario", "results", "journal", "archive"] {
         let dir = root.join(reader);
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
+        // Every reader has kept inputs: a folder gone missing is a failure, not a reader
+        // quietly left out.
+        let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| {
+            panic!(
+                "no kept inputs for the {reader} reader: {}: {e}",
+                dir.display()
+            )
+        });
+        let before = replayed;
         for e in entries {
             let path = e.unwrap().path();
             let bytes = std::fs::read(&path).unwrap();
@@ -190,6 +196,6 @@ fn kept_inputs_are_read_without_a_panic() {
             }
             replayed += 1;
         }
+        assert!(replayed > before, "{} holds no input", dir.display());
     }
-    assert!(replayed > 0, "nothing under {}", root.display());
 }

@@ -16,12 +16,12 @@ fn quick_with_instructions(dir: &Path) -> PathBuf {
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quick.toml"))
             .unwrap();
     let text = quick.replace(
-        "\nsamples = 15\n",
+        "\nsamples = 30\n",
         "\nsamples = 10\nmetrics = [\"wall\", \"instructions\"]\ninstruction-samples = 1\n",
     );
     assert_ne!(
         text, quick,
-        "scenarios/quick.toml no longer says `samples = 15`"
+        "scenarios/quick.toml no longer says `samples = 30`"
     );
     write(dir, "quick.toml", &text)
 }
@@ -41,6 +41,17 @@ fn quick_run() -> &'static Value {
             "the run counted no instructions"
         );
         r
+    })
+}
+
+/// A second real run of the same scenario, made after the first: the two are an A/A
+/// pair (nothing changed between them).
+fn second_quick_run() -> &'static Value {
+    static RUN: OnceLock<Value> = OnceLock::new();
+    RUN.get_or_init(|| {
+        quick_run();
+        let dir = tempfile::tempdir().unwrap();
+        run_scenario(dir.path(), &quick_with_instructions(dir.path()), &[])
     })
 }
 
@@ -153,6 +164,28 @@ fn a_run_against_itself_passes_in_both_modes_with_every_row_judged() {
     assert_eq!(zip["samples"], serde_json::json!([10, 10]));
     assert_eq!(zip["paired"], true);
     assert_eq!(row(&cmp, "wall", "dir-pyc", "cold")["verdict"], "reference");
+}
+
+#[test]
+fn two_real_runs_never_alarm_on_instruction_counts_and_judge_every_row() {
+    // An A/A pair of real runs, made one after the other. Wall time may move one case
+    // on a noisy machine (exit 4 is possible); instruction counts barely vary, so no
+    // instruction row may alarm, and no row of either metric may go unjudged.
+    let (a, b) = (quick_run(), second_quick_run());
+    let (cmp, code) = gate(a, b, &[]);
+    assert!(matches!(code, 0 | 4), "exit {code}: {cmp}");
+    assert_eq!(cmp["unjudged"], 0, "{cmp}");
+    let counted = rows(&cmp, "instructions");
+    assert_eq!(counted.len(), 6, "{cmp}");
+    for row in counted {
+        assert_eq!(row["verdict"], "no-change", "{row}");
+        // And each says how small a change it would have caught: the counts' own span.
+        assert!(row["detectable"].as_f64().unwrap() < 0.02, "{row}");
+    }
+    assert!(
+        cmp["worst_detectable"]["change"].as_f64().is_some(),
+        "{cmp}"
+    );
 }
 
 #[test]

@@ -3,10 +3,12 @@
 //! compare page for pull requests and a history page whose runs can be told apart.
 //! Screenshots of every page land in `target/screenshots`.
 //!
-//! The default report is rendered from `tests/fixtures/default-results.json`, the
-//! results of a real run of `scenarios/default.toml` on this project's machine kind
-//! (36 variants, three modes, adaptive sampling); the fleet and sweep pages are checked
-//! where their real runs are (tests/service.rs, tests/sweeps.rs).
+//! The default report is rendered from the run of `scenarios/default.toml` recorded
+//! under `reports/recorded/2026-12-03-default/` on this project's machine kind (36
+//! variants, three modes, adaptive sampling with focus cases, the speed probe's
+//! readings: the headline, intervals and speed-state sentence of today's reports); the
+//! fleet and sweep pages are checked where their real runs are (tests/service.rs,
+//! tests/sweeps.rs).
 
 mod common;
 
@@ -16,7 +18,7 @@ use common::*;
 use serde_json::Value;
 
 fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/default-results.json")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("reports/recorded/2026-12-03-default/results.json")
 }
 
 fn read_fixture() -> Value {
@@ -97,8 +99,15 @@ fn the_default_report_opens_with_the_verdict_and_passes_every_geometric_check() 
             w[1]
         );
     }
-    // The verdict quotes the paired ratio the cold table shows for the best zip.
+    // The verdict quotes the paired ratio the cold table shows for the focus case the
+    // scenario sampled most: the lowest ratio among its focus zips with bytecode.
     let r = read_fixture();
+    let focus: Vec<String> = r["scenarios"][0]["focus"]["variants"]
+        .as_array()
+        .expect("the recorded default run has focus cases")
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect();
     let best = r["cases"]
         .as_array()
         .unwrap()
@@ -106,9 +115,7 @@ fn the_default_report_opens_with_the_verdict_and_passes_every_geometric_check() 
         .filter(|c| {
             c["mode"] == "cold"
                 && c["status"] == "ok"
-                && c["layout"] == "zip"
-                && ["pyc", "unchecked-hash", "checked-hash", "pyc-only"]
-                    .contains(&c["bytecode"].as_str().unwrap())
+                && focus.iter().any(|f| c["variant"] == f.as_str())
         })
         .min_by(|a, b| {
             a["ratio_to_reference"]
@@ -122,7 +129,12 @@ fn the_default_report_opens_with_the_verdict_and_passes_every_geometric_check() 
         best["ratio_to_reference"].as_f64().unwrap()
     );
     assert!(html.contains(&quoted), "{quoted} missing");
-    assert!(html.contains(&format!("the best, {}", best["variant"].as_str().unwrap())));
+    assert!(html.contains(&format!(
+        "{}, the case this scenario samples most",
+        best["variant"].as_str().unwrap()
+    )));
+    // The speed-state sentence of a run on a machine that switches speed.
+    assert!(html.contains("The machine switched between two speeds"));
     assert!(html.contains("zipimport cannot read bzip2, lzma, xz, zstd members"));
 
     // Headers in words, not field names.

@@ -86,28 +86,6 @@ fn counters_phases_and_stale_bytecode() {
         dn["compile"].as_u64().unwrap() * 3 > total,
         "compiling should dominate: {dn}"
     );
-    // The phases add up to the profiled import's own wall time: never less, and more
-    // only by the profiler's start and stop around the timed loop (20-35 us here;
-    // allowed: 1% or 0.5 ms, whichever is larger).
-    for c in r["cases"].as_array().unwrap() {
-        let p = &c["probe"];
-        if p.is_null() || p["phases"].as_object().is_none_or(|m| m.is_empty()) {
-            continue;
-        }
-        let sum: u64 = p["phases"]
-            .as_object()
-            .unwrap()
-            .values()
-            .map(|v| v.as_u64().unwrap())
-            .sum();
-        let wall = p["first_wall_ns"].as_u64().unwrap();
-        let slack = (wall / 100).max(500_000);
-        assert!(
-            sum >= wall && sum <= wall + slack,
-            "{}: phases {sum} ns against the profiled import's {wall} ns",
-            c["variant"]
-        );
-    }
     let top = &case(&r, "dir-none", "cold")["probe"]["top_modules"];
     assert!(!top.as_array().unwrap().is_empty());
 

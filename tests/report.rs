@@ -223,7 +223,15 @@ fn history_marks_a_regression_and_renders() {
         .skip(1)
         .map(|c| c.trim_end_matches("</td>"))
         .collect();
-    let value = |c: &str| c.trim_end_matches('x').parse::<f64>().unwrap();
+    // `1.234x [1.10, 1.38]`: the figure, then its interval.
+    let value = |c: &str| {
+        c.split_whitespace()
+            .next()
+            .unwrap()
+            .trim_end_matches('x')
+            .parse::<f64>()
+            .unwrap()
+    };
     let (ratio, before, after) = (value(cells[0]), value(cells[2]), value(cells[3]));
     assert!(before > 1.0 && after > before, "{row}");
     assert!((after / before - ratio).abs() < 0.05, "{row}");

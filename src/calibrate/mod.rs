@@ -27,7 +27,10 @@ mod estimators;
 mod render;
 
 pub use estimators::{EstimatorRow, compare_estimators};
-pub use render::{render_estimators, render_markdown, render_text};
+pub use render::{
+    render_estimators, render_estimators_markdown, render_gate_markdown, render_markdown,
+    render_text,
+};
 
 use std::path::PathBuf;
 

@@ -222,14 +222,35 @@ fn render_gate(cal: &Calibration) -> String {
     out
 }
 
-/// The calibration as Markdown (`calibration.md`).
+/// The calibration as Markdown (`calibration.md`): the gate's figures, then the
+/// estimator comparison.
 pub fn render_markdown(cal: &Calibration) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "### zipimport-bench calibration\n\n{}\n",
-        headline(cal)
+    let mut out = format!(
+        "### zipimport-bench calibration\n\n{}",
+        render_gate_markdown(cal)
     );
+    if !cal.estimators.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n**Estimators of the ratio to the reference** (coverage: runs whose 95% \
+             interval held the median of the other runs' estimates)\n"
+        );
+        out.push_str(&render_estimators_markdown(&cal.estimators));
+    }
+    out
+}
+
+/// The estimator comparison as a Markdown table.
+pub fn render_estimators_markdown(rows: &[EstimatorRow]) -> String {
+    estimator_table(rows).markdown()
+}
+
+/// The gate's part of the calibration as Markdown: false alarms per method, then per
+/// case the false alarms, the power at a few slowdowns and the smallest change found in
+/// 90% of pairs.
+pub fn render_gate_markdown(cal: &Calibration) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}\n", headline(cal));
     let mut t = Table::new(vec![
         Column::fit("method"),
         Column::fit("pairs flagging anything (A/A)").right_aligned(),
@@ -260,14 +281,6 @@ pub fn render_markdown(cal: &Calibration) -> String {
         out,
         "\nIntervals resample whole runs: pairs that share a run are not independent."
     );
-    if !cal.estimators.is_empty() {
-        let _ = writeln!(
-            out,
-            "\n**Estimators of the ratio to the reference** (coverage: runs whose 95% \
-             interval held the median of the other runs' estimates)\n"
-        );
-        out.push_str(&estimator_table(&cal.estimators).markdown());
-    }
     for m in [Method::Plain, Method::Relative, Method::Instructions] {
         if let Some(t) = case_table(cal, m) {
             let _ = writeln!(out, "\n**{}**\n", m.label());

@@ -195,6 +195,9 @@ fn judge_p95(
         (Some(rb), Some(rc)) if !rb.is_empty() && !rc.is_empty() => {
             row.baseline_relative = Some(median(&rb));
             row.candidate_relative = Some(median(&rc));
+            let interval = |v: &[f64]| crate::stats::median_interval(v).map(|(_, lo, hi)| (lo, hi));
+            row.baseline_relative_interval = interval(&rb);
+            row.candidate_relative_interval = interval(&rc);
             row.paired = Some(true);
             two_sets(row, &rb, &rc);
         }

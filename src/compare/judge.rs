@@ -139,6 +139,8 @@ pub(super) fn wall(
         ) => {
             row.baseline_relative = Some(be.ratio);
             row.candidate_relative = Some(ce.ratio);
+            row.baseline_relative_interval = Some((be.low, be.high));
+            row.candidate_relative_interval = Some((ce.low, ce.high));
             row.paired = Some(bu.is_none() && cu.is_none());
             if let Some(why) = bu.or(cu) {
                 row.add_note(&format!("judged without the speed probe: {why}"));

@@ -5,14 +5,16 @@
 //! by their settings). Every matched pair gets one of three verdicts, or says why it
 //! could not be judged:
 //!
-//! - **wall time, plain**: the ratio of medians (candidate / baseline), its bootstrap
-//!   95% interval and the Mann-Whitney U p-value on the raw samples.
-//! - **wall time, `--relative`**: each run's estimate of the case's ratio to its own
-//!   reference (its `paired_ratio`: samples set against samples of the same machine
-//!   state, with an interval carrying the case's and the reference's sampling error);
-//!   the row's ratio is candidate over baseline, its test a Wald test on the two log
+//! - **wall time, relative** (the default): each run's estimate of the case's ratio to
+//!   its own reference by the gate's estimator (the per-state Hodges-Lehmann shift,
+//!   `stats::relative::GATE`: samples set against samples of the same machine state,
+//!   with an interval carrying the case's and the reference's sampling error); the
+//!   row's ratio is candidate over baseline, its test a Wald test on the two log
 //!   estimates with their standard errors read off their intervals. Cases measured by
-//!   different shards use the raw Hodges-Lehmann shift.
+//!   different shards use the raw Hodges-Lehmann shift; runs without a measured
+//!   reference are judged absolutely, and say so.
+//! - **wall time, `--absolute`**: the ratio of medians (candidate / baseline), its
+//!   bootstrap 95% interval and the Mann-Whitney U p-value on the raw samples.
 //! - **instruction counts** (when both runs counted them, in either mode): the ratio of
 //!   the counts against a fixed threshold; counts are near-deterministic.
 //! - **fleet** p95 latency and PSS per process, with a fleet's rounds as its samples;
@@ -20,7 +22,8 @@
 //!
 //! A timed row is a **regression** when its ratio exceeds `1 + threshold`, its
 //! Benjamini-Hochberg q-value (over every timed row at once) is below `alpha` and its
-//! interval lies above 1; an **improvement** mirrors it. A row that cannot be judged (a
+//! interval lies above 1; an **improvement** mirrors it. A row with no change states the
+//! smallest slowdown it could have flagged with 80% power. A row that cannot be judged (a
 //! case missing from one side, `ok` turned `error`, a changed scenario file, another
 //! Python minor version, counts from another valgrind) says so, and
 //! `--fail-on-regression` exits with its own status for it.
@@ -31,7 +34,7 @@ mod hot_update;
 mod judge;
 mod render;
 
-pub(crate) use render::{cells, columns, headline};
+pub(crate) use render::{by_metric, cells, columns, headline, unseen};
 pub use render::{render_json, render_markdown, render_text};
 
 use serde::Serialize;
@@ -173,6 +176,12 @@ pub struct CaseComparison {
     pub baseline_relative: Option<f64>,
     /// `--relative`: the candidate's ratio to its reference, as that run estimated it.
     pub candidate_relative: Option<f64>,
+    /// The interval of `baseline_relative` (low, high) at its own level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline_relative_interval: Option<(f64, f64)>,
+    /// The interval of `candidate_relative`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub candidate_relative_interval: Option<(f64, f64)>,
     /// Values behind the test on each side (baseline, candidate): samples (plain),
     /// round pairs (`--relative`), fleet rounds.
     pub samples: Option<(usize, usize)>,
@@ -182,13 +191,14 @@ pub struct CaseComparison {
     /// Candidate / baseline: of medians (plain), of relative medians (`--relative`),
     /// of counts (instructions).
     pub ratio: Option<f64>,
-    /// 95% interval of the ratio, low end (bootstrap; the counts' span for
+    /// 95% interval of the ratio, low end (relative rows: the Wald interval of the two
+    /// estimates; absolute rows: a bootstrap of the medians; the counts' span for
     /// instructions).
     pub ratio_ci_low: Option<f64>,
     /// 95% interval of the ratio, high end.
     pub ratio_ci_high: Option<f64>,
-    /// Two-sided p-value (Mann-Whitney U; a bootstrap z-test for unpaired relative
-    /// rows).
+    /// Two-sided p-value: a Wald test on the two runs' log estimates for relative rows,
+    /// Mann-Whitney U on the raw samples for absolute ones.
     pub p_value: Option<f64>,
     /// The p-value adjusted over every timed row (Benjamini-Hochberg).
     pub q_value: Option<f64>,
@@ -220,6 +230,8 @@ impl CaseComparison {
             candidate_median: None,
             baseline_relative: None,
             candidate_relative: None,
+            baseline_relative_interval: None,
+            candidate_relative_interval: None,
             samples: None,
             paired: None,
             ratio: None,
@@ -339,8 +351,9 @@ fn common_shift(rows: &[CaseComparison], threshold: f64) -> Option<String> {
     (shift.abs() > (1.0 + threshold).ln() && same * 4 >= logs.len() * 3).then(|| {
         format!(
             "{same} of {} cases moved the same way, by a median of {:+.1}%: a shift shared by \
-             every case is usually the machine, not the code; --relative judges each case \
-             against its own run's reference and cancels it",
+             every case is usually the machine, not the code; relative judging (the \
+             default, without --absolute) judges each case against its own run's reference \
+             and cancels it",
             logs.len(),
             (shift.exp() - 1.0) * 100.0
         )

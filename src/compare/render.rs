@@ -11,9 +11,14 @@ use crate::markup::{Column, Row, Table};
 
 /// The cells of one row: case, verdict, baseline, candidate, ratio, interval, q.
 pub(crate) fn cells(c: &CaseComparison) -> [String; 7] {
-    let value = |v: Option<f64>, rel: Option<f64>| -> String {
+    let value = |v: Option<f64>, rel: Option<f64>, interval: Option<(f64, f64)>| -> String {
         if let Some(r) = rel {
-            return format!("{r:.3}x");
+            return match interval {
+                Some((lo, hi)) => format!("{r:.3}x [{lo:.2}, {hi:.2}]"),
+                // The reference: 1 by definition.
+                None if r == 1.0 => format!("{r:.3}x exact"),
+                None => format!("{r:.3}x"),
+            };
         }
         match (c.metric, v) {
             (_, None) => "-".into(),
@@ -33,8 +38,16 @@ pub(crate) fn cells(c: &CaseComparison) -> [String; 7] {
     [
         format!("{}/{}/{}{suffix}", c.scenario, c.variant, c.mode),
         c.verdict.label().to_owned(),
-        value(c.baseline_median, c.baseline_relative),
-        value(c.candidate_median, c.candidate_relative),
+        value(
+            c.baseline_median,
+            c.baseline_relative,
+            c.baseline_relative_interval,
+        ),
+        value(
+            c.candidate_median,
+            c.candidate_relative,
+            c.candidate_relative_interval,
+        ),
         c.ratio.map_or_else(|| "-".into(), |r| format!("{r:.3}x")),
         match (c.ratio_ci_low, c.ratio_ci_high) {
             (Some(lo), Some(hi)) => format!("[{lo:.3}, {hi:.3}]"),
@@ -58,20 +71,29 @@ pub(crate) fn absolute_false_alarms() -> Option<String> {
 }
 
 fn recorded_false_alarms() -> Option<String> {
-    let cal: crate::calibrate::Calibration = serde_json::from_str(CALIBRATION).ok()?;
-    let f = cal
-        .false_alarms
-        .iter()
-        .find(|f| f.method == crate::calibrate::Method::Plain)?;
+    // Read as plain JSON: `calibrate` sits above `compare` in the pipeline.
+    let cal: serde_json::Value = serde_json::from_str(CALIBRATION).ok()?;
+    let rate = |method: &str| -> Option<String> {
+        let f = cal["false_alarms"]
+            .as_array()?
+            .iter()
+            .find(|f| f["method"] == method)?;
+        let any = &f["any"];
+        Some(format!(
+            "{}/{} ({:.0}%, 95% interval {:.0}-{:.0}%)",
+            any["hits"].as_u64()?,
+            any["of"].as_u64()?,
+            any["rate"].as_f64()? * 100.0,
+            any["low"].as_f64()? * 100.0,
+            any["high"].as_f64()? * 100.0
+        ))
+    };
     Some(format!(
         "absolute times: identical runs of the quick scenario false-alarmed this way in {} \
          pairs on this project's machine kind ({CALIBRATION_RUN}); judge unattended \
          gates relative (the default), which flagged {}",
-        crate::calibrate::rate_text(&f.any),
-        cal.false_alarms
-            .iter()
-            .find(|f| f.method == crate::calibrate::Method::Relative)
-            .map_or_else(|| "-".into(), |r| crate::calibrate::rate_text(&r.any))
+        rate("plain")?,
+        rate("relative").unwrap_or_else(|| "-".into())
     ))
 }
 
@@ -104,6 +126,37 @@ pub(crate) fn headline(cmp: &Comparison) -> String {
     }
     s.push(')');
     s
+}
+
+/// Which metric found what, when more than one was judged: `wall time: 1 regression,
+/// 0 improvements; instruction counts: 0, 0; ...`.
+pub(crate) fn by_metric(cmp: &Comparison) -> Option<String> {
+    let metrics = [
+        (Metric::Wall, "wall time"),
+        (Metric::Instructions, "instruction counts"),
+        (Metric::FleetP95, "fleet p95"),
+        (Metric::FleetPss, "fleet memory"),
+        (Metric::HotUpdate, "hot updates"),
+    ];
+    let parts: Vec<String> = metrics
+        .iter()
+        .filter(|(m, _)| cmp.cases.iter().any(|c| c.metric == *m))
+        .map(|(m, name)| {
+            let count = |v: Verdict| {
+                cmp.cases
+                    .iter()
+                    .filter(|c| c.metric == *m && c.verdict == v)
+                    .count()
+            };
+            format!(
+                "{name} {} regression(s), {} improvement(s), {} not judged",
+                count(Verdict::Regression),
+                count(Verdict::Improvement),
+                count(Verdict::CannotJudge)
+            )
+        })
+        .collect();
+    (parts.len() > 1).then(|| format!("by metric: {}", parts.join("; ")))
 }
 
 /// What a pair with no regression could still have missed: the largest detectable
@@ -249,6 +302,9 @@ pub fn render_text(cmp: &Comparison) -> String {
         let _ = writeln!(out, "note: {n}");
     }
     let _ = writeln!(out, "{}", headline(cmp));
+    if let Some(m) = by_metric(cmp) {
+        let _ = writeln!(out, "{m}");
+    }
     if let Some(u) = unseen(cmp) {
         let _ = writeln!(out, "{u}");
     }
@@ -274,6 +330,9 @@ pub fn render_markdown(cmp: &Comparison) -> String {
         "✅"
     };
     let _ = writeln!(out, "### {icon} zipimport-bench: {}\n", headline(cmp));
+    if let Some(m) = by_metric(cmp) {
+        let _ = writeln!(out, "{}\n", escape_markdown(&m));
+    }
     if let Some(u) = unseen(cmp) {
         let _ = writeln!(out, "{}\n", escape_markdown(&u));
     }

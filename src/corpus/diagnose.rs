@@ -15,22 +15,33 @@ use serde::{Deserialize, Serialize};
 /// member times with the importing process's local time zone).
 pub const ZONES: [&str; 2] = ["UTC", "America/New_York"];
 
-/// Costs quoted when `doctor` does not measure, from this harness's published figures
-/// (README.md: the default 520-module scenario and the scaling sweep, CPython 3.11.7, a
-/// 2-core VM).
-mod published {
-    /// A zip whose every module compiles (no usable bytecode), against a directory with
-    /// `__pycache__`: zip-stored-none 5.66x dir-pyc; stale pycs 5.91x.
-    pub const COMPILING: &str = "every start compiles every module: about 5.7x the import time of \
-                                 a directory with bytecode (default tree), 9.4x for the stdlib";
-    /// zip-stored-checked-hash 1.20x against zip-stored-pyc 1.13x.
-    pub const CHECKED_HASH: &str =
-        "zipimport also reads and hashes every source: about 6% slower than unchecked pycs";
-    /// zip-deflate6-pyc 1.44x against zip-stored-pyc 1.13x.
-    pub const DEFLATE: &str =
-        "inflating members costs about 27% over stored (1.44x against 1.13x a directory)";
-    /// The scaling sweep's unimported filler entries: 3.0 us each.
-    pub const ENTRY_NS: f64 = 3000.0;
+/// The costs `doctor` quotes when it does not measure the archive: sentences with the
+/// recorded runs' figures and their intervals (`costs.json` beside this file, written by
+/// `cargo run --example docs` from the runs under `reports/recorded/`; `tests/docs.rs`
+/// fails when it differs from what they give).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Costs {
+    /// Every module compiling on every start: a zip without usable bytecode against a
+    /// directory with `__pycache__`.
+    pub compiling: String,
+    /// Checked-hash pycs against unchecked ones.
+    pub checked_hash: String,
+    /// Deflate against stored members.
+    pub deflate: String,
+    /// What one unimported archive entry costs the process that first touches the
+    /// archive, ns (the scaling sweep's fitted growth).
+    pub entry_ns: f64,
+    /// The recorded runs the figures come from.
+    pub source: String,
+}
+
+/// The recorded costs, read once.
+pub fn costs() -> &'static Costs {
+    static COSTS: std::sync::OnceLock<Costs> = std::sync::OnceLock::new();
+    COSTS.get_or_init(|| {
+        serde_json::from_str(include_str!("costs.json"))
+            .expect("src/corpus/costs.json is written by `cargo run --example docs`")
+    })
 }
 
 /// An archive as one interpreter sees it in one time zone (`doctor.py inspect`).
@@ -588,7 +599,7 @@ fn bytecode(f: &Facts, say: &mut Say) {
             kind,
             Severity::Problem,
             what,
-            published::COMPILING,
+            &costs().compiling,
             "pycs beside the sources, hash-based (`doctor --fix` writes unchecked-hash ones)",
         );
     }
@@ -612,7 +623,7 @@ fn bytecode(f: &Facts, say: &mut Say) {
                 magic_version(&f.magic),
                 some(&modules)
             ),
-            published::COMPILING,
+            &costs().compiling,
             "one archive per Python version: an archive location holds one version's \
              bytecode (`doctor --fix --python` this interpreter)",
         );
@@ -735,7 +746,7 @@ fn timestamps(mine: &[&Facts], say: &mut Say) {
                     zones.join(" or TZ="),
                     some(&stale_everywhere)
                 ),
-                published::COMPILING,
+                &costs().compiling,
                 "hash-based pycs, which no member time can stale (`doctor --fix`)",
             );
         }
@@ -802,7 +813,7 @@ fn notes(f: &Facts, say: &mut Say) {
             "checked-hash",
             Severity::Note,
             format!("{} checked-hash pycs", f.checked_hash),
-            published::CHECKED_HASH,
+            &costs().checked_hash,
             "unchecked-hash pycs, when the archive is rebuilt rather than edited in place",
         );
     }
@@ -812,12 +823,13 @@ fn notes(f: &Facts, say: &mut Say) {
             "deflate",
             Severity::Note,
             format!("{deflated} of {} members are deflated", f.entries),
-            published::DEFLATE,
+            &costs().deflate,
             "stored members, where size matters less than start-up (`doctor --fix \
              --compression stored`)",
         );
     }
-    let extra_ms = f.non_module_entries as f64 * published::ENTRY_NS / 1e6;
+    let entry_ns = costs().entry_ns;
+    let extra_ms = f.non_module_entries as f64 * entry_ns / 1e6;
     if extra_ms >= 1.0 {
         say(
             "entries",
@@ -829,7 +841,9 @@ fn notes(f: &Facts, say: &mut Say) {
             ),
             &format!(
                 "zipimport parses the whole central directory in every process that first \
-                 touches the archive: about {extra_ms:.1} ms at 3 us an entry"
+                 touches the archive: about {extra_ms:.1} ms at {} an entry ({})",
+                crate::format::format_duration_ns(entry_ns),
+                costs().source
             ),
             "leave out what nothing at run time reads (tests, docs, metadata)",
         );

@@ -82,9 +82,11 @@ pub fn fleet_rows(cases: &[&FleetCase]) -> Vec<FleetRow> {
                 p95: opt_ms(s.map(|s| s.p95_ns)),
                 max: opt_ms(s.map(|s| s.max_ns)),
                 wall: opt_ms(s.map(|s| s.wall_ns)),
-                vs_single: s
-                    .and_then(|s| s.p95_vs_single)
-                    .map_or_else(|| "-".into(), |r| format!("{r:.2}x")),
+                vs_single: match s.map(|s| (s.p95_vs_single, s.p95_vs_single_interval)) {
+                    Some((Some(r), Some((lo, hi)))) => format!("{r:.2}x [{lo:.2}, {hi:.2}]"),
+                    Some((Some(r), None)) => format!("{r:.2}x"),
+                    _ => "-".into(),
+                },
                 pss: s.map_or_else(
                     || "-".into(),
                     |s| format_size(s.pss_per_process_bytes as u64),
@@ -120,8 +122,9 @@ fn table(rows: &[FleetRow]) -> Table {
         Column::right("p95", 9),
         Column::right("max", 9),
         Column::right("wall", 9),
-        Column::right("vs 1", 6).markdown_title("p95 vs 1"),
+        Column::right("vs 1", 20).markdown_title("p95 vs 1, 95% CI"),
         Column::right("PSS/proc", 10).markdown_title("PSS per process"),
+        Column::right("RSS per process", 0).markdown_only(),
         Column::right("shared", 7),
         Column::right("in cache", 10).markdown_title("artifact in cache"),
         Column::left("", 0).gap(2).text_only(),
@@ -145,6 +148,7 @@ fn table(rows: &[FleetRow]) -> Table {
             r.wall.clone(),
             r.vs_single.clone(),
             r.pss.clone(),
+            r.rss.clone(),
             r.shared.clone(),
             r.cache_bytes.clone(),
             if r.note.is_empty() {
@@ -166,6 +170,12 @@ fn section(scenario: &str) -> Section<'_> {
         caption: "import latency across the processes of a fleet (median of rounds), memory \
                   per process once all have imported",
     }
+}
+
+/// The fleet table of one scenario as the report page draws it (the Markdown form's
+/// columns), when it has fleet configurations.
+pub fn view(results: &Results, scenario: &str) -> Option<crate::markup::TableView> {
+    fleet_table(results, scenario).map(|t| t.view())
 }
 
 /// The fleet's table of one scenario, when it has fleet configurations.
@@ -219,9 +229,12 @@ pub fn findings(results: &Results, scenario: &str, out: &mut Vec<Finding>) {
                             "{} p95 {}{}",
                             c.outcome.variant,
                             format_duration_ns(s.p95_ns),
-                            s.p95_vs_single
-                                .map(|r| format!(" ({r:.1}x one process)"))
-                                .unwrap_or_default()
+                            match (s.p95_vs_single, s.p95_vs_single_interval) {
+                                (Some(r), Some((lo, hi))) =>
+                                    format!(" ({r:.1}x one process, 95% interval {lo:.1}-{hi:.1})"),
+                                (Some(r), None) => format!(" ({r:.1}x one process)"),
+                                _ => String::new(),
+                            }
                         ),
                     ))
                 })

@@ -160,6 +160,12 @@ fn section(scenario: &str) -> Section<'_> {
     }
 }
 
+/// The hot-update table of one scenario as the report page draws it (the Markdown
+/// form's columns), when it has hot-update cases.
+pub fn view(results: &Results, scenario: &str) -> Option<crate::markup::TableView> {
+    hot_table(results, scenario).map(|t| t.view())
+}
+
 /// The hot-update table of one scenario, when it has hot-update cases.
 fn hot_table(results: &Results, scenario: &str) -> Option<Table> {
     let rows = hot_rows(&hot_of(results, scenario));

@@ -174,6 +174,11 @@ pub(super) fn lazy_report(results: &Results, scenarios: &[ScenarioReport]) -> La
     out
 }
 
+/// The table as the report page draws it.
+pub fn table_view(t: &LazyTable) -> crate::markup::TableView {
+    table(t).view()
+}
+
 fn table(t: &LazyTable) -> Table {
     let mut table = Table::new(vec![
         Column::fit("variant"),

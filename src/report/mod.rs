@@ -7,6 +7,7 @@ mod finding;
 pub mod findings;
 pub mod fleet;
 pub mod headline;
+pub mod history;
 pub mod hot_update;
 pub mod html;
 pub mod lazy;
@@ -20,7 +21,8 @@ pub mod trace_diff;
 pub mod verdict;
 
 pub use analysis::RunReport;
-pub use html::{compare_html, history_html, history_warnings};
+pub use history::warnings as history_warnings;
+pub use html::{compare_html, history_html};
 pub use model::CaseIndex;
 
 use std::path::Path;

@@ -157,6 +157,11 @@ fn build_warning(versions: &[String], builds: &[String]) -> Option<String> {
     })
 }
 
+/// The table as the report page draws it.
+pub fn table_view(t: &PythonTable) -> crate::markup::TableView {
+    table(t).view()
+}
+
 /// A cross-Python table as a [`Table`]: the variant, then a column per interpreter.
 fn table(t: &PythonTable) -> Table {
     let mut columns = vec![Column::fit("variant")];

@@ -54,6 +54,10 @@ pub struct FleetSummary {
     /// `p95_ns` over the same variant's, sharing's and page cache's 1-process `p95_ns`
     /// (when 1 process is measured): how much slower a fleet of this size starts.
     pub p95_vs_single: Option<f64>,
+    /// The 95% interval of `p95_vs_single`: a bootstrap of the two configurations'
+    /// per-round 95th percentiles (their rounds do not pair). Absent in older files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p95_vs_single_interval: Option<(f64, f64)>,
 }
 
 /// Median of `values` (`None` when there are none).
@@ -93,21 +97,34 @@ pub fn fleet_cases(scenario: &str, outcomes: Vec<FleetOutcome>) -> Vec<FleetCase
         })
         .collect();
     for i in 0..cases.len() {
-        let single = cases
-            .iter()
-            .find(|c| {
-                c.outcome.variant == cases[i].outcome.variant
-                    && c.outcome.sharing == cases[i].outcome.sharing
-                    && c.outcome.page_cache == cases[i].outcome.page_cache
-                    && c.outcome.processes == 1
-            })
-            .and_then(|c| c.summary.as_ref())
-            .map(|s| s.p95_ns);
-        if let (Some(one), Some(s)) = (single, cases[i].summary.as_mut()) {
+        let single = cases.iter().find(|c| {
+            c.outcome.variant == cases[i].outcome.variant
+                && c.outcome.sharing == cases[i].outcome.sharing
+                && c.outcome.page_cache == cases[i].outcome.page_cache
+                && c.outcome.processes == 1
+        });
+        let one = single.and_then(|c| c.summary.as_ref()).map(|s| s.p95_ns);
+        let interval = single.map(|c| {
+            crate::stats::bootstrap_ratio_ci(
+                &round_p95s(&c.outcome.rounds),
+                &round_p95s(&cases[i].outcome.rounds),
+                crate::stats::RESAMPLES,
+            )
+        });
+        if let (Some(one), Some(s)) = (one, cases[i].summary.as_mut()) {
             s.p95_vs_single = (one > 0.0).then(|| s.p95_ns / one);
+            s.p95_vs_single_interval = interval.filter(|(lo, hi)| lo.is_finite() && hi.is_finite());
         }
     }
     cases
+}
+
+/// Each round's 95th percentile of latency across its processes.
+fn round_p95s(rounds: &[FleetRound]) -> Vec<f64> {
+    rounds
+        .iter()
+        .filter_map(|r| Summary::of(&r.latencies_ns).map(|s| s.p95))
+        .collect()
 }
 
 fn fleet_summary(processes: u32, rounds: &[FleetRound]) -> Option<FleetSummary> {
@@ -140,5 +157,6 @@ fn fleet_summary(processes: u32, rounds: &[FleetRound]) -> Option<FleetSummary> 
         })?,
         artifact_cache_bytes: per_round(&|r| r.artifact_cache_bytes as f64)?,
         p95_vs_single: None,
+        p95_vs_single_interval: None,
     })
 }

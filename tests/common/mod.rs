@@ -205,6 +205,43 @@ pub fn synthetic_results(
     })
 }
 
+/// `results` (from [`synthetic_results`]) as a real run writes it: every sample with its
+/// start time (the cases' samples interleaved, one slot each, round by round) and the
+/// speed probe's readings around it, `speeds[case][sample]` (ns), so that relative
+/// comparison judges it by the gate's own estimator and not by the fallback for files
+/// without readings.
+pub fn with_timing(mut results: Value, speeds: &[Vec<u64>]) -> Value {
+    let cases = results["cases"].as_array_mut().unwrap();
+    let k = cases.len() as u64;
+    for (j, c) in cases.iter_mut().enumerate() {
+        let n = c["samples_ns"].as_array().unwrap().len();
+        let starts: Vec<u64> = (0..n as u64)
+            .map(|i| 1_700_000_000_000_000 + (i * k + j as u64) * 100_000)
+            .collect();
+        let readings: Vec<[u64; 2]> = (0..n).map(|i| [speeds[j][i], speeds[j][i]]).collect();
+        c["sample_starts_us"] = serde_json::json!(starts);
+        c["sample_rounds"] = serde_json::json!((0..n as u32).collect::<Vec<_>>());
+        c["sample_slots"] = serde_json::json!(vec![j as u32; n]);
+        c["speed_ns"] = serde_json::json!(readings);
+    }
+    results
+}
+
+/// A machine that switches between a fast and a slow state (`slow` times slower, the
+/// state drawn per round from a fixed sequence with about `share` of rounds slow),
+/// as this project's does: per round, whether it was slow, and the speed probe's
+/// reading (1 ms fast, `slow` ms slow).
+pub fn two_state(rounds: usize, share: f64, slow: f64, phase: u64) -> (Vec<bool>, Vec<u64>) {
+    let states: Vec<bool> = (0..rounds as u64)
+        .map(|i| (((i * 7919 + phase * 104_729) % 1000) as f64 / 1000.0) < share)
+        .collect();
+    let speeds = states
+        .iter()
+        .map(|&s| if s { (slow * 1e6) as u64 } else { 1_000_000 })
+        .collect();
+    (states, speeds)
+}
+
 /// `n` samples around `center` ns with a deterministic spread of +-`spread` (fraction).
 pub fn noisy(center: f64, spread: f64, n: usize, phase: u64) -> Vec<u64> {
     (0..n as u64)

@@ -3,7 +3,7 @@
 //! Rules every chart follows (the page's self-check measures the first three):
 //! - legends are HTML lists above the chart ([`Legend`]), so they never cover data;
 //! - every numeric axis names its unit; times and ratios that span more than a few
-//!   percent use a log axis, so 1.05x and 1.15x stay apart beside 8x;
+//!   percent use a log axis, so small differences near 1 stay visible beside 8x;
 //! - no text labels inside the plot that could collide: points are told apart by
 //!   colour and marker shape, both fixed per bytecode mode, compression and phase
 //!   ([`palette`]), the same in every report;

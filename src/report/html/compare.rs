@@ -52,6 +52,8 @@ pub fn compare_html(cmp: &Comparison, baseline: &Results, candidate: &Results) -
         .filter(|c| c.metric == Metric::Wall && c.ratio.is_some())
         .collect();
     let mut sentences = vec![format!("{}.", headline(cmp))];
+    sentences.extend(crate::compare::by_metric(cmp).map(|m| format!("{m}.")));
+    sentences.extend(crate::compare::unseen(cmp));
     sentences.push(if cmp.regressions > 0 {
         "Under --fail-on-regression the gate fails this change (exit status 4).".to_owned()
     } else if cmp.unjudged > 0 {

@@ -12,7 +12,7 @@ mod scenario;
 mod view;
 
 pub use compare::compare_html;
-pub use history::{history_html, history_warnings};
+pub use history::history_html;
 
 use anyhow::{Context, Result};
 use minijinja::value::Serde;
@@ -92,7 +92,9 @@ pub fn report_html(report: &RunReport) -> Result<String> {
         sweeps => Value::from(Serde(&sweeps)),
         sweep_rows => Value::from(Serde(&sweep_rows(&report.fits))),
         python_tables => Value::from(Serde(&report.pythons)),
+        python_views => Value::from(Serde(&report.pythons.iter().map(super::pythons::table_view).collect::<Vec<_>>())),
         lazy => Value::from(Serde(&report.lazy)),
+        lazy_views => Value::from(Serde(&report.lazy.tables.iter().map(super::lazy::table_view).collect::<Vec<_>>())),
     })
     .context("rendering the report")
 }

@@ -11,8 +11,6 @@ use crate::format::{format_duration_ns, format_size};
 use crate::markup::{Column, Row as TableRow, Table, TableView};
 use crate::report::analysis::RunReport;
 use crate::report::findings::Finding;
-use crate::report::fleet::{FleetRow, fleet_rows};
-use crate::report::hot_update::{HotRow, hot_rows};
 use crate::report::model::{FloorCell, ScenarioReport};
 use crate::report::phrase;
 use crate::results::{CaseResult, FleetCase};
@@ -62,8 +60,8 @@ pub(super) struct ScenarioView {
     counter_names: Vec<String>,
     counters: Vec<CounterRow>,
     top_modules: Vec<TopModules>,
-    fleet: Vec<FleetRow>,
-    hot_updates: Vec<HotRow>,
+    fleet: Option<TableView>,
+    hot_updates: Option<TableView>,
     /// With traces (`run --trace`): an icicle of the reference's and the best and
     /// worst zip's profiled import.
     icicles: Vec<ChartView>,
@@ -184,8 +182,8 @@ pub(super) fn scenario_view(report: &RunReport, sr: &ScenarioReport) -> Scenario
         counter_names,
         counters,
         top_modules: top_modules(&measured),
-        fleet: fleet_rows(&fleet_cases),
-        hot_updates: hot_rows(&crate::report::hot_update::hot_of(report.results, &s.name)),
+        fleet: crate::report::fleet::view(report.results, &s.name),
+        hot_updates: crate::report::hot_update::view(report.results, &s.name),
         icicles: sr
             .traced
             .iter()
@@ -294,7 +292,7 @@ fn sample_charts(s: &crate::results::ScenarioInfo, m: &Measured) -> Vec<ChartVie
         ),
         ChartView::new(
             format!("Ratio to {}", s.reference),
-            "Each variant's ratio to the reference in the same mode (the run's estimate), whiskers its interval; left of the line is faster. Logarithmic, so 1.05x and 1.15x stay apart beside 8x.",
+            "Each variant's ratio to the reference in the same mode (the run's estimate), whiskers its interval; left of the line is faster. Logarithmic, so small differences near 1 stay visible beside large ratios.",
             charts::interval_chart(
                 &rows,
                 &mode_names,
