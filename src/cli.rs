@@ -179,8 +179,8 @@ fn percent(text: &str) -> Result<f64, String> {
 /// Arguments of `run`.
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
-    /// Scenario files (TOML).
-    #[arg(default_value = "scenarios/default.toml")]
+    /// Scenario files (TOML); scenarios/default.toml when none is given (with
+    /// --resume, the interrupted run's files, named again).
     pub scenarios: Vec<PathBuf>,
     /// Directory for results.json, report.html, summary.md and journal.jsonl (and
     /// artifacts/ with --keep-artifacts).
@@ -222,8 +222,9 @@ pub struct RunArgs {
     /// tuna).
     #[arg(long)]
     pub trace: bool,
-    /// Finish the interrupted run in OUT (its journal says which scenarios and
-    /// options; they must be unchanged).
+    /// Finish the interrupted run in OUT: name its scenario files and --python
+    /// interpreters again (they must be the same, and the files unchanged); the
+    /// other options come from its journal.
     #[arg(long)]
     pub resume: bool,
     /// Do not draw a progress bar.

@@ -197,7 +197,7 @@ fn measure(opts: &DoctorOptions, template: &RunOptions, samples: u32) -> Result<
          bytecode = \"unchecked-hash\"\n[measure]\nmodes = [\"cold\"]\n{sampling}",
         toml::Value::String(archive.display().to_string())
     );
-    std::fs::write(&scenario, text).with_context(|| format!("writing {}", scenario.display()))?;
+    crate::files::write(&scenario, text)?;
     let mut o = template.clone();
     o.plan = crate::run::RunPlan {
         scenarios: vec![scenario],
@@ -291,10 +291,9 @@ pub fn render_text(r: &Report) -> String {
     out
 }
 
-/// The measuring run: each case's median, its ratio to the directory with its 95%
-/// interval, its samples and whether it reached its precision or stopped at the cap.
-fn write_measured(out: &mut String, m: &Measured) {
-    let rule = match m.precision {
+/// How the measuring run sampled, in a phrase.
+fn measured_rule(m: &Measured) -> String {
+    match m.precision {
         Some(p) => format!(
             "cold samples interleaved, each case until its ratio to the directory is known \
              to within ±{p}% (wider far from 1) or at {} samples",
@@ -304,8 +303,26 @@ fn write_measured(out: &mut String, m: &Measured) {
             "{} cold samples each, interleaved (too few for adaptive sampling)",
             m.samples
         ),
-    };
-    let _ = writeln!(out, "\nmeasured ({} modules; {rule}):", m.modules);
+    }
+}
+
+/// The measuring run: each case's median, its ratio to the directory with its 95%
+/// interval, its samples and whether it reached its precision or stopped at the cap.
+fn write_measured(out: &mut String, m: &Measured) {
+    let _ = writeln!(
+        out,
+        "\nmeasured ({} modules; {}):",
+        m.modules,
+        measured_rule(m)
+    );
+    out.push_str(&measured_table(m).text());
+    for f in &m.failures {
+        let _ = writeln!(out, "  not measured: {f}");
+    }
+}
+
+/// The table of the measuring run, for the terminal and for Markdown.
+fn measured_table(m: &Measured) -> Table {
     let mut t = Table::new(vec![
         Column::fit("case"),
         Column::right("median", 9),
@@ -356,10 +373,93 @@ fn write_measured(out: &mut String, m: &Measured) {
             note,
         ]));
     }
-    out.push_str(&t.text());
-    for f in &m.failures {
-        let _ = writeln!(out, "  not measured: {f}");
+    t
+}
+
+/// The report as GitHub-flavoured Markdown (a job summary, a pull-request comment):
+/// what [`render_text`] says, with everything from the archive (member names, paths)
+/// escaped so that no link, mention or HTML comes out of it.
+pub fn render_markdown(r: &Report) -> String {
+    use crate::format::escape_markdown as md;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "## doctor: {}\n\nChecked for Python {} in time zones {}.\n",
+        md(&r.archive),
+        md(&r.pythons.join(", ")),
+        md(&r.zones.join(", "))
+    );
+    if r.several_pythons {
+        let _ = writeln!(
+            out,
+            "> One archive location holds one Python version's bytecode; an archive meant \
+             for several versions compiles on all but one of them.\n"
+        );
     }
+    md_findings(&mut out, &r.findings);
+    if let Some(rep) = &r.repair {
+        let _ = writeln!(
+            out,
+            "### Repaired: {}\n\n{} modules with unchecked-hash bytecode beside their \
+             sources{}.\n",
+            md(&rep.fixed.written),
+            rep.fixed.modules,
+            if rep.fixed.dropped.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; {} stale or misplaced pycs dropped",
+                    rep.fixed.dropped.len()
+                )
+            }
+        );
+        if rep.remaining.is_empty() {
+            let _ = writeln!(out, "The repaired archive has no findings.\n");
+        } else {
+            let _ = writeln!(out, "Left in the repaired archive:\n");
+            md_findings(&mut out, &rep.remaining);
+        }
+    }
+    if let Some(m) = &r.measured {
+        let _ = writeln!(
+            out,
+            "### Measured\n\n{} modules; {}.\n",
+            m.modules,
+            md(&measured_rule(m))
+        );
+        out.push_str(&measured_table(m).markdown());
+        for f in &m.failures {
+            let _ = writeln!(out, "\n- not measured: {}", md(f));
+        }
+    }
+    out
+}
+
+fn md_findings(out: &mut String, findings: &[Diagnosis]) {
+    use crate::format::escape_markdown as md;
+    if findings.is_empty() {
+        let _ = writeln!(
+            out,
+            "No findings: nothing makes imports slower than they need to be.\n"
+        );
+        return;
+    }
+    for d in findings {
+        let mark = match d.severity {
+            Severity::Problem => "**Problem**",
+            Severity::Note => "Note",
+        };
+        let _ = writeln!(
+            out,
+            "- {mark} ({}, Python {}): {}\n  - cost: {}\n  - fix: {}",
+            md(&d.kind.to_string()),
+            md(&d.python),
+            md(&d.what),
+            md(&d.cost),
+            md(&d.fix)
+        );
+    }
+    out.push('\n');
 }
 
 fn write_findings(out: &mut String, findings: &[Diagnosis]) {

@@ -54,19 +54,83 @@ pub fn count(n: impl Into<u64>, noun: &str) -> String {
     }
 }
 
-/// Text safe inside a Markdown paragraph or table cell: no HTML, no emphasis, links,
-/// code spans or cell breaks; newlines folded to spaces.
+/// Text safe to print on a terminal or into a CI log, however it came in (a hostname
+/// or an archive member's name from someone else's file): control characters, escape
+/// sequences and bidirectional overrides are shown escaped (`\u{1b}`), and a line that
+/// would start a CI workflow command (`::error ...` on GitHub, `##[...]` on Azure) has
+/// its first character escaped, so it prints as text and is not obeyed. Newlines and
+/// tabs pass. Everything printed goes through here (`out!`, `note!`).
+pub fn for_terminal(text: &str) -> std::borrow::Cow<'_, str> {
+    fn unsafe_char(c: char) -> bool {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    }
+    fn command(line: &str) -> bool {
+        let t = line.trim_start_matches([' ', '\t']);
+        t.starts_with("::") || t.starts_with("##[")
+    }
+    if !text.chars().any(unsafe_char) && !text.split('\n').any(command) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let mut neutralise = command(line);
+        for c in line.chars() {
+            if unsafe_char(c) || (neutralise && !matches!(c, ' ' | '\t')) {
+                out.push_str(&format!("\\u{{{:x}}}", c as u32));
+            } else {
+                out.push(c);
+            }
+            if !matches!(c, ' ' | '\t') {
+                neutralise = false;
+            }
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Text safe inside a Markdown paragraph or table cell, whoever wrote it (a host name,
+/// a notes field, a case key from a results file in a pull request): no HTML, emphasis,
+/// links, images, code spans or cell breaks, newlines folded to spaces; and nothing
+/// GitHub links by itself: a word joiner (U+2060, invisible) follows every `@` (a
+/// mention of a person or team, an e-mail address), `#` (an issue reference) and the
+/// `:` of `://`, and splits `www.`, so a bare URL or `@org/team` in a PR comment or job
+/// summary reads as it was written and links and notifies no one.
 pub fn escape_markdown(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
+    const JOINER: char = '\u{2060}';
+    let mut out = String::with_capacity(s.len() + 8);
+    for (i, ch) in s.char_indices() {
+        let rest = &s[i + ch.len_utf8()..];
         match ch {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '\n' | '\r' => out.push(' '),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '#' | '!' => {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '!' => {
                 out.push('\\');
                 out.push(ch);
+            }
+            '#' => {
+                out.push_str("\\#");
+                out.push(JOINER);
+            }
+            '@' => {
+                out.push('@');
+                out.push(JOINER);
+            }
+            ':' if rest.starts_with("//") => {
+                out.push(':');
+                out.push(JOINER);
+            }
+            '.' if out
+                .get(out.len().saturating_sub(3)..)
+                .is_some_and(|t| t.eq_ignore_ascii_case("www")) =>
+            {
+                out.push(JOINER);
+                out.push('.');
             }
             _ => out.push(ch),
         }
@@ -77,6 +141,20 @@ pub fn escape_markdown(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn terminal_text_cannot_command_a_ci_log_or_the_terminal() {
+        let hostile = "host vm\n::error title=gate::all good\x1b[2J\r\n  ##[error]x\u{202e}";
+        let shown = for_terminal(hostile);
+        assert_eq!(
+            shown,
+            "host vm\n\\u{3a}:error title=gate::all good\\u{1b}[2J\\u{d}\n  \\u{23}#[error]x\\u{202e}"
+        );
+        assert!(!shown.chars().any(|c| c.is_control() && c != '\n'));
+        assert!(shown.lines().all(|l| !l.trim_start().starts_with("::")));
+        let plain = "a table\n\twith tabs: and :: inside";
+        assert!(matches!(for_terminal(plain), std::borrow::Cow::Borrowed(_)));
+    }
 
     #[test]
     fn durations_and_sizes_read_well() {
@@ -105,6 +183,13 @@ mod tests {
         assert_eq!(
             escape_markdown("<script>a|b</script> *x* [l](u)\n`c`"),
             "&lt;script&gt;a\\|b&lt;/script&gt; \\*x\\* \\[l\\](u) \\`c\\`"
+        );
+        let j = '\u{2060}';
+        assert_eq!(
+            escape_markdown("https://evil.example @octocat @org/team WWW.x.y #12 a@b.c"),
+            format!(
+                "https:{j}//evil.example @{j}octocat @{j}org/team WWW{j}.x.y \\#{j}12 a@{j}b.c"
+            )
         );
     }
 }

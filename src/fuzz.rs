@@ -1,6 +1,8 @@
-//! Mutation fuzzing of every reader of outside input: scenario files, results files
-//! (and what `compare` and `history` do with the ones that parse), the journal `--resume`
-//! reads, and the archive reader behind archive corpora. Stable Rust has no
+//! Mutation fuzzing of every reader of outside input and every renderer of what it
+//! read: scenario files; results files, and what `compare` (in every format), `report`
+//! (the terminal tables, the Markdown summary and report.html), the compare and history
+//! pages and `export` (every format) make of the ones that parse; the journal
+//! `--resume` reads; and the archive reader behind archive corpora. Stable Rust has no
 //! coverage-guided fuzzer here, so inputs are real files (this repository's scenarios,
 //! a real run's results and journal, zips written by the `zip` crate) mutated at random
 //! from a fixed seed: bit flips, interesting integers over header fields, inserted,
@@ -32,9 +34,18 @@ use crate::results::Results;
 pub enum Reader {
     /// `scenario::parse`, and the validation behind it.
     Scenario,
-    /// `results::read`; inputs that parse go through `compare` (plain and relative)
-    /// against the real file, and every 64th through `history`'s page.
+    /// `results::read`; inputs that parse go through `compare` (relative and
+    /// absolute, both ways) against the real file, rendered as text, Markdown and
+    /// JSON.
     Results,
+    /// `results::read`, then `report::render`: the terminal tables and verdict, the
+    /// Markdown summary and report.html.
+    Report,
+    /// `results::read`, then the compare page and the history page against the real
+    /// file.
+    Pages,
+    /// `results::read`, then `export` in every format.
+    Export,
     /// The journal `run --resume` reads.
     Journal,
     /// The archive corpus's member reader.
@@ -43,12 +54,23 @@ pub enum Reader {
 
 impl Reader {
     /// Every reader, in campaign order.
-    pub const ALL: [Reader; 4] = [
+    pub const ALL: [Reader; 7] = [
         Reader::Scenario,
         Reader::Results,
+        Reader::Report,
+        Reader::Pages,
+        Reader::Export,
         Reader::Journal,
         Reader::Archive,
     ];
+
+    /// Whether its inputs are results files.
+    fn reads_results(self) -> bool {
+        matches!(
+            self,
+            Reader::Results | Reader::Report | Reader::Pages | Reader::Export
+        )
+    }
 
     /// Its name on the command line and in file names.
     pub fn name(self) -> &'static str {
@@ -124,7 +146,7 @@ fn dictionary(reader: Reader) -> &'static [&'static [u8]] {
             b"'''",
             b"\"\\u0000\"",
         ],
-        Reader::Results | Reader::Journal => &[
+        Reader::Results | Reader::Report | Reader::Pages | Reader::Export | Reader::Journal => &[
             b"null",
             b"-1",
             b"0",
@@ -160,7 +182,9 @@ fn dictionary(reader: Reader) -> &'static [&'static [u8]] {
 fn seeds(reader: Reader) -> Result<Vec<Vec<u8>>> {
     Ok(match reader {
         Reader::Scenario => SCENARIOS.iter().map(|s| s.as_bytes().to_vec()).collect(),
-        Reader::Results => vec![RESULTS.to_vec()],
+        Reader::Results | Reader::Report | Reader::Pages | Reader::Export => {
+            vec![RESULTS.to_vec()]
+        }
         Reader::Journal => vec![JOURNAL.to_vec()],
         Reader::Archive => archives()?,
     })
@@ -328,7 +352,7 @@ impl Mutator {
         let base = seeds[self.below(seeds.len())].clone();
         let dict = dictionary(reader);
         match reader {
-            Reader::Results if self.below(2) == 0 => {
+            r if r.reads_results() && self.below(2) == 0 => {
                 let mut v: Value = serde_json::from_slice(&base).unwrap_or(Value::Null);
                 for _ in 0..=self.below(3) {
                     self.mutate_json(&mut v, 0);
@@ -369,30 +393,16 @@ static LAST_PANIC: Mutex<Option<String>> = Mutex::new(None);
 
 /// Feeds `input` to `reader` (through `work`, a scratch folder): whether the reader
 /// accepted it. Panics are the caller's to catch.
-fn feed(reader: Reader, input: &[u8], work: &Path, n: u64, real: &Results) -> Result<bool> {
+fn feed(reader: Reader, input: &[u8], work: &Path, real: &Results) -> Result<bool> {
     Ok(match reader {
         Reader::Scenario => crate::scenario::parse(Path::new("fuzz.toml"), input).is_ok(),
-        Reader::Results => {
+        r @ (Reader::Results | Reader::Report | Reader::Pages | Reader::Export) => {
             let path = work.join("results.json");
             std::fs::write(&path, input)?;
             match crate::results::read(&path) {
                 Err(_) => false,
-                Ok(r) => {
-                    for relative in [false, true] {
-                        let opts = CompareOptions {
-                            relative,
-                            resamples: 50,
-                            ..CompareOptions::default()
-                        };
-                        let _ = compare("a", real, "b", &r, opts);
-                        let _ = compare("b", &r, "a", real, opts);
-                    }
-                    if n.is_multiple_of(64) {
-                        let _ = crate::report::history_html(
-                            vec![("a".into(), real.clone()), ("b".into(), r)],
-                            CompareOptions::default(),
-                        );
-                    }
+                Ok(read) => {
+                    render(r, real, read);
                     true
                 }
             }
@@ -408,6 +418,57 @@ fn feed(reader: Reader, input: &[u8], work: &Path, n: u64, real: &Results) -> Re
             crate::corpus::read_archive_members(&path).is_ok()
         }
     })
+}
+
+/// Feeds one input to `reader` as a campaign would (a kept regression input, say):
+/// whether the reader accepted it. A panic propagates.
+pub fn replay(reader: Reader, input: &[u8], work: &Path) -> Result<bool> {
+    let real: Results = serde_json::from_slice(RESULTS).context("the results seed")?;
+    feed(reader, input, work, &real)
+}
+
+/// What the renderers of `reader` make of a results file that was read: any error is
+/// an answer, a panic is a failure.
+fn render(reader: Reader, real: &Results, read: Results) {
+    match reader {
+        Reader::Results => {
+            for relative in [false, true] {
+                let opts = CompareOptions {
+                    relative,
+                    resamples: 50,
+                    ..CompareOptions::default()
+                };
+                for (a, b) in [(real, &read), (&read, real)] {
+                    let cmp = compare("a", a, "b", b, opts);
+                    let _ = crate::compare::render_text(&cmp);
+                    let _ = crate::compare::render_markdown(&cmp);
+                    let _ = crate::compare::render_json(&cmp);
+                }
+            }
+        }
+        Reader::Report => {
+            let _ = crate::report::render(&read);
+        }
+        Reader::Pages => {
+            let opts = CompareOptions {
+                resamples: 50,
+                ..CompareOptions::default()
+            };
+            let cmp = compare("a", real, "b", &read, opts);
+            let _ = crate::report::compare_html(&cmp, real, &read);
+            let _ = crate::report::history_html(
+                vec![("a".into(), real.clone()), ("b".into(), read)],
+                opts,
+            );
+        }
+        Reader::Export => {
+            use crate::export::Format;
+            for f in [Format::Bmf, Format::GithubActionBenchmark, Format::Pyperf] {
+                let _ = crate::export::export(&read, f);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Runs `inputs` mutated inputs through `reader` from `seed`, in the scratch folder
@@ -445,7 +506,7 @@ pub fn campaign(
         let input = m.input(reader, &seeds);
         let t = Instant::now();
         let fed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            feed(reader, &input, work, n, &real)
+            feed(reader, &input, work, &real)
         }));
         out.slowest = out.slowest.max(t.elapsed());
         out.inputs += 1;

@@ -7,14 +7,16 @@
 //! (`results.json`) -> [`report`] (what people read) and [`compare`] (a verdict against a
 //! baseline). [`run`] strings them together.
 
-/// `eprintln!` that never panics: progress, warnings and errors on standard error are
+/// `eprintln!` that never panics and prints nothing a terminal or CI log obeys
+/// ([`format::for_terminal`]): progress, warnings and errors on standard error are
 /// dropped quietly once nobody reads them (`run ... 2>&1 | head`), and the command
 /// goes on to finish its work and exit with its own status.
 #[macro_export]
 macro_rules! note {
     ($($t:tt)*) => {{
         use std::io::Write as _;
-        let _ = writeln!(std::io::stderr(), $($t)*);
+        let text = format!($($t)*);
+        let _ = writeln!(std::io::stderr(), "{}", $crate::format::for_terminal(&text));
     }};
 }
 
@@ -23,6 +25,7 @@ pub mod compare;
 pub mod corpus;
 pub mod doctor;
 pub mod export;
+pub mod files;
 pub mod format;
 pub mod fuzz;
 pub mod generate;

@@ -10,7 +10,7 @@
 //! file a killed holder left behind says so. A command that ends normally removes the
 //! file.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{Read, Seek, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -52,13 +52,15 @@ pub fn lock_out_dir(dir: &Path, command: &str) -> Result<OutLock> {
     // The file can be removed by a holder releasing it between our open and our lock:
     // a lock on a removed file guards nothing, so check and retry.
     for _ in 0..16 {
-        let mut file = OpenOptions::new()
+        // Not through a link: a planted `OUT/.zipimport-bench.lock -> ~/.profile`
+        // would otherwise be truncated and overwritten with the holder's record.
+        let mut file = crate::files::no_follow()
             .read(true)
             .write(true)
             .create(true)
             .truncate(false)
             .open(&path)
-            .with_context(|| format!("opening {}", path.display()))?;
+            .map_err(|e| crate::files::open_error(&path, e))?;
         if let Err(e) = file.try_lock() {
             let mut text = String::new();
             let _ = file.read_to_string(&mut text);
@@ -72,7 +74,7 @@ pub fn lock_out_dir(dir: &Path, command: &str) -> Result<OutLock> {
             }
             bail!("locking {}: {e:?}", path.display());
         }
-        let same = match (file.metadata(), std::fs::metadata(&path)) {
+        let same = match (file.metadata(), std::fs::symlink_metadata(&path)) {
             (Ok(held), Ok(named)) => held.ino() == named.ino() && held.dev() == named.dev(),
             _ => false,
         };
@@ -105,8 +107,15 @@ pub fn lock_out_dir(dir: &Path, command: &str) -> Result<OutLock> {
 }
 
 /// [`lock_out_dir`], with a note on standard error when it took over a lock a killed
-/// command left.
+/// command left, or when the folder is a link to another one.
 pub fn lock_out_dir_noted(dir: &Path, command: &str) -> Result<OutLock> {
+    if let Some(to) = crate::files::linked_dir(dir) {
+        crate::note!(
+            "note: {} is a symbolic link; writing into {}",
+            dir.display(),
+            to.display()
+        );
+    }
     let lock = lock_out_dir(dir, command)?;
     if let Some(old) = &lock.took_over {
         crate::note!(
@@ -164,5 +173,19 @@ mod tests {
         );
         let text = std::fs::read_to_string(dir.path().join(LOCK_FILE)).unwrap();
         assert!(text.starts_with(&format!("pid {}\n", std::process::id())));
+    }
+
+    #[test]
+    fn a_lock_file_that_is_a_link_is_refused_and_its_target_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("precious");
+        std::fs::write(&target, "keep me\n").unwrap();
+        let out = dir.path().join("out");
+        std::fs::create_dir(&out).unwrap();
+        std::os::unix::fs::symlink(&target, out.join(LOCK_FILE)).unwrap();
+        let err = lock_out_dir(&out, "report").unwrap_err().to_string();
+        assert!(err.contains("is a symbolic link"), "{err}");
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep me\n");
+        assert!(std::fs::symlink_metadata(out.join(LOCK_FILE)).is_ok());
     }
 }

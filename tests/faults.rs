@@ -189,7 +189,13 @@ fn ctrl_c_leaves_valid_partial_results_and_resume_finishes_them() {
     );
 
     bin()
-        .args(["run", "--resume", "--no-progress", "--out"])
+        .args([
+            "run",
+            "scenarios/quick.toml",
+            "--resume",
+            "--no-progress",
+            "--out",
+        ])
         .arg(dir.path().join("out"))
         .env("TMPDIR", dir.path().join("tmp"))
         .assert()
@@ -261,7 +267,9 @@ fn a_killed_run_loses_no_journaled_sample_and_resume_refuses_a_changed_scenario(
     )
     .unwrap();
     bin()
-        .args(["run", "--resume", "--out"])
+        .arg("run")
+        .arg(&scenario)
+        .args(["--resume", "--out"])
         .arg(dir.path().join("out"))
         .assert()
         .code(1)
@@ -278,7 +286,9 @@ fn a_killed_run_loses_no_journaled_sample_and_resume_refuses_a_changed_scenario(
     )
     .unwrap();
     bin()
-        .args(["run", "--resume", "--no-progress", "--out"])
+        .arg("run")
+        .arg(&scenario)
+        .args(["--resume", "--no-progress", "--out"])
         .arg(dir.path().join("out"))
         .env("TMPDIR", dir.path().join("tmp"))
         .assert()

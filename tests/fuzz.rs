@@ -161,6 +161,7 @@ fn every_reader_survives_a_short_mutation_campaign() {
 /// reader panic, and hand-made hostile ones) is read without a panic.
 #[test]
 fn kept_inputs_are_read_without_a_panic() {
+    use zipimport_bench::fuzz::Reader;
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz-regressions");
     let work = tempfile::tempdir().unwrap();
     let mut replayed = 0;
@@ -175,24 +176,22 @@ fn kept_inputs_are_read_without_a_panic() {
             )
         });
         let before = replayed;
+        let readers: &[Reader] = match reader {
+            "scenario" => &[Reader::Scenario],
+            "results" => &[
+                Reader::Results,
+                Reader::Report,
+                Reader::Pages,
+                Reader::Export,
+            ],
+            "journal" => &[Reader::Journal],
+            _ => &[Reader::Archive],
+        };
         for e in entries {
             let path = e.unwrap().path();
             let bytes = std::fs::read(&path).unwrap();
-            let copy = work.path().join("input");
-            std::fs::write(&copy, &bytes).unwrap();
-            match reader {
-                "scenario" => {
-                    let _ = scenario::parse(&path, &bytes);
-                }
-                "results" => {
-                    let _ = zipimport_bench::results::read(&copy);
-                }
-                "journal" => {
-                    let _ = zipimport_bench::results::journal::read(&copy);
-                }
-                _ => {
-                    let _ = zipimport_bench::corpus::read_archive_members(&copy);
-                }
+            for &r in readers {
+                zipimport_bench::fuzz::replay(r, &bytes, work.path()).unwrap();
             }
             replayed += 1;
         }

@@ -155,6 +155,10 @@ fn doctor_text_and_json() {
             "json",
             vec!["--format", "json", "--fix", fixed.to_str().unwrap()],
         ),
+        (
+            "markdown",
+            vec!["--format", "markdown", "--fix", fixed.to_str().unwrap()],
+        ),
     ] {
         let _ = std::fs::remove_file(&fixed);
         let out = common::bin()

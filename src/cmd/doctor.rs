@@ -34,7 +34,8 @@ pub fn doctor(args: DoctorArgs) -> Result<ExitCode> {
     let report = doctor::doctor(&opts, &template)?;
     match args.format {
         Format::Json => outln!("{}", serde_json::to_string_pretty(&report)?),
-        _ => out!("{}", doctor::render_text(&report)),
+        Format::Markdown => out!("{}", doctor::render_markdown(&report)),
+        Format::Text => out!("{}", doctor::render_text(&report)),
     }
     Ok(if report.has_problems() {
         ExitCode::from(FOUND_PROBLEMS)

@@ -26,11 +26,14 @@ use anyhow::Result;
 use zipimport_bench::compare::CompareOptions;
 use zipimport_bench::{report, results};
 
-/// Writes to standard output. When the reader has gone away (`compare ... | head`),
+/// Writes to standard output, through [`zipimport_bench::format::for_terminal`] (no
+/// control character or CI workflow command from an input file reaches the reader's
+/// terminal or log as such; JSON, whose strings are escaped, passes unchanged). When the reader has gone away (`compare ... | head`),
 /// the rest is dropped quietly: the command still finishes its work and exits with its
 /// own status, with no panic and no message.
 pub fn show(text: &str) {
     let mut out = std::io::stdout().lock();
+    let text = zipimport_bench::format::for_terminal(text);
     let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }
 

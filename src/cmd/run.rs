@@ -15,7 +15,11 @@ use crate::cli::{RunArgs, counts_instructions};
 pub fn run(args: RunArgs) -> Result<ExitCode> {
     let opts = RunOptions {
         plan: RunPlan {
-            scenarios: args.scenarios,
+            scenarios: if args.scenarios.is_empty() && !args.resume {
+                vec!["scenarios/default.toml".into()]
+            } else {
+                args.scenarios
+            },
             overrides: Overrides {
                 samples: args.samples,
                 precision: args.precision,
@@ -60,10 +64,9 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     }
     if output.interrupted {
         zipimport_bench::note!(
-            "stopped early: {} holds every sample taken so far; finish with \
-             `zipimport-bench run --resume --out {}`",
+            "stopped early: {} holds every sample taken so far; finish with `{}`",
             output.results_path.display(),
-            dir.display()
+            run::resume_command(&opts.plan, dir)
         );
         return Ok(ExitCode::from(130));
     }

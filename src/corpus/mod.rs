@@ -503,7 +503,7 @@ fn discover_in(
         .canonicalize()
         .with_context(|| format!("resolving {}", archive.display()))?;
     let names = dir.join("candidates.json");
-    std::fs::write(&names, serde_json::to_vec(candidates)?)?;
+    crate::files::write(&names, serde_json::to_vec(candidates)?)?;
     let out = Command::new(python)
         .args(["-I", "-B", "-c", include_str!("discover.py")])
         .arg(&archive)

@@ -59,8 +59,7 @@ pub fn write_traces(results: &Results, dir: &Path) -> Result<Vec<PathBuf>> {
         });
         let json_path = folder.join(format!("{title}.json"));
         let text = serde_json::to_vec(&trace.trace_events(&about))?;
-        std::fs::write(&json_path, text)
-            .with_context(|| format!("writing {}", json_path.display()))?;
+        crate::files::write(&json_path, text)?;
         // One line: tuna skips the first line unread (where `-X importtime` writes
         // its header) and warns about any other that is not an import line.
         let header = format!(
@@ -69,8 +68,7 @@ pub fn write_traces(results: &Results, dir: &Path) -> Result<Vec<PathBuf>> {
             c.scenario, c.variant, results.metadata.started_at
         );
         let txt_path = folder.join(format!("{title}.importtime.txt"));
-        std::fs::write(&txt_path, trace.importtime(&header))
-            .with_context(|| format!("writing {}", txt_path.display()))?;
+        crate::files::write(&txt_path, trace.importtime(&header))?;
         written.push(json_path);
         written.push(txt_path);
     }

@@ -249,7 +249,7 @@ pub fn measure(
         |i, taken, outcome| {
             let (a, mode) = cases[i];
             on_sample(&artifacts[a].variant, mode, taken, outcome);
-            bar.set_message(ids[i].clone());
+            bar.set_message(crate::format::for_terminal(&ids[i]).into_owned());
             bar.inc(1);
         },
         // A case that stops early shortens the bar, so its estimate of what is left

@@ -19,7 +19,7 @@ pub(super) fn write(root: &Path, files: &[Entry]) -> Result<ArtifactInfo> {
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
         }
-        fs::write(&path, &f.data).with_context(|| format!("writing {}", path.display()))?;
+        crate::files::write(&path, &f.data)?;
         File::options()
             .write(true)
             .open(&path)

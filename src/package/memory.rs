@@ -72,7 +72,7 @@ pub(crate) fn write(
         std::fs::create_dir_all(parent)
             .with_context(|| format!("creating {}", parent.display()))?;
     }
-    std::fs::write(path, &out).with_context(|| format!("writing {}", path.display()))?;
+    crate::files::write(path, &out)?;
     Ok(ArtifactInfo {
         path: path.to_owned(),
         size: out.len() as u64,

@@ -268,7 +268,7 @@ pub fn shipped(archive: &Path, root: &Path) -> Result<Artifact> {
         .with_context(|| format!("{} names no file", archive.display()))?;
     let path = root.join(name);
     let bytes = std::fs::read(archive).with_context(|| format!("reading {}", archive.display()))?;
-    std::fs::write(&path, &bytes).with_context(|| format!("writing {}", path.display()))?;
+    crate::files::write(&path, &bytes)?;
     let entries = ::zip::ZipArchive::new(std::io::Cursor::new(&bytes))
         .with_context(|| format!("{} is not a zip archive", archive.display()))?
         .len() as u64;

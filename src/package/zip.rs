@@ -9,7 +9,7 @@
 //! setting.
 
 use std::collections::BTreeSet;
-use std::fs::{self, File};
+use std::fs;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
@@ -99,7 +99,7 @@ fn write_with_crate(
         .last_modified_time(time)
         .unix_permissions(0o755);
 
-    let file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
+    let file = crate::files::create(path)?;
     let mut zip = ZipWriter::new(BufWriter::new(file));
     for (name, data) in members {
         match data {

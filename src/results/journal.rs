@@ -108,7 +108,7 @@ pub struct Journal {
 impl Journal {
     /// Starts a new journal at `path` (replacing any old one) with its header.
     pub fn create(path: &Path, header: &Entry) -> Result<Self> {
-        let file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
+        let file = crate::files::create(path)?;
         let mut j = Journal {
             file,
             path: path.to_owned(),

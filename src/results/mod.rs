@@ -4,6 +4,7 @@
 pub mod fleet;
 pub mod hot_update;
 pub mod journal;
+pub mod limits;
 mod merge;
 mod metadata;
 mod relative;
@@ -310,11 +311,15 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// Reads a results file, refusing other schema versions with a clear message.
+/// Reads a results file, refusing other schema versions, files larger than any run
+/// writes ([`limits`]) and cases that contradict themselves, each with a message naming
+/// the file and the field.
 pub fn read(path: &Path) -> Result<Results> {
+    limits::check_size(path)?;
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     let value: serde_json::Value = serde_json::from_slice(&bytes)
         .with_context(|| format!("{} is not valid JSON", path.display()))?;
+    limits::check_value(path, &value)?;
     match value.get("schema_version").and_then(|v| v.as_u64()) {
         Some(v) if v == u64::from(SCHEMA_VERSION) => {}
         Some(v) => bail!(
@@ -326,6 +331,8 @@ pub fn read(path: &Path) -> Result<Results> {
             path.display()
         ),
     }
-    serde_json::from_value(value)
-        .with_context(|| format!("{} does not match the results format", path.display()))
+    let results: Results = serde_json::from_value(value)
+        .with_context(|| format!("{} does not match the results format", path.display()))?;
+    limits::check_results(path, &results)?;
+    Ok(results)
 }

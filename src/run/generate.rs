@@ -83,8 +83,7 @@ pub fn generate_command(scenario_path: &Path, out_dir: &Path) -> Result<Manifest
             .collect(),
     };
     let path = out_dir.join("manifest.json");
-    std::fs::write(&path, serde_json::to_vec_pretty(&manifest)?)
-        .with_context(|| format!("writing {}", path.display()))?;
+    crate::files::write(&path, serde_json::to_vec_pretty(&manifest)?)?;
     Ok(manifest)
 }
 

@@ -299,11 +299,10 @@ fn lazy_launcher(python: &Path, dir: &Path) -> Result<(PathBuf, PythonInfo)> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let path = dir.join("python-lazy");
     let quoted = python.display().to_string().replace('\'', "'\\''");
-    std::fs::write(
+    crate::files::write(
         &path,
         format!("#!/bin/sh\nexec '{quoted}' -X lazy_imports=all \"$@\"\n"),
-    )
-    .with_context(|| format!("writing {}", path.display()))?;
+    )?;
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
         .with_context(|| format!("making {} executable", path.display()))?;
     let info = crate::python::external::query(&path)?;

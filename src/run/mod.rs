@@ -15,6 +15,7 @@ mod plan;
 pub use crate::results::journal::RunPlan;
 pub use build::{Built, build_artifacts, build_instance, tree_roots};
 pub use generate::{Manifest, ManifestVariant, generate_command};
+pub use plan::resume_command;
 
 use anyhow::{Context, Result};
 

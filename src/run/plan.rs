@@ -3,11 +3,12 @@
 //! each external interpreter adds an instance of every scenario; a shard keeps its
 //! share of the (instance, variant) pairs.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 
-use super::{JOURNAL, RunOptions};
+use super::{JOURNAL, RunOptions, RunPlan};
 use crate::python::{self, PythonInfo};
 use crate::results::journal::{self, Entry, Recovered};
 use crate::scenario::{self, LazyImports, Mode, Scenario};
@@ -39,9 +40,80 @@ pub(super) fn recover(opts: &RunOptions) -> Result<(RunOptions, Option<Recovered
     }
     let mut o = opts.clone();
     if let Entry::Header { plan, .. } = &rec.header {
+        given_again(plan, opts)?;
         o.plan = plan.clone();
     }
     Ok((o, Some(rec)))
+}
+
+/// A journal is a file in a folder others may write to: `--resume` reads from it what
+/// was measured, never what to run. The scenario files and interpreters must be named
+/// again on the command line, the same ones the journal records; the scenario files
+/// are read again from disk (and refused when they changed, [`check`]).
+fn given_again(journaled: &RunPlan, opts: &RunOptions) -> Result<()> {
+    fn key(p: &std::path::Path) -> PathBuf {
+        std::fs::canonicalize(p)
+            .or_else(|_| std::path::absolute(p))
+            .unwrap_or_else(|_| p.to_owned())
+    }
+    fn same(a: &[PathBuf], b: &[PathBuf]) -> bool {
+        let set = |x: &[PathBuf]| x.iter().map(|p| key(p)).collect::<BTreeSet<_>>();
+        set(a) == set(b)
+    }
+    if same(&journaled.scenarios, &opts.plan.scenarios)
+        && same(&journaled.pythons, &opts.plan.pythons)
+    {
+        return Ok(());
+    }
+    let list = |x: &[PathBuf]| {
+        if x.is_empty() {
+            "none".to_owned()
+        } else {
+            x.iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    };
+    bail!(
+        "cannot resume: the interrupted run in {} measured scenarios {} with interpreters \
+         {}, and this command names scenarios {} with interpreters {}. A resumed run \
+         runs only the scenario files and --python interpreters named on its own command \
+         line, the same as the journal's: `{}`",
+        opts.out_dir.display(),
+        list(&journaled.scenarios),
+        list(&journaled.pythons),
+        list(&opts.plan.scenarios),
+        list(&opts.plan.pythons),
+        resume_command(journaled, &opts.out_dir)
+    )
+}
+
+/// The command that finishes an interrupted run of `plan` in `out`.
+pub fn resume_command(plan: &RunPlan, out: &std::path::Path) -> String {
+    fn quoted(p: &std::path::Path) -> String {
+        let s = p.display().to_string();
+        if !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "/._-+=:,@".contains(c))
+        {
+            s
+        } else {
+            format!("'{}'", s.replace('\'', "'\\''"))
+        }
+    }
+    let mut cmd = String::from("zipimport-bench run");
+    for s in &plan.scenarios {
+        cmd.push(' ');
+        cmd.push_str(&quoted(s));
+    }
+    for p in &plan.pythons {
+        cmd.push_str(" --python ");
+        cmd.push_str(&quoted(p));
+    }
+    cmd.push_str(" --resume --out ");
+    cmd.push_str(&quoted(out));
+    cmd
 }
 
 /// Loads and checks every scenario, applies the overrides, asks every interpreter about
