@@ -22,7 +22,8 @@ struct Args {
     /// Where failing inputs are written.
     #[arg(long, default_value = "target/fuzz-failures")]
     failures: PathBuf,
-    /// Readers (scenario, results, journal, archive); all when none is given.
+    /// Readers (scenario, results, report, pages, export, journal, archive); all when
+    /// none is given.
     readers: Vec<String>,
 }
 

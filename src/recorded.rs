@@ -439,7 +439,10 @@ pub fn stale_runs(root: &Path) -> Result<Vec<String>> {
             problems.push(format!("{}: no command.txt", run.display()));
         }
         let files = results_files(&run);
-        if files.is_empty() && !run.join("calibration.json").is_file() {
+        // A run of the harness, a calibration, or whole-command timings of one
+        // (`scripts/time_doctor_fix.py`).
+        let other = ["calibration.json", "timings.json"];
+        if files.is_empty() && !other.iter().any(|f| run.join(f).is_file()) {
             problems.push(format!("{}: no results.json", run.display()));
         }
         for f in files {

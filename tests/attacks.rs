@@ -25,18 +25,24 @@ struct Ran {
 }
 
 /// Runs the binary with `args` and measures it: `wait4` gives the resource use of this
-/// one child, whatever other tests run beside it.
+/// one child (and what it waited for), whatever other tests run beside it.
 fn ran<I, S>(args: I) -> Ran
 where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
 {
+    let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("zipimport-bench"));
+    command.args(args);
+    measured(command)
+}
+
+/// Runs `command` and measures it, as [`ran`].
+fn measured(mut command: std::process::Command) -> Ran {
     let dir = tempfile::tempdir().unwrap();
     let (out, err) = (dir.path().join("out"), dir.path().join("err"));
     // Reaped by `wait4` below, which std's `wait` cannot replace: it gives no rusage.
     #[allow(clippy::zombie_processes)]
-    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("zipimport-bench"))
-        .args(args)
+    let child = command
         .stdout(std::fs::File::create(&out).unwrap())
         .stderr(std::fs::File::create(&err).unwrap())
         .spawn()
@@ -416,4 +422,80 @@ fn a_planted_journal_runs_nothing_it_names() {
     ]);
     run.refused("cannot resume");
     assert!(!marker.exists(), "the journal's interpreter was run");
+}
+
+/// Item 8: `doctor --fix` of 100,000 one-line modules took 12.4 s, writing each member
+/// twice (zipfile's header patched after its data). Now each member is written once
+/// with its sizes known, and the repair is inspected in one time zone (it holds no
+/// timestamp pyc). Judged against a yardstick measured moments before and after it on
+/// the same machine, which cancels the machine's speed states: Python's own `zipfile`
+/// writing the same archive. The repair costs under 4.5 times the yardstick's CPU time
+/// (2.7-3.3 measured; the old repair 5.6-6.6). METHODOLOGY.md, "Hostile and broken
+/// archives", quotes the recorded wall and CPU times and names this test.
+#[test]
+fn a_hundred_thousand_modules_are_repaired_within_a_few_times_what_writing_them_costs() {
+    let dir = tempfile::tempdir().unwrap();
+    let (archive, fixed) = (dir.path().join("app.zip"), dir.path().join("fixed.zip"));
+    let make = || {
+        let mut c = std::process::Command::new(zipimport_bench::python::PYTHON_EXECUTABLE);
+        c.args(["-I", "-c"])
+            .arg(
+                "import sys, zipfile\n\
+                 with zipfile.ZipFile(sys.argv[1], 'w') as z:\n\
+                 \x20   for i in range(100000):\n\
+                 \x20       z.writestr('pkg%d/m%d.py' % (i // 1000, i), 'X = %d\\n' % i)\n",
+            )
+            .arg(&archive);
+        let made = measured(c);
+        assert_eq!(made.code, Some(0), "{}", made.stderr);
+        made.cpu_s
+    };
+    let before = make();
+    let r = ran([
+        "doctor",
+        path_str(&archive),
+        "--fix",
+        path_str(&fixed),
+        "--no-progress",
+    ]);
+    let yardstick = (before + make()) / 2.0;
+    eprintln!(
+        "doctor --fix of 100,000 modules: {:.2} s CPU, {:.0} MiB; writing the archive {:.2} s",
+        r.cpu_s, r.max_rss_mib, yardstick
+    );
+    // Exit 6: the repair has 200,000 entries, so zip64 end records, which zipimport
+    // before 3.13 cannot read; doctor says so.
+    r.harmless(6);
+    assert!(
+        r.stdout
+            .contains("(100000 modules with unchecked-hash bytecode beside their sources)"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("zip64 end records"), "{}", r.stdout);
+    // Every module has its bytecode, unchecked-hash, right after it.
+    let checked = std::process::Command::new(zipimport_bench::python::PYTHON_EXECUTABLE)
+        .args(["-I", "-c"])
+        .arg(
+            "import sys, zipfile\n\
+             z = zipfile.ZipFile(sys.argv[1])\n\
+             names = z.namelist()\n\
+             pairs = [(a, b) for a, b in zip(names[::2], names[1::2])]\n\
+             ok = all(b == a[:-3] + '.pyc' and z.read(b)[4:8] == b'\\x01\\0\\0\\0'\n\
+             \x20        for a, b in pairs)\n\
+             print(len(names), ok)\n",
+        )
+        .arg(&fixed)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&checked.stdout).trim(),
+        "200000 True"
+    );
+    assert!(
+        r.cpu_s < 4.5 * yardstick,
+        "{:.2} s CPU against {:.2} s for writing the archive",
+        r.cpu_s,
+        yardstick
+    );
 }

@@ -355,19 +355,19 @@ def fix(archive, out, compression):
                             if info.filename not in modules:
                                 _copy_data(raw, src, dst, info, method)
                                 continue
-                            data = src.read(info)
-                            dst.writestr(_member(info, method), data)
+                            data = _read(raw, src, info)
+                            _write(dst, _member(info, method), data)
                             try:
                                 code = compile(data, runtime_name + "/" + info.filename,
                                                "exec", dont_inherit=True)
                             except (SyntaxError, ValueError):
                                 continue  # stays source only, as it was
-                            pyc = _bootstrap_external._code_to_hash_pyc(
-                                code, importlib.util.source_hash(data), checked=False)
+                            pyc = bytes(_bootstrap_external._code_to_hash_pyc(
+                                code, importlib.util.source_hash(data), checked=False))
                             pyc_info = zipfile.ZipInfo(info.filename[:-3] + ".pyc",
                                                        info.date_time)
                             pyc_info.external_attr = info.external_attr
-                            dst.writestr(_member(pyc_info, method), bytes(pyc))
+                            _write(dst, _member(pyc_info, method), pyc)
                 os.chmod(tmp, os.stat(archive).st_mode & 0o7777)
                 os.replace(tmp, out)
             except BaseException:
@@ -391,11 +391,10 @@ def _copy_data(raw, src, dst, info, method):
         dst.writestr(_member(info, method), src.read(info))
 
 
-def _copy_raw(raw, dst, info):
-    """Copies data member `info` into `dst` as its compressed bytes, without inflating
-    and deflating it again (its method is already the one asked for), with zipfile's
-    own header and bookkeeping, as `writestr` would leave them. A stored member's bytes
-    are checked against its CRC-32 on the way."""
+def _raw_bytes(raw, info):
+    """Member `info`'s compressed bytes, read from the archive file `raw` at the offset
+    its central directory gives (one seek and one read, without zipfile's per-member
+    file object)."""
     raw.seek(info.header_offset)
     header = raw.read(30)
     if len(header) < 30 or header[:4] != b"PK\x03\x04":
@@ -406,16 +405,69 @@ def _copy_raw(raw, dst, info):
     data = raw.read(info.compress_size)
     if len(data) != info.compress_size:
         raise SystemExit("refusing to repair: member %r is cut short" % info.filename)
+    return data
+
+
+def _read(raw, src, info):
+    """Member `info`'s data, checked against its declared size and CRC-32: stored and
+    deflated members read directly, inflating one byte past the declared size at most
+    (a member that lies about its size is never inflated further); any other method
+    through zipfile."""
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        return src.read(info)
+    data = _raw_bytes(raw, info)
+    if info.compress_type == zipfile.ZIP_DEFLATED:
+        try:
+            data = zlib.decompressobj(-15).decompress(data, info.file_size + 1)
+        except zlib.error as exc:
+            raise SystemExit("refusing to repair: member %r does not inflate: %s"
+                             % (info.filename, exc))
+    if len(data) != info.file_size:
+        raise SystemExit("refusing to repair: member %r holds %s than the %d bytes it "
+                         "declares" % (info.filename,
+                                       "more" if len(data) > info.file_size else "less",
+                                       info.file_size))
+    if zlib.crc32(data) != info.CRC:
+        raise SystemExit("refusing to repair: member %r does not match its CRC-32"
+                         % info.filename)
+    return data
+
+
+def _write(dst, out, data):
+    """Appends member `out` holding `data` to `dst`, compressed by the method `out`
+    names (deflate at zlib's default level, as `writestr` would): the same bytes
+    `writestr` leaves, written once with their sizes known instead of a header
+    patched afterwards."""
+    if out.compress_type == zipfile.ZIP_DEFLATED:
+        deflate = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+        payload = deflate.compress(data) + deflate.flush()
+    else:
+        payload = data
+    out.CRC, out.compress_size, out.file_size = zlib.crc32(data), len(payload), len(data)
+    _append(dst, out, payload)
+
+
+def _copy_raw(raw, dst, info):
+    """Copies data member `info` into `dst` as its compressed bytes, without inflating
+    and deflating it again (its method is already the one asked for). A stored
+    member's bytes are checked against its CRC-32 on the way."""
+    data = _raw_bytes(raw, info)
     if info.compress_type == zipfile.ZIP_STORED and zlib.crc32(data) != info.CRC:
         raise SystemExit("refusing to repair: member %r does not match its CRC-32"
                          % info.filename)
     out = _member(info, info.compress_type)
     out.CRC, out.compress_size, out.file_size = info.CRC, info.compress_size, info.file_size
+    _append(dst, out, data)
+
+
+def _append(dst, out, payload):
+    """Writes member `out` (its CRC and sizes set) and its compressed `payload` at the
+    end of `dst`, with zipfile's own header and bookkeeping."""
     dst._writecheck(out)
     dst._didModify = True
     out.header_offset = dst.fp.tell()
     dst.fp.write(out.FileHeader())
-    dst.fp.write(data)
+    dst.fp.write(payload)
     dst.start_dir = dst.fp.tell()
     dst.filelist.append(out)
     dst.NameToInfo[out.filename] = out
