@@ -148,14 +148,17 @@ fn schedule(noise: Noise, ratio: f64, plan: &Plan, seed: u64) -> Vec<CaseRun> {
 }
 
 /// What the results would report for the case: the default estimator on its samples,
-/// classed by the machine states found in both.
+/// classed by the machine states its stopping rule judged by when it stopped for
+/// precision, else by those found in every case's readings.
 fn reported(runs: &[CaseRun]) -> Estimate {
     let speeds: Vec<f64> = runs
         .iter()
         .flat_map(observations)
         .filter_map(|o| o.speed)
         .collect();
-    let boundary = machine_states(&speeds).and_then(|m| m.slow_above_ns);
+    let boundary = runs[1]
+        .stop_boundary
+        .unwrap_or_else(|| machine_states(&speeds).and_then(|m| m.slow_above_ns));
     let classed = |r: &CaseRun| -> Vec<Obs> {
         let mut o = observations(r);
         relative::classify(&mut o, boundary);

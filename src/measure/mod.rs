@@ -67,6 +67,9 @@ pub struct CaseOutcome {
     /// Why it took no more samples (`None` for cases never sampled: unsupported,
     /// failed probes).
     pub stopped: Option<Stop>,
+    /// The states it stopped in, when it stopped for precision
+    /// ([`schedule::CaseRun::stop_boundary`]).
+    pub stop_boundary: Option<Option<f64>>,
 }
 
 /// What to measure and how.
@@ -348,6 +351,7 @@ fn outcomes(
                     probe: probe.clone(),
                     instructions: None,
                     stopped: None,
+                    stop_boundary: None,
                 },
                 // Never probed: the run stopped first.
                 (None, None) => CaseOutcome {
@@ -359,6 +363,7 @@ fn outcomes(
                     probe: None,
                     instructions: None,
                     stopped: Some(Stop::Interrupted),
+                    stop_boundary: None,
                 },
                 (None, Some(_)) => {
                     let ((_, m), run) = runs.next().expect("one run per measured case");
@@ -378,6 +383,7 @@ fn outcomes(
                         probe: probe.clone(),
                         instructions: None,
                         stopped: Some(stopped),
+                        stop_boundary: run.stop_boundary,
                     }
                 }
             };

@@ -29,6 +29,12 @@ pub struct CaseRun {
     /// Why the case took no more samples (`None` while it still would, or when the
     /// run was stopped first).
     pub stopped: Option<Stop>,
+    /// For a case that stopped for precision, the boundary between the machine's
+    /// states its stopping rule judged by (`Some(None)`: the machine ran at one speed
+    /// so far): the case's ratio is reported in those states, so the interval reported
+    /// is the one the rule found precise enough, not one the later readings of other
+    /// cases re-sorted.
+    pub stop_boundary: Option<Option<f64>>,
 }
 
 /// Why a case took no more samples.
@@ -229,9 +235,13 @@ pub fn settle(runs: &mut [CaseRun], plan: &Plan) {
         } else {
             match (target.precision, plan.reference[i]) {
                 (Some(p), Some(r)) if taken >= plan.min_samples && runs[r].failure.is_none() => {
-                    stopping_width(&runs[i], &runs[r], slow_above)
+                    let stop = stopping_width(&runs[i], &runs[r], slow_above)
                         .filter(|&(ratio, width)| width <= allowed(p, ratio))
-                        .map(|_| Stop::Precision)
+                        .map(|_| Stop::Precision);
+                    if stop.is_some() {
+                        runs[i].stop_boundary = Some(slow_above);
+                    }
+                    stop
                 }
                 _ => None,
             }

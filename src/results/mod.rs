@@ -100,7 +100,8 @@ pub fn cases(
                 },
                 speed_ns: speeds,
                 nearest_reference: Vec::new(),
-                slow_above_ns: None,
+                slow_above_ns: o.stop_boundary.flatten(),
+                states_pinned: o.stop_boundary.is_some(),
                 cpu_samples_ns: cpu,
                 user_samples_ns: user,
                 sys_samples_ns: sys,
@@ -137,7 +138,10 @@ pub(crate) fn set_ratios(out: &mut [CaseResult], reference: &str) {
     for shard in shards {
         let of_shard: Vec<CaseResult> = out.iter().filter(|c| c.shard == shard).cloned().collect();
         let boundary = machine_states(&of_shard).and_then(|m| m.slow_above_ns);
-        for c in out.iter_mut().filter(|c| c.shard == shard) {
+        for c in out
+            .iter_mut()
+            .filter(|c| c.shard == shard && !c.states_pinned)
+        {
             c.slow_above_ns = boundary;
         }
     }

@@ -280,10 +280,16 @@ pub struct CaseResult {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub nearest_reference: Vec<u32>,
     /// The speed reading above which a sample of this case ran in the machine's slow
-    /// state (the boundary the run that measured it found; `scenarios[].machine`), or
-    /// null when that machine ran at one speed or did not read its speed.
+    /// state (the boundary the run that measured it found; `scenarios[].machine`; for a
+    /// case that stopped for precision, the one its stopping rule judged by), or null
+    /// when that machine ran at one speed or did not read its speed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slow_above_ns: Option<f64>,
+    /// True when `slow_above_ns` is the boundary the stopping rule judged this case by
+    /// when it stopped for precision (kept as it is by `merge` and every reader), false
+    /// when it is the whole run's. Absent (false) in files written before 2026-12-04.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub states_pinned: bool,
     /// CPU time of the worker over each timed import, nanoseconds.
     pub cpu_samples_ns: Vec<u64>,
     /// User CPU time over each timed import (`getrusage`, microsecond resolution).
