@@ -299,6 +299,27 @@ pub struct Comparison {
     pub worst_detectable_instructions: Option<Detectable>,
 }
 
+impl Comparison {
+    /// Rows with a p-value: the ones Benjamini-Hochberg corrects over (at least 1).
+    pub fn tested_rows(&self) -> usize {
+        self.cases
+            .iter()
+            .filter(|c| c.p_value.is_some())
+            .count()
+            .max(1)
+    }
+
+    /// The least samples a side at which two runs that do not overlap at all reach the
+    /// p-value a change alone among the tested rows needs, compared absolutely (at
+    /// most 200).
+    pub fn samples_to_judge_absolutely(&self) -> u32 {
+        let needed = self.alpha / self.tested_rows() as f64;
+        (2..=200u32)
+            .find(|&n| crate::stats::smallest_mann_whitney_p(n as usize, n as usize) < needed)
+            .unwrap_or(200)
+    }
+}
+
 /// The largest change a comparison could have missed, and in which row.
 #[derive(Debug, Clone, Serialize)]
 pub struct Detectable {

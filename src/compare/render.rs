@@ -205,13 +205,6 @@ pub(crate) fn advice(cmp: &Comparison) -> Option<String> {
     if few.is_empty() {
         return None;
     }
-    let tested = cmp
-        .cases
-        .iter()
-        .filter(|c| c.p_value.is_some())
-        .count()
-        .max(1);
-    let needed = cmp.alpha / tested as f64;
     let least = few
         .iter()
         .filter_map(|c| c.samples.map(|(a, b)| a.min(b)))
@@ -224,11 +217,7 @@ pub(crate) fn advice(cmp: &Comparison) -> Option<String> {
              `--samples {n}` without a precision)"
         )
     } else {
-        // The least samples a side at which two runs that do not overlap at all reach
-        // the p-value a change alone among these rows needs.
-        let n = (2..=200)
-            .find(|&n| crate::stats::smallest_mann_whitney_p(n, n) < needed)
-            .unwrap_or(200);
+        let n = cmp.samples_to_judge_absolutely();
         format!(
             "make both runs take at least {n} samples a case (`run --samples {n}`, or \
              `--min-samples {n}` with a precision), or judge with `--relative`"
@@ -236,8 +225,9 @@ pub(crate) fn advice(cmp: &Comparison) -> Option<String> {
     };
     Some(format!(
         "{} row(s) have too few samples (as few as {least}) to ever show a change among \
-         {tested} tested rows; {option}.",
-        few.len()
+         {} tested rows; {option}.",
+        few.len(),
+        cmp.tested_rows()
     ))
 }
 
