@@ -392,12 +392,22 @@ fn the_report_draws_icicles_and_the_difference_and_passes_every_geometric_check(
     let reference = case(&results, "dir-pyc", "cold");
     let wall = |c: &Value| c["probe"]["trace"]["wall_ns"].as_i64().unwrap();
     let extra = wall(stored) - wall(reference);
+    // One profiled import each of a 12-module tree: on a busy machine the zip's can be
+    // the faster one, and the finding then says so instead of attributing an extra.
+    let quoted = if extra > 0 {
+        "Of zip-stored-pyc&#x27;s extra"
+    } else {
+        "zip-stored-pyc&#x27;s profiled import took no longer than dir-pyc&#x27;s"
+    };
     let findings: Vec<String> = html
         .split("<li")
-        .filter(|l| l.contains("Of zip-stored-pyc"))
+        .filter(|l| l.contains(quoted) || l.contains(&quoted.replace("&#x27;", "'")))
         .map(str::to_owned)
         .collect();
-    assert!(!findings.is_empty(), "no finding quotes the difference");
+    assert!(
+        !findings.is_empty(),
+        "no finding quotes the difference of {extra} ns ({quoted})"
+    );
     assert!(html.contains("Where zip-stored-pyc spends more than dir-pyc"));
     let trace =
         |c: &Value| -> ImportTrace { serde_json::from_value(c["probe"]["trace"].clone()).unwrap() };
