@@ -9,8 +9,10 @@ Inputs are small real archives (written by zipfile: stored and deflated members,
 timestamp and hash pycs, a folder, a shebang prefix, a comment) mutated at random from
 a fixed seed, as `zipimport_bench::fuzz` mutates its inputs: bit flips, interesting
 integers over header fields, inserted, deleted, duplicated and spliced bytes, zip
-signatures, crossovers. An input fails when `inspect` raises (doctor would print a
-traceback's last line instead of a finding) or takes more than 5 s; failing inputs are
+signatures, crossovers. Every input `inspect` reads is also repaired (`doctor --fix`,
+stored), where refusing in one line is an answer. An input fails when `inspect` or the
+repair raises anything else (doctor would print a traceback's last line instead of a
+finding or a reason) or takes more than 5 s; failing inputs are
 written to DIR and the exit status is 1. Prints inputs, failures, the slowest input and
 the rate.
 """
@@ -115,7 +117,7 @@ def main():
     parser.add_argument("--failures", default="target/fuzz-failures")
     args = parser.parse_args()
     doctor = load_doctor()
-    inspect = doctor["inspect"]
+    inspect, fix = doctor["inspect"], doctor["repair"]
     # The bound doctor runs under: a bomb is a MemoryError caught per member, not a
     # machine out of memory.
     import resource
@@ -125,6 +127,7 @@ def main():
     failures = 0
     slowest = 0.0
     accepted = 0
+    fixed = 0
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="fuzz-doctor-") as work:
         path = os.path.join(work, "archive.zip")
@@ -137,6 +140,14 @@ def main():
             try:
                 facts = inspect(path)
                 accepted += "error" not in facts
+                if "error" not in facts:
+                    # The repair of what reads: refusing (SystemExit, one line) is
+                    # fine; any other exception is a traceback.
+                    try:
+                        fix(path, os.path.join(work, "fixed.zip"), "stored")
+                        fixed += 1
+                    except SystemExit:
+                        pass
             except Exception as exc:  # what would reach the user as a traceback
                 error = "%s: %s" % (type(exc).__name__, exc)
             took = time.perf_counter() - t
@@ -154,10 +165,11 @@ def main():
                 sys.stderr.write("\rdoctor (Python %s): %d inputs" % (sys.version.split()[0], n + 1))
     elapsed = time.perf_counter() - started
     sys.stderr.write("\r")
-    print("doctor (Python %s): %d inputs, %d read without error, %d failures, slowest "
-          "%.1f ms, %.0f s, %.0f inputs/s" % (sys.version.split()[0], args.inputs, accepted,
-                                              failures, slowest * 1e3, elapsed,
-                                              args.inputs / elapsed))
+    print("doctor (Python %s): %d inputs, %d read without error, %d repaired, %d failures, "
+          "slowest %.1f ms, %.0f s, %.0f inputs/s" % (sys.version.split()[0], args.inputs,
+                                                      accepted, fixed, failures,
+                                                      slowest * 1e3, elapsed,
+                                                      args.inputs / elapsed))
     return 1 if failures else 0
 
 

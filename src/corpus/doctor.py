@@ -330,6 +330,10 @@ def fix(archive, out, compression):
                                  % (i.orig_filename, why))
             if i.flag_bits & 1:
                 raise SystemExit("refusing to repair: member %r is encrypted" % i.filename)
+            if i.compress_size > COPY_LIMIT:
+                raise SystemExit("refusing to repair: member %r declares %d bytes "
+                                 "compressed, more than doctor copies (%d MiB)"
+                                 % (i.filename, i.compress_size, COPY_LIMIT >> 20))
             if i.file_size > COPY_LIMIT:
                 raise SystemExit("refusing to repair: member %r declares %d bytes "
                                  "uncompressed, more than doctor copies (%d MiB)"
@@ -384,11 +388,33 @@ def _copy_data(raw, src, dst, info, method):
     read and written whole."""
     if info.compress_type == method:
         _copy_raw(raw, dst, info)
-    elif info.file_size > (1 << 20):
-        with src.open(info) as r, dst.open(_member(info, method), "w") as w:
-            shutil.copyfileobj(r, w, 1 << 20)
-    else:
-        dst.writestr(_member(info, method), src.read(info))
+        return
+    try:
+        if info.file_size > (1 << 20):
+            with src.open(info) as r, dst.open(_member(info, method), "w") as w:
+                shutil.copyfileobj(r, w, 1 << 20)
+        else:
+            dst.writestr(_member(info, method), src.read(info))
+    except (OSError, EOFError, NotImplementedError, RuntimeError) as exc:
+        # A stream its method cannot decode (bz2 and lzma say OSError or their own
+        # error), or the disk refusing the copy: either way, named.
+        raise SystemExit("refusing to repair: member %r cannot be copied (%s: %s)"
+                         % (info.filename, type(exc).__name__, exc))
+
+
+def repair(archive, out, compression):
+    """`fix`, with what zipfile cannot read (an archive zipimport reads but zipfile's
+    stricter parser refuses: a bad local header, a lying size) refused in one line
+    that names the reason, rather than a traceback."""
+    try:
+        return fix(archive, out, compression)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError,
+            struct.error, NotImplementedError, zlib.error) as exc:
+        raise SystemExit("refusing to repair: zipfile cannot read the archive as it "
+                         "is (%s: %s)" % (type(exc).__name__, exc))
+    except MemoryError:
+        raise SystemExit("refusing to repair: the archive needs more than the %d MiB "
+                         "doctor allows itself" % (ADDRESS_SPACE >> 20))
 
 
 def _raw_bytes(raw, info):
@@ -402,6 +428,10 @@ def _raw_bytes(raw, info):
                          "central directory says" % info.filename)
     n, x = struct.unpack("<HH", header[26:30])
     raw.seek(info.header_offset + 30 + n + x)
+    if info.compress_size > COPY_LIMIT:
+        raise SystemExit("refusing to repair: member %r declares %d bytes compressed, "
+                         "more than doctor copies (%d MiB)"
+                         % (info.filename, info.compress_size, COPY_LIMIT >> 20))
     data = raw.read(info.compress_size)
     if len(data) != info.compress_size:
         raise SystemExit("refusing to repair: member %r is cut short" % info.filename)
@@ -414,7 +444,12 @@ def _read(raw, src, info):
     (a member that lies about its size is never inflated further); any other method
     through zipfile."""
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        return src.read(info)
+        try:
+            return src.read(info)
+        except (OSError, EOFError, ValueError, NotImplementedError, RuntimeError) as exc:
+            # bz2 says OSError, lzma its own error (a ValueError neither; caught below)
+            raise SystemExit("refusing to repair: member %r cannot be read (%s: %s)"
+                             % (info.filename, type(exc).__name__, exc))
     data = _raw_bytes(raw, info)
     if info.compress_type == zipfile.ZIP_DEFLATED:
         try:
@@ -493,7 +528,7 @@ def main():
     if command == "inspect":
         result = inspect(sys.argv[2])
     elif command == "fix":
-        result = fix(sys.argv[2], sys.argv[3], sys.argv[4])
+        result = repair(sys.argv[2], sys.argv[3], sys.argv[4])
     else:
         raise SystemExit("unknown command %r" % command)
     sys.stdout.write(json.dumps(result))
