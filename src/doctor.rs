@@ -272,14 +272,7 @@ pub fn render_text(r: &Report) -> String {
             "\nrepaired: {} ({} modules with unchecked-hash bytecode beside their sources{})",
             rep.fixed.written,
             rep.fixed.modules,
-            if rep.fixed.dropped.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    ", {} stale or misplaced pycs dropped",
-                    rep.fixed.dropped.len()
-                )
-            }
+            dropped(rep).map(|d| format!(", {d}")).unwrap_or_default()
         );
         if rep.remaining.is_empty() {
             let _ = writeln!(out, "the repaired archive has no findings");
@@ -292,6 +285,16 @@ pub fn render_text(r: &Report) -> String {
         write_measured(&mut out, m);
     }
     out
+}
+
+/// What the repair dropped, in a phrase, when it dropped anything.
+fn dropped(rep: &Repair) -> Option<String> {
+    (!rep.fixed.dropped.is_empty()).then(|| {
+        format!(
+            "{} stale or misplaced pycs dropped",
+            rep.fixed.dropped.len()
+        )
+    })
 }
 
 /// How the measuring run sampled, in a phrase.
@@ -407,14 +410,7 @@ pub fn render_markdown(r: &Report) -> String {
              sources{}.\n",
             md(&rep.fixed.written),
             rep.fixed.modules,
-            if rep.fixed.dropped.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    "; {} stale or misplaced pycs dropped",
-                    rep.fixed.dropped.len()
-                )
-            }
+            dropped(rep).map(|d| format!("; {d}")).unwrap_or_default()
         );
         if rep.remaining.is_empty() {
             let _ = writeln!(out, "The repaired archive has no findings.\n");

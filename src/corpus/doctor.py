@@ -428,11 +428,7 @@ def _raw_bytes(raw, info):
                          "central directory says" % info.filename)
     n, x = struct.unpack("<HH", header[26:30])
     raw.seek(info.header_offset + 30 + n + x)
-    if info.compress_size > COPY_LIMIT:
-        raise SystemExit("refusing to repair: member %r declares %d bytes compressed, "
-                         "more than doctor copies (%d MiB)"
-                         % (info.filename, info.compress_size, COPY_LIMIT >> 20))
-    data = raw.read(info.compress_size)
+    data = raw.read(info.compress_size)  # at most COPY_LIMIT: `fix` refused larger
     if len(data) != info.compress_size:
         raise SystemExit("refusing to repair: member %r is cut short" % info.filename)
     return data

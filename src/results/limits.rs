@@ -88,25 +88,21 @@ pub fn check_results(path: &Path, r: &Results) -> Result<()> {
                 c.mode
             );
         }
-        if c.status == Status::Ok {
-            if c.samples_ns.is_empty() {
-                bail!(
-                    "{}: cases[{i}] ({}/{}/{}): status ok without samples",
-                    path.display(),
-                    c.scenario,
-                    c.variant,
-                    c.mode
-                );
-            }
-            if c.summary.is_none() {
-                bail!(
-                    "{}: cases[{i}] ({}/{}/{}): status ok without its summary",
-                    path.display(),
-                    c.scenario,
-                    c.variant,
-                    c.mode
-                );
-            }
+        let missing = if c.samples_ns.is_empty() {
+            Some("samples")
+        } else if c.summary.is_none() {
+            Some("its summary")
+        } else {
+            None
+        };
+        if let (Status::Ok, Some(missing)) = (c.status, missing) {
+            bail!(
+                "{}: cases[{i}] ({}/{}/{}): status ok without {missing}",
+                path.display(),
+                c.scenario,
+                c.variant,
+                c.mode
+            );
         }
     }
     Ok(())
