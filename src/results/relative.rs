@@ -5,7 +5,7 @@
 //! cancels instead of adding up.
 
 use super::{CaseResult, Results};
-use crate::measure::MIN_SAMPLES_FLOOR;
+use crate::measure::{MIN_SAMPLES_FLOOR, Stop};
 use crate::stats::relative::{self, Estimate, Estimator, Obs};
 use crate::status::Status;
 
@@ -146,6 +146,23 @@ pub(crate) fn classified(c: &CaseResult, slow_above: Option<f64>) -> Vec<Obs> {
     obs
 }
 
+/// The samples of `partner` (of `c`'s schedule) that `c` is judged against: all of
+/// them, except for a case that stopped for precision, whose stopping rule saw only
+/// the rounds up to its last (it decides before each round, from whole rounds). Its
+/// reference keeps sampling for the cases still running, and those later samples
+/// would re-pair its last samples and re-cut its batches: reported with them, the
+/// case could show an interval wider than the one its rule stopped on. Samples are in
+/// the order taken, so what is kept is a prefix and indices into it are indices into
+/// all of `partner`'s samples.
+fn seen_by(c: &CaseResult, mut partner: Vec<Obs>) -> Vec<Obs> {
+    if c.stopped == Some(Stop::Precision)
+        && let Some(&last) = c.sample_rounds.iter().max()
+    {
+        partner.retain(|o| o.round <= last);
+    }
+    partner
+}
+
 /// `c` against its reference `r` (their samples classed by the boundary `slow_above`
 /// between the machine's states): the estimate, the estimator used, and why the two
 /// are not from one schedule when they are not (cases of different shards, judged by
@@ -186,14 +203,14 @@ pub(crate) fn estimate_by(
     let e = relative::estimate(
         estimator,
         &classified(c, slow_above),
-        &classified(r, slow_above),
+        &seen_by(c, classified(r, slow_above)),
     )?;
     Some((e, e.estimator, None))
 }
 
 /// For each sample of `c`, the index of `r`'s sample nearest to it in time.
 pub(crate) fn nearest_reference(c: &CaseResult, r: &CaseResult) -> Vec<u32> {
-    relative::nearest(&c.observations(), &r.observations())
+    relative::nearest(&c.observations(), &seen_by(c, r.observations()))
         .into_iter()
         .map(|j| j as u32)
         .collect()
@@ -217,7 +234,7 @@ pub fn between(
     relative::estimate(
         relative::DEFAULT,
         &classified(case, slow_above),
-        &classified(baseline, slow_above),
+        &seen_by(case, classified(baseline, slow_above)),
     )
 }
 
@@ -276,5 +293,55 @@ mod tests {
         let (e, estimator, _) = gate_estimate(&fast, &reference).unwrap();
         assert_eq!(estimator, relative::GATE);
         assert_eq!(e.n, 8);
+    }
+
+    #[test]
+    fn a_case_that_stopped_for_precision_is_judged_against_the_reference_its_rule_saw() {
+        // The reference samples rounds 0-15, twice a round, and ran at twice its time
+        // after round 7; the case has rounds 0-7, each sample 3 ms after a reference
+        // sample and 2 ms before the next one (the later one is the nearer).
+        let timed =
+            |rounds: std::ops::Range<u32>, per_round: u32, offset: f64, ms: &dyn Fn(u32) -> f64| {
+                let mut c = case(
+                    "x",
+                    &rounds
+                        .clone()
+                        .flat_map(|r| (0..per_round).map(move |k| (r, k)))
+                        .map(|(r, k)| (f64::from(r * 10 + k * 5) + offset, ms(r), 1000.0))
+                        .collect::<Vec<_>>(),
+                );
+                c.sample_rounds = rounds
+                    .flat_map(|r| std::iter::repeat_n(r, per_round as usize))
+                    .collect();
+                c
+            };
+        let mut reference = timed(0..16, 2, 0.0, &|r| if r < 8 { 10.0 } else { 20.0 });
+        reference.variant = "dir-pyc".into();
+        let mut c = timed(0..8, 1, 8.0, &|r| 12.0 + f64::from(r % 3) * 0.1);
+        let seen = |reference: &CaseResult, c: &CaseResult| {
+            (
+                estimate(c, reference, None).unwrap().0,
+                nearest_reference(c, reference),
+            )
+        };
+        // Stopped at its sample count, it is judged against every reference sample:
+        // its last sample pairs with round 8's, twice as slow.
+        c.stopped = Some(Stop::Samples);
+        let (all, nearest) = seen(&reference, &c);
+        assert_eq!(nearest.last(), Some(&16));
+        // Stopped for precision, only rounds 0-7 of the reference count, as they did
+        // for its stopping rule: the estimate is the one against the reference cut there.
+        c.stopped = Some(Stop::Precision);
+        let (judged, nearest) = seen(&reference, &c);
+        assert!(nearest.iter().all(|&j| j < 16), "{nearest:?}");
+        let mut cut = reference.clone();
+        for v in [&mut cut.samples_ns, &mut cut.sample_starts_us] {
+            v.truncate(16);
+        }
+        cut.speed_ns.truncate(16);
+        cut.sample_rounds.truncate(16);
+        c.stopped = Some(Stop::Samples);
+        assert_eq!(judged, seen(&cut, &c).0);
+        assert_ne!(judged, all, "round 8's sample changes the estimate");
     }
 }
