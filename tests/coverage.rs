@@ -16,7 +16,7 @@ use std::rc::Rc;
 
 use zipimport_bench::generate::SeededRng;
 use zipimport_bench::measure::{
-    CaseRun, Outcome, Plan, SampleValue, Sampler, Target, interleave, observations,
+    CaseRun, Outcome, Plan, SampleValue, Sampler, Stop, Target, interleave, observations,
 };
 use zipimport_bench::stats::relative::{self, Estimate, Estimator};
 use zipimport_bench::stats::{Obs, Summary, machine_states, normal_cdf};
@@ -149,7 +149,8 @@ fn schedule(noise: Noise, ratio: f64, plan: &Plan, seed: u64) -> Vec<CaseRun> {
 
 /// What the results would report for the case: the default estimator on its samples,
 /// classed by the machine states its stopping rule judged by when it stopped for
-/// precision, else by those found in every case's readings.
+/// precision (and against the reference samples of the rounds up to its last, the ones
+/// its rule saw), else by those found in every case's readings.
 fn reported(runs: &[CaseRun]) -> Estimate {
     let speeds: Vec<f64> = runs
         .iter()
@@ -164,7 +165,12 @@ fn reported(runs: &[CaseRun]) -> Estimate {
         relative::classify(&mut o, boundary);
         o
     };
-    relative::estimate(relative::DEFAULT, &classed(&runs[1]), &classed(&runs[0]))
+    let mut reference = classed(&runs[0]);
+    if runs[1].stopped == Some(Stop::Precision) {
+        let last = runs[1].samples.iter().map(|s| s.round).max();
+        reference.retain(|o| Some(o.round) <= last);
+    }
+    relative::estimate(relative::DEFAULT, &classed(&runs[1]), &reference)
         .expect("both cases have samples")
 }
 
