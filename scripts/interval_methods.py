@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Research, not the harness's code: two intervals for a case's ratio to its
+"""Research, not the harness's code: three intervals for a case's ratio to its
 reference, over several runs of one scenario, to see which is as wide as its level
 needs. Each case sample is paired with the reference sample nearest in time (the
 results' `nearest_reference`, any speed state) and the log of each pair's ratio taken;
@@ -8,7 +8,9 @@ then
     interval, the interval `state-nearest` starts from (without its state split and
     batch-means widening);
   - walsh: the median of the Walsh averages (the one-sample Hodges-Lehmann estimate),
-    with the exact Wilcoxon signed-rank interval.
+    with the exact Wilcoxon signed-rank interval;
+  - interpolated: the median, with the sign-test interval's ends interpolated between
+    the two steps around 95% (Hettmansperger and Sheather, 1986).
 For each cold case: how often one run's interval holds the median of the other runs'
 estimates, the median half-width (log units) and its ratio to the 1.96 sd the spread
 across runs implies.
@@ -55,6 +57,22 @@ def median_interval(d):
     return statistics.median(s), s[lo], s[hi]
 
 
+def interpolated_interval(d, level=0.95):
+    """The sign-test interval with each end interpolated between the two steps around
+    `level` (Hettmansperger and Sheather, 1986), as `state-nearest` gives it."""
+    s = sorted(d)
+    n = len(s)
+    cover = lambda j: 1 - 2 * sum(comb(n, i) for i in range(j + 1)) / 2 ** n
+    lo, hi = sign_ranks(n)
+    inner = lo + 1
+    if cover(lo) < level or 2 * inner >= n - 1:
+        return statistics.median(s), s[lo], s[hi]
+    share = (cover(lo) - level) / (cover(lo) - cover(inner))
+    w = (n - inner) * share / (inner + (n - 2 * inner) * share)
+    return (statistics.median(s), s[lo] + w * (s[lo + 1] - s[lo]),
+            s[hi] - w * (s[hi] - s[hi - 1]))
+
+
 def walsh_interval(d):
     n = len(d)
     w = sorted((d[i] + d[j]) / 2 for i in range(n) for j in range(i, n))
@@ -87,22 +105,24 @@ def main():
             d = [math.log(x / ref["samples_ns"][j])
                  for x, j in zip(c["samples_ns"], c["nearest_reference"])]
             found.setdefault(c["variant"], []).append((len(d), median_interval(d),
-                                                       walsh_interval(d)))
-    totals = {"median": [0, 0], "walsh": [0, 0]}
-    print("%-30s %7s | %-28s | %-28s" % ("case", "samples", "median: coverage half (x)",
-                                         "walsh: coverage half (x)"))
+                                                       walsh_interval(d),
+                                                       interpolated_interval(d)))
+    methods = (("median", 1), ("walsh", 2), ("interpolated", 3))
+    totals = {name: [0, 0] for name, _ in methods}
+    print("%-30s %7s | %-24s | %-24s | %-24s" % ("case", "samples", "median: coverage half (x)",
+                                                 "walsh", "interpolated"))
     for variant, rows in sorted(found.items()):
         if len(rows) < 3:
             continue
         cells = []
-        for name, idx in (("median", 1), ("walsh", 2)):
+        for name, idx in methods:
             held, half, x = judge([r[idx] for r in rows])
             totals[name][0] += held
             totals[name][1] += len(rows)
             cells.append("%2d/%-2d %.3f (x%.2f)" % (held, len(rows), half, x))
         counts = [r[0] for r in rows]
-        print("%-30s %7s | %-28s | %-28s" % (variant, "%d-%d" % (min(counts), max(counts)),
-                                             cells[0], cells[1]))
+        print("%-30s %7s | %-24s | %-24s | %-24s" % (variant, "%d-%d" % (min(counts), max(counts)),
+                                                     *cells))
     for name, (held, n) in totals.items():
         print("%s: %d of %d intervals held the others' median (%.1f%%)"
               % (name, held, n, 100 * held / n))
