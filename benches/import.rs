@@ -84,6 +84,7 @@ fn cold(c: &mut Criterion) {
         timeout: Duration::from_secs(60),
         stop: StopFlag::new(),
         external: None,
+        quota: None,
     };
     let mut group = c.benchmark_group("cold");
     // Criterion budgets by the reported (import) time; each iteration really costs a

@@ -168,6 +168,16 @@ fn shard(text: &str) -> Result<(u32, u32), String> {
     }
 }
 
+/// CPUs per period for a CFS quota: the kernel takes 1 ms per 100 ms period at least.
+fn cpu_quota(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(c) if c.is_finite() && (0.01..=1024.0).contains(&c) => Ok(c),
+        _ => Err(format!(
+            "must be a number of CPUs from 0.01 to 1024 (0.25: a quarter of one), got {text}"
+        )),
+    }
+}
+
 /// A percentage from 0 to 100, as a fraction.
 fn percent(text: &str) -> Result<f64, String> {
     match text.trim().parse::<f64>() {
@@ -243,6 +253,12 @@ pub struct RunArgs {
     /// combine the shards' results with `merge`.
     #[arg(long, value_name = "K/N", value_parser = shard)]
     pub shard: Option<(u32, u32)>,
+    /// Run every worker (interpreter start-up, timed imports and what it starts) under
+    /// a CFS quota of CPUS per 100 ms period, as serverless functions and containers
+    /// run: 0.25 for a quarter of one CPU. Needs cgroup v1's cpu controller, writable
+    /// (root); refused otherwise.
+    #[arg(long, value_name = "CPUS", value_parser = cpu_quota)]
+    pub cpu_quota: Option<f64>,
     /// Also export the results, as FORMAT=FILE (bmf, github-action-benchmark or
     /// pyperf); repeatable.
     #[arg(long = "export", value_name = "FORMAT=FILE", value_parser = export_target)]

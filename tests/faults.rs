@@ -40,6 +40,7 @@ fn measure_dir(init: &str, timeout: Duration) -> Vec<measure::CaseOutcome> {
             timeout,
             stop: StopFlag::new(),
             external: None,
+            quota: None,
         },
         modes: vec![Mode::Cold, Mode::Warm],
         samples: 2,

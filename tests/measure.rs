@@ -269,3 +269,44 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// `--cpu-quota`: every worker joins a cgroup limited to that share of one CPU per
+/// period, the results and the outputs say so with what the group counted, and the
+/// group is gone once the run ends.
+#[test]
+fn workers_run_under_the_cpu_quota_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = write(
+        dir.path(),
+        "q.toml",
+        &tiny_scenario("q", DIR_AND_ZIP_PYC, ""),
+    );
+    let r = run_scenario(
+        dir.path(),
+        &s,
+        &["--cpu-quota", "0.1", "--modes", "cold", "--samples", "6"],
+    );
+    let q = &r["metadata"]["cpu_quota"];
+    assert_eq!(q["cpus"].as_f64(), Some(0.1), "{q}");
+    assert_eq!(q["period_us"].as_u64(), Some(100_000), "{q}");
+    // A worker starts an interpreter and imports a tree: more CPU than the 10 ms one
+    // period allows, so the group's own count of periods that ran out of quota is not
+    // zero (it is when the workers are not in the group).
+    let (periods, throttled) = (
+        q["periods"].as_u64().unwrap(),
+        q["throttled_periods"].as_u64().unwrap(),
+    );
+    assert!(throttled > 0 && throttled <= periods, "{q}");
+    assert!(q["throttled_s"].as_f64().unwrap() > 0.0, "{q}");
+    assert!(
+        !std::path::Path::new(q["cgroup"].as_str().unwrap()).exists(),
+        "the run's cgroup is removed"
+    );
+    let summary = std::fs::read_to_string(dir.path().join("out/summary.md")).unwrap();
+    assert!(
+        summary.contains("CPU quota: every worker ran under a CPU quota of 0.1 CPU"),
+        "{summary}"
+    );
+    let html = std::fs::read_to_string(dir.path().join("out/report.html")).unwrap();
+    assert!(html.contains("cpu quota"), "the report's metadata");
+}

@@ -270,6 +270,15 @@ fn merge_refuses_overlaps_other_scenario_files_and_other_harnesses() {
         "different harness versions cannot be merged",
     );
 
+    let mut quota: Value = serde_json::from_slice(&std::fs::read(&s1).unwrap()).unwrap();
+    quota["cases"] = serde_json::json!([]);
+    quota["metadata"]["cpu_quota"] = serde_json::json!({
+        "cpus": 0.25, "period_us": 100000, "cgroup": "/sys/fs/cgroup/cpu/x",
+        "periods": 10, "throttled_periods": 4, "throttled_s": 0.3
+    });
+    let quota_path = write_json(d, "quota.json", &quota);
+    refuse(&[&s1, &quota_path], "ran under no CPU quota but");
+
     bin()
         .args(["run", "--no-progress", "--shard", "3/2", "--out"])
         .arg(d.join("bad"))

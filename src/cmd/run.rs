@@ -33,6 +33,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
             pythons: args.pythons,
             shard: args.shard,
             trace: args.trace,
+            cpu_quota: args.cpu_quota,
         },
         out_dir: args.out,
         resume: args.resume,

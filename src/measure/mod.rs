@@ -18,6 +18,7 @@ mod instructions;
 mod probe;
 mod process;
 mod protocol;
+mod quota;
 mod sampler;
 mod schedule;
 mod stop;
@@ -31,6 +32,7 @@ pub use instructions::{CHECK_LIMIT, CHECKED_CASES, InstructionCheck};
 pub use probe::Probe;
 pub use process::{ExternalWorker, WorkerCommand, WorkerError};
 pub use protocol::Job;
+pub use quota::{QuotaGroup, QuotaInfo};
 pub use sampler::{ColdDiskSampler, ColdSampler, Outcome, SampleValue, Sampler, WarmSampler};
 pub use schedule::{
     CaseRun, FAR_SHARE, MIN_SAMPLES_FLOOR, Plan, STOP_LEVEL, Stop, Taken, Target, allowed,

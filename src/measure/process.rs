@@ -44,6 +44,8 @@ pub struct WorkerCommand {
     pub stop: StopFlag,
     /// Run workers under this external interpreter instead of the embedded one.
     pub external: Option<ExternalWorker>,
+    /// The run's CPU quota, which every worker joins before it execs.
+    pub quota: Option<std::sync::Arc<super::quota::QuotaGroup>>,
 }
 
 /// How workers run under an external CPython (`run --python PATH`).
@@ -107,6 +109,13 @@ impl WorkerCommand {
         // which stops the worker itself and records the run as interrupted, instead of
         // seeing the worker die of SIGINT and recording a failure.
         cmd.process_group(0);
+        if let Some(q) = &self.quota {
+            let procs = q.procs().clone();
+            // SAFETY: the hook only calls open, write and close on memory it owns.
+            unsafe {
+                cmd.pre_exec(move || super::quota::join(&procs));
+            }
+        }
         cmd.arg(job)
             .env_clear()
             .env("TZ", "UTC")

@@ -53,6 +53,9 @@ pub fn summary(report: &RunReport) -> String {
                 t.mode,
                 escape_markdown(&super::headline::heading(s, t)),
             );
+            if let Some(q) = &report.results.metadata.cpu_quota {
+                let _ = writeln!(out, "CPU quota: {}.\n", escape_markdown(&q.describe()));
+            }
             out.push_str(&super::headline::table(t, info.samples).markdown());
             let _ = writeln!(out);
             for w in super::headline::warnings(t) {

@@ -39,6 +39,9 @@ pub fn tables(m: &RunReport) -> String {
                     machine.slow_share * 100.0
                 );
             }
+            if let Some(q) = &m.results.metadata.cpu_quota {
+                let _ = writeln!(out, "  cpu quota: {}", q.describe());
+            }
             out.push_str(&super::headline::table(t, info.samples).text());
             for w in super::headline::warnings(t) {
                 let _ = writeln!(out, "  warning: {w}");

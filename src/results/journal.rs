@@ -42,6 +42,9 @@ pub struct RunPlan {
     /// `--trace`: write each variant's profiled import as trace files.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub trace: bool,
+    /// `--cpu-quota CPUS`: every worker runs under a CFS quota of that many CPUs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_quota: Option<f64>,
 }
 
 /// One line of the journal.
@@ -273,6 +276,7 @@ mod tests {
                 pythons: Vec::new(),
                 shard: Some((1, 2)),
                 trace: false,
+                cpu_quota: None,
             },
         };
         let line = serde_json::to_string(&header).unwrap();

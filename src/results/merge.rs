@@ -112,6 +112,17 @@ pub fn merge(inputs: &[(PathBuf, Results)]) -> Result<(Results, Vec<String>)> {
         m.complete &= r.metadata.complete;
     }
     merged.metadata.duration_s = inputs.iter().map(|(_, r)| r.metadata.duration_s).sum();
+    // One quota (checked above); what each shard's group counted, added up.
+    if let Some(q) = merged.metadata.cpu_quota.as_mut() {
+        let all = || {
+            inputs
+                .iter()
+                .filter_map(|(_, r)| r.metadata.cpu_quota.as_ref())
+        };
+        q.periods = all().map(|x| x.periods).sum();
+        q.throttled_periods = all().map(|x| x.throttled_periods).sum();
+        q.throttled_s = all().map(|x| x.throttled_s).sum();
+    }
     shard_runs.sort_by_key(|s| s.shard);
     merged.metadata.shards = shard_runs;
 
@@ -177,6 +188,23 @@ fn compatible(first_path: &Path, first: &Results, path: &Path, r: &Results) -> R
             path.display(),
             b.version,
             b.git_commit.as_deref().unwrap_or("no commit")
+        );
+    }
+    let quota = |r: &Results| {
+        r.metadata
+            .cpu_quota
+            .as_ref()
+            .map_or("no CPU quota".to_string(), |q| {
+                format!("a CPU quota of {} CPU", q.cpus)
+            })
+    };
+    if quota(first) != quota(r) {
+        bail!(
+            "{} ran under {} but {} under {}: shards must run under the same quota",
+            first_path.display(),
+            quota(first),
+            path.display(),
+            quota(r)
         );
     }
     if first.metadata.python.version != r.metadata.python.version {

@@ -61,6 +61,10 @@ pub struct RunMetadata {
     /// are the first shard's.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub shards: Vec<ShardRun>,
+    /// The CPU quota every worker ran under (`run --cpu-quota`), with what the run's
+    /// cgroup counted; absent for a run without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_quota: Option<crate::measure::QuotaInfo>,
 }
 
 /// One shard's run, as `merge` keeps it.

@@ -31,6 +31,8 @@ pub(super) struct RunContext<'a> {
     pub work_root: &'a Path,
     /// The embedded interpreter.
     pub python: &'a PythonInfo,
+    /// The CPU quota every worker joins, with `--cpu-quota`.
+    pub quota: Option<&'a std::sync::Arc<crate::measure::QuotaGroup>>,
 }
 
 /// Everything one instance produced.
@@ -80,7 +82,7 @@ pub(super) fn measure_instance(
         generate_s
     );
     let workload = workload(s, &built)?;
-    let measure_opts = measure_options(ctx.opts, s, &dir, external)?;
+    let measure_opts = measure_options(ctx, s, &dir, external)?;
     let Built {
         tree,
         artifacts,
@@ -255,11 +257,12 @@ fn workload(s: &Scenario, built: &Built) -> Result<measure::Imports> {
 
 /// How to start this instance's workers and what to take.
 fn measure_options(
-    opts: &RunOptions,
+    ctx: &RunContext,
     s: &Scenario,
     dir: &Path,
     external: Option<(&PathBuf, &PythonInfo)>,
 ) -> Result<MeasureOptions> {
+    let opts = ctx.opts;
     Ok(MeasureOptions {
         worker: WorkerCommand {
             exe: opts.worker_exe.clone(),
@@ -273,6 +276,7 @@ fn measure_options(
                         .with_context(|| format!("installing the worker in {}", dir.display()))?,
                 ),
             },
+            quota: ctx.quota.cloned(),
         },
         modes: s.measure.modes.clone(),
         samples: s.measure.samples,

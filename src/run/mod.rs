@@ -79,6 +79,13 @@ pub fn run(opts: &RunOptions) -> Result<RunOutput> {
     };
     let (opts, recovered) = plan::recover(opts)?;
     let planned = plan::plan(&opts, recovered.as_ref())?;
+    // Made before anything is written: a quota the machine cannot give refuses the run.
+    let quota = opts
+        .plan
+        .cpu_quota
+        .map(|cpus| crate::measure::QuotaGroup::create(cpus).map(std::sync::Arc::new))
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--cpu-quota: {e}"))?;
     let _lock = match early {
         Some(lock) => lock,
         None => crate::lock::lock_out_dir_noted(&opts.out_dir, "run")?,
@@ -104,6 +111,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutput> {
         recovered: recovered.as_ref(),
         work_root: work.path(),
         python: &planned.python,
+        quota: quota.as_ref(),
     };
     let mut measured = Vec::new();
     let mut interrupted = false;
@@ -122,7 +130,8 @@ pub fn run(opts: &RunOptions) -> Result<RunOutput> {
         }
     }
 
-    let results = assemble(&opts, measured, planned.python, started, clock, interrupted);
+    let mut results = assemble(&opts, measured, planned.python, started, clock, interrupted);
+    results.metadata.cpu_quota = quota.as_ref().map(|q| q.info());
     // Every record that failed counts, fleet configurations and hot updates included.
     let failed_cases = results
         .cases
@@ -186,6 +195,7 @@ fn assemble(
             command_line: opts.command_line.clone(),
             complete: !interrupted,
             shards: Vec::new(),
+            cpu_quota: None,
         },
         scenarios: Vec::new(),
         cases: Vec::new(),

@@ -69,6 +69,10 @@ pub fn report_html(report: &RunReport) -> Result<String> {
         ),
         ("command", m.command_line.join(" ")),
     ];
+    let mut metadata = metadata;
+    if let Some(q) = &m.cpu_quota {
+        metadata.push(("cpu quota", q.describe()));
+    }
     let verdicts = verdict_views(report);
     let mut env = Environment::new();
     add_shared_templates(&mut env)?;
