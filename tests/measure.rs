@@ -297,6 +297,17 @@ fn workers_run_under_the_cpu_quota_asked_for() {
         q["throttled_periods"].as_u64().unwrap(),
     );
     assert!(throttled > 0 && throttled <= periods, "{q}");
+    // What the quota means, from the group's own accounting: the workers' CPU time is
+    // at most 10 ms per period in which they ran (up to one period's rounding). Without
+    // the quota set, a worker uses up to 100 ms of each.
+    let cpu_s = q["cpu_s"]
+        .as_f64()
+        .expect("cpuacct counts the workers' CPU");
+    assert!(cpu_s > 0.0, "{q}");
+    assert!(
+        cpu_s <= 0.1 * 0.1 * (periods + 1) as f64 * 1.05,
+        "{cpu_s} s of CPU in {periods} periods of 10 ms: {q}"
+    );
     assert!(q["throttled_s"].as_f64().unwrap() > 0.0, "{q}");
     assert!(
         !std::path::Path::new(q["cgroup"].as_str().unwrap()).exists(),

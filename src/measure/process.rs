@@ -110,7 +110,7 @@ impl WorkerCommand {
         // seeing the worker die of SIGINT and recording a failure.
         cmd.process_group(0);
         if let Some(q) = &self.quota {
-            let procs = q.procs().clone();
+            let procs = q.procs().to_vec();
             // SAFETY: the hook only calls open, write and close on memory it owns.
             unsafe {
                 cmd.pre_exec(move || super::quota::join(&procs));

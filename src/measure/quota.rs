@@ -20,8 +20,12 @@ pub const PERIOD_US: u64 = 100_000;
 #[derive(Debug)]
 pub struct QuotaGroup {
     dir: PathBuf,
-    /// `dir/cgroup.procs`, ready for a forked child to write to.
-    procs: CString,
+    /// The group of the same name in the `cpuacct` hierarchy, which counts the workers'
+    /// CPU time, when that controller is mounted apart (`None`: mounted with `cpu`, or
+    /// not at all).
+    acct: Option<PathBuf>,
+    /// `cgroup.procs` of each group, ready for a forked child to write to.
+    procs: Vec<CString>,
     cpus: f64,
 }
 
@@ -41,14 +45,24 @@ pub struct QuotaInfo {
     /// Time the workers spent waiting for the next period, in seconds
     /// (`throttled_time`).
     pub throttled_s: f64,
+    /// CPU time the workers used, in seconds (`cpuacct.usage`); absent where the
+    /// `cpuacct` controller is not mounted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_s: Option<f64>,
 }
 
 impl QuotaInfo {
     /// What every case of the run ran under, in one sentence for every output.
     pub fn describe(&self) -> String {
+        let used = self.cpu_s.map_or(String::new(), |s| {
+            format!(
+                "; {s:.1} s of CPU over those periods, {:.2} CPU each",
+                s / (self.periods.max(1) as f64 * self.period_us as f64 / 1e6)
+            )
+        });
         format!(
             "every worker ran under a CPU quota of {} CPU ({:.1} ms per {} ms period, CFS); \
-             throttled in {} of {} periods, {:.1} s waiting",
+             throttled in {} of {} periods, {:.1} s waiting{used}",
             self.cpus,
             self.cpus * self.period_us as f64 / 1000.0,
             self.period_us / 1000,
@@ -59,24 +73,29 @@ impl QuotaInfo {
     }
 }
 
-/// Where cgroup v1's `cpu` controller is mounted, from `/proc/self/mountinfo`.
-fn cpu_mount() -> Result<PathBuf, String> {
-    let info = std::fs::read_to_string("/proc/self/mountinfo")
-        .map_err(|e| format!("cannot read /proc/self/mountinfo: {e}"))?;
-    let found = info.lines().find_map(|line| {
+/// Where cgroup v1's `controller` is mounted, from `/proc/self/mountinfo`.
+fn mount_of(info: &str, controller: &str) -> Option<PathBuf> {
+    info.lines().find_map(|line| {
         let (mount, fs) = line.split_once(" - ")?;
         let mut fs = fs.split_whitespace();
         let (kind, _source, options) = (fs.next()?, fs.next()?, fs.next()?);
-        (kind == "cgroup" && options.split(',').any(|o| o == "cpu"))
+        (kind == "cgroup" && options.split(',').any(|o| o == controller))
             .then(|| mount.split_whitespace().nth(4).map(PathBuf::from))
             .flatten()
-    });
-    found.ok_or_else(|| {
+    })
+}
+
+/// Where cgroup v1's `cpu` controller is mounted, and `cpuacct` when it is mounted
+/// apart from it.
+fn mounts() -> Result<(PathBuf, Option<PathBuf>), String> {
+    let info = std::fs::read_to_string("/proc/self/mountinfo")
+        .map_err(|e| format!("cannot read /proc/self/mountinfo: {e}"))?;
+    let Some(cpu) = mount_of(&info, "cpu") else {
         let v2 = info.lines().any(|l| {
             l.split_once(" - ")
                 .is_some_and(|(_, f)| f.starts_with("cgroup2 "))
         });
-        format!(
+        return Err(format!(
             "a CPU quota needs cgroup v1's cpu controller, and no cgroup mount with the \
              `cpu` option is in /proc/self/mountinfo{}",
             if v2 {
@@ -84,12 +103,14 @@ fn cpu_mount() -> Result<PathBuf, String> {
             } else {
                 ""
             }
-        )
-    })
+        ));
+    };
+    let acct = mount_of(&info, "cpuacct").filter(|a| *a != cpu);
+    Ok((cpu, acct))
 }
 
-/// This process's own group in the `cpu` hierarchy, from `/proc/self/cgroup`.
-fn own_group() -> PathBuf {
+/// This process's own group in the hierarchy of `controller`, from `/proc/self/cgroup`.
+fn own_group(controller: &str) -> PathBuf {
     std::fs::read_to_string("/proc/self/cgroup")
         .ok()
         .and_then(|s| {
@@ -98,11 +119,34 @@ fn own_group() -> PathBuf {
                 let (_, controllers, path) = (f.next()?, f.next()?, f.next()?);
                 controllers
                     .split(',')
-                    .any(|c| c == "cpu")
+                    .any(|c| c == controller)
                     .then(|| PathBuf::from(path.trim_start_matches('/')))
             })
         })
         .unwrap_or_default()
+}
+
+/// Makes the group `name` under this process's own in a hierarchy.
+fn make(mount: &Path, controller: &str, name: &str) -> Result<PathBuf, String> {
+    let dir = mount.join(own_group(controller)).join(name);
+    std::fs::create_dir(&dir).map_err(|e| {
+        let hint = if e.kind() == std::io::ErrorKind::PermissionDenied {
+            " (a CPU quota needs root, or a cgroup delegated to this user)"
+        } else {
+            ""
+        };
+        format!("cannot create the cgroup {}: {e}{hint}", dir.display())
+    })?;
+    Ok(dir)
+}
+
+fn procs_of(dir: &Path) -> Result<CString, String> {
+    CString::new(
+        dir.join("cgroup.procs")
+            .into_os_string()
+            .into_encoded_bytes(),
+    )
+    .map_err(|_| format!("the cgroup path {} holds a NUL byte", dir.display()))
 }
 
 fn write(path: &Path, value: &str) -> Result<(), String> {
@@ -113,28 +157,22 @@ fn write(path: &Path, value: &str) -> Result<(), String> {
 impl QuotaGroup {
     /// A new group under this process's own, limited to `cpus` CPUs per period.
     pub fn create(cpus: f64) -> Result<Self, String> {
-        let parent = cpu_mount()?.join(own_group());
-        let dir = parent.join(format!("zipimport-bench-{}", std::process::id()));
-        std::fs::create_dir(&dir).map_err(|e| {
-            let hint = if e.kind() == std::io::ErrorKind::PermissionDenied {
-                " (a CPU quota needs root, or a cgroup delegated to this user)"
-            } else {
-                ""
-            };
-            format!("cannot create the cgroup {}: {e}{hint}", dir.display())
-        })?;
+        let (cpu, acct) = mounts()?;
+        let name = format!("zipimport-bench-{}", std::process::id());
         let quota_us = (cpus * PERIOD_US as f64).round() as u64;
-        let group = QuotaGroup {
-            procs: CString::new(
-                dir.join("cgroup.procs")
-                    .into_os_string()
-                    .into_encoded_bytes(),
-            )
-            .map_err(|_| format!("the cgroup path {} holds a NUL byte", dir.display()))?,
-            dir,
+        let mut group = QuotaGroup {
+            dir: make(&cpu, "cpu", &name)?,
+            acct: None,
+            procs: Vec::new(),
             cpus: quota_us as f64 / PERIOD_US as f64,
         };
-        // Dropped on an error, which removes the directory again.
+        // Dropped on an error, which removes the directories again.
+        group.procs.push(procs_of(&group.dir)?);
+        if let Some(mount) = acct {
+            let dir = make(&mount, "cpuacct", &name)?;
+            group.acct = Some(dir.clone());
+            group.procs.push(procs_of(&dir)?);
+        }
         write(&group.dir.join("cpu.cfs_period_us"), &PERIOD_US.to_string())?;
         write(&group.dir.join("cpu.cfs_quota_us"), &quota_us.to_string())?;
         Ok(group)
@@ -145,8 +183,8 @@ impl QuotaGroup {
         self.cpus
     }
 
-    /// The path a forked child writes `0` to, to join the group.
-    pub(super) fn procs(&self) -> &CString {
+    /// The paths a forked child writes `0` to, to join the group.
+    pub(super) fn procs(&self) -> &[CString] {
         &self.procs
     }
 
@@ -165,6 +203,15 @@ impl QuotaGroup {
             periods: field("nr_periods"),
             throttled_periods: field("nr_throttled"),
             throttled_s: field("throttled_time") as f64 / 1e9,
+            cpu_s: std::fs::read_to_string(
+                self.acct
+                    .as_ref()
+                    .unwrap_or(&self.dir)
+                    .join("cpuacct.usage"),
+            )
+            .ok()
+            .and_then(|s| s.trim().parse::<u64>().ok())
+            .map(|ns| ns as f64 / 1e9),
         }
     }
 }
@@ -173,23 +220,28 @@ impl Drop for QuotaGroup {
     fn drop(&mut self) {
         // Every worker has exited by now; an empty group can be removed.
         let _ = std::fs::remove_dir(&self.dir);
+        if let Some(acct) = &self.acct {
+            let _ = std::fs::remove_dir(acct);
+        }
     }
 }
 
-/// Joins the group at `procs` from a forked child before it execs: only the
+/// Joins the groups at `procs` from a forked child before it execs: only the
 /// async-signal-safe calls open, write and close.
-pub(super) fn join(procs: &CString) -> std::io::Result<()> {
-    // SAFETY: a NUL-terminated path and a two-byte buffer that outlive the calls.
-    unsafe {
-        let fd = libc::open(procs.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
-        if fd < 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        let written = libc::write(fd, c"0".as_ptr().cast(), 1);
-        let error = std::io::Error::last_os_error();
-        libc::close(fd);
-        if written != 1 {
-            return Err(error);
+pub(super) fn join(procs: &[CString]) -> std::io::Result<()> {
+    for path in procs {
+        // SAFETY: a NUL-terminated path and a two-byte buffer that outlive the calls.
+        unsafe {
+            let fd = libc::open(path.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
+            if fd < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            let written = libc::write(fd, c"0".as_ptr().cast(), 1);
+            let error = std::io::Error::last_os_error();
+            libc::close(fd);
+            if written != 1 {
+                return Err(error);
+            }
         }
     }
     Ok(())

@@ -122,6 +122,7 @@ pub fn merge(inputs: &[(PathBuf, Results)]) -> Result<(Results, Vec<String>)> {
         q.periods = all().map(|x| x.periods).sum();
         q.throttled_periods = all().map(|x| x.throttled_periods).sum();
         q.throttled_s = all().map(|x| x.throttled_s).sum();
+        q.cpu_s = all().map(|x| x.cpu_s).sum();
     }
     shard_runs.sort_by_key(|s| s.shard);
     merged.metadata.shards = shard_runs;
