@@ -5,7 +5,7 @@
 //! whose scenario file has changed since.
 //!
 //! `cargo run --example docs` (or `-- --check` to change nothing and exit 1 on any
-//! difference, as `tests/docs.rs` does).
+//! difference, as `tests/it/docs.rs` does).
 
 use std::path::Path;
 use std::process::ExitCode;

@@ -21,7 +21,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # Real consumers of the formats the harness writes: pyperf reads the pyperf export
-# (tests/export.rs), tuna the importtime traces (tests/trace.rs).
+# (tests/it/export.rs), tuna the importtime traces (tests/it/trace.rs).
 for module in pyperf tuna; do
     if ! python3 -c "import $module" >/dev/null 2>&1; then
         echo "installing $module from PyPI for the tests"
@@ -30,7 +30,7 @@ for module in pyperf tuna; do
 done
 
 # speedscope from the npm registry loads the Trace Event traces in headless Chromium
-# (tests/trace.rs); it needs Node.js and npm (Debian's nodejs and npm if missing).
+# (tests/it/trace.rs); it needs Node.js and npm (Debian's nodejs and npm if missing).
 if [ ! -f target/npm/node_modules/speedscope/dist/release/index.html ]; then
     if ! command -v npm >/dev/null 2>&1; then
         echo "installing Debian's nodejs and npm for the tests"
@@ -51,6 +51,6 @@ fi
 cargo test
 
 # A short campaign against the archive reader behind `doctor` (zipimport's own, in
-# Python); the Rust readers' short campaigns are in tests/fuzz.rs. The nightly job runs
+# Python); the Rust readers' short campaigns are in tests/it/fuzz.rs. The nightly job runs
 # 1,000,000 inputs of each (METHODOLOGY.md, "Fuzzed readers").
 python3 scripts/fuzz_doctor.py --inputs 5000 --failures target/fuzz-failures

@@ -11,7 +11,7 @@
 //! consumer) panics; each failing input is returned to be kept as a regression test.
 //!
 //! `cargo run --release --example fuzz` runs 1,000,000 inputs per reader (the nightly
-//! job does); `tests/fuzz.rs` runs a short campaign of each and replays every input
+//! job does); `tests/it/fuzz.rs` runs a short campaign of each and replays every input
 //! kept under `tests/fuzz-regressions/`. The archive reader behind `doctor` is Python's
 //! (`doctor.py`): `scripts/fuzz_doctor.py` fuzzes it the same way.
 

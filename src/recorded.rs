@@ -10,7 +10,7 @@
 //! ```
 //!
 //! `cargo run --example docs` rewrites every marked figure from its recorded file;
-//! `tests/docs.rs` fails when a figure in a document differs from what its file gives,
+//! `tests/it/docs.rs` fails when a figure in a document differs from what its file gives,
 //! when a recorded run's scenario file no longer matches the one under `scenarios/`
 //! (re-record, then let the docs follow), and when a ratio (`1.23x`) is quoted outside
 //! every marked figure of its document.

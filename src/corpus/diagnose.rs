@@ -17,7 +17,7 @@ pub const ZONES: [&str; 2] = ["UTC", "America/New_York"];
 
 /// The costs `doctor` quotes when it does not measure the archive: sentences with the
 /// recorded runs' figures and their intervals (`costs.json` beside this file, written by
-/// `cargo run --example docs` from the runs under `reports/recorded/`; `tests/docs.rs`
+/// `cargo run --example docs` from the runs under `reports/recorded/`; `tests/it/docs.rs`
 /// fails when it differs from what they give).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Costs {

@@ -202,10 +202,14 @@ fn with_bytecode(x: &Scope, named: &mut Named) -> Vec<String> {
     let counted = best
         .instructions
         .map(|i| {
-            format!(
-                " In instructions, which noise does not move, it is {}.",
+            // One count of each side is exact as counted: say so rather than print a
+            // ratio with no interval.
+            let words = if i.is_exact() {
+                format!("{} (counted once each)", phrase::ratio(&i))
+            } else {
                 phrase::ratio_words(&i)
-            )
+            };
+            format!(" In instructions, which noise does not move, it is {words}.")
         })
         .unwrap_or_default();
     let which = if is_focus {
