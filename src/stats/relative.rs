@@ -329,50 +329,13 @@ fn batch_half_width(ratios: &[f64], level: f64) -> Option<f64> {
     Some(student_t(0.5 + level / 2.0, k - 1.0) * sd / k.sqrt())
 }
 
-/// Student's t quantile at probability `p` (above 0.5) for a whole number `df` of
-/// degrees of freedom, by bisection on the distribution function's closed form for
-/// whole degrees of freedom (Abramowitz and Stegun 26.7.3-4).
+/// Student's t quantile at probability `p` (above 0.5) for `df` degrees of freedom
+/// (at least 1), by statrs.
 pub fn student_t(p: f64, df: f64) -> f64 {
-    let nu = df.round().max(1.0) as u32;
-    // P(|T| <= t).
-    let within = |t: f64| -> f64 {
-        let theta = (t / f64::from(nu).sqrt()).atan();
-        let (s, c2) = (theta.sin(), theta.cos().powi(2));
-        if nu % 2 == 1 {
-            // cos(theta) (1 + 2/3 cos^2 + 2*4/(3*5) cos^4 + ...), up to cos^(nu-2).
-            let mut term = 1.0;
-            let mut sum = 1.0;
-            let mut j = 1;
-            while 2 * j + 1 < nu {
-                term *= f64::from(2 * j) / f64::from(2 * j + 1) * c2;
-                sum += term;
-                j += 1;
-            }
-            let series = if nu > 1 { s * theta.cos() * sum } else { 0.0 };
-            2.0 / std::f64::consts::PI * (theta + series)
-        } else {
-            let mut term = 1.0;
-            let mut sum = 1.0;
-            let mut k = 1;
-            while k + 1 < nu {
-                term *= f64::from(k) / f64::from(k + 1) * c2;
-                sum += term;
-                k += 2;
-            }
-            s * sum
-        }
-    };
-    let target = 2.0 * p - 1.0;
-    let (mut a, mut b) = (0.0, 1000.0);
-    for _ in 0..100 {
-        let m = (a + b) / 2.0;
-        if within(m) < target {
-            a = m;
-        } else {
-            b = m;
-        }
-    }
-    (a + b) / 2.0
+    use statrs::distribution::{ContinuousCDF, StudentsT};
+    StudentsT::new(0.0, 1.0, df.max(1.0))
+        .expect("a finite location, a unit scale and positive degrees of freedom")
+        .inverse_cdf(p)
 }
 
 /// `case` relative to `reference` by `estimator`, with a 95% interval: `None` when
