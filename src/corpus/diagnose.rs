@@ -169,13 +169,78 @@ pub enum Severity {
     Note,
 }
 
+/// What a finding is about: its stable name in results and doctor's JSON.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::IntoStaticStr,
+)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+pub enum Kind {
+    /// `broken-bytecode`.
+    BrokenBytecode,
+    /// `checked-hash`.
+    CheckedHash,
+    /// `corrupt-members`.
+    CorruptMembers,
+    /// `data-compression`.
+    DataCompression,
+    /// `deflate`.
+    Deflate,
+    /// `duplicate-members`.
+    DuplicateMembers,
+    /// `encrypted-members`.
+    EncryptedMembers,
+    /// `entries`.
+    Entries,
+    /// `extension-modules`.
+    ExtensionModules,
+    /// `no-bytecode`.
+    NoBytecode,
+    /// `order-dependent`.
+    OrderDependent,
+    /// `oversized-members`.
+    OversizedMembers,
+    /// `pycache`.
+    Pycache,
+    /// `sourceless-wrong-magic`.
+    SourcelessWrongMagic,
+    /// `stale`.
+    Stale,
+    /// `stale-checked-hash`.
+    StaleCheckedHash,
+    /// `stale-unchecked-hash`.
+    StaleUncheckedHash,
+    /// `time-zone`.
+    TimeZone,
+    /// `time-zone-unknown`.
+    TimeZoneUnknown,
+    /// `unreadable-archive`.
+    UnreadableArchive,
+    /// `unreadable-compression`.
+    UnreadableCompression,
+    /// `unsafe-names`.
+    UnsafeNames,
+    /// `version-bound-compression`.
+    VersionBoundCompression,
+    /// `wrong-magic`.
+    WrongMagic,
+}
+
 /// One thing wrong with an archive, for one interpreter.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Diagnosis {
-    /// Stable name: `no-bytecode`, `pycache`, `stale`, `time-zone`, `wrong-magic`,
-    /// `unreadable-compression`, `unreadable-archive`, `extension-modules`,
-    /// `checked-hash`, `deflate`, `entries`.
-    pub kind: String,
+    /// What it is about.
+    pub kind: Kind,
     /// Problem or note.
     pub severity: Severity,
     /// The interpreter it applies to.
@@ -344,9 +409,9 @@ pub fn diagnose(facts: &[Facts]) -> Vec<Diagnosis> {
     }
     for python in pythons {
         let mine: Vec<&Facts> = facts.iter().filter(|f| f.python == python).collect();
-        let mut say = |kind: &str, severity: Severity, what: String, cost: &str, fix: &str| {
+        let mut say = |kind: Kind, severity: Severity, what: String, cost: &str, fix: &str| {
             out.push(Diagnosis {
-                kind: kind.into(),
+                kind,
                 severity,
                 python: python.to_owned(),
                 what,
@@ -357,7 +422,7 @@ pub fn diagnose(facts: &[Facts]) -> Vec<Diagnosis> {
         let f = mine[0];
         if let Some(e) = &f.error {
             say(
-                "unreadable-archive",
+                Kind::UnreadableArchive,
                 Severity::Problem,
                 format!("zipimport cannot read the archive: {e}"),
                 "no module imports from it",
@@ -374,7 +439,7 @@ pub fn diagnose(facts: &[Facts]) -> Vec<Diagnosis> {
         hostile(f, &mut say);
         if f.zip64 && minor(python) < (3, 13) {
             say(
-                "unreadable-archive",
+                Kind::UnreadableArchive,
                 Severity::Problem,
                 "the archive has zip64 end records".into(),
                 "zipimport before Python 3.13 reads no entry of a zip64 archive",
@@ -383,7 +448,7 @@ pub fn diagnose(facts: &[Facts]) -> Vec<Diagnosis> {
         }
         if !f.extensions.is_empty() {
             say(
-                "extension-modules",
+                Kind::ExtensionModules,
                 Severity::Problem,
                 format!(
                     "{} extension module(s): {}",
@@ -401,7 +466,7 @@ pub fn diagnose(facts: &[Facts]) -> Vec<Diagnosis> {
     out
 }
 
-type Say<'a> = dyn FnMut(&str, Severity, String, &str, &str) + 'a;
+type Say<'a> = dyn FnMut(Kind, Severity, String, &str, &str) + 'a;
 
 /// Members zipimport reads for modules but cannot decompress (its own error, from this
 /// interpreter's attempt); members of other methods that only data uses, as a note.
@@ -410,7 +475,7 @@ fn readable(f: &Facts, say: &mut Say) {
         let (member, error) = &f.unreadable[0];
         let names: Vec<String> = f.unreadable.iter().map(|u| u.0.clone()).collect();
         say(
-            "unreadable-compression",
+            Kind::UnreadableCompression,
             Severity::Problem,
             format!(
                 "{} module member(s) this Python's zipimport cannot read: {} ({member}: \
@@ -437,7 +502,7 @@ fn readable(f: &Facts, say: &mut Say) {
         .collect();
     for (method, n, note) in bound {
         say(
-            "version-bound-compression",
+            Kind::VersionBoundCompression,
             Severity::Note,
             format!(
                 "{n} module member(s) compressed with {method}, which this Python ({}) reads \
@@ -460,7 +525,7 @@ fn readable(f: &Facts, say: &mut Say) {
         .collect();
     if !data_only.is_empty() {
         say(
-            "data-compression",
+            Kind::DataCompression,
             Severity::Note,
             format!(
                 "data members compressed with {}: no import reads them",
@@ -486,7 +551,7 @@ fn hostile(f: &Facts, say: &mut Say) {
     };
     if !f.unsafe_names.is_empty() {
         say(
-            "unsafe-names",
+            Kind::UnsafeNames,
             Severity::Problem,
             format!(
                 "{} member name(s) would escape a folder when extracted or cannot name a \
@@ -501,7 +566,7 @@ fn hostile(f: &Facts, say: &mut Say) {
     }
     if !f.duplicates.is_empty() {
         say(
-            "duplicate-members",
+            Kind::DuplicateMembers,
             Severity::Problem,
             format!(
                 "{} name(s) appear more than once: {}",
@@ -514,7 +579,7 @@ fn hostile(f: &Facts, say: &mut Say) {
     }
     if !f.encrypted.is_empty() {
         say(
-            "encrypted-members",
+            Kind::EncryptedMembers,
             Severity::Problem,
             format!(
                 "{} encrypted member(s): {}",
@@ -528,7 +593,7 @@ fn hostile(f: &Facts, say: &mut Say) {
     }
     if !f.broken_bytecode.is_empty() {
         say(
-            "broken-bytecode",
+            Kind::BrokenBytecode,
             Severity::Problem,
             format!(
                 "{} pyc(s) this Python takes for its own but cannot load: {}",
@@ -541,7 +606,7 @@ fn hostile(f: &Facts, say: &mut Say) {
     }
     if !f.oversized.is_empty() {
         say(
-            "oversized-members",
+            Kind::OversizedMembers,
             Severity::Problem,
             format!(
                 "{} member(s) doctor did not read: {}",
@@ -554,7 +619,7 @@ fn hostile(f: &Facts, say: &mut Say) {
     }
     if !f.corrupt.is_empty() {
         say(
-            "corrupt-members",
+            Kind::CorruptMembers,
             Severity::Problem,
             format!(
                 "{} member(s) whose data is not what the archive declares: {}",
@@ -574,7 +639,7 @@ fn bytecode(f: &Facts, say: &mut Say) {
     if !f.no_bytecode.is_empty() {
         let (kind, what) = if f.pycache > 0 {
             (
-                "pycache",
+                Kind::Pycache,
                 format!(
                     "{} of {} modules have their bytecode only under __pycache__/ \
                      ({} files), where zipimport never looks: {}",
@@ -586,7 +651,7 @@ fn bytecode(f: &Facts, say: &mut Say) {
             )
         } else {
             (
-                "no-bytecode",
+                Kind::NoBytecode,
                 format!(
                     "{} of {} modules have no bytecode beside their source: {}",
                     f.no_bytecode.len(),
@@ -610,7 +675,7 @@ fn bytecode(f: &Facts, say: &mut Say) {
     }
     for (magic, modules) in by_magic {
         say(
-            "wrong-magic",
+            Kind::WrongMagic,
             Severity::Problem,
             format!(
                 "{} of {} modules carry {} beside their source; this interpreter is {}: {}",
@@ -635,7 +700,7 @@ fn bytecode(f: &Facts, say: &mut Say) {
             m => magic_version(m),
         };
         say(
-            "sourceless-wrong-magic",
+            Kind::SourcelessWrongMagic,
             Severity::Problem,
             format!(
                 "{} bytecode-only module(s) (no source beside them) this Python cannot load \
@@ -651,7 +716,7 @@ fn bytecode(f: &Facts, say: &mut Say) {
     }
     if !f.stale_checked.is_empty() {
         say(
-            "stale-checked-hash",
+            Kind::StaleCheckedHash,
             Severity::Problem,
             format!(
                 "{} checked-hash pycs are not their source's (the source's hash differs): {}",
@@ -664,7 +729,7 @@ fn bytecode(f: &Facts, say: &mut Say) {
     }
     if !f.stale_unchecked.is_empty() {
         say(
-            "stale-unchecked-hash",
+            Kind::StaleUncheckedHash,
             Severity::Problem,
             format!(
                 "{} unchecked-hash pycs are not their source's (the source's hash differs): {}",
@@ -685,7 +750,7 @@ fn timestamps(mine: &[&Facts], say: &mut Say) {
     let known: Vec<&Facts> = mine.iter().copied().filter(|x| x.zone_known).collect();
     for x in mine.iter().filter(|x| !x.zone_known) {
         say(
-            "time-zone-unknown",
+            Kind::TimeZoneUnknown,
             Severity::Note,
             format!(
                 "timestamp pycs cannot be judged under TZ={}: this machine's C library has \
@@ -737,7 +802,7 @@ fn timestamps(mine: &[&Facts], say: &mut Say) {
                 .unwrap_or_default();
             let zones: Vec<&str> = known.iter().map(|x| x.tz.as_str()).collect();
             say(
-                "stale",
+                Kind::Stale,
                 Severity::Problem,
                 format!(
                     "{} timestamp pycs do not match their sources' times and sizes under \
@@ -772,7 +837,7 @@ fn timestamps(mine: &[&Facts], say: &mut Say) {
                     .map(|(z, ms)| format!("{} stale under TZ={z} ({})", ms.len(), some(ms))),
             );
             say(
-                "time-zone",
+                Kind::TimeZone,
                 Severity::Problem,
                 format!(
                     "{} timestamp pycs are valid in some of the time zones checked and not \
@@ -789,7 +854,7 @@ fn timestamps(mine: &[&Facts], say: &mut Say) {
     for x in &known {
         if !x.ambiguous.is_empty() {
             say(
-                "order-dependent",
+                Kind::OrderDependent,
                 Severity::Problem,
                 format!(
                     "{} modules' member times fall in the hour TZ={} repeats when its clocks \
@@ -810,7 +875,7 @@ fn timestamps(mine: &[&Facts], say: &mut Say) {
 fn notes(f: &Facts, say: &mut Say) {
     if f.checked_hash > 0 {
         say(
-            "checked-hash",
+            Kind::CheckedHash,
             Severity::Note,
             format!("{} checked-hash pycs", f.checked_hash),
             &costs().checked_hash,
@@ -820,7 +885,7 @@ fn notes(f: &Facts, say: &mut Say) {
     let deflated = f.methods.get("deflate").copied().unwrap_or(0);
     if deflated > 0 {
         say(
-            "deflate",
+            Kind::Deflate,
             Severity::Note,
             format!("{deflated} of {} members are deflated", f.entries),
             &costs().deflate,
@@ -832,7 +897,7 @@ fn notes(f: &Facts, say: &mut Say) {
     let extra_ms = f.non_module_entries as f64 * entry_ns / 1e6;
     if extra_ms >= 1.0 {
         say(
-            "entries",
+            Kind::Entries,
             Severity::Note,
             format!(
                 "{} members are neither modules nor their bytecode (data, metadata, \
@@ -880,7 +945,7 @@ mod tests {
         ny.stale = vec!["app/core.py".into()];
         let d = diagnose(&[facts("UTC"), ny]);
         assert_eq!(d.len(), 1, "{d:?}");
-        assert_eq!(d[0].kind, "time-zone");
+        assert_eq!(d[0].kind, Kind::TimeZone);
         assert!(
             d[0].what
                 .contains("1 stale under TZ=America/New_York (app/core.py)"),
@@ -900,7 +965,7 @@ mod tests {
         }
         let d = diagnose(&[utc, ny]);
         assert_eq!(d.len(), 1, "{d:?}");
-        assert_eq!(d[0].kind, "stale");
+        assert_eq!(d[0].kind, Kind::Stale);
         assert!(
             d[0].what.contains("valid only in zones at that offset"),
             "{}",
@@ -917,7 +982,7 @@ mod tests {
         ny.stale = vec!["never-read.py".into()];
         let d = diagnose(&[facts("UTC"), ny]);
         assert_eq!(d.len(), 1, "{d:?}");
-        assert_eq!(d[0].kind, "time-zone-unknown");
+        assert_eq!(d[0].kind, Kind::TimeZoneUnknown);
         assert!(d[0].what.contains("TZ=America/New_York"), "{}", d[0].what);
     }
 
@@ -951,26 +1016,26 @@ mod tests {
         f.stale_unchecked = vec!["app/u.py".into()];
         f.checked_hash = 1;
         let d = diagnose(&[f]);
-        let kinds: Vec<&str> = d.iter().map(|d| d.kind.as_str()).collect();
+        let kinds: Vec<Kind> = d.iter().map(|d| d.kind).collect();
         assert_eq!(
             kinds,
             [
-                "unreadable-compression",
-                "data-compression",
-                "extension-modules",
-                "pycache",
-                "wrong-magic",
-                "wrong-magic",
-                "sourceless-wrong-magic",
-                "stale-checked-hash",
-                "stale-unchecked-hash",
-                "checked-hash",
-                "deflate"
+                Kind::UnreadableCompression,
+                Kind::DataCompression,
+                Kind::ExtensionModules,
+                Kind::Pycache,
+                Kind::WrongMagic,
+                Kind::WrongMagic,
+                Kind::SourcelessWrongMagic,
+                Kind::StaleCheckedHash,
+                Kind::StaleUncheckedHash,
+                Kind::CheckedHash,
+                Kind::Deflate
             ]
         );
         let magic: Vec<&str> = d
             .iter()
-            .filter(|d| d.kind == "wrong-magic")
+            .filter(|d| d.kind == Kind::WrongMagic)
             .map(|d| d.what.as_str())
             .collect();
         assert!(
@@ -989,9 +1054,9 @@ mod tests {
                 .all(|w| w.contains("this interpreter is Python 3.11 (magic 3495)")),
             "{magic:?}"
         );
-        let severity = |k: &str| d.iter().find(|d| d.kind == k).unwrap().severity;
-        assert_eq!(severity("data-compression"), Severity::Note);
-        assert_eq!(severity("stale-unchecked-hash"), Severity::Problem);
+        let severity = |k: Kind| d.iter().find(|d| d.kind == k).unwrap().severity;
+        assert_eq!(severity(Kind::DataCompression), Severity::Note);
+        assert_eq!(severity(Kind::StaleUncheckedHash), Severity::Problem);
     }
 
     #[test]
@@ -1001,13 +1066,13 @@ mod tests {
         assert!(
             diagnose(&[many.clone()])
                 .iter()
-                .all(|d| d.kind != "unreadable-archive")
+                .all(|d| d.kind != Kind::UnreadableArchive)
         );
         many.zip64 = true;
         assert!(
             diagnose(&[many])
                 .iter()
-                .any(|d| d.kind == "unreadable-archive")
+                .any(|d| d.kind == Kind::UnreadableArchive)
         );
     }
 }
