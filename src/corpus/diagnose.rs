@@ -125,6 +125,10 @@ pub struct Facts {
     /// (member, why): a size that lies, a damaged file.
     #[serde(default)]
     pub corrupt: Vec<(String, String)>,
+    /// Modules that open, list or test a path built from `__file__` (module, lines):
+    /// inside an archive that path names a member, which no file-system call reads.
+    #[serde(default)]
+    pub file_relative: Vec<(String, Vec<u32>)>,
 }
 
 /// The CPython release a pyc magic (hex, as in the file) belongs to: the final
@@ -204,6 +208,8 @@ pub enum Kind {
     Entries,
     /// `extension-modules`.
     ExtensionModules,
+    /// `file-relative-data`.
+    FileRelativeData,
     /// `no-bytecode`.
     NoBytecode,
     /// `order-dependent`.
@@ -873,6 +879,30 @@ fn timestamps(mine: &[&Facts], say: &mut Say) {
 
 /// Trade-offs worth knowing.
 fn notes(f: &Facts, say: &mut Say) {
+    if !f.file_relative.is_empty() {
+        let places: Vec<String> = f
+            .file_relative
+            .iter()
+            .map(|(module, lines)| {
+                let lines: Vec<String> = lines.iter().map(u32::to_string).collect();
+                format!("{module}:{}", lines.join(","))
+            })
+            .collect();
+        say(
+            Kind::FileRelativeData,
+            Severity::Note,
+            format!(
+                "{} module(s) open, list or test a path built from __file__: {}",
+                f.file_relative.len(),
+                some(&places)
+            ),
+            "imported from the archive, __file__ names a member inside it: open() raises \
+             NotADirectoryError there, os.path.exists() says False, and the data is not read",
+            "read package data with importlib.resources (files(\"the.package\") / \"name\", \
+             which reads from a zip; by name: zipimport leaves __package__ unset while a \
+             module runs before Python 3.10), or ship the data outside the archive",
+        );
+    }
     if f.checked_hash > 0 {
         say(
             Kind::CheckedHash,

@@ -26,6 +26,7 @@ a NUL), encrypted members and members declaring more than 256 MiB, copies member
 streams, and keeps one copy of a duplicated name (the last, the one zipimport imports).
 """
 
+import ast
 import calendar
 import importlib.util
 import json
@@ -156,6 +157,50 @@ def _dos_as_utc(date, time_):
         return None
 
 
+# Calls that read or look at a path: given one built from __file__, each fails or
+# answers wrongly when the module was imported from a zip (its __file__ then names a
+# member inside the archive, which no file-system call can open).
+_PATH_CALLS = frozenset({
+    "open", "listdir", "scandir", "walk", "read_text", "read_bytes", "iterdir", "glob",
+    "exists", "isfile", "isdir", "stat", "getsize",
+})
+
+
+def _file_relative(source):
+    """Lines of `source` that open, list or test a path built from __file__ (directly,
+    or through names assigned from it, as HERE = os.path.dirname(__file__)); [] when it
+    does not parse."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return []
+    tainted = {"__file__"}
+
+    def mentions(node):
+        return any(isinstance(n, ast.Name) and n.id in tainted for n in ast.walk(node))
+
+    assigns = [n for n in ast.walk(tree) if isinstance(n, (ast.Assign, ast.AnnAssign))]
+    for _ in range(3):  # HERE from __file__, DATA from HERE, FILE from DATA
+        for a in assigns:
+            if a.value is not None and mentions(a.value):
+                targets = a.targets if isinstance(a, ast.Assign) else [a.target]
+                tainted.update(t.id for t in targets if isinstance(t, ast.Name))
+    lines = set()
+    for n in ast.walk(tree):
+        if not isinstance(n, ast.Call):
+            continue
+        f = n.func
+        name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""
+        if name not in _PATH_CALLS:
+            continue
+        looked_at = list(n.args) + [k.value for k in n.keywords]
+        if isinstance(f, ast.Attribute):
+            looked_at.append(f.value)  # Path(__file__).with_name("x").read_text()
+        if any(mentions(a) for a in looked_at):
+            lines.add(n.lineno)
+    return sorted(lines)
+
+
 def _pyc_magic(data):
     """The pyc's magic as hex, or "" when the data is not a pyc at all (shorter than its
     16-byte header, or without the \\r\\n every magic ends with)."""
@@ -197,7 +242,7 @@ def inspect(archive):
         "timestamp_offsets": {},
         "non_module_entries": 0,
         "unsafe_names": [], "duplicates": [], "encrypted": [], "broken_bytecode": [],
-        "oversized": [], "corrupt": [],
+        "oversized": [], "corrupt": [], "file_relative": [],
     })
     for n in sorted(toc):
         why = _unsafe(n.replace(os.sep, "/"))
@@ -238,16 +283,23 @@ def inspect(archive):
             facts["broken_bytecode"].append([member, "%s: %s" % (type(exc).__name__, exc)])
 
     covered = set()
+    # Modules whose source or bytecode names __file__ (a string the bytecode keeps):
+    # only those are parsed for paths built from it.
+    uses_file = []
     for py in modules:
         pyc = py[:-3] + ".pyc"
         covered.update((py, pyc))
         if pyc not in entry:
             facts["no_bytecode"].append(py)
-            read(py)  # compiled on import: its source must be readable
+            source = read(py)  # compiled on import: its source must be readable
+            if source is not None and b"__file__" in source:
+                uses_file.append(py)
             continue
         data = read(pyc)
         if data is None:
             continue
+        if b"__file__" in data:
+            uses_file.append(py)
         found = _pyc_magic(data)
         if data[:4] == magic and len(data) < 16:
             # zipimport takes it for this version's bytecode and fails on its header.
@@ -300,6 +352,11 @@ def inspect(archive):
             facts["sourceless_bad"].append([n, _pyc_magic(data)])
         elif data is not None:
             _unmarshal(n, data)
+    for py in uses_file:
+        source = read(py, quiet=True)
+        lines = _file_relative(source) if source is not None else []
+        if lines:
+            facts["file_relative"].append([py, lines])
     facts["non_module_entries"] = sum(1 for n in names if n not in covered)
     # Which methods the members zipimport reads (modules and their bytecode) use, and
     # which only data members do.
