@@ -1,5 +1,5 @@
 //! Rewrites every recorded figure of README.md, METHODOLOGY.md and scenarios/README.md,
-//! and the costs `doctor` quotes (`src/corpus/costs.json`), from the results files under
+//! and the costs `doctor` quotes (`src/doctor/costs.json`), from the results files under
 //! `reports/recorded/` (`zipimport_bench::recorded`), then
 //! lists what is still wrong: figures quoted without a recorded run, and recorded runs
 //! whose scenario file has changed since.

@@ -1,5 +1,5 @@
 """Mutation fuzzing of the archive reader behind `zipimport-bench doctor`: the
-`inspect` of src/corpus/doctor.py, which reads an archive with zipimport's own
+`inspect` of src/doctor/doctor.py, which reads an archive with zipimport's own
 directory parser and member reader. Run with the Python whose zipimport is to be
 fuzzed:
 
@@ -30,7 +30,7 @@ import zipfile
 from importlib import _bootstrap_external
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DOCTOR = os.path.join(HERE, "..", "src", "corpus", "doctor.py")
+DOCTOR = os.path.join(HERE, "..", "src", "doctor", "doctor.py")
 DICTIONARY = [b"PK\x03\x04", b"PK\x01\x02", b"PK\x05\x06", b"PK\x06\x06", b"PK\x06\x07",
               b"PK\x07\x08", b"../", b"/", b"\0", b"\xff\xff\xff\xff", b"\0\0\0\0",
               importlib.util.MAGIC_NUMBER, b"\r\n"]

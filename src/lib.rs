@@ -33,6 +33,7 @@ pub mod lock;
 pub mod markup;
 pub mod measure;
 pub mod package;
+pub mod phrase;
 pub mod python;
 pub mod recorded;
 pub mod report;

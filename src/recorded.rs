@@ -253,8 +253,8 @@ fn render_results(r: &Results, what: &[String]) -> Result<String> {
     }
 }
 
-/// Where the costs `doctor` quotes live (see [`crate::corpus::diagnose::Costs`]).
-pub const COSTS: &str = "src/corpus/costs.json";
+/// Where the costs `doctor` quotes live (see [`crate::doctor::rules::Costs`]).
+pub const COSTS: &str = "src/doctor/costs.json";
 
 /// The recorded runs the costs come from.
 const COST_RUNS: (&str, &str, &str) = (
@@ -264,7 +264,7 @@ const COST_RUNS: (&str, &str, &str) = (
 );
 
 /// The costs `doctor` quotes, from the recorded runs: every ratio with its interval.
-pub fn doctor_costs(runs: &mut Runs) -> Result<crate::corpus::diagnose::Costs> {
+pub fn doctor_costs(runs: &mut Runs) -> Result<crate::doctor::rules::Costs> {
     let (default, stdlib, scaling) = COST_RUNS;
     let figure = |runs: &mut Runs, run: &str, what: &str| -> Result<String> {
         let what: Vec<String> = what.split_whitespace().map(str::to_owned).collect();
@@ -307,7 +307,7 @@ pub fn doctor_costs(runs: &mut Runs) -> Result<crate::corpus::diagnose::Costs> {
         })
         .and_then(|f| f.slope_ns)
         .ok_or_else(|| anyhow!("{scaling} has no fitted filler sweep of zip-stored-pyc"))?;
-    Ok(crate::corpus::diagnose::Costs {
+    Ok(crate::doctor::rules::Costs {
         compiling,
         checked_hash,
         deflate,

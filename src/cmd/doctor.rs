@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use zipimport_bench::doctor::{self, DoctorOptions};
 use zipimport_bench::measure::StopFlag;
+use zipimport_bench::run::doctor::doctor as examine;
 use zipimport_bench::run::{RunOptions, RunPlan};
 
 use crate::cli::{DoctorArgs, Format};
@@ -31,7 +32,7 @@ pub fn doctor(args: DoctorArgs) -> Result<ExitCode> {
         worker_exe: std::env::current_exe().context("locating this executable")?,
         command_line: std::env::args().collect(),
     };
-    let report = doctor::doctor(&opts, &template)?;
+    let report = examine(&opts, &template)?;
     match args.format {
         Format::Json => outln!("{}", serde_json::to_string_pretty(&report)?),
         Format::Markdown => out!("{}", doctor::render_markdown(&report)),

@@ -17,7 +17,6 @@
 //! as `traceback`, `tokenize`, `json`) never come from an archive and are excluded.
 
 mod archive;
-pub mod diagnose;
 
 pub use archive::MEMBER_LIMIT;
 
@@ -72,7 +71,7 @@ pub struct Corpus {
     pub all: Vec<String>,
     /// An `archive` corpus's diagnosis (`zipimport-bench doctor` for the interpreter
     /// that measures it).
-    pub diagnosis: Vec<diagnose::Diagnosis>,
+    pub diagnosis: Vec<crate::doctor::rules::Diagnosis>,
     /// What the archive's `__main__` raised when run with its `entry` arguments.
     pub entry_error: Option<String>,
 }
@@ -93,7 +92,7 @@ pub struct CorpusInfo {
     /// An `archive` corpus's findings: what makes imports from it slower than they need
     /// to be, each with its cost and fix (see `zipimport-bench doctor`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub diagnosis: Vec<diagnose::Diagnosis>,
+    pub diagnosis: Vec<crate::doctor::rules::Diagnosis>,
     /// What the archive's `__main__` raised when run with its `entry` arguments to
     /// find the workload (Python's exception line), if it raised.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -208,10 +207,10 @@ pub fn load(
             let files = archive::read_members(path)?;
             let (tree, compiled, mut corpus) = from_files(files, path.clone(), compile)?;
             let mut facts = Vec::new();
-            for tz in diagnose::ZONES {
-                facts.push(diagnose::inspect(python, path, tz)?);
+            for tz in crate::doctor::facts::ZONES {
+                facts.push(crate::doctor::facts::inspect(python, path, tz)?);
             }
-            corpus.diagnosis = diagnose::diagnose(&facts);
+            corpus.diagnosis = crate::doctor::rules::diagnose(&facts);
             corpus.all = match entry {
                 Some(args) => {
                     let (modules, error) = archive::entry_modules(python, path, args)?;

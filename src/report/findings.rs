@@ -22,8 +22,8 @@ pub(super) fn findings(results: &Results, scenarios: &[ScenarioReport]) -> Vec<F
             out.push(Finding {
                 scenario: name.clone(),
                 tone: match d.severity {
-                    crate::corpus::diagnose::Severity::Problem => "bad",
-                    crate::corpus::diagnose::Severity::Note => "info",
+                    crate::doctor::rules::Severity::Problem => "bad",
+                    crate::doctor::rules::Severity::Note => "info",
                 },
                 text: format!(
                     "The archive as shipped (Python {}): {}. Cost: {}. Fix: {}.",

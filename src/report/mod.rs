@@ -13,7 +13,7 @@ pub mod html;
 pub mod lazy;
 mod markdown;
 pub mod model;
-pub mod phrase;
+pub use crate::phrase;
 pub mod pythons;
 pub mod sweep;
 mod terminal;

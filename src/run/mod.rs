@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
 
 mod build;
+pub mod doctor;
 mod generate;
 mod instance;
 mod plan;
