@@ -1,7 +1,8 @@
 //! Which estimator of a case's ratio to its reference to trust, measured on repeated
-//! runs: for every estimator of [`crate::stats::relative`], how much its estimate moves
-//! from run to run (the standard deviation of its log over the runs) and how often one
-//! run's 95% interval holds the median of the other runs' estimates (coverage).
+//! runs: for every estimator of [`crate::stats::relative`] and of [`super::research`],
+//! how much its estimate moves from run to run (the standard deviation of its log over
+//! the runs) and how often one run's 95% interval holds the median of the other runs'
+//! estimates (coverage).
 //!
 //! Coverage is judged against the other runs, not against a known truth, so it also
 //! carries what moves whole runs (a reference a few percent off for a whole run, the
@@ -12,8 +13,9 @@ use serde::Serialize;
 use strum::VariantArray;
 
 use super::Rate;
+use super::research::{self, Candidate, Found};
 use crate::results::{CaseResult, Results};
-use crate::stats::relative::{self, Estimator};
+use crate::stats::relative;
 use crate::status::Status;
 
 /// One estimator on one case, over the runs.
@@ -26,7 +28,7 @@ pub struct EstimatorRow {
     /// Mode.
     pub mode: String,
     /// The estimator.
-    pub estimator: Estimator,
+    pub estimator: Candidate,
     /// Whether it is the harness's own ([`relative::DEFAULT`]).
     pub default: bool,
     /// Runs with an estimate.
@@ -62,11 +64,6 @@ fn classified(c: &CaseResult, slow_above: Option<f64>) -> Vec<relative::Obs> {
     let mut obs = c.observations();
     relative::classify(&mut obs, slow_above);
     obs
-}
-
-/// Whether `estimator` gives an interval of its own.
-fn has_interval(estimator: Estimator) -> bool {
-    estimator != Estimator::LowQuartile
 }
 
 /// Every estimator on every case measured in at least three runs (and not the
@@ -105,11 +102,11 @@ pub fn compare_estimators(runs: &[(String, Results)]) -> Vec<EstimatorRow> {
         if pairs.len() < 3 {
             continue;
         }
-        for &estimator in Estimator::VARIANTS {
-            let estimates: Vec<relative::Estimate> = pairs
+        for &estimator in Candidate::VARIANTS {
+            let estimates: Vec<Found> = pairs
                 .iter()
                 .filter_map(|(c, r, slow)| {
-                    relative::estimate(estimator, &classified(c, *slow), &classified(r, *slow))
+                    research::estimate(estimator, &classified(c, *slow), &classified(r, *slow))
                 })
                 .collect();
             if estimates.len() < 3 {
@@ -121,18 +118,14 @@ pub fn compare_estimators(runs: &[(String, Results)]) -> Vec<EstimatorRow> {
     out
 }
 
-fn row(
-    k: &(String, String, String),
-    estimator: Estimator,
-    e: &[relative::Estimate],
-) -> EstimatorRow {
+fn row(k: &(String, String, String), estimator: Candidate, e: &[Found]) -> EstimatorRow {
     let logs: Vec<f64> = e.iter().map(|x| x.ratio.ln()).collect();
     let n = logs.len() as f64;
     let mean = logs.iter().sum::<f64>() / n;
     let log_sd = (logs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
     let ratios: Vec<f64> = e.iter().map(|x| x.ratio).collect();
-    let (half_width, coverage) = if has_interval(estimator) {
-        let widths: Vec<f64> = e.iter().map(relative::Estimate::half_width).collect();
+    let (half_width, coverage) = if estimator.has_interval() {
+        let widths: Vec<f64> = e.iter().map(Found::half_width).collect();
         let mut held = 0;
         let mut judged = 0;
         for (i, x) in e.iter().enumerate().filter(|(_, x)| x.is_95()) {
@@ -158,7 +151,7 @@ fn row(
         variant: k.1.clone(),
         mode: k.2.clone(),
         estimator,
-        default: estimator == relative::DEFAULT,
+        default: estimator.production() == Some(relative::DEFAULT),
         runs: e.len(),
         median: crate::stats::median(&ratios),
         log_sd,

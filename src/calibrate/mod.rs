@@ -25,6 +25,7 @@
 
 mod estimators;
 mod render;
+pub mod research;
 
 pub use estimators::{EstimatorRow, compare_estimators};
 pub use render::{

@@ -90,7 +90,7 @@ fn estimator_table(rows: &[EstimatorRow]) -> Table {
                 r.estimator.name(),
                 if r.default {
                     " (runs)"
-                } else if r.estimator == crate::stats::relative::GATE {
+                } else if r.estimator.production() == Some(crate::stats::relative::GATE) {
                     " (gate)"
                 } else {
                     ""

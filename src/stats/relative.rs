@@ -14,9 +14,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::two_sample::{
-    hodges_lehmann_interval_at, median_shift_interval, stratified_shift_interval,
-};
+use super::two_sample::{hodges_lehmann_interval_at, stratified_shift_interval};
 use super::univariate::{median_ci_ranks_at, quantile_sorted};
 
 /// One timed sample, as the estimators see it.
@@ -60,7 +58,9 @@ impl Obs {
     }
 }
 
-/// How a case's ratio to its reference is estimated.
+/// How a case's ratio to its reference is estimated: the estimators results, reports
+/// and the gate use, and `round`, which files written before 2026-12-02 name (the
+/// estimators only `calibrate --estimators` compares are in `calibrate::research`).
 #[derive(
     Debug,
     Clone,
@@ -84,17 +84,6 @@ pub enum Estimator {
     /// against samples of its own state, so the states cancel without a sample being
     /// discarded.
     StateHl,
-    /// As `state-hl`, the states' Hodges-Lehmann shifts combined by the inverse of
-    /// their variances (read off each state's interval) instead of by their sample
-    /// counts: a state whose samples scatter weighs less.
-    StateIvw,
-    /// Hodges-Lehmann shift of the logs of the raw samples that ran in the machine's
-    /// fast state (the median of every case-over-reference ratio among them; unpaired;
-    /// distribution-free interval from the Mann-Whitney null distribution). A machine
-    /// that ran at one speed has every sample in its fast state. Where the fast state
-    /// holds too few samples for the interval asked for, `state-hl`; without speed
-    /// readings (older files), `nearest`.
-    FastHl,
     /// Median of the ratios of each sample to the reference sample nearest in time
     /// among those that ran in the same speed state (all of them on a machine at one
     /// speed; any, for a state the reference never ran in), with the
@@ -105,11 +94,6 @@ pub enum Estimator {
     Round,
     /// Median of the ratios of each sample to the reference sample nearest in time.
     Nearest,
-    /// As `nearest`, each sample divided by its speed reading first.
-    SpeedNearest,
-    /// Ratio of the medians of the speed-normalised samples of the case and of the
-    /// reference (unpaired; interval from the two medians' order statistics).
-    SpeedMedians,
     /// Hodges-Lehmann shift of the logs of the speed-normalised samples (the median of
     /// every case-over-reference ratio; unpaired; distribution-free interval from the
     /// Mann-Whitney null distribution).
@@ -117,8 +101,6 @@ pub enum Estimator {
     /// Hodges-Lehmann shift of the logs of the raw samples (unpaired): what is left
     /// when the speed readings do not compare (samples of different machines).
     Hl,
-    /// Ratio of the lower quartiles of the raw samples: leans on the fast state.
-    LowQuartile,
 }
 
 /// The estimator of a run's ratios: results, reports and adaptive sampling.
@@ -145,12 +127,7 @@ impl Estimator {
     pub fn uses_speed(self) -> bool {
         matches!(
             self,
-            Estimator::StateHl
-                | Estimator::StateNearest
-                | Estimator::FastHl
-                | Estimator::SpeedNearest
-                | Estimator::SpeedMedians
-                | Estimator::SpeedHl
+            Estimator::StateHl | Estimator::StateNearest | Estimator::SpeedHl
         )
     }
 }
@@ -159,7 +136,7 @@ impl Estimator {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Estimate {
     /// The estimator that gave it (another than the one asked for when that one
-    /// falls back: `fast-hl` to `state-hl` when the fast state holds too few samples).
+    /// falls back: `state-nearest` to `nearest` without speed states to pair in).
     pub estimator: Estimator,
     /// The estimated ratio case / reference.
     pub ratio: f64,
@@ -274,7 +251,7 @@ pub fn round_ratios(case: &[Obs], reference: &[Obs]) -> Vec<f64> {
 /// consecutive batches, and the interval is widened to at least the batch-means
 /// interval: the spread of the batches' median log ratios, over the square root of
 /// their number, times Student's t for that many batches less one.
-fn median_of_ratios(
+pub fn median_of_ratios(
     estimator: Estimator,
     ratios: &[f64],
     m: usize,
@@ -368,22 +345,6 @@ pub fn estimate_at(
             reference.len(),
             level,
         ),
-        Estimator::SpeedNearest => median_of_ratios(
-            estimator,
-            &nearest_ratios(case, reference, true),
-            reference.len(),
-            level,
-        ),
-        Estimator::SpeedMedians => {
-            let (x, y) = (logs(case, true), logs(reference, true));
-            let (shift, low, high, level) = median_shift_interval(&x, &y, level)?;
-            Some(from_logs(
-                estimator,
-                (shift, low, high, level),
-                x.len(),
-                y.len(),
-            ))
-        }
         Estimator::SpeedHl => {
             let (x, y) = (logs(case, true), logs(reference, true));
             let (shift, low, high, level) = hodges_lehmann_interval_at(&x, &y, level)?;
@@ -395,8 +356,6 @@ pub fn estimate_at(
             ))
         }
         Estimator::StateHl => state_hl(case, reference, level),
-        Estimator::StateIvw => state_ivw(case, reference, level),
-        Estimator::FastHl => fast_hl(case, reference, level),
         Estimator::Hl => {
             let (x, y) = (logs(case, false), logs(reference, false));
             let (shift, low, high, level) = hodges_lehmann_interval_at(&x, &y, level)?;
@@ -407,32 +366,16 @@ pub fn estimate_at(
                 y.len(),
             ))
         }
-        Estimator::LowQuartile => {
-            let (mut x, mut y) = (logs(case, false), logs(reference, false));
-            x.sort_by(f64::total_cmp);
-            y.sort_by(f64::total_cmp);
-            if x.is_empty() || y.is_empty() {
-                return None;
-            }
-            let shift = quantile_sorted(&x, 0.25) - quantile_sorted(&y, 0.25);
-            // A point estimate for comparison only: no interval of its own.
-            Some(from_logs(
-                estimator,
-                (shift, shift, shift, 0.0),
-                x.len(),
-                y.len(),
-            ))
-        }
     }
 }
 
 /// The observations taken in one speed state.
-fn in_state(xs: &[Obs], slow: bool) -> Vec<Obs> {
+pub fn in_state(xs: &[Obs], slow: bool) -> Vec<Obs> {
     xs.iter().filter(|o| o.slow == slow).copied().collect()
 }
 
 /// Logs of the observations' values (speed-normalised with `speed`), positive ones only.
-fn logs(xs: &[Obs], speed: bool) -> Vec<f64> {
+pub fn logs(xs: &[Obs], speed: bool) -> Vec<f64> {
     xs.iter()
         .map(|o| if speed { o.normalised() } else { o.value })
         .filter(|v| *v > 0.0)
@@ -491,84 +434,7 @@ fn state_hl(case: &[Obs], reference: &[Obs], level: f64) -> Option<Estimate> {
     ))
 }
 
-/// [`Estimator::StateIvw`]: each state's Hodges-Lehmann shift, weighted by the inverse
-/// of its interval's variance.
-fn state_ivw(case: &[Obs], reference: &[Obs], level: f64) -> Option<Estimate> {
-    let mut parts = Vec::new();
-    for slow in [false, true] {
-        let (x, y) = (
-            logs(&in_state(case, slow), false),
-            logs(&in_state(reference, slow), false),
-        );
-        if let Some(p) = hodges_lehmann_interval_at(&x, &y, level) {
-            parts.push((p, x.len(), y.len()));
-        }
-    }
-    let usable: Vec<_> = parts
-        .iter()
-        .filter(|((_, _, _, l), _, _)| *l >= level - 1e-9)
-        .copied()
-        .collect();
-    let chosen = if usable.is_empty() { parts } else { usable };
-    if chosen.is_empty() {
-        return estimate_at(Estimator::SpeedHl, case, reference, level);
-    }
-    let z = super::two_sample::normal_quantile(0.5 + level / 2.0);
-    let mut wsum = 0.0;
-    let mut acc = 0.0;
-    let mut least = 1.0f64;
-    let (mut n, mut m) = (0, 0);
-    for ((shift, lo, hi, l), a, b) in &chosen {
-        let zl = super::two_sample::normal_quantile(0.5 + l.min(0.999_999) / 2.0);
-        let se = ((hi - lo) / (2.0 * zl.max(1e-9))).max(1e-9);
-        let w = 1.0 / (se * se);
-        wsum += w;
-        acc += w * shift;
-        least = least.min(*l);
-        n += a;
-        m += b;
-    }
-    let shift = acc / wsum;
-    let se = 1.0 / wsum.sqrt();
-    Some(from_logs(
-        Estimator::StateIvw,
-        (shift, shift - z * se, shift + z * se, least.min(level)),
-        n,
-        m,
-    ))
-}
-
-/// [`Estimator::FastHl`]: the Hodges-Lehmann shift of the fast state alone, or the
-/// states combined when the fast state has too few samples for the interval asked for.
-fn fast_hl(case: &[Obs], reference: &[Obs], level: f64) -> Option<Estimate> {
-    // Without speed readings (files from before the speed probe) the states cannot be
-    // told apart: pair each sample with the reference sample nearest in time instead,
-    // which is what such files were judged by.
-    if case.iter().chain(reference).any(|o| o.speed.is_none()) {
-        return estimate_at(Estimator::Nearest, case, reference, level);
-    }
-    let (x, y) = (
-        logs(&in_state(case, false), false),
-        logs(&in_state(reference, false), false),
-    );
-    let alone = hodges_lehmann_interval_at(&x, &y, level)
-        .map(|p| from_logs(Estimator::FastHl, p, x.len(), y.len()));
-    match alone {
-        Some(e) if e.reaches(level) => Some(e),
-        // Too few samples in the fast state for the interval asked for: the states
-        // combined, where they give one (said by the estimator field).
-        _ => {
-            let combined = estimate_at(Estimator::StateHl, case, reference, level);
-            match (alone, combined) {
-                (_, Some(c)) if c.reaches(level) => Some(c),
-                (Some(a), _) => Some(a),
-                (None, c) => c,
-            }
-        }
-    }
-}
-
-fn from_logs(
+pub fn from_logs(
     estimator: Estimator,
     (shift, low, high, level): (f64, f64, f64, f64),
     n: usize,
@@ -642,15 +508,9 @@ mod tests {
                 slow: false,
             });
         }
-        for e in [
-            Estimator::SpeedHl,
-            Estimator::SpeedMedians,
-            Estimator::SpeedNearest,
-        ] {
-            let x = estimate(e, &case, &reference).unwrap();
-            assert!((x.ratio - 1.2).abs() < 1e-9, "{e:?}: {x:?}");
-            assert!(x.is_95(), "{e:?}: {x:?}");
-        }
+        let x = estimate(Estimator::SpeedHl, &case, &reference).unwrap();
+        assert!((x.ratio - 1.2).abs() < 1e-9, "{x:?}");
+        assert!(x.is_95(), "{x:?}");
         // Raw pairs are thrown by the states: some are 0.8x, some 1.8x.
         let raw = nearest_ratios(&case, &reference, false);
         assert!(raw.iter().any(|r| (r - 1.8).abs() < 1e-9));

@@ -18,7 +18,7 @@ use zipimport_bench::generate::SeededRng;
 use zipimport_bench::measure::{
     CaseRun, Outcome, Plan, SampleValue, Sampler, Stop, Target, interleave, observations,
 };
-use zipimport_bench::stats::relative::{self, Estimate, Estimator};
+use zipimport_bench::stats::relative::{self, Estimate};
 use zipimport_bench::stats::{Obs, Summary, machine_states, normal_cdf};
 
 /// How the simulated machine behaves.
@@ -407,16 +407,17 @@ fn estimators_agree_on_a_machine_at_one_speed() {
     // With nothing to correct, every estimator finds the ratio.
     let runs = schedule(Noise::Lognormal(0.05), 1.3, &plan(60, 60, None), 11);
     let (case, reference) = (observations(&runs[1]), observations(&runs[0]));
+    use zipimport_bench::calibrate::research::{self, Candidate};
     for e in [
-        Estimator::FastHl,
-        Estimator::SpeedHl,
-        Estimator::Hl,
-        Estimator::Round,
-        Estimator::Nearest,
-        Estimator::SpeedNearest,
-        Estimator::SpeedMedians,
+        Candidate::FastHl,
+        Candidate::SpeedHl,
+        Candidate::Hl,
+        Candidate::Round,
+        Candidate::Nearest,
+        Candidate::SpeedNearest,
+        Candidate::SpeedMedians,
     ] {
-        let x = relative::estimate(e, &case, &reference).unwrap();
+        let x = research::estimate(e, &case, &reference).unwrap();
         assert!((x.ratio / 1.3 - 1.0).abs() < 0.03, "{e:?}: {x:?}");
     }
 }
