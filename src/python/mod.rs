@@ -31,12 +31,44 @@ pub const PYTHON_EXECUTABLE: &str = env!("ZIB_PYTHON_EXECUTABLE");
 
 static INIT: Once = Once::new();
 
-/// Initialises the embedded interpreter if this process has not yet done so.
+/// Why this process cannot read the embedded interpreter's standard library, if it
+/// cannot (the user running the harness may not read the prefix it was built against):
+/// checked before CPython is started, which would otherwise dump its path configuration
+/// and fail.
+fn unreadable_stdlib() -> Option<String> {
+    let lib = std::path::Path::new(PYTHON_HOME).join("lib");
+    let why = |path: &std::path::Path, e: std::io::Error| {
+        format!(
+            "cannot read the embedded interpreter's standard library ({}: {e}); run the \
+             harness as a user who can read {PYTHON_HOME}, or build it against a Python that \
+             user can read",
+            path.display()
+        )
+    };
+    let entries = match std::fs::read_dir(&lib) {
+        Ok(e) => e,
+        Err(e) => return Some(why(&lib, e)),
+    };
+    // Not found as files (a zipped standard library, say): CPython's own search decides.
+    let stdlib = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.join("os.py").exists())?;
+    let probe = stdlib.join("os.py");
+    std::fs::File::open(&probe).err().map(|e| why(&probe, e))
+}
+
+/// Initialises the embedded interpreter if this process has not yet done so. A process
+/// that cannot start it (its standard library unreadable, a configuration CPython
+/// refuses) says why in one line and exits with status 1: no later call could work.
 ///
 /// # Panics
-/// If CPython reports a configuration error: the build is broken, not the input.
+/// If a path baked in at build time holds a NUL byte: the build is broken.
 pub fn ensure_initialized() {
     INIT.call_once(|| {
+        if let Some(why) = unreadable_stdlib() {
+            crate::note!("Error: {why}");
+            std::process::exit(1);
+        }
         // SAFETY: runs once, before any other Python API call of this process (every
         // caller goes through `attach` below, which calls this first). The config struct
         // is initialised by `PyConfig_InitIsolatedConfig` before any field is read, the
@@ -60,11 +92,17 @@ pub fn ensure_initialized() {
             config.install_signal_handlers = 0;
             let status = ffi::Py_InitializeFromConfig(&config);
             ffi::PyConfig_Clear(&mut config);
-            assert_eq!(
-                ffi::PyStatus_Exception(status),
-                0,
-                "Py_InitializeFromConfig failed"
-            );
+            if ffi::PyStatus_Exception(status) != 0 {
+                let message = if status.err_msg.is_null() {
+                    "no reason given".into()
+                } else {
+                    std::ffi::CStr::from_ptr(status.err_msg).to_string_lossy()
+                };
+                crate::note!(
+                    "Error: the embedded interpreter ({PYTHON_HOME}) did not start: {message}"
+                );
+                std::process::exit(1);
+            }
             ffi::PyEval_SaveThread();
         }
     });

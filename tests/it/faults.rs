@@ -325,3 +325,52 @@ fn a_killed_run_loses_no_journaled_sample_and_resume_refuses_a_changed_scenario(
         first_journaled.as_slice()
     );
 }
+
+/// A user who cannot read the embedded interpreter's prefix (here `nobody`, and this
+/// prefix under root's home) gets one line naming the path and what to do, exit 1, and
+/// nothing written: not CPython's path dump and a Rust panic. Needs root to change user
+/// (`setpriv`, util-linux); a user who can read the prefix has nothing to check.
+#[test]
+fn an_interpreter_this_user_cannot_read_is_a_one_line_error() {
+    use std::os::unix::fs::PermissionsExt;
+    let prefix = std::path::Path::new(zipimport_bench::python::PYTHON_HOME);
+    let unreadable_by_others = prefix
+        .ancestors()
+        .any(|p| std::fs::metadata(p).is_ok_and(|m| m.permissions().mode() & 0o005 != 0o005));
+    if !unreadable_by_others {
+        return; // every user reads this prefix: nothing can fail
+    }
+    assert_eq!(
+        unsafe { libc::geteuid() },
+        0,
+        "changing to an unprivileged user needs root"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let s = write(
+        dir.path(),
+        "s.toml",
+        &tiny_scenario("s", DIR_AND_ZIP_PYC, ""),
+    );
+    std::fs::set_permissions(&s, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = std::process::Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(env!("CARGO_BIN_EXE_zipimport-bench"))
+        .args(["run", "--no-progress", "--out"])
+        .arg(dir.path().join("out"))
+        .arg(&s)
+        .output()
+        .expect("setpriv (util-linux: apt-get install util-linux)");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("Error: cannot read the embedded interpreter's standard library"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("panicked") && !err.contains("Python path configuration"),
+        "{err}"
+    );
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(!dir.path().join("out/results.json").exists());
+}
