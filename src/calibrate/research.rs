@@ -143,6 +143,8 @@ pub fn estimate(candidate: Candidate, case: &[Obs], reference: &[Obs]) -> Option
         return relative::estimate_at(e, case, reference, level).map(Found::from);
     }
     match candidate {
+        // The pair ratios of speed-normalised samples, by the harness's own interval of
+        // a median of pair ratios (its label is dropped with the conversion).
         Candidate::SpeedNearest => relative::median_of_ratios(
             Estimator::Nearest,
             &relative::nearest_ratios(case, reference, true),
@@ -183,12 +185,12 @@ fn state_ivw(case: &[Obs], reference: &[Obs], level: f64) -> Option<Found> {
             relative::logs(&relative::in_state(reference, slow), false),
         );
         if let Some(p) = hodges_lehmann_interval_at(&x, &y, level) {
-            parts.push((p, x.len(), y.len()));
+            parts.push(p);
         }
     }
     let usable: Vec<_> = parts
         .iter()
-        .filter(|((_, _, _, l), _, _)| *l >= level - 1e-9)
+        .filter(|(_, _, _, l)| *l >= level - 1e-9)
         .copied()
         .collect();
     let chosen = if usable.is_empty() { parts } else { usable };
@@ -199,20 +201,16 @@ fn state_ivw(case: &[Obs], reference: &[Obs], level: f64) -> Option<Found> {
     let mut wsum = 0.0;
     let mut acc = 0.0;
     let mut least = 1.0f64;
-    let (mut n, mut m) = (0, 0);
-    for ((shift, lo, hi, l), a, b) in &chosen {
+    for (shift, lo, hi, l) in &chosen {
         let zl = normal_quantile(0.5 + l.min(0.999_999) / 2.0);
         let se = ((hi - lo) / (2.0 * zl.max(1e-9))).max(1e-9);
         let w = 1.0 / (se * se);
         wsum += w;
         acc += w * shift;
         least = least.min(*l);
-        n += a;
-        m += b;
     }
     let shift = acc / wsum;
     let se = 1.0 / wsum.sqrt();
-    let _ = (n, m);
     Some(Found::from_logs((
         shift,
         shift - z * se,

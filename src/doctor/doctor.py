@@ -283,8 +283,8 @@ def inspect(archive):
             facts["broken_bytecode"].append([member, "%s: %s" % (type(exc).__name__, exc)])
 
     covered = set()
-    # Modules whose source or bytecode names __file__ (a string the bytecode keeps):
-    # only those are parsed for paths built from it.
+    # Modules whose source or bytecode names __file__ (a string the bytecode keeps), with
+    # the source when it was read already: only those are parsed for paths built from it.
     uses_file = []
     for py in modules:
         pyc = py[:-3] + ".pyc"
@@ -293,13 +293,13 @@ def inspect(archive):
             facts["no_bytecode"].append(py)
             source = read(py)  # compiled on import: its source must be readable
             if source is not None and b"__file__" in source:
-                uses_file.append(py)
+                uses_file.append((py, source))
             continue
         data = read(pyc)
         if data is None:
             continue
         if b"__file__" in data:
-            uses_file.append(py)
+            uses_file.append((py, None))
         found = _pyc_magic(data)
         if data[:4] == magic and len(data) < 16:
             # zipimport takes it for this version's bytecode and fails on its header.
@@ -352,8 +352,9 @@ def inspect(archive):
             facts["sourceless_bad"].append([n, _pyc_magic(data)])
         elif data is not None:
             _unmarshal(n, data)
-    for py in uses_file:
-        source = read(py, quiet=True)
+    for py, source in uses_file:
+        if source is None:
+            source = read(py, quiet=True)
         lines = _file_relative(source) if source is not None else []
         if lines:
             facts["file_relative"].append([py, lines])

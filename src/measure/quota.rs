@@ -178,11 +178,6 @@ impl QuotaGroup {
         Ok(group)
     }
 
-    /// The CPUs per period the group allows.
-    pub fn cpus(&self) -> f64 {
-        self.cpus
-    }
-
     /// The paths a forked child writes `0` to, to join the group.
     pub(super) fn procs(&self) -> &[CString] {
         &self.procs

@@ -33,7 +33,7 @@ pub fn report_html(report: &RunReport) -> Result<String> {
         .map(|s| scenario_view(report, s))
         .collect();
     let m = &results.metadata;
-    let metadata: Vec<(&str, String)> = vec![
+    let mut metadata: Vec<(&str, String)> = vec![
         ("started", m.started_at.clone()),
         ("duration", format!("{:.1} s", m.duration_s)),
         (
@@ -69,7 +69,6 @@ pub fn report_html(report: &RunReport) -> Result<String> {
         ),
         ("command", m.command_line.join(" ")),
     ];
-    let mut metadata = metadata;
     if let Some(q) = &m.cpu_quota {
         metadata.push(("cpu quota", q.describe()));
     }
