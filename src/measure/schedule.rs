@@ -18,6 +18,7 @@ use super::sampler::{Outcome, SampleValue, Sampler};
 use crate::generate::SeededRng;
 use crate::stats::Obs;
 use crate::stats::relative;
+use crate::stats::univariate::tightest;
 
 /// Samples and fate of one case after scheduling.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -208,7 +209,10 @@ fn stopping_width(
 }
 
 /// Marks every case of `runs` that needs no more samples with why: failed, full, or
-/// precise enough, or a reference whose cases have all stopped. A stopped case stays
+/// precise enough, or a reference whose cases have all stopped. Precision is judged
+/// only at the sample counts whose reported 95% interval is the tightest for their
+/// count ([`tightest`]: 9, 12, 15, 17, ...): stopping at 10 or 11 would report a wider
+/// interval than stopping at 9. A stopped case stays
 /// stopped. Called before every round and before a resumed run starts, so the
 /// decision only ever sees whole rounds.
 pub fn settle(runs: &mut [CaseRun], plan: &Plan) {
@@ -234,7 +238,11 @@ pub fn settle(runs: &mut [CaseRun], plan: &Plan) {
             Some(Stop::Samples)
         } else {
             match (target.precision, plan.reference[i]) {
-                (Some(p), Some(r)) if taken >= plan.min_samples && runs[r].failure.is_none() => {
+                (Some(p), Some(r))
+                    if taken >= plan.min_samples
+                        && tightest(taken as usize)
+                        && runs[r].failure.is_none() =>
+                {
                     let stop = stopping_width(&runs[i], &runs[r], slow_above)
                         .filter(|&(ratio, width)| width <= allowed(p, ratio))
                         .map(|_| Stop::Precision);
@@ -642,12 +650,13 @@ mod tests {
         assert!(!interrupted);
         let stops: Vec<(Option<Stop>, usize)> =
             runs.iter().map(|r| (r.stopped, r.samples.len())).collect();
-        // The first round with a 98% interval of the median (7 pairs) stops them.
-        assert_eq!(stops[1], (Some(Stop::Precision), 7), "{stops:?}");
+        // A 98% interval of the median needs 7 pairs; the first count from there at
+        // which the reported 95% interval is the tightest for its count is 9.
+        assert_eq!(stops[1], (Some(Stop::Precision), 9), "{stops:?}");
         assert_eq!(stops[2], (Some(Stop::Samples), 20), "{stops:?}");
-        assert_eq!(stops[3], (Some(Stop::Precision), 7), "{stops:?}");
+        assert_eq!(stops[3], (Some(Stop::Precision), 9), "{stops:?}");
         assert_eq!(stops[0].0, Some(Stop::Reference), "{stops:?}");
-        assert_eq!(*skipped.borrow(), vec![(1, 13), (3, 13)]);
+        assert_eq!(*skipped.borrow(), vec![(1, 11), (3, 11)]);
     }
 
     #[test]
@@ -693,7 +702,7 @@ mod tests {
             |_, _| {},
         );
         assert_eq!(runs[1].stopped, Some(Stop::Precision));
-        assert_eq!(runs[1].samples.len(), 7);
+        assert_eq!(runs[1].samples.len(), 9);
         assert_eq!(runs[0].stopped, Some(Stop::Reference));
         assert_eq!(runs[2].stopped, Some(Stop::Samples));
         assert_eq!(runs[2].samples.len(), 30);
