@@ -31,6 +31,7 @@ def main():
                                                     len(c["samples_ns"])))
     print("%-36s %4s %9s %10s %10s %12s %7s" % ("case", "runs", "samples", "coverage",
                                                "half-width", "spread says", "ratio"))
+    held_all, runs_all, ratios = 0, 0, {}
     for (scenario, variant), est in sorted(by_case.items(), key=lambda kv: kv[0]):
         if len(est) < 3:
             continue
@@ -39,10 +40,22 @@ def main():
                    for i, e in enumerate(est))
         half = statistics.median((e[2] - e[1]) / 2 / e[0] for e in est)
         counts = sorted(e[3] for e in est)
+        held_all += held
+        runs_all += len(est)
+        if sd > 0:
+            ratios.setdefault("focus" if counts[-1] > 20 else "other", []).append(half / (1.96 * sd))
         print("%-36s %4d %9s %10s %9.1f%% %11.1f%% %7.2f" % (
             "%s/%s" % (scenario, variant), len(est), "%d-%d" % (counts[0], counts[-1]),
             "%d/%d" % (held, len(est)), 100 * half, 196 * sd,
             half / (1.96 * sd) if sd > 0 else float("inf")))
+
+
+    print("all cases: %d of %d intervals held the others' median (%.1f%%)"
+          % (held_all, runs_all, 100 * held_all / runs_all))
+    for group, xs in sorted(ratios.items()):
+        print("%s cases (%s): median half-width %.2fx what the spread implies (%.2f-%.2f)"
+              % (group, "more than 20 samples" if group == "focus" else "at most 20 samples",
+                 statistics.median(xs), min(xs), max(xs)))
 
 
 main()

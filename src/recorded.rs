@@ -6,13 +6,15 @@
 //! A figure sits between two markers in the Markdown, on one line or around a block:
 //!
 //! ```text
-//! <!-- recorded 2026-12-03-default ratio default cold zip-stored-pyc -->1.16x (95% interval 1.08-1.26)<!-- /recorded -->
+//! <!-- recorded 2026-12-07-default ratio default cold zip-stored-pyc -->1.16x (95% interval 1.08-1.26)<!-- /recorded -->
 //! ```
 //!
 //! `cargo run --example docs` rewrites every marked figure from its recorded file;
 //! `tests/it/docs.rs` fails when a figure in a document differs from what its file gives,
 //! when a recorded run's scenario file no longer matches the one under `scenarios/`
-//! (re-record, then let the docs follow), and when a ratio (`1.23x`) is quoted outside
+//! (re-record, then let the docs follow; a run kept as the "before" of a change keeps
+//! the scenario file it ran beside it, `RUN/scenarios/NAME.toml`, and is checked
+//! against that), and when a ratio (`1.23x`) is quoted outside
 //! every marked figure of its document.
 
 use std::collections::BTreeMap;
@@ -134,6 +136,22 @@ impl Runs {
                 .ok_or_else(|| anyhow!("`{}` needs more arguments", what.join(" ")))
         };
         match arg(0)? {
+            // `line FILE WORDS...`: the line of the run's text file FILE (the output of
+            // a script, as `command.txt` says) that starts with WORDS, verbatim.
+            "line" => {
+                let path = self.dir(run).join(arg(1)?);
+                let start = what[2..].join(" ");
+                if start.is_empty() {
+                    bail!("`line {}` needs the words its line starts with", arg(1)?);
+                }
+                let text = std::fs::read_to_string(&path)
+                    .with_context(|| format!("reading {}", path.display()))?;
+                let line = text
+                    .lines()
+                    .find(|l| l.starts_with(&start))
+                    .ok_or_else(|| anyhow!("{} has no line starting {start:?}", path.display()))?;
+                Ok(line.to_owned())
+            }
             "calibration" => Ok(crate::calibrate::render_gate_markdown(
                 self.calibration(run)?,
             )),
@@ -258,7 +276,7 @@ pub const COSTS: &str = "src/doctor/costs.json";
 
 /// The recorded runs the costs come from.
 const COST_RUNS: (&str, &str, &str) = (
-    "2026-12-03-default",
+    "2026-12-07-default",
     "2026-12-03-stdlib",
     "2026-12-03-scaling",
 );
@@ -448,17 +466,24 @@ pub fn stale_runs(root: &Path) -> Result<Vec<String>> {
         for f in files {
             let r = crate::results::read(&f)?;
             for s in &r.scenarios {
-                let file = root.join(&s.path);
+                // A run kept to show what changed (a "before" the docs quote as such)
+                // keeps the scenario file it ran beside it, under the same path.
+                let kept = run.join(&s.path);
+                let file = if kept.is_file() {
+                    kept
+                } else {
+                    root.join(&s.path)
+                };
                 let Ok(bytes) = std::fs::read(&file) else {
                     continue; // a scenario written for the run (doctor's), not one of ours
                 };
                 let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
                 if sha != s.sha256 {
                     problems.push(format!(
-                        "{}: recorded with another {} than the one in the repository: \
-                         record it again",
+                        "{}: recorded with another {} than {}: record it again",
                         f.display(),
-                        s.path
+                        s.path,
+                        file.display()
                     ));
                 }
             }

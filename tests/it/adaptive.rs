@@ -9,6 +9,7 @@ use crate::common::*;
 use serde_json::Value;
 use zipimport_bench::measure::{STOP_LEVEL, allowed};
 use zipimport_bench::stats::relative::{self, Obs};
+use zipimport_bench::stats::univariate::tightest;
 
 const MIN: usize = 6;
 const MAX: usize = 12;
@@ -37,6 +38,16 @@ fn observations(c: &Value) -> Vec<Obs> {
             }
         })
         .collect()
+}
+
+/// The round before which a case of `obs` (in the order taken) last had the samples of
+/// the judged count below `n` (at least [`MIN`]): what the rule saw when it last judged
+/// it and let it go on. `None` when `n` is the first count judged.
+fn judged_before(obs: &[Obs], n: usize) -> Option<u32> {
+    let k = (MIN..n).rev().find(|&k| tightest(k))?;
+    let mut rounds: Vec<u32> = obs.iter().map(|o| o.round).collect();
+    rounds.sort_unstable();
+    Some(rounds[k - 1] + 1)
 }
 
 /// Whether the rule would stop `case` against `reference` with the samples of rounds
@@ -134,22 +145,26 @@ fn every_case_stops_for_the_reason_it_records() {
                         (hi - lo) / (2.0 * r) <= allowed(0.08, r) * (1.0 + 1e-9),
                         "{id}: stopped for precision with [{lo}, {hi}] around {r}"
                     );
-                    // Precise enough with its samples so far, and not one of its rounds
-                    // earlier (unless it had just reached the minimum).
+                    // Precise enough with its samples so far, at a count whose 95%
+                    // interval is the tightest for its count (the only counts the rule
+                    // judges), and not at the count judged before it.
+                    assert!(tightest(n), "{id}: stopped for precision at {n} samples");
                     assert!(precise(&all, &obs, &ref_obs, last + 1, 0.08), "{id}");
-                    if n > MIN {
+                    if let Some(before) = judged_before(&obs, n) {
                         assert!(
-                            !precise(&all, &obs, &ref_obs, last, 0.08),
+                            !precise(&all, &obs, &ref_obs, before, 0.08),
                             "{id} stopped late"
                         );
                     }
                 }
                 "samples" => {
                     assert_eq!(n, MAX, "{id}");
-                    assert!(
-                        !precise(&all, &obs, &ref_obs, last, 0.08),
-                        "{id} stopped late"
-                    );
+                    if let Some(before) = judged_before(&obs, n) {
+                        assert!(
+                            !precise(&all, &obs, &ref_obs, before, 0.08),
+                            "{id} stopped late"
+                        );
+                    }
                 }
                 other => panic!("{id} stopped for {other}"),
             }

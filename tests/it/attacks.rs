@@ -3,7 +3,7 @@
 //! pass, the log to lie or the machine to fall over. Each test reproduces one attack
 //! with a real file and the real binary, and shows it refused with exit 1 and a clear
 //! error, or harmless: within 256 MiB resident (measured for that one child process,
-//! `wait4`), with no control character, workflow command, link or mention coming out.
+//! `wait4` in a small launcher), with no control character, workflow command, link or mention coming out.
 
 use std::ffi::OsStr;
 use std::path::Path;
@@ -34,29 +34,61 @@ where
     measured(command)
 }
 
-/// Runs `command` and measures it, as [`ran`].
-fn measured(mut command: std::process::Command) -> Ran {
+/// Starts a program and reports what it cost, from a parent of a few MiB: Linux counts
+/// in a child's peak resident set the pages of the process it was forked from (its
+/// copy of them, as `exec` found it), so a child forked from this test binary, large
+/// while many tests run in it, would report the test binary's size as its own.
+const LAUNCHER: &str = r#"
+import json, os, sys
+out, err, program, args = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[3:]
+pid = os.fork()
+if pid == 0:
+    try:
+        os.dup2(os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644), 1)
+        os.dup2(os.open(err, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644), 2)
+        os.execv(program, args)
+    finally:
+        os._exit(127)
+_, status, usage = os.wait4(pid, 0)
+code = os.waitstatus_to_exitcode(status)
+print(json.dumps({"code": code if code >= 0 else None, "max_rss_kib": usage.ru_maxrss,
+                  "cpu_s": usage.ru_utime + usage.ru_stime}))
+"#;
+
+/// Runs `command` and measures it, as [`ran`]: through [`LAUNCHER`], whose `wait4`
+/// gives the resource use of that one child, whatever other tests run beside it.
+fn measured(command: std::process::Command) -> Ran {
     let dir = tempfile::tempdir().unwrap();
     let (out, err) = (dir.path().join("out"), dir.path().join("err"));
-    // Reaped by `wait4` below, which std's `wait` cannot replace: it gives no rusage.
-    #[allow(clippy::zombie_processes)]
-    let child = command
-        .stdout(std::fs::File::create(&out).unwrap())
-        .stderr(std::fs::File::create(&err).unwrap())
-        .spawn()
-        .unwrap();
-    let mut status = 0;
-    // SAFETY: wait4 on our own child, which std has not reaped (we never wait on it).
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
-    assert_eq!(pid, child.id() as i32);
-    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    let mut launch = std::process::Command::new(zipimport_bench::python::PYTHON_EXECUTABLE);
+    launch
+        .args(["-I", "-S", "-c", LAUNCHER])
+        .arg(&out)
+        .arg(&err)
+        .arg(command.get_program())
+        .args(command.get_args());
+    for (key, value) in command.get_envs() {
+        match value {
+            Some(v) => launch.env(key, v),
+            None => launch.env_remove(key),
+        };
+    }
+    if let Some(cwd) = command.get_current_dir() {
+        launch.current_dir(cwd);
+    }
+    let done = launch.output().unwrap();
+    assert!(
+        done.status.success(),
+        "the launcher failed: {}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    let report: Value = serde_json::from_slice(&done.stdout).unwrap();
     Ran {
-        code: libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status)),
+        code: report["code"].as_i64().map(|c| c as i32),
         stdout: String::from_utf8_lossy(&std::fs::read(&out).unwrap()).into(),
         stderr: String::from_utf8_lossy(&std::fs::read(&err).unwrap()).into(),
-        max_rss_mib: usage.ru_maxrss as f64 / 1024.0,
-        cpu_s: secs(usage.ru_utime) + secs(usage.ru_stime),
+        max_rss_mib: report["max_rss_kib"].as_f64().unwrap() / 1024.0,
+        cpu_s: report["cpu_s"].as_f64().unwrap(),
     }
 }
 

@@ -321,7 +321,7 @@ fn fixed_sample_counts_cover_at_least_their_level() {
 #[test]
 fn adaptive_sampling_keeps_its_intervals_at_95_percent() {
     for noise in [LOGNORMAL, TWO_STATE, TWO_STATE_UNEVEN] {
-        for (min, max, precision) in [(6, 15, 0.10), (6, 60, 0.04)] {
+        for (min, max, precision) in [(6, 15, 0.10), (9, 12, 0.10), (6, 60, 0.04)] {
             let (cov, level, mean_n) = coverage(noise, &plan(max, min, Some(precision)), 400);
             eprintln!(
                 "adaptive {noise:?} min {min} max {max} precision {precision}: coverage \

@@ -54,7 +54,7 @@ fn the_gates_calibration_is_recorded_at_the_quick_scenarios_samples() {
 #[test]
 fn absolute_comparison_of_two_default_runs_can_judge_every_row_with_margin() {
     let default = scenario::load(&root().join("scenarios/default.toml")).unwrap();
-    let run = recorded("2026-12-03-default/results.json");
+    let run = recorded("2026-12-07-default/results.json");
     // Every measured case is a timed row; a change alone among them needs p below
     // alpha over their number (Benjamini-Hochberg's threshold for one change).
     let rows = run.cases.iter().filter(|c| c.status == Status::Ok).count();

@@ -3,10 +3,11 @@
 //! compare page for pull requests and a history page whose runs can be told apart.
 //! Screenshots of every page land in `target/screenshots`.
 //!
-//! The default report is rendered from the run of `scenarios/default.toml` recorded
-//! under `reports/recorded/2026-12-03-default/` on this project's machine kind (36
-//! variants, three modes, adaptive sampling with focus cases, the speed probe's
-//! readings: the headline, intervals and speed-state sentence of today's reports); the
+//! The default report is rendered from a run of `scenarios/default.toml` recorded on
+//! this project's machine kind, the last of the four under
+//! `reports/recorded/2026-12-07-full-runs/` (36 variants, three modes, adaptive sampling
+//! with focus cases, and the one of the four in which the machine switched between its
+//! two speeds: the headline, intervals and speed-state sentence of today's reports); the
 //! fleet and sweep pages are checked where their real runs are (tests/it/service.rs,
 //! tests/it/sweeps.rs).
 
@@ -16,7 +17,8 @@ use crate::common::*;
 use serde_json::Value;
 
 fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("reports/recorded/2026-12-03-default/results.json")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("reports/recorded/2026-12-07-full-runs/runs/run-4/results.json")
 }
 
 fn read_fixture() -> Value {

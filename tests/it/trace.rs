@@ -63,21 +63,20 @@ fn importtime_cumulative(text: &str) -> Vec<(String, u64)> {
         .collect()
 }
 
-/// Spearman's rank correlation of two equally long lists.
-fn spearman(a: &[f64], b: &[f64]) -> f64 {
-    let rank = |v: &[f64]| -> Vec<f64> {
-        let mut idx: Vec<usize> = (0..v.len()).collect();
-        idx.sort_by(|&i, &j| v[i].total_cmp(&v[j]));
-        let mut r = vec![0.0; v.len()];
-        for (k, &i) in idx.iter().enumerate() {
-            r[i] = k as f64;
+/// The pairs of modules whose cumulative times in `real` differ by at least `factor`,
+/// and whether `ours` orders each of them the same way: modules within a few times of
+/// each other (a package's `__init__` and a small module) can swap places from one run to
+/// the next on a noisy machine, so only orders a run cannot flip are judged.
+fn clear_orders(ours: &[f64], real: &[f64], factor: f64) -> Vec<((usize, usize), bool)> {
+    let mut out = Vec::new();
+    for i in 0..real.len() {
+        for j in 0..real.len() {
+            if real[j] >= factor * real[i] {
+                out.push(((i, j), ours[j] > ours[i]));
+            }
         }
-        r
-    };
-    let (ra, rb) = (rank(a), rank(b));
-    let n = a.len() as f64;
-    let d2: f64 = ra.iter().zip(&rb).map(|(x, y)| (x - y).powi(2)).sum();
-    1.0 - 6.0 * d2 / (n * (n * n - 1.0))
+    }
+    out
 }
 
 #[test]
@@ -237,8 +236,13 @@ fn the_ranking_of_modules_matches_a_real_importtime_run() {
         b.push(r.1 as f64);
     }
     assert_eq!(ours.len(), real.len(), "{ours:?} vs {real:?}");
-    let rho = spearman(&a, &b);
-    assert!(rho > 0.7, "rank correlation {rho:.2}: {ours:?} vs {real:?}");
+    // Every order the real run shows clearly (twice apart or more), ours shows too.
+    let orders = clear_orders(&a, &b, 2.0);
+    assert!(!orders.is_empty(), "no two modules twice apart: {real:?}");
+    assert!(
+        orders.iter().all(|(_, same)| *same),
+        "{orders:?}: {ours:?} vs {real:?}"
+    );
 }
 
 /// speedscope from the npm registry (`scripts/test.sh` installs it into
