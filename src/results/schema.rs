@@ -100,7 +100,8 @@ fn yes() -> bool {
 pub struct HarnessInfo {
     /// Crate version.
     pub version: String,
-    /// Git commit it was built from, when built in a git checkout.
+    /// Git commit it was built from, when built in a git checkout; `-dirty` after it
+    /// when the sources built (`src/`, `Cargo.toml`, `build.rs`) differed from it.
     pub git_commit: Option<String>,
     /// `debug` or `release`: a debug harness is slower between samples, not inside them.
     pub profile: String,
