@@ -72,11 +72,7 @@ pub fn compare_estimators(runs: &[(String, Results)]) -> Vec<EstimatorRow> {
     let mut keys: Vec<(String, String, String)> = Vec::new();
     for (_, r) in runs {
         for c in r.cases.iter().filter(|c| c.status == Status::Ok) {
-            let k = (
-                c.scenario.clone(),
-                c.variant.clone(),
-                c.mode.name().to_owned(),
-            );
+            let k = (c.scenario.clone(), c.variant.id(), c.mode.name().to_owned());
             if !keys.contains(&k) {
                 keys.push(k);
             }
@@ -90,7 +86,7 @@ pub fn compare_estimators(runs: &[(String, Results)]) -> Vec<EstimatorRow> {
             .filter_map(|(_, r)| {
                 let c = r.cases.iter().find(|c| {
                     c.scenario == k.0
-                        && c.variant == k.1
+                        && c.variant.id() == k.1
                         && c.mode.name() == k.2
                         && c.status == Status::Ok
                 })?;

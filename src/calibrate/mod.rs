@@ -289,7 +289,7 @@ fn inject(r: &mut Results, case: &(String, String, String), method: Method, fact
     for c in r
         .cases
         .iter_mut()
-        .filter(|c| c.scenario == case.0 && c.variant == case.1 && c.mode.name() == case.2)
+        .filter(|c| c.scenario == case.0 && c.variant.id() == case.1 && c.mode.name() == case.2)
     {
         match method {
             Method::Plain | Method::Relative => {
@@ -523,7 +523,7 @@ fn noise(runs: &[(String, Results)], k: &(String, String, String)) -> Option<f64
         .filter_map(|(_, r)| {
             r.cases
                 .iter()
-                .find(|c| c.scenario == k.0 && c.variant == k.1 && c.mode.name() == k.2)
+                .find(|c| c.scenario == k.0 && c.variant.id() == k.1 && c.mode.name() == k.2)
                 .and_then(|c| c.summary.as_ref())
                 .map(|s| s.rel_mad())
         })

@@ -53,7 +53,7 @@ fn pss(f: &FleetCase) -> Vec<f64> {
 fn reference_of<'a>(r: &'a Results, f: &FleetCase) -> Option<&'a FleetCase> {
     let reference = &r.scenarios.iter().find(|s| s.name == f.scenario)?.reference;
     r.fleet.iter().find(|x| {
-        x.outcome.variant.id() == *reference
+        x.outcome.variant == *reference
             && x.scenario == f.scenario
             && x.outcome.processes == f.outcome.processes
             && x.outcome.sharing == f.outcome.sharing
@@ -184,7 +184,7 @@ fn judge_p95(
     let is_reference = |r: &Results| {
         r.scenarios
             .iter()
-            .any(|s| s.name == bf.scenario && s.reference == bf.outcome.variant.id())
+            .any(|s| s.name == bf.scenario && s.reference == bf.outcome.variant)
     };
     if is_reference(b) || is_reference(c) {
         row.verdict = Verdict::Reference;

@@ -16,7 +16,7 @@ pub(super) fn wall_row(c: &CaseResult) -> CaseComparison {
     CaseComparison::new(
         Metric::Wall,
         &c.scenario,
-        &c.variant,
+        &c.variant.id(),
         c.mode.name().to_owned(),
     )
 }

@@ -39,7 +39,7 @@ pub use render::{render_json, render_markdown, render_text};
 
 use serde::Serialize;
 
-use crate::results::{CaseResult, Results};
+use crate::results::{CaseIndex, Results};
 use crate::status::Status;
 use environment::Environment;
 pub use environment::Side;
@@ -348,11 +348,6 @@ impl Comparison {
     }
 }
 
-/// `scenario/variant/mode`: how per-sample cases match.
-fn key(c: &CaseResult) -> (&str, &str, &str) {
-    (&c.scenario, &c.variant, c.mode.name())
-}
-
 /// A warning when most wall-time rows moved the same way by more than the threshold:
 /// a shift shared by every case is usually the machine (another runner, a busy host),
 /// which plain comparison cannot tell from a change of the code; `--relative` can.
@@ -391,8 +386,10 @@ pub fn compare(
 ) -> Comparison {
     let env = Environment::of(baseline, candidate, opts.relative);
     let mut cases = Vec::new();
+    // Per-sample cases match by scenario, variant and mode.
+    let (in_baseline, in_candidate) = (CaseIndex::new(baseline), CaseIndex::new(candidate));
     for bc in &baseline.cases {
-        let Some(cc) = candidate.cases.iter().find(|cc| key(cc) == key(bc)) else {
+        let Some(cc) = in_candidate.like(bc) else {
             let mut row = judge::wall_row(bc);
             row.baseline_median = bc.summary.as_ref().map(|s| s.median);
             if bc.status == Status::Unsupported {
@@ -410,7 +407,7 @@ pub fn compare(
         }
     }
     for cc in &candidate.cases {
-        if !baseline.cases.iter().any(|bc| key(bc) == key(cc)) {
+        if in_baseline.like(cc).is_none() {
             let mut row = judge::wall_row(cc);
             row.candidate_median = cc.summary.as_ref().map(|s| s.median);
             row.cannot_judge(Reason::OnlyInCandidate, "not in the baseline");

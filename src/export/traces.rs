@@ -47,7 +47,7 @@ pub fn write_traces(results: &Results, dir: &Path) -> Result<Vec<PathBuf>> {
         let about = json!({
             "title": title,
             "scenario": c.scenario,
-            "variant": c.variant,
+            "variant": c.variant.id(),
             "python": python,
             "run_started_at": results.metadata.started_at,
             "harness": results.metadata.harness.version,

@@ -89,7 +89,7 @@ pub struct MeasureOptions {
     /// Samples every case takes before `precision` may stop it.
     pub min_samples: u32,
     /// Id of the variant ratios are taken to (`precision` needs it).
-    pub reference: String,
+    pub reference: Variant,
     /// Discarded rounds before the timed ones.
     pub warmup: u32,
     /// Seed of the order of cases within each round (the scenario's seed).
@@ -112,7 +112,7 @@ pub struct MeasureOptions {
 impl MeasureOptions {
     /// What the case of `variant` in `mode` aims for: the focus's cap and precision
     /// for a focus case, the scenario's otherwise.
-    pub fn target(&self, variant: &str, mode: Mode) -> Target {
+    pub fn target(&self, variant: Variant, mode: Mode) -> Target {
         match &self.focus {
             Some(f) if f.covers(variant, mode) => Target {
                 max: f.samples,
@@ -202,7 +202,7 @@ pub fn measure(
         seed: opts.seed,
         targets: cases
             .iter()
-            .map(|&(i, mode)| opts.target(&artifacts[i].variant.id(), mode))
+            .map(|&(i, mode)| opts.target(artifacts[i].variant, mode))
             .collect(),
         min_samples: if opts.precision.is_some() {
             opts.min_samples.min(opts.samples)
@@ -213,7 +213,7 @@ pub fn measure(
             .iter()
             .map(|&(i, mode)| {
                 cases.iter().position(|&(j, m)| {
-                    m == mode && j != i && artifacts[j].variant.id() == opts.reference
+                    m == mode && j != i && artifacts[j].variant == opts.reference
                 })
             })
             .collect(),

@@ -239,7 +239,10 @@ fn scenario_findings(s: &ScenarioReport, t: &ModeTable, push: &mut Push) {
     ] {
         if let (Some(a), Some(b)) = (t.ok(lo), t.ok(hi)) {
             let smaller = (1.0 - b.case.artifact.size as f64 / a.case.artifact.size as f64) * 100.0;
-            let (la, lb) = (a.case.level.unwrap_or(0), b.case.level.unwrap_or(0));
+            let (la, lb) = (
+                a.case.variant.level().unwrap_or(0),
+                b.case.variant.level().unwrap_or(0),
+            );
             push(
                 "info",
                 format!(
@@ -280,12 +283,9 @@ fn hash_and_failures(t: &ModeTable, push: &mut Push) {
     }
 
     // zipimport's double read.
-    if let Some(z) = t
-        .rows
-        .iter()
-        .map(|r| r.case)
-        .find(|c| c.layout == Layout::Zip && c.bytecode == Bytecode::Pyc && c.probe.is_some())
-    {
+    if let Some(z) = t.rows.iter().map(|r| r.case).find(|c| {
+        c.variant.layout == Layout::Zip && c.variant.bytecode == Bytecode::Pyc && c.probe.is_some()
+    }) {
         let p = z.probe.as_ref().expect("filtered on probe");
         let unmarshals = p.first.get("unmarshals").copied().unwrap_or(0);
         if p.modules > 0 && unmarshals >= 2 * p.modules {
@@ -309,12 +309,13 @@ fn hash_and_failures(t: &ModeTable, push: &mut Push) {
         .map(|r| r.case)
         .filter(|c| c.status == Status::Unsupported)
     {
-        let (Some(method), Some(error)) = (&c.compression, &c.error) else {
+        let (Some(method), Some(error)) = (c.variant.compression.map(|m| m.method()), &c.error)
+        else {
             continue;
         };
         if !unsupported.iter().any(|(m, _)| m == method) {
             let first_line = error.lines().next().unwrap_or_default().to_owned();
-            unsupported.push((method.clone(), first_line));
+            unsupported.push((method.to_owned(), first_line));
         }
     }
     unsupported.sort();

@@ -145,7 +145,7 @@ fn row(t: &ModeTable, r: &CaseRow, planned_samples: u32) -> Row {
             _ => c.error.as_deref().unwrap_or("no samples"),
         };
         let first_line = error.lines().next().unwrap_or_default();
-        return Row::message(vec![c.variant.clone()], format!("{label}: {first_line}"));
+        return Row::message(vec![c.variant.id()], format!("{label}: {first_line}"));
     };
     let dash = || "-".to_owned();
     let level = if sm.ci_level < 0.95 - 1e-9 {
@@ -154,7 +154,7 @@ fn row(t: &ModeTable, r: &CaseRow, planned_samples: u32) -> Row {
         String::new()
     };
     let mut cells = vec![
-        c.variant.clone(),
+        c.variant.id(),
         format_duration_ns(sm.median),
         format!(
             "[{}, {}]{level}",

@@ -106,9 +106,9 @@ fn panel(
             let Some((value, low, high)) = point else {
                 continue;
             };
-            match series.iter_mut().find(|s| s.0 == c.variant) {
+            match series.iter_mut().find(|s| s.0 == c.variant.id()) {
                 Some(s) => s.1.push((i, value, low, high)),
-                None => series.push((c.variant.clone(), vec![(i, value, low, high)])),
+                None => series.push((c.variant.id(), vec![(i, value, low, high)])),
             }
         }
     }

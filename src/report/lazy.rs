@@ -105,8 +105,11 @@ pub(super) fn lazy_report(results: &Results, scenarios: &[ScenarioReport]) -> La
             .map(|r| r.case)
         {
             let (lazy_text, lazy_ns, lazy_modules) = cell(Some(c));
-            let (normal_text, normal_ns, normal_modules) =
-                cell(normal_table.and_then(|t| t.row(&c.variant)).map(|r| r.case));
+            let (normal_text, normal_ns, normal_modules) = cell(
+                normal_table
+                    .and_then(|t| t.row(&c.variant.id()))
+                    .map(|r| r.case),
+            );
             let ratio = match (lazy_ns, normal_ns) {
                 (Some(l), Some(n)) => unpaired_ratio(l, n).map_or_else(
                     || "-".into(),
@@ -122,7 +125,7 @@ pub(super) fn lazy_report(results: &Results, scenarios: &[ScenarioReport]) -> La
             };
             let count = |m: Option<u64>| m.map_or("-".into(), |m| m.to_string());
             rows.push([
-                c.variant.clone(),
+                c.variant.id(),
                 normal_text,
                 lazy_text,
                 ratio,

@@ -75,8 +75,8 @@ pub(super) fn python_tables(results: &Results, scenarios: &[ScenarioReport]) -> 
                 .and_then(|s| s.table(mode))
         };
         for c in table_of(&base.name).iter().flat_map(|t| &t.rows) {
-            if !variants.contains(&c.case.variant) {
-                variants.push(c.case.variant.clone());
+            if !variants.contains(&c.case.variant.id()) {
+                variants.push(c.case.variant.id());
             }
         }
         let rows = variants
@@ -125,7 +125,7 @@ pub(super) fn python_tables(results: &Results, scenarios: &[ScenarioReport]) -> 
             reads,
             base: base.name.clone(),
             mode: mode.name().to_owned(),
-            reference: base.reference.clone(),
+            reference: base.reference.id(),
             pythons: instances.iter().map(|(_, v)| v.clone()).collect(),
             rows,
         });

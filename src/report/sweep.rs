@@ -39,11 +39,11 @@ pub struct Fit {
 /// The variant a sweep point's case belongs to: its id, or for a `level` sweep its id
 /// with the level left out (`zip-deflate-pyc`), from the case's own fields.
 fn fit_variant(c: &crate::results::CaseResult, parameter: SweepParam) -> String {
-    match (&c.compression, parameter) {
-        (Some(method), SweepParam::Level) if c.level.is_some() => {
-            format!("zip-{method}-{}", c.bytecode.name())
+    match (c.variant.compression, parameter) {
+        (Some(compression), SweepParam::Level) if compression.level().is_some() => {
+            format!("zip-{}-{}", compression.method(), c.variant.bytecode.name())
         }
-        _ => c.variant.clone(),
+        _ => c.variant.id(),
     }
 }
 

@@ -46,7 +46,9 @@ pub(super) fn traced_cases<'a>(s: &ScenarioInfo, cases: &[&'a CaseResult]) -> Ve
         .iter()
         .copied()
         .filter(|c| {
-            c.layout == Layout::Zip && c.bytecode.used_from_zip() && c.ratio_to_reference.is_some()
+            c.variant.layout == Layout::Zip
+                && c.variant.bytecode.used_from_zip()
+                && c.ratio_to_reference.is_some()
         })
         .collect();
     let ratio = |c: &CaseResult| c.ratio_to_reference.unwrap_or(f64::NAN);
@@ -204,8 +206,8 @@ pub fn difference(zip: &Traced, reference: &Traced) -> Difference {
         )
     };
     Difference {
-        zip: zip.case.variant.clone(),
-        reference: reference.case.variant.clone(),
+        zip: zip.case.variant.id(),
+        reference: reference.case.variant.id(),
         extra_ns: extra,
         phases,
         modules,

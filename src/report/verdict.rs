@@ -104,7 +104,7 @@ impl Named {
 
 fn sampled_verdict(s: &ScenarioReport) -> Option<Verdict> {
     let t = s.headline()?;
-    let reference = s.info.reference.as_str();
+    let reference = &s.info.reference.id();
     t.ok(reference)?;
     let others = t.measured().filter(|r| r.variant() != reference).collect();
     let x = Scope {
@@ -138,7 +138,7 @@ fn shipped(x: &Scope, named: &mut Named) -> Option<String> {
         .others
         .iter()
         .copied()
-        .filter(|c| c.variant() != "shipped" && c.case.layout == Layout::Zip)
+        .filter(|c| c.variant() != "shipped" && c.case.variant.layout == Layout::Zip)
         .min_by(|a, b| ratio_of(a).total_cmp(&ratio_of(b)));
     named.add("shipped");
     let reference = x.t.ok(x.reference)?;
@@ -164,7 +164,9 @@ fn shipped(x: &Scope, named: &mut Named) -> Option<String> {
 /// adds to it.
 fn with_bytecode(x: &Scope, named: &mut Named) -> Vec<String> {
     let readable = |c: &&CaseRow| {
-        c.case.layout == Layout::Zip && c.variant() != "shipped" && c.case.bytecode.used_from_zip()
+        c.case.variant.layout == Layout::Zip
+            && c.variant() != "shipped"
+            && c.case.variant.bytecode.used_from_zip()
     };
     let candidates: Vec<&CaseRow> = x.others.iter().copied().filter(readable).collect();
     // The case the scenario spent its samples on answers the question; picking the
@@ -175,8 +177,7 @@ fn with_bytecode(x: &Scope, named: &mut Named) -> Vec<String> {
             .focus
             .as_ref()
             .filter(|f| f.modes.contains(&x.t.mode));
-    let in_focus =
-        |c: &&CaseRow| focused.is_some_and(|f| f.variants.iter().any(|v| v == c.variant()));
+    let in_focus = |c: &&CaseRow| focused.is_some_and(|f| f.variants.contains(&c.case.variant));
     let lowest = |a: &&CaseRow, b: &&CaseRow| ratio_of(a).total_cmp(&ratio_of(b));
     let headline = candidates
         .iter()
@@ -270,9 +271,12 @@ fn zstd(x: &Scope, named: &mut Named) -> Option<String> {
         .iter()
         .copied()
         .filter(|c| {
-            c.case.compression.as_deref() == Some("zstd") && c.case.bytecode == Bytecode::Pyc
+            matches!(
+                c.case.variant.compression,
+                Some(crate::scenario::Compression::Zstd(_))
+            ) && c.case.variant.bytecode == Bytecode::Pyc
         })
-        .min_by_key(|c| c.case.level)?;
+        .min_by_key(|c| c.case.variant.level())?;
     let stored = x.t.ok("zip-stored-pyc");
     let deflated = ["zip-deflate6-pyc", "zip-deflate9-pyc", "zip-deflate1-pyc"]
         .iter()
@@ -312,9 +316,9 @@ fn compiling(x: &Scope, named: &mut Named) -> Option<String> {
         .iter()
         .copied()
         .filter(|c| {
-            c.case.layout == Layout::Zip
+            c.case.variant.layout == Layout::Zip
                 && matches!(
-                    c.case.bytecode,
+                    c.case.variant.bytecode,
                     Bytecode::None | Bytecode::Pycache | Bytecode::PycStale
                 )
         })
@@ -386,10 +390,10 @@ fn not_measured(x: &Scope) -> Vec<String> {
     let mut methods: Vec<String> = Vec::new();
     let mut others_failed: Vec<String> = Vec::new();
     for c in &failed {
-        match (&c.compression, c.status) {
-            (Some(m), Status::Unsupported) if c.layout == Layout::Zip => {
-                if !methods.contains(m) {
-                    methods.push(m.clone());
+        match (c.variant.compression, c.status) {
+            (Some(m), Status::Unsupported) if c.variant.layout == Layout::Zip => {
+                if !methods.iter().any(|x| x == m.method()) {
+                    methods.push(m.method().to_owned());
                 }
             }
             _ => others_failed.push(format!("{} ({})", c.variant, c.status.name())),

@@ -70,11 +70,7 @@ pub fn merge(inputs: &[(PathBuf, Results)]) -> Result<(Results, Vec<String>)> {
             }
         }
         for c in &r.cases {
-            let key = (
-                c.scenario.clone(),
-                c.variant.clone(),
-                c.mode.name().to_owned(),
-            );
+            let key = (c.scenario.clone(), c.variant.id(), c.mode.name().to_owned());
             if !seen.insert(key) {
                 bail!(
                     "case {}/{}/{} is in more than one file ({} among them): the shards \
@@ -131,16 +127,14 @@ pub fn merge(inputs: &[(PathBuf, Results)]) -> Result<(Results, Vec<String>)> {
     // another shard may have measured.
     let order = |name: &str| merged.scenarios.iter().position(|s| s.name == name);
     let mut cases = std::mem::take(&mut merged.cases);
-    cases.sort_by(|a, b| {
-        (order(&a.scenario), &a.variant, a.mode).cmp(&(order(&b.scenario), &b.variant, b.mode))
-    });
+    cases.sort_by_cached_key(|c| (order(&c.scenario), c.variant.id(), c.mode));
     for s in &merged.scenarios {
         let mut mine: Vec<_> = cases
             .iter()
             .filter(|c| c.scenario == s.name)
             .cloned()
             .collect();
-        set_ratios(&mut mine, &s.reference);
+        set_ratios(&mut mine, s.reference);
         merged.cases.extend(mine);
     }
 

@@ -3,6 +3,7 @@
 
 pub mod fleet;
 pub mod hot_update;
+mod index;
 pub mod journal;
 pub mod limits;
 mod merge;
@@ -13,6 +14,7 @@ mod schema;
 pub use crate::stats::Summary;
 pub use fleet::{FleetCase, FleetSummary, fleet_cases};
 pub use hot_update::{HotUpdateCase, HotUpdateSummary, hot_update_cases};
+pub use index::{CaseIndex, CaseKey};
 pub use merge::merge;
 pub use metadata::{harness, host};
 pub use relative::{Relative, between};
@@ -27,13 +29,13 @@ use anyhow::{Context, Result, bail};
 
 use crate::measure::CaseOutcome;
 use crate::package::Artifact;
-use crate::scenario::{Bytecode, Layout};
+use crate::scenario::{Bytecode, Layout, Variant};
 use crate::status::Status;
 
 /// Turns one scenario's measured cases into results, with ratios to `reference`.
 pub fn cases(
     scenario: &str,
-    reference: &str,
+    reference: Variant,
     outcomes: Vec<CaseOutcome>,
     artifacts: &[Artifact],
 ) -> Vec<CaseResult> {
@@ -81,11 +83,7 @@ pub fn cases(
             }
             CaseResult {
                 scenario: scenario.to_owned(),
-                variant: o.variant.id(),
-                layout: o.variant.layout,
-                compression: o.variant.compression.map(|c| c.method().to_owned()),
-                level: o.variant.compression.and_then(|c| c.level()),
-                bytecode: o.variant.bytecode,
+                variant: o.variant,
                 mode: o.mode,
                 status: o.status,
                 error: o.error,
@@ -131,7 +129,7 @@ pub fn cases(
 /// Sets every case's ratios to the `reference` variant in the same mode (the cases of
 /// one scenario), by the run's estimator ([`Results::relative`]), and which reference
 /// sample each of its samples was nearest to.
-pub(crate) fn set_ratios(out: &mut [CaseResult], reference: &str) {
+pub(crate) fn set_ratios(out: &mut [CaseResult], reference: Variant) {
     // Each shard's machine has states of its own; the cases of one run share its.
     let mut shards: Vec<Option<(u32, u32)>> = out.iter().map(|c| c.shard).collect();
     shards.dedup();
@@ -197,7 +195,7 @@ pub fn machine_states(cases: &[CaseResult]) -> Option<crate::stats::MachineState
 
 /// Sets every measured case's distance to the floor (variant `memory`, same mode).
 fn set_floor(out: &mut [CaseResult]) {
-    let floor_id = crate::scenario::Variant::MEMORY.id();
+    let floor_id = Variant::MEMORY;
     for i in 0..out.len() {
         out[i].floor = None;
         if out[i].variant == floor_id {

@@ -76,7 +76,7 @@ impl Results {
             .scenarios
             .iter()
             .find(|s| s.name == c.scenario)
-            .map(|s| s.reference.as_str())?;
+            .map(|s| s.reference)?;
         self.cases.iter().find(|x| {
             x.scenario == c.scenario
                 && x.mode == c.mode
@@ -246,8 +246,8 @@ mod tests {
     /// probe reading `speed` (µs) around each.
     fn case(variant: &str, samples: &[(f64, f64, f64)]) -> CaseResult {
         let ns = |ms: f64| (ms * 1e6) as u64;
-        serde_json::from_value(serde_json::json!({
-            "scenario": "s", "variant": variant, "layout": "zip",
+        let mut c: CaseResult = serde_json::from_value(serde_json::json!({
+            "scenario": "s", "variant": "zip-stored-pyc", "layout": "zip",
             "compression": "stored", "level": null, "bytecode": "pyc", "mode": "warm",
             "status": "ok", "error": null,
             "samples_ns": samples.iter().map(|s| ns(s.1)).collect::<Vec<_>>(),
@@ -259,7 +259,9 @@ mod tests {
             "artifact": {"path": "/x.zip", "size": 1, "entries": 1, "sha256": ""},
             "probe": null, "warnings": []
         }))
-        .unwrap()
+        .unwrap();
+        c.variant = crate::scenario::Variant::from_id(variant).expect("a variant id");
+        c
     }
 
     #[test]
@@ -303,7 +305,7 @@ mod tests {
         let timed =
             |rounds: std::ops::Range<u32>, per_round: u32, offset: f64, ms: &dyn Fn(u32) -> f64| {
                 let mut c = case(
-                    "x",
+                    "zip-stored-pyc",
                     &rounds
                         .clone()
                         .flat_map(|r| (0..per_round).map(move |k| (r, k)))
@@ -316,7 +318,7 @@ mod tests {
                 c
             };
         let mut reference = timed(0..16, 2, 0.0, &|r| if r < 8 { 10.0 } else { 20.0 });
-        reference.variant = "dir-pyc".into();
+        reference.variant = crate::scenario::Variant::from_id("dir-pyc").expect("a variant id");
         let mut c = timed(0..8, 1, 8.0, &|r| 12.0 + f64::from(r % 3) * 0.1);
         let seen = |reference: &CaseResult, c: &CaseResult| {
             (

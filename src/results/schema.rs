@@ -2,14 +2,12 @@
 //! the run's metadata. The format is documented field by field in `FORMAT.md` beside
 //! this file; bump [`SCHEMA_VERSION`] on any incompatible change.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
 use crate::measure::{Probe, Stop};
 use crate::package::ArtifactInfo;
 use crate::python::PythonInfo;
-use crate::scenario::{Bytecode, Layout, Mode, SweepPoint, TreeSpec};
+use crate::scenario::{Mode, SweepPoint, TreeSpec, Variant};
 use crate::stats::Summary;
 use crate::status::Status;
 
@@ -148,8 +146,9 @@ pub struct ScenarioInfo {
     /// artifact); not counted in `workload_modules`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub workload_dropped: Vec<(String, String)>,
-    /// Variant every ratio is relative to.
-    pub reference: String,
+    /// Variant every ratio is relative to (its id).
+    #[serde(with = "crate::scenario::variant::as_id")]
+    pub reference: Variant,
     /// Timed samples per case (after command-line overrides): the most a case takes
     /// when `precision` is set.
     pub samples: u32,
@@ -225,8 +224,9 @@ impl ScenarioInfo {
 /// `focus` of a scenario, as it was run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FocusInfo {
-    /// Variant ids.
-    pub variants: Vec<String>,
+    /// The focus variants (their ids).
+    #[serde(with = "crate::scenario::variant::as_ids")]
+    pub variants: Vec<Variant>,
     /// Modes in which they are the focus.
     pub modes: Vec<Mode>,
     /// The most samples a focus case took.
@@ -240,16 +240,11 @@ pub struct FocusInfo {
 pub struct CaseResult {
     /// Scenario name.
     pub scenario: String,
-    /// Variant id (`zip-deflate6-pyc`).
-    pub variant: String,
-    /// `dir` or `zip`.
-    pub layout: Layout,
-    /// Compression method (`stored`, `deflate`, ...); null for directories.
-    pub compression: Option<String>,
-    /// Compression level where the method has one.
-    pub level: Option<u8>,
-    /// Bytecode mode.
-    pub bytecode: Bytecode,
+    /// The variant, written as its id (`"variant": "zip-deflate6-pyc"`) beside what it
+    /// is made of (`layout`, `compression` method, `level`, `bytecode`), which must
+    /// agree with the id when read.
+    #[serde(flatten, with = "crate::scenario::variant::case_fields")]
+    pub variant: Variant,
     /// `cold` or `warm`.
     pub mode: Mode,
     /// `ok`, `unsupported`, `error` or `incomplete`.
@@ -458,14 +453,3 @@ pub struct Instructions {
 
 /// Relative spread of instruction counts above which a case is flagged.
 pub const INSTRUCTION_SPREAD_LIMIT: f64 = 0.01;
-
-impl Results {
-    /// Cases of one scenario and mode, keyed by variant id.
-    pub fn by_variant(&self, scenario: &str, mode: Mode) -> BTreeMap<&str, &CaseResult> {
-        self.cases
-            .iter()
-            .filter(|c| c.scenario == scenario && c.mode == mode)
-            .map(|c| (c.variant.as_str(), c))
-            .collect()
-    }
-}

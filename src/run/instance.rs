@@ -133,7 +133,7 @@ pub(super) fn measure_instance(
     }
 
     let version = external.map_or(&ctx.python.version_short, |(_, i)| &i.version_short);
-    let mut cases = results::cases(&s.name, &s.reference, sampled.cases, &artifacts);
+    let mut cases = results::cases(&s.name, s.reference, sampled.cases, &artifacts);
     for c in &mut cases {
         c.sweep.clone_from(&s.sweep);
         c.python = Some(version.clone());
@@ -282,7 +282,7 @@ fn measure_options(
         samples: s.measure.samples,
         precision: s.measure.precision.map(|pct| pct / 100.0),
         min_samples: s.measure.min_samples,
-        reference: s.reference.clone(),
+        reference: s.reference,
         warmup: s.measure.warmup,
         seed: s.seed,
         progress: opts.progress,
@@ -387,7 +387,7 @@ fn take_samples(
 /// with the reason. Other failures (a module raising its own error) stay errors, and
 /// `incomplete` cases (a stopped run) are left alone.
 fn explain_extension_modules(c: &Corpus, cases: &mut [CaseResult]) {
-    for case in cases.iter_mut().filter(|c| c.layout == Layout::Zip) {
+    for case in cases.iter_mut().filter(|c| c.variant.layout == Layout::Zip) {
         match case.status {
             Status::Ok => case.warnings.push(format!(
                 "the archive holds {} extension module(s), e.g. {}, which zipimport \
@@ -445,7 +445,7 @@ fn scenario_info(
         .to_owned(),
         workload_modules: modules.to_vec(),
         workload_dropped: Vec::new(),
-        reference: s.reference.clone(),
+        reference: s.reference,
         samples: s.measure.samples,
         precision: s.measure.precision,
         min_samples: s.measure.precision.map(|_| s.measure.min_samples),

@@ -13,7 +13,7 @@ use super::{Bytecode, Compression, Layout, ScenarioError, Variant};
 pub(super) fn variants(
     ctx: &Ctx,
     w: &Spanned<wire::Variants>,
-) -> Result<(Vec<Variant>, String), ScenarioError> {
+) -> Result<(Vec<Variant>, Variant), ScenarioError> {
     let v = w.get_ref();
     if v.matrix.is_empty() {
         return Err(ctx.err(
@@ -158,7 +158,7 @@ fn reference(
     v: &wire::Variants,
     seen: &HashSet<String>,
     out: &[Variant],
-) -> Result<String, ScenarioError> {
+) -> Result<Variant, ScenarioError> {
     Ok(match &v.reference {
         Some(r) => {
             if !seen.contains(r.get_ref()) {
@@ -175,9 +175,14 @@ fn reference(
                     ),
                 ));
             }
-            r.get_ref().clone()
+            *out.iter()
+                .find(|x| x.id() == *r.get_ref())
+                .expect("a declared variant")
         }
-        None if seen.contains("dir-pyc") => "dir-pyc".to_owned(),
-        None => out[0].id(),
+        None => out
+            .iter()
+            .find(|x| x.id() == "dir-pyc")
+            .copied()
+            .unwrap_or(out[0]),
     })
 }

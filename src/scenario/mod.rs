@@ -11,7 +11,7 @@ mod limits;
 mod matrix;
 mod overrides;
 mod validate;
-mod variant;
+pub mod variant;
 mod wire;
 
 use std::fmt;
@@ -45,8 +45,8 @@ pub struct Scenario {
     pub workload: Workload,
     /// Variants to package and measure, in file order, without duplicates.
     pub variants: Vec<Variant>,
-    /// Id of the variant every other one is compared against.
-    pub reference: String,
+    /// The variant every other one is compared against.
+    pub reference: Variant,
     /// Modes, samples and warm-up rounds.
     pub measure: MeasureSpec,
     /// Parameter sweeps declared by the file (`[[sweep]]`); [`expand`] turns them into
@@ -164,14 +164,14 @@ pub fn expand(s: &Scenario) -> Vec<Scenario> {
                 SweepParam::Lines => x.tree.lines = value,
                 SweepParam::Filler => x.tree.filler = value,
                 SweepParam::Level => {
-                    let reference = s.variants.iter().position(|v| v.id() == s.reference);
+                    let reference = s.variants.iter().position(|v| *v == s.reference);
                     for v in &mut x.variants {
                         if let Some(Compression::Deflate(_)) = v.compression {
                             v.compression = Some(Compression::Deflate(value as u8));
                         }
                     }
                     if let Some(i) = reference {
-                        x.reference = x.variants[i].id();
+                        x.reference = x.variants[i];
                     }
                     // deflate1 and deflate6 variants become the same variant.
                     let mut seen = std::collections::HashSet::new();
@@ -447,8 +447,8 @@ impl LazyImports {
 /// finer precision than the others, so the budget goes where the question is.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Focus {
-    /// Variant ids.
-    pub variants: Vec<String>,
+    /// The focus variants.
+    pub variants: Vec<Variant>,
     /// Modes in which they are the focus (default: the first measured mode).
     pub modes: Vec<Mode>,
     /// The most samples a focus case takes.
@@ -459,8 +459,8 @@ pub struct Focus {
 
 impl Focus {
     /// Whether the case of `variant` in `mode` is a focus case.
-    pub fn covers(&self, variant: &str, mode: Mode) -> bool {
-        self.modes.contains(&mode) && self.variants.iter().any(|v| v == variant)
+    pub fn covers(&self, variant: Variant, mode: Mode) -> bool {
+        self.modes.contains(&mode) && self.variants.contains(&variant)
     }
 }
 

@@ -142,7 +142,7 @@ pub(super) fn parse_and_validate(
                 .iter()
                 .filter_map(|id| Variant::from_id(id))
                 .collect(),
-            "dir-pyc".to_owned(),
+            Variant::from_id("dir-pyc").expect("a variant id"),
         ),
         None => {
             return Err(ctx.err(
@@ -159,8 +159,7 @@ pub(super) fn parse_and_validate(
     let sweeps = sweeps(&ctx, &wire.sweep, &tree)?;
     let mut measure = measure(&ctx, &wire.measure)?;
     if let (Some(f), Some(list)) = (&measure.focus, &wire.measure.focus) {
-        let ids: Vec<String> = variants.iter().map(Variant::id).collect();
-        if let Some(v) = f.variants.iter().find(|v| !ids.contains(v)) {
+        if let Some(v) = f.variants.iter().find(|v| !variants.contains(v)) {
             return Err(ctx.err(
                 list.span(),
                 "measure.focus",
@@ -705,7 +704,9 @@ fn focus(
             "applies only with `precision` (without it every case takes `samples`)",
         ));
     };
-    let variants = name_list(ctx, list, "measure.focus", |v| Ok(v.to_owned()))?;
+    let variants = name_list(ctx, list, "measure.focus", |v| {
+        Variant::from_id(v).ok_or_else(|| format!("`{v}` is not one of the scenario's variants"))
+    })?;
     let focus_modes = match &w.focus_modes {
         None => modes
             .iter()

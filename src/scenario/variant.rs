@@ -279,6 +279,21 @@ impl Variant {
         }
     }
 
+    /// The compression level of its members, for methods that take one.
+    pub fn level(&self) -> Option<u8> {
+        self.compression.and_then(Compression::level)
+    }
+
+    /// The same variant with its compression level left out (`zip-deflate-pyc` for every
+    /// deflate level): what a sweep over levels holds fixed.
+    pub fn without_level(&self) -> (Layout, Option<&'static str>, Bytecode) {
+        (
+            self.layout,
+            self.compression.map(Compression::method),
+            self.bytecode,
+        )
+    }
+
     /// The variant an id names (the inverse of [`Variant::id`]).
     pub fn from_id(id: &str) -> Option<Variant> {
         if id == "shipped" {
@@ -340,6 +355,107 @@ impl<'de> Deserialize<'de> for Variant {
     }
 }
 
+/// A results file's case spells its variant as its id and what the id is made of, side
+/// by side in the case's record: `"variant": "zip-deflate6-pyc", "layout": "zip",
+/// "compression": "deflate", "level": 6, "bytecode": "pyc"`. Read back, the id alone
+/// names the variant (parsed here, the one place ids are read) and its layout must
+/// agree; the other three are written for other readers and not trusted (files written
+/// before 2026-12-03 gave zstd no level, and hand-made ones get them wrong). Use as
+/// `#[serde(flatten, with = "variant::case_fields")]`.
+pub mod case_fields {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::{Bytecode, Layout, Variant};
+
+    #[derive(Serialize, Deserialize)]
+    struct Fields {
+        variant: String,
+        layout: Layout,
+        #[serde(default)]
+        compression: Option<String>,
+        #[serde(default)]
+        level: Option<u8>,
+        #[serde(default = "unread")]
+        bytecode: Bytecode,
+    }
+
+    /// What a file without `bytecode` is read with (the id says which it is).
+    fn unread() -> Bytecode {
+        Bytecode::Pyc
+    }
+
+    /// Writes the five fields of `v`.
+    pub fn serialize<S: Serializer>(v: &Variant, s: S) -> Result<S::Ok, S::Error> {
+        Fields {
+            variant: v.id(),
+            layout: v.layout,
+            compression: v.compression.map(|c| c.method().to_owned()),
+            level: v.compression.and_then(|c| c.level()),
+            bytecode: v.bytecode,
+        }
+        .serialize(s)
+    }
+
+    /// Reads the variant the id names, refusing fields that say otherwise.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Variant, D::Error> {
+        let f = Fields::deserialize(d)?;
+        let v = Variant::from_id(&f.variant).ok_or_else(|| {
+            serde::de::Error::custom(format!("`{}` is not a variant id", f.variant))
+        })?;
+        if v.layout != f.layout {
+            return Err(serde::de::Error::custom(format!(
+                "`{}` is not a variant of layout {}",
+                f.variant,
+                f.layout.name()
+            )));
+        }
+        Ok(v)
+    }
+}
+
+/// A variant written as its id alone (`"zip-deflate6-pyc"`), as a scenario's reference
+/// and focus are. Use as `#[serde(with = "variant::as_id")]`.
+pub mod as_id {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use super::Variant;
+
+    /// Writes the id.
+    pub fn serialize<S: Serializer>(v: &Variant, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&v.id())
+    }
+
+    /// Reads the variant an id names.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Variant, D::Error> {
+        let id = String::deserialize(d)?;
+        Variant::from_id(&id)
+            .ok_or_else(|| serde::de::Error::custom(format!("`{id}` is not a variant id")))
+    }
+}
+
+/// Variants written as a list of their ids. Use as `#[serde(with = "variant::as_ids")]`.
+pub mod as_ids {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use super::Variant;
+
+    /// Writes the ids.
+    pub fn serialize<S: Serializer>(vs: &[Variant], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(vs.iter().map(Variant::id))
+    }
+
+    /// Reads the variants the ids name.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Variant>, D::Error> {
+        Vec::<String>::deserialize(d)?
+            .iter()
+            .map(|id| {
+                Variant::from_id(id)
+                    .ok_or_else(|| serde::de::Error::custom(format!("`{id}` is not a variant id")))
+            })
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -378,6 +494,41 @@ mod tests {
         assert_eq!(readable_note("zstd").as_deref(), Some("zstd: from 3.15"));
         assert_eq!(readable_note("deflate"), None);
         assert_eq!(readable_note("xz"), None);
+    }
+
+    #[test]
+    fn a_case_writes_its_variant_in_five_fields_and_reads_it_from_its_id() {
+        #[derive(Serialize, Deserialize)]
+        struct Case {
+            #[serde(flatten, with = "case_fields")]
+            variant: Variant,
+        }
+        let v = Variant::from_id("zip-deflate6-pyc").unwrap();
+        let json = serde_json::to_string(&Case { variant: v }).unwrap();
+        assert_eq!(
+            json,
+            r#"{"variant":"zip-deflate6-pyc","layout":"zip","compression":"deflate","level":6,"bytecode":"pyc"}"#
+        );
+        assert_eq!(serde_json::from_str::<Case>(&json).unwrap().variant, v);
+        // Files of before 2026-12-02 named zstd without its level (3).
+        let old = r#"{"variant":"zip-zstd-none","layout":"zip","compression":"zstd","level":null,"bytecode":"none"}"#;
+        assert_eq!(
+            serde_json::from_str::<Case>(old).unwrap().variant.id(),
+            "zip-zstd3-none"
+        );
+        // The id rules: a layout that is not its own, or no id at all, is refused.
+        let wrong = r#"{"variant":"dir-pyc","layout":"zip","compression":null,"level":null,"bytecode":"pyc"}"#;
+        let e = serde_json::from_str::<Case>(wrong)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            e.contains("`dir-pyc` is not a variant of layout zip"),
+            "{e}"
+        );
+        let bad = r#"{"variant":"zip-new-pyc","layout":"zip","compression":null,"level":null,"bytecode":"pyc"}"#;
+        let e = serde_json::from_str::<Case>(bad).err().unwrap().to_string();
+        assert!(e.contains("`zip-new-pyc` is not a variant id"), "{e}");
     }
 
     #[test]

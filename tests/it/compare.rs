@@ -136,7 +136,7 @@ fn unmatched_and_incomparable_cases_are_reported_not_matched() {
         "3.11.7",
         &[
             ("dir-pyc", "cold", noisy(40e6, 0.1, 15, 1)),
-            ("zip-old-pyc", "cold", noisy(45e6, 0.1, 15, 2)),
+            ("zip-deflate1-pyc", "cold", noisy(45e6, 0.1, 15, 2)),
             ("zip-bzip2-pyc", "cold", vec![]),
         ],
     );
@@ -145,7 +145,7 @@ fn unmatched_and_incomparable_cases_are_reported_not_matched() {
         "3.11.7",
         &[
             ("dir-pyc", "cold", noisy(40e6, 0.1, 15, 3)),
-            ("zip-new-pyc", "cold", noisy(45e6, 0.1, 15, 4)),
+            ("zip-deflate9-pyc", "cold", noisy(45e6, 0.1, 15, 4)),
             ("zip-bzip2-pyc", "cold", vec![]),
         ],
     );
@@ -163,10 +163,10 @@ fn unmatched_and_incomparable_cases_are_reported_not_matched() {
             .unwrap()["reason"]
             .clone()
     };
-    assert_eq!(verdict(&cmp, "zip-old-pyc"), "cannot-judge");
-    assert_eq!(reason("zip-old-pyc"), "only-in-baseline");
-    assert_eq!(verdict(&cmp, "zip-new-pyc"), "cannot-judge");
-    assert_eq!(reason("zip-new-pyc"), "only-in-candidate");
+    assert_eq!(verdict(&cmp, "zip-deflate1-pyc"), "cannot-judge");
+    assert_eq!(reason("zip-deflate1-pyc"), "only-in-baseline");
+    assert_eq!(verdict(&cmp, "zip-deflate9-pyc"), "cannot-judge");
+    assert_eq!(reason("zip-deflate9-pyc"), "only-in-candidate");
     // Unsupported on both sides is a steady state, not a hole in the gate.
     assert_eq!(verdict(&cmp, "zip-bzip2-pyc"), "unsupported");
     assert_eq!(cmp["unjudged"], 2);

@@ -230,7 +230,7 @@ fn every_ratio_a_sentence_quotes_is_the_one_its_tables_imply_and_over_the_floor_
             let Some(s) = model.scenario(scenario) else {
                 continue;
             };
-            let reference = s.info.reference.clone();
+            let reference = s.info.reference.id();
             let modes: Vec<BTreeMap<String, Figures>> = tables
                 .iter()
                 .filter(|(k, _)| k.starts_with(&format!("{scenario}/")))

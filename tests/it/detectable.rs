@@ -25,7 +25,7 @@ fn runs() -> Vec<Results> {
 fn slow_down(r: &mut Results, key: (&str, &str, &str), factor: f64) {
     let mut found = 0;
     for c in &mut r.cases {
-        if (c.scenario.as_str(), c.variant.as_str(), c.mode.name()) == key {
+        if (c.scenario.as_str(), c.variant.id().as_str(), c.mode.name()) == key {
             for v in &mut c.samples_ns {
                 *v = (*v as f64 * factor).round() as u64;
             }

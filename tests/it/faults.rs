@@ -44,7 +44,7 @@ fn measure_dir(init: &str, timeout: Duration) -> Vec<measure::CaseOutcome> {
         samples: 2,
         precision: None,
         min_samples: 2,
-        reference: "dir-pyc".into(),
+        reference: zipimport_bench::scenario::Variant::from_id("dir-pyc").unwrap(),
         warmup: 0,
         seed: 1,
         progress: false,

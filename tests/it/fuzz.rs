@@ -67,7 +67,7 @@ fn check(text: &str) {
         assert!(s.tree.module_count() <= l.total_modules);
         assert!(l.samples.contains(&i64::from(s.measure.samples)));
         assert!(!s.variants.is_empty());
-        assert!(s.variants.iter().any(|v| v.id() == s.reference));
+        assert!(s.variants.contains(&s.reference));
     }
 }
 

@@ -111,11 +111,12 @@ pub enum Marker {
 impl Marker {
     /// The marker of a case's layout and compression.
     pub fn of(c: &CaseResult) -> Marker {
-        match (c.layout.name(), c.compression.as_deref()) {
-            ("dir", _) => Marker::Circle,
-            ("memory", _) => Marker::Diamond,
-            (_, Some("stored")) => Marker::Square,
-            (_, Some("deflate")) => Marker::Triangle,
+        use crate::scenario::{Compression, Layout};
+        match (c.variant.layout, c.variant.compression) {
+            (Layout::Dir, _) => Marker::Circle,
+            (Layout::Memory, _) => Marker::Diamond,
+            (_, Some(Compression::Stored)) => Marker::Square,
+            (_, Some(Compression::Deflate(_))) => Marker::Triangle,
             _ => Marker::Cross,
         }
     }

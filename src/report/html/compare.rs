@@ -195,7 +195,7 @@ fn distribution_charts(
             .iter()
             .find(|x| {
                 x.scenario == c.scenario
-                    && x.variant == c.variant
+                    && x.variant.id() == c.variant
                     && x.mode.name() == c.mode
                     && x.status == Status::Ok
             })

@@ -157,7 +157,7 @@ fn verdict_chart(report: &RunReport, v: &super::verdict::Verdict) -> Option<Char
     let mut rows: Vec<charts::WhiskerRow> = v
         .variants
         .iter()
-        .filter(|id| **id != s.reference)
+        .filter(|id| **id != s.reference.id())
         .filter_map(|id| {
             let r = t.ok(id)?.ratio?;
             Some((id.clone(), vec![Some((r.ratio, r.low, r.high))]))

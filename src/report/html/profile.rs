@@ -39,7 +39,7 @@ fn measured<'a>(cases: &[&'a CaseResult], variants: &[String], mode: Mode) -> Ve
             cases
                 .iter()
                 .copied()
-                .find(|c| &c.variant == v && c.mode == mode && c.status == Status::Ok)
+                .find(|c| c.variant.id() == *v && c.mode == mode && c.status == Status::Ok)
         })
         .collect()
 }
@@ -64,13 +64,13 @@ pub(super) fn phase_view(
     variants: &[String],
     mode: Mode,
 ) -> (Vec<String>, Vec<PhaseRow>, Option<charts::Chart>) {
-    let probes: Vec<(&str, &crate::measure::Probe)> = measured(cases, variants, mode)
+    let probes: Vec<(String, &crate::measure::Probe)> = measured(cases, variants, mode)
         .into_iter()
         .filter_map(|c| {
             c.probe
                 .as_ref()
                 .filter(|p| !p.phases.is_empty())
-                .map(|p| (c.variant.as_str(), p))
+                .map(|p| (c.variant.id(), p))
         })
         .collect();
     if probes.is_empty() {
@@ -144,7 +144,7 @@ pub(super) fn counter_view(
             values.push(get("directory_reads").to_string());
             values.push(format_size(get("rss_growth_bytes")));
             Some(CounterRow {
-                variant: c.variant.clone(),
+                variant: c.variant.id(),
                 values,
             })
         })

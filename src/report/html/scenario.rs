@@ -139,7 +139,7 @@ pub(super) fn scenario_view(report: &RunReport, sr: &ScenarioReport) -> Scenario
     let headline = sr
         .tables
         .iter()
-        .filter(|t| t.ok(&s.reference).is_some())
+        .filter(|t| t.ok(&s.reference.id()).is_some())
         .map(|t| HeadlineTable {
             mode: t.mode.name().to_owned(),
             heading: crate::report::headline::heading(sr, t),
@@ -151,7 +151,7 @@ pub(super) fn scenario_view(report: &RunReport, sr: &ScenarioReport) -> Scenario
     ScenarioView {
         name: s.name.clone(),
         description: s.description.clone(),
-        reference: s.reference.clone(),
+        reference: s.reference.id(),
         modules: s.workload_modules.len(),
         warmup: s.warmup,
         seed: s.seed,
@@ -260,7 +260,7 @@ impl<'s, 'a> Measured<'s, 'a> {
 
     /// A case's ratio to the reference with its interval, as its table has it.
     fn ratio(&self, c: &CaseResult) -> Option<(f64, f64, f64)> {
-        let r = self.sr.table(c.mode)?.ok(&c.variant)?.ratio?;
+        let r = self.sr.table(c.mode)?.ok(&c.variant.id())?.ratio?;
         Some((r.ratio, r.low, r.high))
     }
 }
@@ -306,7 +306,7 @@ fn sample_charts(s: &crate::results::ScenarioInfo, m: &Measured) -> Vec<ChartVie
     let zips: Vec<&CaseResult> = m
         .first_mode()
         .into_iter()
-        .filter(|c| c.layout == Layout::Zip)
+        .filter(|c| c.variant.layout == Layout::Zip)
         .collect();
     let points: Vec<ScatterPoint> = zips
         .iter()
@@ -314,7 +314,7 @@ fn sample_charts(s: &crate::results::ScenarioInfo, m: &Measured) -> Vec<ChartVie
             Some(ScatterPoint {
                 x: c.artifact.size as f64 / 1024.0,
                 y: c.summary.as_ref()?.median / 1e6,
-                colour: charts::palette::bytecode(c.bytecode.name()),
+                colour: charts::palette::bytecode(c.variant.bytecode.name()),
                 marker: Marker::of(c),
             })
         })
@@ -322,7 +322,7 @@ fn sample_charts(s: &crate::results::ScenarioInfo, m: &Measured) -> Vec<ChartVie
     if !points.is_empty() {
         let mut legend: Vec<LegendItem> = Vec::new();
         for b in Bytecode::ALL {
-            if zips.iter().any(|c| c.bytecode == b) {
+            if zips.iter().any(|c| c.variant.bytecode == b) {
                 legend.push(LegendItem::new(
                     format!("bytecode {}", b.name()),
                     charts::palette::bytecode(b.name()),
@@ -373,7 +373,7 @@ fn top_modules(m: &Measured) -> Vec<TopModules> {
         .filter_map(|c| {
             let p = c.probe.as_ref()?;
             (!p.top_modules.is_empty()).then(|| TopModules {
-                variant: c.variant.clone(),
+                variant: c.variant.id(),
                 modules: p
                     .top_modules
                     .iter()
@@ -445,7 +445,7 @@ fn every_number(sr: &ScenarioReport) -> Table {
             };
             let (instr_ratio, instr_span) = ratio(r.instructions);
             t.push(TableRow::cells(vec![
-                c.variant.clone(),
+                c.variant.id(),
                 c.mode.name().to_owned(),
                 c.status.name().to_owned(),
                 c.samples_ns.len().to_string(),
@@ -496,7 +496,7 @@ fn failures(sr: &ScenarioReport) -> Vec<Failure> {
         .map(|r| r.case)
         .filter(|c| c.status != Status::Ok)
         .map(|c| Failure {
-            variant: c.variant.clone(),
+            variant: c.variant.id(),
             mode: c.mode.name().to_owned(),
             status: c.status.name().to_owned(),
             error: c.error.clone().unwrap_or_default(),

@@ -7,14 +7,13 @@
 //! reference (the quotient, with the interval the two imply: [`ModeTable::between`]),
 //! so a comparison says what the two rows of the table say.
 
-mod index;
 mod rows;
 
-pub use index::{CaseIndex, CaseKey};
+pub use crate::results::{CaseIndex, CaseKey};
 pub use rows::{CaseRow, FloorCell, ModeTable, Target};
 
 use crate::results::{CaseResult, Results, ScenarioInfo};
-use crate::scenario::Mode;
+use crate::scenario::{Mode, Variant};
 
 use super::trace_diff::{Difference, Traced};
 
@@ -49,8 +48,8 @@ impl<'a> ScenarioReport<'a> {
 
     /// The variants measured in any mode, in the headline table's row order (then the
     /// other tables'): the order of every chart.
-    pub fn variant_order(&self) -> Vec<&'a str> {
-        let mut out: Vec<&'a str> = Vec::new();
+    pub fn variant_order(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
         let first = self.headline_mode;
         let tables = self
             .tables
@@ -59,8 +58,9 @@ impl<'a> ScenarioReport<'a> {
             .chain(self.tables.iter().filter(|t| Some(t.mode) != first));
         for t in tables {
             for r in t.rows.iter().filter(|r| r.is_ok()) {
-                if !out.contains(&r.case.variant.as_str()) {
-                    out.push(&r.case.variant);
+                let id = r.case.variant.id();
+                if !out.contains(&id) {
+                    out.push(id);
                 }
             }
         }
@@ -148,7 +148,11 @@ fn sampling(s: &ScenarioInfo, t: &ModeTable) -> String {
         .map(|f| {
             format!(
                 "; {}: at most {}, within ±{}%",
-                f.variants.join(", "),
+                f.variants
+                    .iter()
+                    .map(Variant::id)
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 f.samples,
                 f.precision
             )

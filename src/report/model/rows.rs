@@ -57,6 +57,8 @@ pub enum Target {
 pub struct CaseRow<'a> {
     /// The case.
     pub case: &'a CaseResult,
+    /// Its variant's id, as every output names it.
+    pub id: String,
     /// Its ratio to the reference with the interval: exactly 1 for the reference, none
     /// for cases that were not measured.
     pub ratio: Option<RatioInterval>,
@@ -93,7 +95,7 @@ impl CaseRow<'_> {
 
     /// The variant id.
     pub fn variant(&self) -> &str {
-        &self.case.variant
+        &self.id
     }
 }
 
@@ -119,9 +121,9 @@ pub struct ModeTable<'a> {
 }
 
 impl<'a> ModeTable<'a> {
-    /// The row of `variant`.
+    /// The row of the variant whose id is `variant`.
     pub fn row(&self, variant: &str) -> Option<&CaseRow<'a>> {
-        self.rows.iter().find(|r| r.case.variant == variant)
+        self.rows.iter().find(|r| r.id == variant)
     }
 
     /// The row of `variant`, when it was measured and has a ratio.
@@ -194,12 +196,10 @@ fn instructions_of(c: &CaseResult, reference: Option<&CaseResult>) -> Option<Rat
 
 /// The precision (a fraction) the case of `variant` in `mode` was sampled for: the
 /// focus's for focus cases, else the scenario's; `None` without adaptive sampling.
-fn precision_of(s: &ScenarioInfo, variant: &str, mode: Mode) -> Option<f64> {
+fn precision_of(s: &ScenarioInfo, variant: Variant, mode: Mode) -> Option<f64> {
     let p = s.precision?;
     let p = match &s.focus {
-        Some(f) if f.modes.contains(&mode) && f.variants.iter().any(|v| v == variant) => {
-            f.precision
-        }
+        Some(f) if f.modes.contains(&mode) && f.variants.contains(&variant) => f.precision,
         _ => p,
     };
     Some(p / 100.0)
@@ -209,7 +209,7 @@ fn target_of(s: &ScenarioInfo, c: &CaseResult, ratio: Option<RatioInterval>) -> 
     if c.variant == s.reference {
         return Target::Reference;
     }
-    let Some(p) = precision_of(s, &c.variant, c.mode) else {
+    let Some(p) = precision_of(s, c.variant, c.mode) else {
         return Target::Fixed;
     };
     let wanted = allowed(p, ratio.map_or(1.0, |r| r.ratio));
@@ -245,6 +245,7 @@ pub(super) fn rows<'a>(s: &ScenarioInfo, cases: &[&'a CaseResult]) -> Vec<CaseRo
         .map(|&c| {
             let ratio = ratio_of(c, reference, c.variant == s.reference);
             CaseRow {
+                id: c.variant.id(),
                 case: c,
                 ratio,
                 floor: FloorCell::None,
@@ -265,7 +266,7 @@ pub(super) fn rows<'a>(s: &ScenarioInfo, cases: &[&'a CaseResult]) -> Vec<CaseRo
             }
         })
         .collect();
-    let floor_id = Variant::MEMORY.id();
+    let floor_id = Variant::MEMORY;
     let floor = rows
         .iter()
         .find(|r| r.case.variant == floor_id)

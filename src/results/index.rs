@@ -1,10 +1,11 @@
-//! Cases by key, indexed once: every lookup of a case by scenario, variant and mode in
-//! the reports goes through a map here instead of a scan of every case.
+//! Cases by key, indexed once: every lookup of a case by scenario, variant and mode
+//! (the reports, compare, merge) goes through a map here instead of a scan of every
+//! case.
 
 use std::collections::HashMap;
 
-use crate::results::{CaseResult, Results};
-use crate::scenario::Mode;
+use super::{CaseResult, Results};
+use crate::scenario::{Mode, Variant};
 use crate::status::Status;
 
 /// What identifies a per-sample case within a run.
@@ -12,8 +13,8 @@ use crate::status::Status;
 pub struct CaseKey<'a> {
     /// Scenario (instance) name.
     pub scenario: &'a str,
-    /// Variant id.
-    pub variant: &'a str,
+    /// Variant.
+    pub variant: Variant,
     /// Mode.
     pub mode: Mode,
 }
@@ -23,7 +24,7 @@ impl<'a> CaseKey<'a> {
     pub fn of(c: &'a CaseResult) -> Self {
         CaseKey {
             scenario: &c.scenario,
-            variant: &c.variant,
+            variant: c.variant,
             mode: c.mode,
         }
     }
@@ -48,7 +49,7 @@ impl<'a> CaseIndex<'a> {
     }
 
     /// The case of `variant` in `scenario` and `mode`.
-    pub fn get(&self, scenario: &str, variant: &str, mode: Mode) -> Option<&'a CaseResult> {
+    pub fn get(&self, scenario: &str, variant: Variant, mode: Mode) -> Option<&'a CaseResult> {
         self.by_key
             .get(&CaseKey {
                 scenario,
@@ -59,9 +60,14 @@ impl<'a> CaseIndex<'a> {
     }
 
     /// The case, when it was measured (`ok`, with a summary).
-    pub fn ok(&self, scenario: &str, variant: &str, mode: Mode) -> Option<&'a CaseResult> {
+    pub fn ok(&self, scenario: &str, variant: Variant, mode: Mode) -> Option<&'a CaseResult> {
         self.get(scenario, variant, mode)
             .filter(|c| c.status == Status::Ok && c.summary.is_some())
+    }
+
+    /// The case with `c`'s key.
+    pub fn like(&self, c: &CaseResult) -> Option<&'a CaseResult> {
+        self.by_key.get(&CaseKey::of(c)).copied()
     }
 
     /// Every case of `scenario`, in file order.
