@@ -14,7 +14,7 @@ use strum::VariantArray;
 
 use super::Rate;
 use super::research::{self, Candidate, Found};
-use crate::results::{CaseResult, Results};
+use crate::results::{CaseIndex, CaseKey, CaseResult, Results};
 use crate::stats::relative;
 use crate::status::Status;
 
@@ -69,28 +69,29 @@ fn classified(c: &CaseResult, slow_above: Option<f64>) -> Vec<relative::Obs> {
 /// Every estimator on every case measured in at least three runs (and not the
 /// reference), in scenario, mode and variant order.
 pub fn compare_estimators(runs: &[(String, Results)]) -> Vec<EstimatorRow> {
-    let mut keys: Vec<(String, String, String)> = Vec::new();
-    for (_, r) in runs {
-        for c in r.cases.iter().filter(|c| c.status == Status::Ok) {
-            let k = (c.scenario.clone(), c.variant.id(), c.mode.name().to_owned());
-            if !keys.contains(&k) {
-                keys.push(k);
-            }
-        }
-    }
-    keys.sort_by(|a, b| (&a.0, &a.2, &a.1).cmp(&(&b.0, &b.2, &b.1)));
+    // One case of every key (the first run's that has it), and each run's cases
+    // indexed once.
+    let mut seen = std::collections::HashSet::new();
+    let mut keys: Vec<&CaseResult> = runs
+        .iter()
+        .flat_map(|(_, r)| &r.cases)
+        .filter(|c| c.status == Status::Ok && seen.insert(CaseKey::of(c)))
+        .collect();
+    keys.sort_by_cached_key(|c| (c.scenario.clone(), c.mode.name(), c.variant.id()));
+    let indexes: Vec<CaseIndex> = runs.iter().map(|(_, r)| CaseIndex::new(r)).collect();
     let mut out = Vec::new();
-    for k in keys {
+    for like in keys {
+        let k = (
+            like.scenario.clone(),
+            like.variant.id(),
+            like.mode.name().to_owned(),
+        );
         let pairs: Vec<(&CaseResult, &CaseResult, Option<f64>)> = runs
             .iter()
-            .filter_map(|(_, r)| {
-                let c = r.cases.iter().find(|c| {
-                    c.scenario == k.0
-                        && c.variant.id() == k.1
-                        && c.mode.name() == k.2
-                        && c.status == Status::Ok
-                })?;
-                let reference = r.reference_case(c)?;
+            .zip(&indexes)
+            .filter_map(|((_, r), index)| {
+                let c = index.ok(&like.scenario, like.variant, like.mode)?;
+                let reference = index.reference_of(c)?;
                 (reference.variant != c.variant && reference.shard == c.shard)
                     .then(|| (c, reference, slow_above(r, c)))
             })

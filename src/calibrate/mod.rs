@@ -33,6 +33,7 @@ pub use render::{
     render_text,
 };
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
@@ -284,13 +285,27 @@ fn key(c: &crate::compare::CaseComparison) -> (String, String, String) {
     (c.scenario.clone(), c.variant.clone(), c.mode.clone())
 }
 
-/// Multiplies one case's wall samples (or instruction counts) by `factor` in place.
-fn inject(r: &mut Results, case: &(String, String, String), method: Method, factor: f64) {
-    for c in r
-        .cases
-        .iter_mut()
-        .filter(|c| c.scenario == case.0 && c.variant.id() == case.1 && c.mode.name() == case.2)
-    {
+/// Where each case of a run is among its cases, by the key a comparison row names it
+/// with: found once, so that no case is looked up by a scan.
+type Positions = HashMap<(String, String, String), usize>;
+
+fn positions(r: &Results) -> Positions {
+    r.cases
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            (
+                (c.scenario.clone(), c.variant.id(), c.mode.name().to_owned()),
+                i,
+            )
+        })
+        .collect()
+}
+
+/// Multiplies the wall samples (or instruction counts) of case `at` of `r` by `factor`
+/// in place.
+fn inject(r: &mut Results, at: Option<usize>, method: Method, factor: f64) {
+    if let Some(c) = at.map(|i| &mut r.cases[i]) {
         match method {
             Method::Plain | Method::Relative => {
                 for v in &mut c.samples_ns {
@@ -320,6 +335,7 @@ pub fn calibrate(
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Calibration {
     let estimators = compare_estimators(runs);
+    let at: Vec<Positions> = runs.iter().map(|(_, r)| positions(r)).collect();
     let pairs: Vec<(usize, usize)> = (0..runs.len())
         .flat_map(|i| (i + 1..runs.len()).map(move |j| (i, j)))
         .collect();
@@ -387,14 +403,14 @@ pub fn calibrate(
                         .find_map(|r| r.note.clone())
                         .unwrap_or_default()
                 });
-            let noise = noise(runs, k);
+            let noise = noise(runs, &at, k);
             let mut power = Vec::new();
             if !reference && never.is_none() {
                 for &level in m.levels() {
                     let mut hit = vec![false; pairs.len()];
                     for (p, &(i, j)) in pairs.iter().enumerate() {
                         let mut cand = runs[j].1.clone();
-                        inject(&mut cand, k, m, 1.0 + level);
+                        inject(&mut cand, at[j].get(k).copied(), m, 1.0 + level);
                         let cmp = judge(m, i, j, &cand, threshold);
                         hit[p] = cmp.cases.iter().any(|r| {
                             r.metric == m.metric()
@@ -517,16 +533,15 @@ fn detectable(power: &[(f64, Rate)]) -> Option<f64> {
 }
 
 /// Median over the runs of a case's MAD / median.
-fn noise(runs: &[(String, Results)], k: &(String, String, String)) -> Option<f64> {
+fn noise(
+    runs: &[(String, Results)],
+    at: &[Positions],
+    k: &(String, String, String),
+) -> Option<f64> {
     let v: Vec<f64> = runs
         .iter()
-        .filter_map(|(_, r)| {
-            r.cases
-                .iter()
-                .find(|c| c.scenario == k.0 && c.variant.id() == k.1 && c.mode.name() == k.2)
-                .and_then(|c| c.summary.as_ref())
-                .map(|s| s.rel_mad())
-        })
+        .zip(at)
+        .filter_map(|((_, r), at)| r.cases[*at.get(k)?].summary.as_ref().map(|s| s.rel_mad()))
         .collect();
     (!v.is_empty()).then(|| crate::stats::median(&v))
 }

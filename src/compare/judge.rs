@@ -4,7 +4,7 @@
 use super::environment::{Environment, Gate};
 use super::{CaseComparison, CompareOptions, Metric, Reason, Verdict};
 use crate::measure::MIN_SAMPLES_FLOOR;
-use crate::results::{CaseResult, Relative, Results};
+use crate::results::{CaseIndex, CaseResult, Relative};
 use crate::stats::{
     Estimate, benjamini_hochberg, bootstrap_ratio_ci, mann_whitney_p, median, normal_quantile,
     normal_sf, smallest_mann_whitney_p,
@@ -83,8 +83,8 @@ fn as_f64(v: &[u64]) -> Vec<f64> {
 /// The wall-time row of a matched pair.
 pub(super) fn wall(
     env: &Environment,
-    (b, bc): (&Results, &CaseResult),
-    (c, cc): (&Results, &CaseResult),
+    (b, bc): (&CaseIndex, &CaseResult),
+    (c, cc): (&CaseIndex, &CaseResult),
     opts: CompareOptions,
 ) -> CaseComparison {
     let mut row = wall_row(bc);

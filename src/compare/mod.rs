@@ -401,7 +401,12 @@ pub fn compare(
             cases.push(row);
             continue;
         };
-        cases.push(judge::wall(&env, (baseline, bc), (candidate, cc), opts));
+        cases.push(judge::wall(
+            &env,
+            (&in_baseline, bc),
+            (&in_candidate, cc),
+            opts,
+        ));
         if let Some(row) = judge::instructions(&env, bc, cc, opts) {
             cases.push(row);
         }

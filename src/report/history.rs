@@ -85,15 +85,17 @@ fn panel(
 ) -> Panel {
     let mut series: Vec<(String, Vec<Point>)> = Vec::new();
     for (i, (_, r)) in runs.iter().enumerate() {
-        for c in r
-            .cases
+        let index = crate::results::CaseIndex::new(r);
+        for c in index
+            .of_scenario(&scenario)
             .iter()
-            .filter(|c| c.scenario == scenario && c.mode.name() == mode && c.status == Status::Ok)
+            .copied()
+            .filter(|c| c.mode.name() == mode && c.status == Status::Ok)
         {
             // What the gate judges, with its 95% interval: the median in ms, or, relative,
             // the ratio to the run's reference as the gate estimates it.
             let point = if relative {
-                match r.relative(c) {
+                match index.relative(c) {
                     Relative::Reference => Some((1.0, 1.0, 1.0)),
                     Relative::NoReference => None,
                     Relative::Against { estimate: e, .. } => Some((e.ratio, e.low, e.high)),

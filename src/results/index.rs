@@ -30,11 +30,13 @@ impl<'a> CaseKey<'a> {
     }
 }
 
-/// Every case of a run by key, and each scenario's cases in file order.
+/// Every case of a run by key, each scenario's cases in file order, and each
+/// scenario's reference variant.
 #[derive(Debug, Default)]
 pub struct CaseIndex<'a> {
     by_key: HashMap<CaseKey<'a>, &'a CaseResult>,
     by_scenario: HashMap<&'a str, Vec<&'a CaseResult>>,
+    references: HashMap<&'a str, Variant>,
 }
 
 impl<'a> CaseIndex<'a> {
@@ -44,6 +46,9 @@ impl<'a> CaseIndex<'a> {
         for c in &results.cases {
             index.by_key.entry(CaseKey::of(c)).or_insert(c);
             index.by_scenario.entry(&c.scenario).or_default().push(c);
+        }
+        for s in &results.scenarios {
+            index.references.entry(&s.name).or_insert(s.reference);
         }
         index
     }
@@ -68,6 +73,13 @@ impl<'a> CaseIndex<'a> {
     /// The case with `c`'s key.
     pub fn like(&self, c: &CaseResult) -> Option<&'a CaseResult> {
         self.by_key.get(&CaseKey::of(c)).copied()
+    }
+
+    /// The reference variant's case in `c`'s scenario and mode, when it was measured.
+    pub fn reference_of(&self, c: &CaseResult) -> Option<&'a CaseResult> {
+        let reference = *self.references.get(c.scenario.as_str())?;
+        self.get(&c.scenario, reference, c.mode)
+            .filter(|x| x.status == Status::Ok && !x.samples_ns.is_empty())
     }
 
     /// Every case of `scenario`, in file order.

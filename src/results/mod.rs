@@ -23,13 +23,14 @@ pub use schema::{
     PairedRatio, Results, RunMetadata, SCHEMA_VERSION, ScenarioInfo, ShardRun,
 };
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 
 use crate::measure::CaseOutcome;
 use crate::package::Artifact;
-use crate::scenario::{Bytecode, Layout, Variant};
+use crate::scenario::{Bytecode, Layout, Mode, Variant};
 use crate::status::Status;
 
 /// Turns one scenario's measured cases into results, with ratios to `reference`.
@@ -127,7 +128,7 @@ pub fn cases(
 }
 
 /// Sets every case's ratios to the `reference` variant in the same mode (the cases of
-/// one scenario), by the run's estimator ([`Results::relative`]), and which reference
+/// one scenario), by the run's estimator ([`CaseIndex::relative`] is the gate's), and which reference
 /// sample each of its samples was nearest to.
 pub(crate) fn set_ratios(out: &mut [CaseResult], reference: Variant) {
     // Each shard's machine has states of its own; the cases of one run share its.
@@ -143,22 +144,22 @@ pub(crate) fn set_ratios(out: &mut [CaseResult], reference: Variant) {
             c.slow_above_ns = boundary;
         }
     }
+    let references = of_variant(out, reference);
     for i in 0..out.len() {
         let slow_above = out[i].slow_above_ns;
         out[i].ratio_to_reference = None;
         out[i].paired_ratio = None;
         out[i].nearest_reference = Vec::new();
-        let reference_instructions = out
-            .iter()
-            .find(|c| c.variant == reference && c.mode == out[i].mode)
-            .and_then(|c| c.instructions.as_ref())
+        let reference_at = references.get(&out[i].mode).copied();
+        let reference_instructions = reference_at
+            .and_then(|j| out[j].instructions.as_ref())
             .and_then(|x| x.median);
         if let (Some(r), Some(x)) = (reference_instructions, out[i].instructions.as_mut()) {
             x.ratio_to_reference = x.median.map(|m| m / r);
         }
-        let reference_case = out
-            .iter()
-            .find(|c| c.variant == reference && c.mode == out[i].mode && c.status == Status::Ok);
+        let reference_case = reference_at
+            .map(|j| &out[j])
+            .filter(|c| c.status == Status::Ok);
         let Some(r) = reference_case.filter(|_| out[i].status == Status::Ok) else {
             continue;
         };
@@ -180,6 +181,19 @@ pub(crate) fn set_ratios(out: &mut [CaseResult], reference: Variant) {
     set_floor(out);
 }
 
+/// Where the case of `variant` is among `cases` (one scenario's), per mode.
+fn of_variant(cases: &[CaseResult], variant: Variant) -> HashMap<Mode, usize> {
+    let mut at = HashMap::new();
+    for (i, c) in cases
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.variant == variant)
+    {
+        at.entry(c.mode).or_insert(i);
+    }
+    at
+}
+
 /// What the machine did while `cases` (one scenario's) were measured: the speed
 /// probe's readings of every sample, in time order, sorted into one or two states.
 pub fn machine_states(cases: &[CaseResult]) -> Option<crate::stats::MachineStates> {
@@ -195,15 +209,16 @@ pub fn machine_states(cases: &[CaseResult]) -> Option<crate::stats::MachineState
 
 /// Sets every measured case's distance to the floor (variant `memory`, same mode).
 fn set_floor(out: &mut [CaseResult]) {
-    let floor_id = Variant::MEMORY;
+    let floors = of_variant(out, Variant::MEMORY);
     for i in 0..out.len() {
         out[i].floor = None;
-        if out[i].variant == floor_id {
+        if out[i].variant == Variant::MEMORY {
             continue;
         }
-        let Some(f) = out
-            .iter()
-            .find(|c| c.variant == floor_id && c.mode == out[i].mode && c.status == Status::Ok)
+        let Some(f) = floors
+            .get(&out[i].mode)
+            .map(|&j| &out[j])
+            .filter(|c| c.status == Status::Ok)
         else {
             continue;
         };

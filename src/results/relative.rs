@@ -4,10 +4,9 @@
 //! and the speed probe's readings, so that what slowed the machine while a sample ran
 //! cancels instead of adding up.
 
-use super::{CaseResult, Results};
+use super::CaseResult;
 use crate::measure::{MIN_SAMPLES_FLOOR, Stop};
 use crate::stats::relative::{self, Estimate, Estimator, Obs};
-use crate::status::Status;
 
 /// A case relative to its run's reference.
 #[derive(Debug, Clone, PartialEq)]
@@ -69,35 +68,10 @@ impl CaseResult {
     }
 }
 
-impl Results {
-    /// The reference variant's case in `c`'s scenario and mode, when it was measured.
-    pub fn reference_case(&self, c: &CaseResult) -> Option<&CaseResult> {
-        let reference = self
-            .scenarios
-            .iter()
-            .find(|s| s.name == c.scenario)
-            .map(|s| s.reference)?;
-        self.cases.iter().find(|x| {
-            x.scenario == c.scenario
-                && x.mode == c.mode
-                && x.variant == reference
-                && x.status == Status::Ok
-                && !x.samples_ns.is_empty()
-        })
-    }
-
-    /// `c`'s ratio to its reference (1.0 for the reference): what `--relative` judges.
-    pub fn relative_median(&self, c: &CaseResult) -> Option<f64> {
-        match self.relative(c) {
-            Relative::Reference => Some(1.0),
-            Relative::NoReference => None,
-            Relative::Against { estimate, .. } => Some(estimate.ratio),
-        }
-    }
-
+impl<'a> super::CaseIndex<'a> {
     /// `c` relative to its run's reference, by the gate's estimator ([`gate_estimate`]).
     pub fn relative(&self, c: &CaseResult) -> Relative {
-        let Some(r) = self.reference_case(c) else {
+        let Some(r) = self.reference_of(c) else {
             return Relative::NoReference;
         };
         if r.variant == c.variant {

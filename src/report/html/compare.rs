@@ -12,7 +12,7 @@ use super::add_shared_templates;
 use super::charts::{self, palette};
 use super::view::ChartView;
 use crate::compare::{CaseComparison, Comparison, Metric, Verdict, cells, columns, headline};
-use crate::results::Results;
+use crate::results::{CaseResult, Results};
 use crate::status::Status;
 
 /// A row of the page's table.
@@ -190,15 +190,18 @@ fn distribution_charts(
             keys.push(k);
         }
     }
-    let samples = |r: &Results, c: &CaseComparison| -> Vec<f64> {
+    // Each side's measured cases by the key a comparison row names them with.
+    type ByRow<'r> = std::collections::HashMap<(&'r str, String, &'r str), &'r CaseResult>;
+    fn by_row(r: &Results) -> ByRow<'_> {
         r.cases
             .iter()
-            .find(|x| {
-                x.scenario == c.scenario
-                    && x.variant.id() == c.variant
-                    && x.mode.name() == c.mode
-                    && x.status == Status::Ok
-            })
+            .filter(|x| x.status == Status::Ok)
+            .map(|x| ((x.scenario.as_str(), x.variant.id(), x.mode.name()), x))
+            .collect()
+    }
+    let (in_baseline, in_candidate) = (by_row(baseline), by_row(candidate));
+    let samples = |side: &ByRow, c: &CaseComparison| -> Vec<f64> {
+        side.get(&(c.scenario.as_str(), c.variant.clone(), c.mode.as_str()))
             .map(|x| x.samples_ns.iter().map(|&v| v as f64 / 1e6).collect())
             .unwrap_or_default()
     };
@@ -209,7 +212,7 @@ fn distribution_charts(
             .map(|c| {
                 (
                     format!("{} ({})", c.variant, c.verdict.label()),
-                    vec![samples(baseline, c), samples(candidate, c)],
+                    vec![samples(&in_baseline, c), samples(&in_candidate, c)],
                 )
             })
             .filter(|r| r.1.iter().any(|v| !v.is_empty()))
