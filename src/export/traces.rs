@@ -12,18 +12,13 @@ use crate::results::{CaseResult, Results};
 /// The cases whose probe holds a trace, one per scenario and variant (the probe runs
 /// once per variant; every mode's case carries it).
 pub fn traced(results: &Results) -> Vec<&CaseResult> {
-    let mut out: Vec<&CaseResult> = Vec::new();
-    for c in &results.cases {
-        let has = c.probe.as_ref().is_some_and(|p| p.trace.is_some());
-        if has
-            && !out
-                .iter()
-                .any(|o| o.scenario == c.scenario && o.variant == c.variant)
-        {
-            out.push(c);
-        }
-    }
-    out
+    let mut seen = std::collections::HashSet::new();
+    results
+        .cases
+        .iter()
+        .filter(|c| c.probe.as_ref().is_some_and(|p| p.trace.is_some()))
+        .filter(|c| seen.insert((c.scenario.as_str(), c.variant)))
+        .collect()
 }
 
 /// Writes both files of every traced variant into `dir/traces`; the paths written.

@@ -33,14 +33,16 @@ pub(super) struct TopModules {
 
 /// The measured case of each variant in `mode`, in `variants` order.
 fn measured<'a>(cases: &[&'a CaseResult], variants: &[String], mode: Mode) -> Vec<&'a CaseResult> {
+    let mut by_id = std::collections::HashMap::new();
+    for &c in cases
+        .iter()
+        .filter(|c| c.mode == mode && c.status == Status::Ok)
+    {
+        by_id.entry(c.variant.id()).or_insert(c);
+    }
     variants
         .iter()
-        .filter_map(|v| {
-            cases
-                .iter()
-                .copied()
-                .find(|c| c.variant.id() == *v && c.mode == mode && c.status == Status::Ok)
-        })
+        .filter_map(|v| by_id.get(v).copied())
         .collect()
 }
 
