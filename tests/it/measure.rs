@@ -90,12 +90,19 @@ fn bytecode_variants_import_from_bytecode_and_sources_compile() {
             c["warnings"]
         );
     }
+    sources_compile_and_zipimport_reads_twice(&r, modules);
+    the_floor_serves_compiled_code_from_memory(&r, modules);
+    startup_is_apart_and_no_bytecode_cache_grows(&r, dir.path());
+}
+
+/// Part of [`bytecode_variants_import_from_bytecode_and_sources_compile`].
+fn sources_compile_and_zipimport_reads_twice(r: &serde_json::Value, modules: u64) {
     // zipimport reads every module twice (find_spec runs the full code lookup).
-    let c = case(&r, "zip-stored-pyc", "cold");
+    let c = case(r, "zip-stored-pyc", "cold");
     assert_eq!(counter(c, "first", "unmarshals"), 2 * modules);
 
     for variant in ["dir-none", "zip-stored-none", "zip-deflate9-none"] {
-        let c = case(&r, variant, "cold");
+        let c = case(r, variant, "cold");
         assert_eq!(c["status"], "ok", "{variant}: {}", c["error"]);
         assert!(
             counter(c, "first", "compiles") >= modules,
@@ -107,11 +114,14 @@ fn bytecode_variants_import_from_bytecode_and_sources_compile() {
         );
         assert_eq!(counter(c, "first", "unmarshals"), 0, "{variant}");
     }
+}
 
+/// Part of [`bytecode_variants_import_from_bytecode_and_sources_compile`].
+fn the_floor_serves_compiled_code_from_memory(r: &serde_json::Value, modules: u64) {
     // The floor: every module served from memory, unmarshalled once, never compiled,
     // and no file opened but the profiler's two reads of /proc.
     for mode in ["cold", "warm"] {
-        let m = case(&r, "memory", mode);
+        let m = case(r, "memory", mode);
         assert_eq!(m["status"], "ok", "memory {mode}: {}", m["error"]);
         assert_eq!(m["layout"], "memory");
         assert!(
@@ -137,7 +147,7 @@ fn bytecode_variants_import_from_bytecode_and_sources_compile() {
             }
         };
         for v in ["dir-pyc", "zip-stored-pyc", "dir-none"] {
-            let c = case(&r, v, mode);
+            let c = case(r, v, mode);
             let f = &c["floor"];
             let extra = median(c) - median(m);
             assert!(
@@ -145,12 +155,12 @@ fn bytecode_variants_import_from_bytecode_and_sources_compile() {
                 "{v} {mode}: {f}, medians {extra} apart"
             );
         }
-        let slowest = case(&r, "dir-none", mode)["floor"]["ratio"]
+        let slowest = case(r, "dir-none", mode)["floor"]["ratio"]
             .as_f64()
             .unwrap();
         assert!(slowest > 1.5, "dir-none {mode}: only {slowest}x the floor");
     }
-    let m = case(&r, "memory", "cold");
+    let m = case(r, "memory", "cold");
     assert_eq!(counter(m, "first", "modules"), modules);
     assert_eq!(counter(m, "first", "compiles"), 0);
     assert_eq!(counter(m, "first", "unmarshals"), modules);
@@ -158,13 +168,16 @@ fn bytecode_variants_import_from_bytecode_and_sources_compile() {
     assert!(counter(m, "first", "opens") <= 2, "{}", m["probe"]);
     assert_eq!(m["artifact"]["entries"].as_u64(), Some(modules));
     // Source-only variants are several times the floor even on a noisy machine.
-    let none = case(&r, "zip-stored-none", "cold")["floor"]["ratio"]
+    let none = case(r, "zip-stored-none", "cold")["floor"]["ratio"]
         .as_f64()
         .unwrap();
     assert!(none > 2.0, "{none}");
+}
 
+/// Part of [`bytecode_variants_import_from_bytecode_and_sources_compile`].
+fn startup_is_apart_and_no_bytecode_cache_grows(r: &serde_json::Value, dir: &std::path::Path) {
     // Cold samples record interpreter start-up separately from import time.
-    let c = case(&r, "dir-pyc", "cold");
+    let c = case(r, "dir-pyc", "cold");
     assert_eq!(
         c["startup_ns"].as_array().unwrap().len(),
         c["samples_ns"].as_array().unwrap().len()
@@ -180,7 +193,7 @@ fn bytecode_variants_import_from_bytecode_and_sources_compile() {
     assert_eq!(c["ratio_to_reference"].as_f64(), Some(1.0));
 
     // A source-only directory measured cold and warm never grows a bytecode cache.
-    let artifacts = dir.path().join("out/artifacts/t");
+    let artifacts = dir.join("out/artifacts/t");
     for variant in ["dir-none", "dir-pyc-only"] {
         let found: Vec<_> = walk(&artifacts.join(variant))
             .into_iter()

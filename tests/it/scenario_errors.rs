@@ -14,7 +14,37 @@ fn with_tree(tree: &str) -> String {
 
 #[test]
 fn bad_scenarios_name_file_line_and_field() {
-    let cases: Vec<(String, &str, &str)> = vec![
+    let cases: Vec<(String, &str, &str)> = [
+        syntax_and_tree(),
+        variants_and_workload(),
+        measure_and_sweeps(),
+        corpus_and_the_rest(),
+    ]
+    .concat();
+    let dir = tempfile::tempdir().unwrap();
+    for (i, (text, line, field)) in cases.iter().enumerate() {
+        let name = format!("bad{i}.toml");
+        let path = write(dir.path(), &name, text);
+        let out = dir.path().join(format!("out{i}"));
+        bin()
+            .args(["run", "--no-progress", "--out"])
+            .arg(&out)
+            .arg(&path)
+            .assert()
+            .code(1)
+            .stderr(contains(format!("{name}{line}")))
+            .stderr(contains(*field))
+            .stderr(contains("panicked").not());
+        assert!(
+            !out.exists(),
+            "case {i}: output directory created for a bad scenario"
+        );
+    }
+}
+
+/// Bad scenarios with the line and field their error names: The file's syntax, `[tree]` and the scenario's name.
+fn syntax_and_tree() -> Vec<(String, &'static str, &'static str)> {
+    vec![
         (
             "name = \"bad\"\nseed = 1\n[tree\npackages = 2\n".into(),
             ":3:",
@@ -75,6 +105,12 @@ fn bad_scenarios_name_file_line_and_field() {
             ":1:",
             "name:",
         ),
+    ]
+}
+
+/// Bad scenarios with the line and field their error names: `[variants]` and `[workload]`.
+fn variants_and_workload() -> Vec<(String, &'static str, &'static str)> {
+    vec![
         (
             String::from(
                 "name = \"bad\"\nseed = 1\n[tree]\npackages = 2\nmodules = 3\n[variants]\n\
@@ -158,6 +194,12 @@ fn bad_scenarios_name_file_line_and_field() {
             ":9:",
             "variants.matrix[0].compression: zstd level must be 1 to 22",
         ),
+    ]
+}
+
+/// Bad scenarios with the line and field their error names: `[measure]` and `[[sweep]]`.
+fn measure_and_sweeps() -> Vec<(String, &'static str, &'static str)> {
+    vec![
         (
             format!(
                 "name = \"bad\"\nseed = 1\n[tree]\npackages = 2\nmodules = 3\n{GOOD_VARIANTS}\
@@ -262,6 +304,12 @@ fn bad_scenarios_name_file_line_and_field() {
             ":6:",
             "corpus: give either [tree] (generated code) or [corpus] (real code), not both",
         ),
+    ]
+}
+
+/// Bad scenarios with the line and field their error names: `[corpus]`, and a scenario without variants.
+fn corpus_and_the_rest() -> Vec<(String, &'static str, &'static str)> {
+    vec![
         (
             format!("name = \"bad\"\nseed = 1\n[corpus]\nkind = \"museum\"\n{GOOD_VARIANTS}"),
             ":4:",
@@ -312,26 +360,7 @@ fn bad_scenarios_name_file_line_and_field() {
             ":1:",
             "variants: declare the variants to package",
         ),
-    ];
-    let dir = tempfile::tempdir().unwrap();
-    for (i, (text, line, field)) in cases.iter().enumerate() {
-        let name = format!("bad{i}.toml");
-        let path = write(dir.path(), &name, text);
-        let out = dir.path().join(format!("out{i}"));
-        bin()
-            .args(["run", "--no-progress", "--out"])
-            .arg(&out)
-            .arg(&path)
-            .assert()
-            .code(1)
-            .stderr(contains(format!("{name}{line}")))
-            .stderr(contains(*field))
-            .stderr(contains("panicked").not());
-        assert!(
-            !out.exists(),
-            "case {i}: output directory created for a bad scenario"
-        );
-    }
+    ]
 }
 
 #[test]

@@ -92,6 +92,14 @@ fn merged_shards_hold_exactly_the_cases_of_an_unsharded_run() {
     }
     assert!(d.join("merged/report.html").is_file());
     assert!(d.join("merged/summary.md").is_file());
+    merged_keeps_every_shards_machine(&merged);
+    compare_sees_every_shard(d, &merged, &merged_path);
+    a_merged_file_compares_like_a_whole_run(d, &merged, &merged_path);
+    merge_refuses_a_whole_run_and_names_a_missing_shard(d);
+}
+
+/// Part of [`merged_shards_hold_exactly_the_cases_of_an_unsharded_run`].
+fn merged_keeps_every_shards_machine(merged: &Value) {
     // Every shard's machine and interpreter are kept, and every case says which shard
     // measured it, so compare can check all of them and pair only within a shard.
     let shards = merged["metadata"]["shards"].as_array().unwrap();
@@ -103,13 +111,17 @@ fn merged_shards_hold_exactly_the_cases_of_an_unsharded_run() {
     for c in merged["cases"].as_array().unwrap() {
         assert!(c["shard"].is_array(), "{c}");
     }
+}
+
+/// Part of [`merged_shards_hold_exactly_the_cases_of_an_unsharded_run`].
+fn compare_sees_every_shard(d: &Path, merged: &Value, merged_path: &Path) {
     // A shard measured on another CPU is seen by absolute compare, not just shard 1's.
     let mut other = merged.clone();
     other["metadata"]["shards"][2]["host"]["cpu_model"] = Value::from("Another CPU");
     let other_path = write(d, "other.json", &serde_json::to_string(&other).unwrap());
     let out = bin()
         .arg("compare")
-        .arg(&merged_path)
+        .arg(merged_path)
         .arg(&other_path)
         .args(["--format", "json", "--absolute"])
         .output()
@@ -125,8 +137,8 @@ fn merged_shards_hold_exactly_the_cases_of_an_unsharded_run() {
     // Relative: cases whose reference another shard measured are judged unpaired.
     let out = bin()
         .arg("compare")
-        .arg(&merged_path)
-        .arg(&merged_path)
+        .arg(merged_path)
+        .arg(merged_path)
         .args(["--format", "json", "--relative"])
         .output()
         .unwrap();
@@ -154,12 +166,16 @@ fn merged_shards_hold_exactly_the_cases_of_an_unsharded_run() {
             "{row}"
         );
     }
+}
+
+/// Part of [`merged_shards_hold_exactly_the_cases_of_an_unsharded_run`].
+fn a_merged_file_compares_like_a_whole_run(d: &Path, merged: &Value, merged_path: &Path) {
     // A merged file compares like a whole run: every case matched and every row judged
     // (exit 0, or 4 should the machine have moved one case; never 5).
     let out = bin()
         .arg("compare")
         .arg(d.join("whole/results.json"))
-        .arg(&merged_path)
+        .arg(merged_path)
         .args(["--format", "json", "--fail-on-regression"])
         .output()
         .unwrap();
@@ -205,7 +221,10 @@ fn merged_shards_hold_exactly_the_cases_of_an_unsharded_run() {
             .any(|r| r["variant"] == "zip-stored-pyc" && r["mode"] == "cold"),
         "{cmp}"
     );
+}
 
+/// Part of [`merged_shards_hold_exactly_the_cases_of_an_unsharded_run`].
+fn merge_refuses_a_whole_run_and_names_a_missing_shard(d: &Path) {
     // A whole run is not a shard: merging it would only copy it.
     bin()
         .arg("merge")
