@@ -57,6 +57,7 @@ fn main() {
     // A build of changed sources says so: results made by it are not the commit's.
     println!("cargo:rerun-if-changed=.git/index");
     println!("cargo:rerun-if-changed=src");
+    println!("cargo:rerun-if-changed=Cargo.toml");
     let changed = !commit.is_empty()
         && Command::new("git")
             .args([

@@ -1,7 +1,7 @@
 //! `zipimport-bench merge`: the results of `run --shard K/N` runs combined into one
 //! results file, as if one run had measured every case.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
@@ -34,7 +34,7 @@ pub fn merge(inputs: &[(PathBuf, Results)]) -> Result<(Results, Vec<String>)> {
     merged.cases.clear();
     merged.fleet.clear();
     merged.hot_updates.clear();
-    let mut seen = BTreeSet::new();
+    let mut seen = HashSet::new();
     let mut shard_runs = Vec::new();
     for (path, r) in inputs {
         // The shard this file measured (a file merged before keeps its own list).
@@ -70,7 +70,7 @@ pub fn merge(inputs: &[(PathBuf, Results)]) -> Result<(Results, Vec<String>)> {
             }
         }
         for c in &r.cases {
-            let key = (c.scenario.clone(), c.variant.id(), c.mode.name().to_owned());
+            let key = (c.scenario.clone(), c.variant, c.mode);
             if !seen.insert(key) {
                 bail!(
                     "case {}/{}/{} is in more than one file ({} among them): the shards \

@@ -73,7 +73,7 @@ pub fn generate_command(scenario_path: &Path, out_dir: &Path) -> Result<Manifest
                 id: a.variant.id(),
                 layout: a.variant.layout,
                 compression: a.variant.compression.map(|c| c.method().to_owned()),
-                level: a.variant.compression.and_then(|c| c.level()),
+                level: a.variant.level(),
                 bytecode: a.variant.bytecode,
                 path: relative_to(&a.info.path, out_dir),
                 size: a.info.size,

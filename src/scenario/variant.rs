@@ -284,16 +284,6 @@ impl Variant {
         self.compression.and_then(Compression::level)
     }
 
-    /// The same variant with its compression level left out (`zip-deflate-pyc` for every
-    /// deflate level): what a sweep over levels holds fixed.
-    pub fn without_level(&self) -> (Layout, Option<&'static str>, Bytecode) {
-        (
-            self.layout,
-            self.compression.map(Compression::method),
-            self.bytecode,
-        )
-    }
-
     /// The variant an id names (the inverse of [`Variant::id`]).
     pub fn from_id(id: &str) -> Option<Variant> {
         if id == "shipped" {
@@ -371,17 +361,9 @@ pub mod case_fields {
     struct Fields {
         variant: String,
         layout: Layout,
-        #[serde(default)]
         compression: Option<String>,
-        #[serde(default)]
         level: Option<u8>,
-        #[serde(default = "unread")]
         bytecode: Bytecode,
-    }
-
-    /// What a file without `bytecode` is read with (the id says which it is).
-    fn unread() -> Bytecode {
-        Bytecode::Pyc
     }
 
     /// Writes the five fields of `v`.
@@ -390,7 +372,7 @@ pub mod case_fields {
             variant: v.id(),
             layout: v.layout,
             compression: v.compression.map(|c| c.method().to_owned()),
-            level: v.compression.and_then(|c| c.level()),
+            level: v.level(),
             bytecode: v.bytecode,
         }
         .serialize(s)
